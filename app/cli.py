@@ -1,0 +1,258 @@
+"""The `aiprod` command: render a project headless, list node types, validate a project."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+
+from engine import events as ev
+from engine.cache import DiskCache
+from engine.commands import SetParam
+from engine.context import CancelToken
+from engine.errors import AiprodError
+from engine.executor import Executor, RunReport
+from engine.project import Project, load_project
+from engine.registry import Registry
+
+from . import settings
+from .nodes import build_registry
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"aiprod: error: {message}", file=sys.stderr)
+    return code
+
+
+def _load(path: str, registry: Registry) -> Project:
+    project = load_project(path, registry)
+    for warning in project.warnings:
+        print(f"aiprod: warning: {warning}", file=sys.stderr)
+    return project
+
+
+def _save_path_param(schema) -> str | None:
+    return next((p.name for p in schema.params if p.kind == "path" and p.path_mode == "save"), None)
+
+
+def _apply_output(project: Project, targets: list[str], output: str) -> None:
+    """Point the one output node being rendered at `output` (in memory; the project file is unchanged)."""
+    graph = project.graph
+    writers = [n for n in targets if (s := graph.schema_of(n)) is not None and s.is_output and _save_path_param(s)]
+    if not writers:
+        raise AiprodError("-o needs an output node (such as Save Image or Export) among the nodes rendered")
+    if len(writers) > 1:
+        raise AiprodError(f"the project has {len(writers)} output nodes ({', '.join(writers)}); "
+                          "choose one with --node to use -o")
+    node_id = writers[0]
+    SetParam(node_id, _save_path_param(graph.schema_of(node_id)), str(Path(output).resolve())).do(graph)
+
+
+class _ProgressView:
+    """Turns engine events into a rich progress bar (the engine runs in a worker thread)."""
+
+    def __init__(self, project: Project, progress, task) -> None:
+        self.graph, self.progress, self.task = project.graph, progress, task
+        self.done = 0
+
+    def __call__(self, event) -> None:
+        if isinstance(event, ev.NodeStarted):
+            self.progress.update(self.task, description=self.graph.display_name(event.node_id))
+        elif isinstance(event, ev.NodeProgress):
+            self.progress.update(self.task, completed=self.done + event.fraction,
+                                 description=f"{self.graph.display_name(event.node_id)} {event.message}")
+        elif isinstance(event, (ev.NodeFinished, ev.NodeCached, ev.NodeFailed, ev.NodeCancelled)):
+            self.done += 1
+            self.progress.update(self.task, completed=self.done)
+
+
+def _print_summary(project: Project, report: RunReport, console) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{project.name}: {report.status} in {report.seconds:.2f} s")
+    for column in ("node", "type", "status", "seconds", "message"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    style = {"ran": "green", "cached": "cyan", "failed": "red", "cancelled": "yellow"}
+    for node_id, result in report.results.items():
+        node = project.graph.nodes[node_id]
+        table.add_row(project.graph.display_name(node_id), node.type_id,
+                      f"[{style[result.status]}]{result.status}[/]",
+                      f"{result.seconds:.2f}" if result.status == "ran" else "", result.message)
+    console.print(table)
+    counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
+    console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    registry = build_registry()
+    project = _load(args.project, registry)
+    executor = Executor(events=None, project_dir=project.folder)
+    if args.node:
+        if args.node not in project.graph.nodes:
+            return _fail(f"there is no node {args.node!r} in {args.project}; `aiprod validate` lists them")
+        targets = [args.node]
+    else:
+        targets = executor.default_targets(project.graph)
+    if args.output:
+        _apply_output(project, targets, args.output)
+    if not args.no_cache:
+        cache_root = Path(args.cache_dir) if args.cache_dir else settings.cache_dir()
+        executor.cache = DiskCache(cache_root, settings.cache_limit_bytes())
+    console = Console(stderr=True)
+    cancel = CancelToken()
+    outcome: dict = {}
+    with Progress(TextColumn("{task.description:<40.40}"), BarColumn(), TextColumn("{task.completed:.1f}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=False, disable=args.quiet) as progress:
+        order = project.graph.topological_order(project.graph.upstream(targets))
+        task = progress.add_task("render", total=len(order))
+        executor.events.connect(_ProgressView(project, progress, task))
+
+        def work() -> None:
+            try:
+                outcome["report"] = executor.run(project.graph, targets, cancel, load_outputs=True)
+            except BaseException as exc:  # shown below, in the main thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="aiprod-render", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            cancel.cancel()
+            console.print("cancelling…")
+            worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    report: RunReport = outcome["report"]
+    if not args.quiet:
+        _print_summary(project, report, console)
+    for node_id, outputs in report.outputs.items():
+        for value in outputs.values():
+            if isinstance(value, dict) and "path" in value and "fingerprint" in value:
+                print(value["path"])
+    if report.status == "failed":
+        for node_id in report.failed:
+            print(f"aiprod: {project.graph.display_name(node_id)} failed: {report.results[node_id].message}",
+                  file=sys.stderr)
+        return 1
+    return 130 if report.status == "cancelled" else 0
+
+
+def cmd_nodes(args: argparse.Namespace) -> int:
+    registry = build_registry()
+    if args.json:
+        listing = [{"type": t.schema.type_id, "title": t.schema.title, "category": t.schema.category,
+                    "version": t.schema.version,
+                    "inputs": [{"name": p.name, "type": p.type.name, "optional": p.optional} for p in t.schema.inputs],
+                    "outputs": [{"name": p.name, "type": p.type.name} for p in t.schema.outputs],
+                    "params": [{"name": p.name, "kind": p.kind, "default": p.default, "min": p.min, "max": p.max,
+                                "choices": list(p.choices), "help": p.help} for p in t.schema.params]}
+                   for t in registry.types()]
+        print(json.dumps(listing, indent=2))
+        return 0
+    for category, types in registry.categories().items():
+        print(f"{category}")
+        for node_type in types:
+            s = node_type.schema
+            print(f"  {s.type_id}  ({s.title}, v{s.version})  {s.help}")
+            for port in s.inputs:
+                print(f"      in   {port.name}: {port.type.name}{' (optional)' if port.optional else ''}")
+            for port in s.outputs:
+                print(f"      out  {port.name}: {port.type.name}")
+            for p in s.params:
+                bounds = f" [{p.min}..{p.max}]" if p.min is not None or p.max is not None else ""
+                choices = f" one of: {', '.join(p.choices)}" if p.choices else ""
+                print(f"      param {p.name}: {p.kind} = {p.default!r}{bounds}{choices}")
+    return 0
+
+
+def validate_project(project: Project) -> list[str]:
+    """Everything that would stop a render, found without running anything."""
+    from engine.fingerprint import file_fingerprint
+
+    graph, problems = project.graph, []
+    try:
+        graph.topological_order()
+    except AiprodError as exc:
+        problems.append(str(exc))
+    for node_id, node in graph.nodes.items():
+        name = graph.display_name(node_id)
+        schema = graph.schema_of(node_id)
+        if schema is None:
+            problems.append(f"{name}: node type {node.type_id!r} is not installed")
+            continue
+        for param in schema.params:
+            try:
+                value = param.coerce(node.params.get(param.name, param.default))
+            except AiprodError as exc:
+                problems.append(f"{name}: {exc}")
+                continue
+            if param.kind == "path" and param.path_mode == "open" and value:
+                path = Path(value) if Path(value).is_absolute() else project.folder / value
+                if file_fingerprint(path) == "missing":
+                    problems.append(f"{name}: {param.name} file {path} is missing; relink it")
+        for port in schema.inputs:
+            if not port.optional and not graph.links_into(node_id, port.name):
+                problems.append(f"{name}: input {port.name!r} ({port.type.name}) is not connected")
+        problems += [f"{name}: {p}" for p in graph.registry.get(node.type_id)().problems(node.params, project.folder)]
+    return problems
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    project = _load(args.project, build_registry())
+    problems = validate_project(project)
+    for problem in problems:
+        print(f"aiprod: problem: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"{args.project}: OK ({len(project.graph.nodes)} nodes, {len(project.graph.links)} links)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aiprod", description="AIPROD Studio: offline node-based AI film production.")
+    sub = parser.add_subparsers(dest="command")
+    render = sub.add_parser("render", help="render a project headless")
+    render.add_argument("project", help="the .aiprod project file")
+    render.add_argument("-o", "--output", help="write the output node's file here instead of its saved path")
+    render.add_argument("--node", help="render only up to this node id (and what it needs)")
+    render.add_argument("--cache-dir", help="node-output cache folder (default: the user cache folder)")
+    render.add_argument("--no-cache", action="store_true", help="run every node; read and write no cache")
+    render.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    render.set_defaults(func=cmd_render)
+    nodes = sub.add_parser("nodes", help="list the installed node types with their ports and parameters")
+    nodes.add_argument("--json", action="store_true", help="machine-readable output")
+    nodes.set_defaults(func=cmd_nodes)
+    validate = sub.add_parser("validate", help="check a project without running it")
+    validate.add_argument("project")
+    validate.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except AiprodError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(str(exc))
+
+
+def run() -> None:
+    """Console-script entry point: the exit code of main()."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,19 @@
+"""The node types users see, Qt-free so they run in the editor, headless and on a farm.
+
+Each module exports its node classes; `build_registry()` fills a fresh Registry with them.
+"""
+
+from __future__ import annotations
+
+from engine.registry import Registry
+
+from .color_bars import ColorBars
+from .save_image import SaveImage
+from .title_card import TitleCard
+from .values import NumberValue, TextValue
+
+NODE_TYPES = (TextValue, NumberValue, ColorBars, TitleCard, SaveImage)
+
+
+def build_registry() -> Registry:
+    return Registry(NODE_TYPES)

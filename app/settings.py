@@ -1,0 +1,25 @@
+"""Where AIPROD Studio keeps its user files (platformdirs), overridable by environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "aiprod-studio"
+
+
+def cache_dir() -> Path:
+    """Node-output cache; AIPROD_CACHE_DIR overrides (a fast local disk, or a farm's shared storage)."""
+    return Path(os.environ.get("AIPROD_CACHE_DIR") or platformdirs.user_cache_dir(APP_NAME)) / "nodes"
+
+
+def data_dir() -> Path:
+    """Models, voices and autosaves; AIPROD_DATA_DIR overrides."""
+    return Path(os.environ.get("AIPROD_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
+
+
+def cache_limit_bytes() -> int:
+    """AIPROD_CACHE_GB sets the cache size limit (default 20 GB); least recently used entries go first."""
+    return int(float(os.environ.get("AIPROD_CACHE_GB", "20")) * 1024**3)

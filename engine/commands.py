@@ -1,0 +1,293 @@
+"""Every edit of a graph as a command with do/undo, and the undo stack that holds them.
+
+The canvas and inspector never change the graph themselves: they push commands here, so undo
+and redo work the same with or without a GUI, and tests drive them directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import GraphError, ParamError
+from .events import EventEmitter
+from .graph import Graph, Link, Node
+
+
+class Command:
+    text = "Edit"
+
+    def do(self, graph: Graph) -> None:
+        raise GraphError(f"{type(self).__name__} does not implement do()")
+
+    def undo(self, graph: Graph) -> None:
+        raise GraphError(f"{type(self).__name__} does not implement undo()")
+
+    def merge(self, later: "Command") -> bool:
+        """Absorb `later` (already done) into this command; True if it did (slider drags)."""
+        return False
+
+
+class AddNode(Command):
+    def __init__(self, type_id: str, position: tuple[float, float] = (0.0, 0.0),
+                 params: dict[str, Any] | None = None, label: str = "", node_id: str | None = None):
+        self.type_id, self.position, self.label = type_id, position, label
+        self.params = dict(params or {})
+        self.node_id = node_id  # chosen on the first do(), then stable across redo
+        self.text = f"Add {type_id}"
+
+    def do(self, graph: Graph) -> None:
+        node_type = graph.registry.get(self.type_id)
+        schema = node_type.schema
+        params = schema.default_params()
+        for name, value in self.params.items():
+            param = schema.param(name)
+            if param is None:
+                raise ParamError(f"{schema.title} has no parameter {name!r}")
+            params[name] = param.coerce(value)
+        self.node_id = self.node_id or graph.new_node_id()
+        graph.insert_node(Node(self.node_id, schema.type_id, params, tuple(self.position), self.label,
+                               type_version=schema.version))
+
+    def undo(self, graph: Graph) -> None:
+        graph.delete_node(self.node_id)
+
+
+class RemoveNode(Command):
+    def __init__(self, node_id: str):
+        self.node_id = node_id
+        self._node: Node | None = None
+        self._links: list[tuple[Link, int]] = []
+        self.text = f"Remove {node_id}"
+
+    def do(self, graph: Graph) -> None:
+        if self.node_id not in graph.nodes:
+            raise GraphError(f"there is no node {self.node_id!r}")
+        attached = [l.id for l in graph.links.values() if self.node_id in (l.src_node, l.dst_node)]
+        # Removed last-to-first so that re-inserting first-to-last restores each original index.
+        self._links = [graph.delete_link(link_id) for link_id in reversed(attached)]
+        self._node = graph.delete_node(self.node_id)
+
+    def undo(self, graph: Graph) -> None:
+        graph.insert_node(self._node)
+        for link, index in reversed(self._links):
+            graph.insert_link(link, index)
+
+
+class MoveNode(Command):
+    def __init__(self, node_id: str, position: tuple[float, float]):
+        self.node_id, self.position = node_id, (float(position[0]), float(position[1]))
+        self._old: tuple[float, float] | None = None
+        self.text = f"Move {node_id}"
+
+    def do(self, graph: Graph) -> None:
+        if self.node_id not in graph.nodes:
+            raise GraphError(f"there is no node {self.node_id!r}")
+        self._old = graph.nodes[self.node_id].position
+        graph.assign_position(self.node_id, self.position)
+
+    def undo(self, graph: Graph) -> None:
+        graph.assign_position(self.node_id, self._old)
+
+
+class RenameNode(Command):
+    def __init__(self, node_id: str, label: str):
+        self.node_id, self.label = node_id, label
+        self._old = ""
+        self.text = f"Rename {node_id}"
+
+    def do(self, graph: Graph) -> None:
+        if self.node_id not in graph.nodes:
+            raise GraphError(f"there is no node {self.node_id!r}")
+        self._old = graph.nodes[self.node_id].label
+        graph.assign_label(self.node_id, self.label)
+
+    def undo(self, graph: Graph) -> None:
+        graph.assign_label(self.node_id, self._old)
+
+
+class Connect(Command):
+    """Link an output to an input; a single input that was already linked gets the new link instead."""
+
+    def __init__(self, src_node: str, src_port: str, dst_node: str, dst_port: str, link_id: str | None = None):
+        self.ends = (src_node, src_port, dst_node, dst_port)
+        self.link_id = link_id
+        self._replaced: tuple[Link, int] | None = None
+        self.text = f"Connect {src_node}.{src_port} to {dst_node}.{dst_port}"
+
+    def do(self, graph: Graph) -> None:
+        replaced = graph.check_link(*self.ends)
+        self._replaced = graph.delete_link(replaced.id) if replaced else None
+        self.link_id = self.link_id or graph.new_link_id()
+        graph.insert_link(Link(self.link_id, *self.ends))
+
+    def undo(self, graph: Graph) -> None:
+        graph.delete_link(self.link_id)
+        if self._replaced:
+            graph.insert_link(*self._replaced)
+
+
+class Disconnect(Command):
+    def __init__(self, link_id: str):
+        self.link_id = link_id
+        self._removed: tuple[Link, int] | None = None
+        self.text = f"Disconnect {link_id}"
+
+    def do(self, graph: Graph) -> None:
+        if self.link_id not in graph.links:
+            raise GraphError(f"there is no link {self.link_id!r}")
+        self._removed = graph.delete_link(self.link_id)
+
+    def undo(self, graph: Graph) -> None:
+        graph.insert_link(*self._removed)
+
+
+class SetParam(Command):
+    """Set one parameter; consecutive SetParams with the same `merge_key` undo as one (a slider drag)."""
+
+    def __init__(self, node_id: str, name: str, value: Any, merge_key: str | None = None):
+        self.node_id, self.name, self.value, self.merge_key = node_id, name, value, merge_key
+        self._old: Any = None
+        self.text = f"Set {node_id}.{name}"
+
+    def do(self, graph: Graph) -> None:
+        if self.node_id not in graph.nodes:
+            raise GraphError(f"there is no node {self.node_id!r}")
+        schema = graph.schema_of(self.node_id)
+        if schema is None:
+            raise GraphError(f"{graph.display_name(self.node_id)} has a type that is not installed; "
+                             "its parameters cannot be edited")
+        param = schema.param(self.name)
+        if param is None:
+            raise ParamError(f"{schema.title} has no parameter {self.name!r}")
+        try:
+            self.value = param.coerce(self.value)
+        except ParamError as exc:
+            raise ParamError(f"{graph.display_name(self.node_id)}: {exc}") from None
+        self._old = graph.nodes[self.node_id].params.get(self.name, param.default)
+        graph.assign_param(self.node_id, self.name, self.value)
+
+    def undo(self, graph: Graph) -> None:
+        graph.assign_param(self.node_id, self.name, self._old)
+
+    def merge(self, later: Command) -> bool:
+        if (isinstance(later, SetParam) and self.merge_key is not None and later.merge_key == self.merge_key
+                and (later.node_id, later.name) == (self.node_id, self.name)):
+            self.value = later.value
+            return True
+        return False
+
+
+class CommandGroup(Command):
+    """Several edits that do and undo as one (paste, delete selection); all or nothing."""
+
+    def __init__(self, text: str, children: list[Command] | None = None):
+        self.text = text
+        self.children: list[Command] = list(children or [])
+
+    def do(self, graph: Graph) -> None:
+        done: list[Command] = []
+        try:
+            for child in self.children:
+                child.do(graph)
+                done.append(child)
+        except Exception:
+            for child in reversed(done):
+                child.undo(graph)
+            raise
+
+    def undo(self, graph: Graph) -> None:
+        for child in reversed(self.children):
+            child.undo(graph)
+
+
+class UndoStack:
+    """Commands done on one graph, with undo/redo and a clean mark for 'unsaved changes'."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.events = EventEmitter()  # emits the stack itself after every change
+        self._done: list[Command] = []
+        self._undone: list[Command] = []
+        self._clean_depth: int | None = 0
+        self._group: CommandGroup | None = None
+
+    def push(self, command: Command) -> Command:
+        """Do `command` and record it; if do() raises, nothing is recorded and the graph is unchanged."""
+        command.do(self.graph)
+        if self._group is not None:
+            self._group.children.append(command)
+        else:
+            self._record(command)
+        return command
+
+    def _record(self, command: Command) -> None:
+        if self._undone and self._clean_depth is not None and self._clean_depth > len(self._done):
+            self._clean_depth = None  # the saved state was in the redo branch being discarded
+        self._undone.clear()
+        top_is_saved_state = len(self._done) == self._clean_depth
+        if not (self._done and not top_is_saved_state and self._done[-1].merge(command)):
+            self._done.append(command)
+        self.events.emit(self)
+
+    @contextlib.contextmanager
+    def group(self, text: str) -> Iterator[CommandGroup]:
+        """Collect the pushes inside the block into one undo step; on error the block's edits are undone."""
+        if self._group is not None:
+            yield self._group  # nested groups join the outer one
+            return
+        self._group = group = CommandGroup(text)
+        try:
+            yield group
+        except BaseException:
+            self._group = None
+            group.undo(self.graph)
+            raise
+        self._group = None
+        if group.children:
+            self._record(group)
+
+    def undo(self) -> None:
+        if not self._done:
+            return
+        command = self._done.pop()
+        command.undo(self.graph)
+        self._undone.append(command)
+        self.events.emit(self)
+
+    def redo(self) -> None:
+        if not self._undone:
+            return
+        command = self._undone.pop()
+        command.do(self.graph)
+        self._done.append(command)
+        self.events.emit(self)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    @property
+    def undo_text(self) -> str:
+        return self._done[-1].text if self._done else ""
+
+    @property
+    def redo_text(self) -> str:
+        return self._undone[-1].text if self._undone else ""
+
+    def history(self) -> list[str]:
+        """Texts of the done commands, oldest first (the undo history view)."""
+        return [c.text for c in self._done]
+
+    def set_clean(self) -> None:
+        self._clean_depth = len(self._done)
+        self.events.emit(self)
+
+    @property
+    def is_clean(self) -> bool:
+        return self._clean_depth == len(self._done)

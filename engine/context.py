@@ -1,0 +1,52 @@
+"""What a running node sees of the engine: progress reporting, cancellation and path resolution."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from . import events as ev
+from .errors import RenderCancelled
+from .events import EventEmitter
+
+
+class CancelToken:
+    """Set from any thread (the Cancel button); nodes see it at their next progress() or check."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class RunContext:
+    def __init__(self, node_id: str, run_id: str, events: EventEmitter, cancel: CancelToken,
+                 project_dir: Path | None = None):
+        self.node_id = node_id
+        self.run_id = run_id
+        self.project_dir = project_dir
+        self._events = events
+        self._cancel = cancel
+
+    def check_cancelled(self) -> None:
+        """Raise RenderCancelled if the user cancelled; call it between frames or steps."""
+        if self._cancel.cancelled:
+            raise RenderCancelled(f"{self.node_id} cancelled")
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Report progress (0..1) of this node; also a cancellation point."""
+        self.check_cancelled()
+        self._events.emit(ev.NodeProgress(self.run_id, self.node_id, min(max(float(fraction), 0.0), 1.0), message))
+
+    def resolve_path(self, path: str | os.PathLike) -> Path:
+        """A path parameter as a real path: '~' expanded, relative paths taken from the project folder."""
+        resolved = Path(os.path.expanduser(os.fspath(path)))
+        if not resolved.is_absolute() and self.project_dir is not None:
+            resolved = self.project_dir / resolved
+        return resolved

@@ -1,0 +1,133 @@
+"""Plain-Python events: the engine announces changes, listeners (the Qt app, the CLI, tests) react.
+
+The engine never knows who listens; the app marshals these onto the GUI thread itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+class EventEmitter:
+    """A list of callbacks called in order with each event; a failing listener does not stop the others."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[Any], None]] = []
+
+    def connect(self, callback: Callable[[Any], None]) -> None:
+        self._listeners.append(callback)
+
+    def disconnect(self, callback: Callable[[Any], None]) -> None:
+        self._listeners.remove(callback)
+
+    def emit(self, event: Any) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(event)
+            except Exception:  # a broken listener must not break an edit or a render
+                import logging
+
+                logging.getLogger("aiprod.events").exception("event listener failed on %r", event)
+
+
+# ---- graph model events -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NodeAdded:
+    node_id: str
+
+
+@dataclass(frozen=True)
+class NodeRemoved:
+    node_id: str
+
+
+@dataclass(frozen=True)
+class NodeMoved:
+    node_id: str
+    position: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class NodeRenamed:
+    node_id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ParamChanged:
+    node_id: str
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class LinkAdded:
+    link_id: str
+
+
+@dataclass(frozen=True)
+class LinkRemoved:
+    link_id: str
+
+
+# ---- execution events ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    node_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NodeQueued:
+    run_id: str
+    node_id: str
+
+
+@dataclass(frozen=True)
+class NodeStarted:
+    run_id: str
+    node_id: str
+
+
+@dataclass(frozen=True)
+class NodeProgress:
+    run_id: str
+    node_id: str
+    fraction: float
+    message: str
+
+
+@dataclass(frozen=True)
+class NodeCached:
+    run_id: str
+    node_id: str
+
+
+@dataclass(frozen=True)
+class NodeFinished:
+    run_id: str
+    node_id: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class NodeFailed:
+    run_id: str
+    node_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NodeCancelled:
+    run_id: str
+    node_id: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str
+    status: str  # "finished", "failed" (some node failed) or "cancelled"
+    seconds: float

@@ -1,0 +1,291 @@
+"""Runs the part of a graph that the requested outputs need, in dependency order, through the cache.
+
+A render first computes every needed node's cache key from the top down (keys depend on the
+keys upstream, never on the values), so a render with nothing changed opens no output at all.
+Only nodes whose key is not cached run; the values they need are read from memory or from the
+cache on demand, and dropped as soon as the last node that needs them has run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import events as ev
+from .cache import DiskCache
+from .context import CancelToken, RunContext
+from .errors import AiprodError, ParamError, RenderCancelled
+from .events import EventEmitter
+from .graph import Graph, Link
+from .schema import NodeType
+
+log = logging.getLogger("aiprod.executor")
+
+
+@dataclass
+class NodeResult:
+    node_id: str
+    status: str  # "ran", "cached", "failed" or "cancelled"
+    seconds: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    status: str  # "finished", "failed" or "cancelled"
+    seconds: float
+    results: dict[str, NodeResult] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # for the nodes asked for with load_outputs
+
+    def with_status(self, status: str) -> list[str]:
+        return [n for n, r in self.results.items() if r.status == status]
+
+    @property
+    def ran(self) -> list[str]:
+        return self.with_status("ran")
+
+    @property
+    def cached(self) -> list[str]:
+        return self.with_status("cached")
+
+    @property
+    def failed(self) -> list[str]:
+        return self.with_status("failed")
+
+
+class _NodeFailure(Exception):
+    """A node could not produce its outputs; carries the message shown on the node."""
+
+
+class Executor:
+    def __init__(self, cache: DiskCache | None = None, events: EventEmitter | None = None,
+                 project_dir: Path | None = None):
+        self.cache = cache
+        self.events = events or EventEmitter()
+        self.project_dir = project_dir
+
+    def default_targets(self, graph: Graph) -> list[str]:
+        """Output nodes (exports) if the graph has any, otherwise every node that feeds nothing."""
+        outputs = [n for n in graph.nodes if (s := graph.schema_of(n)) is not None and s.is_output]
+        return outputs or graph.sinks()
+
+    def run(self, graph: Graph, targets: list[str] | None = None, cancel: CancelToken | None = None,
+            load_outputs: bool = False) -> RunReport:
+        """Render `targets` (default: default_targets) and everything they need.
+
+        "Run to here" is run(graph, [node_id]). With load_outputs, the report carries the
+        targets' output values (read from the cache when they were cached), for previews.
+        """
+        return _Run(self, graph, targets if targets is not None else self.default_targets(graph),
+                    cancel or CancelToken(), load_outputs).execute()
+
+
+class _Run:
+    """One render: the state that lives only while it runs."""
+
+    def __init__(self, executor: Executor, graph: Graph, targets: list[str], cancel: CancelToken, load_outputs: bool):
+        for target in targets:
+            if target not in graph.nodes:
+                raise AiprodError(f"there is no node {target!r} to render")
+        self.ex, self.graph, self.cancel, self.load_outputs = executor, graph, cancel, load_outputs
+        self.targets = list(targets)
+        self.run_id = uuid.uuid4().hex[:12]
+        self.order = graph.topological_order(graph.upstream(targets))
+        self.inputs: dict[str, list[Link]] = {n: [] for n in self.order}
+        self.consumers: dict[str, int] = {n: 0 for n in self.order}
+        for link in graph.links.values():
+            if link.dst_node in self.inputs:
+                self.inputs[link.dst_node].append(link)
+                self.consumers[link.src_node] += 1
+        self.types: dict[str, NodeType] = {}
+        self.params: dict[str, dict[str, Any]] = {}
+        self.keys: dict[str, str] = {}
+        self.problems: dict[str, str] = {}  # found before running: unknown type, bad parameter
+        self.values: dict[str, dict[str, Any]] = {}
+        self.results: dict[str, NodeResult] = {}
+        self.report = RunReport(self.run_id, "finished", 0.0)
+
+    def emit(self, event: Any) -> None:
+        self.ex.events.emit(event)
+
+    def context(self, node_id: str) -> RunContext:
+        return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir)
+
+    # ---- phase 1: what each node is, and its cache key ----------------------------------------
+
+    def prepare(self, node_id: str) -> None:
+        graph = self.graph
+        node = graph.nodes[node_id]
+        upstream = [(l.dst_port, self.keys.get(l.src_node, "?"), l.src_port) for l in self.inputs[node_id]]
+        if node.is_unknown:
+            self.problems[node_id] = (f"node type {node.type_id!r} is not installed; install the plugin that "
+                                      "provides it or remove the node")
+            self.keys[node_id] = "unknown-" + node_id
+            return
+        node_type = graph.registry.get(node.type_id)
+        schema = node_type.schema
+        self.types[node_id] = instance = node_type()
+        params = {}
+        try:
+            for param in schema.params:
+                params[param.name] = param.coerce(node.params.get(param.name, param.default))
+        except ParamError as exc:
+            self.problems[node_id] = f"parameter {exc}"
+        self.params[node_id] = params
+        try:
+            fingerprints = instance.fingerprint(params, self.context(node_id)) if node_id not in self.problems else {}
+        except Exception as exc:
+            fingerprints = {}
+            self.problems[node_id] = f"could not read its files: {exc}"
+        identity = [schema.type_id, schema.version, params, fingerprints, sorted(upstream)]
+        if not schema.deterministic:
+            identity.append(self.run_id)  # a fresh key each render: it re-runs, and so does what it feeds
+        digest = hashlib.blake2b(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode(), digest_size=20)
+        self.keys[node_id] = digest.hexdigest()
+
+    # ---- phase 2: produce values on demand ------------------------------------------------
+
+    def port_types(self, node_id: str) -> dict:
+        return {p.name: p.type for p in self.types[node_id].schema.outputs}
+
+    def is_cached(self, node_id: str) -> bool:
+        cache = self.ex.cache
+        if cache is None or node_id in self.problems or not self.types[node_id].schema.deterministic:
+            return False
+        if not cache.has(self.keys[node_id]):
+            return False
+        node_type = self.types[node_id]
+        if type(node_type).cache_is_current is NodeType.cache_is_current:
+            return True
+        outputs = cache.load(self.keys[node_id], self.port_types(node_id))
+        return outputs is not None and node_type.cache_is_current(outputs, self.params[node_id], self.context(node_id))
+
+    def value_of(self, node_id: str) -> dict[str, Any]:
+        """The outputs of an upstream node that already ran or is cached (re-running it if its entry vanished)."""
+        if node_id in self.values:
+            return self.values[node_id]
+        result = self.results.get(node_id)
+        if result is not None and result.status == "failed":
+            raise _NodeFailure(f"not run: its input {self.graph.display_name(node_id)} failed")
+        loaded = self.ex.cache.load(self.keys[node_id], self.port_types(node_id)) if self.ex.cache else None
+        if loaded is None:  # evicted or corrupt since phase 1: compute it again
+            self.execute_node(node_id)
+            loaded = self.values[node_id]
+        self.values[node_id] = loaded
+        return loaded
+
+    def gather_inputs(self, node_id: str) -> dict[str, Any]:
+        schema = self.types[node_id].schema
+        inputs: dict[str, Any] = {p.name: ([] if p.multiple else None) for p in schema.inputs}
+        for link in self.inputs[node_id]:
+            value = self.value_of(link.src_node)[link.src_port]
+            if schema.input(link.dst_port).multiple:
+                inputs[link.dst_port].append(value)
+            else:
+                inputs[link.dst_port] = value
+        for port in schema.inputs:
+            empty = not inputs[port.name] if port.multiple else inputs[port.name] is None
+            if empty and not port.optional:
+                raise _NodeFailure(f"input {port.name!r} ({port.type.name}) is not connected")
+        return inputs
+
+    def execute_node(self, node_id: str) -> None:
+        if node_id in self.problems:
+            raise _NodeFailure(self.problems[node_id])
+        inputs = self.gather_inputs(node_id)
+        self.cancel_point()
+        node_type = self.types[node_id]
+        schema = node_type.schema
+        self.emit(ev.NodeStarted(self.run_id, node_id))
+        started = time.perf_counter()
+        try:
+            outputs = node_type.execute(self.context(node_id), inputs, dict(self.params[node_id]))
+        except (RenderCancelled, _NodeFailure):
+            raise
+        except AiprodError as exc:
+            raise _NodeFailure(str(exc)) from exc
+        except Exception as exc:
+            log.exception("node %s (%s) raised", node_id, schema.type_id)
+            raise _NodeFailure(f"{type(exc).__name__}: {exc}") from exc
+        outputs = dict(outputs or {})
+        missing = [p.name for p in schema.outputs if p.name not in outputs]
+        if missing:
+            raise _NodeFailure(f"{schema.type_id} returned no value for output(s) {', '.join(missing)}")
+        self.cancel_point()  # a cancel during the last step leaves no cache entry behind
+        if self.ex.cache is not None and schema.deterministic:
+            self.ex.cache.store(self.keys[node_id], {p.name: outputs[p.name] for p in schema.outputs},
+                                self.port_types(node_id), schema.type_id)
+        seconds = time.perf_counter() - started
+        self.values[node_id] = outputs
+        self.results[node_id] = NodeResult(node_id, "ran", seconds)
+        self.emit(ev.NodeFinished(self.run_id, node_id, seconds))
+
+    def cancel_point(self) -> None:
+        if self.cancel.cancelled:
+            raise RenderCancelled("render cancelled")
+
+    def release_inputs(self, node_id: str) -> None:
+        """Forget values nobody else in this render needs (memory must not grow with the film)."""
+        for link in self.inputs[node_id]:
+            source = link.src_node
+            self.consumers[source] -= 1
+            if self.consumers[source] <= 0 and not (self.load_outputs and source in self.targets):
+                self.values.pop(source, None)
+
+    def fail(self, node_id: str, message: str) -> None:
+        self.results[node_id] = NodeResult(node_id, "failed", 0.0, message)
+        self.emit(ev.NodeFailed(self.run_id, node_id, message))
+
+    def execute(self) -> RunReport:
+        started = time.perf_counter()
+        self.emit(ev.RunStarted(self.run_id, tuple(self.order)))
+        for node_id in self.order:
+            self.emit(ev.NodeQueued(self.run_id, node_id))
+        for node_id in self.order:
+            self.prepare(node_id)
+        cancelled_at: int | None = None
+        for index, node_id in enumerate(self.order):
+            if self.cancel.cancelled:
+                cancelled_at = index
+                break
+            if node_id in self.results:  # already produced on demand for a node further down
+                self.release_inputs(node_id)
+                continue
+            try:
+                if self.is_cached(node_id):
+                    self.results[node_id] = NodeResult(node_id, "cached")
+                    self.emit(ev.NodeCached(self.run_id, node_id))
+                else:
+                    self.execute_node(node_id)
+            except RenderCancelled:
+                cancelled_at = index
+                break
+            except _NodeFailure as exc:
+                self.fail(node_id, str(exc))
+            self.release_inputs(node_id)
+        if cancelled_at is not None:
+            for node_id in self.order[cancelled_at:]:
+                if node_id not in self.results:
+                    self.results[node_id] = NodeResult(node_id, "cancelled")
+                    self.emit(ev.NodeCancelled(self.run_id, node_id))
+            self.report.status = "cancelled"
+        elif any(r.status == "failed" for r in self.results.values()):
+            self.report.status = "failed"
+        if self.load_outputs and self.report.status != "cancelled":
+            for target in self.targets:
+                if self.results[target].status in ("ran", "cached"):
+                    try:
+                        self.report.outputs[target] = self.value_of(target)
+                    except (_NodeFailure, RenderCancelled):
+                        pass
+        self.report.results = {n: self.results[n] for n in self.order}
+        self.report.seconds = time.perf_counter() - started
+        self.emit(ev.RunFinished(self.run_id, self.report.status, self.report.seconds))
+        return self.report

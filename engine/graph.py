@@ -1,0 +1,220 @@
+"""The graph model: nodes with typed ports and parameters, and type-checked links between them.
+
+Edits go through engine.commands (do/undo); the methods here that change the graph are the
+primitive steps those commands use, and each announces itself on `graph.events`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import events as ev
+from .errors import CycleError, GraphError, LinkTypeError
+from .events import EventEmitter
+from .registry import Registry
+from .schema import NodeSchema
+
+
+@dataclass
+class Node:
+    id: str
+    type_id: str
+    params: dict[str, Any]
+    position: tuple[float, float] = (0.0, 0.0)
+    label: str = ""
+    type_version: int = 1
+    # A node whose type is not installed keeps its whole saved object here and is written back as is.
+    unknown_data: dict | None = None
+    # Keys of a saved node object this version does not know; kept so a newer app's data survives.
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.unknown_data is not None
+
+
+@dataclass(frozen=True)
+class Link:
+    id: str
+    src_node: str
+    src_port: str
+    dst_node: str
+    dst_port: str
+
+
+class Graph:
+    def __init__(self, registry: Registry):
+        self.registry = registry
+        self.events = EventEmitter()
+        self.nodes: dict[str, Node] = {}
+        self.links: dict[str, Link] = {}  # insertion order = order of links into a multi-link input
+
+    # ---- queries ------------------------------------------------------------------------
+
+    def schema_of(self, node_id: str) -> NodeSchema | None:
+        """The node's schema, or None for a node whose type is not installed."""
+        node = self.nodes[node_id]
+        if node.is_unknown:
+            return None
+        return self.registry.get(node.type_id).schema
+
+    def display_name(self, node_id: str) -> str:
+        node = self.nodes[node_id]
+        schema = self.schema_of(node_id)
+        return f"{node.label or (schema.title if schema else node.type_id)} ({node_id})"
+
+    def links_into(self, node_id: str, port: str | None = None) -> list[Link]:
+        return [l for l in self.links.values() if l.dst_node == node_id and (port is None or l.dst_port == port)]
+
+    def links_from(self, node_id: str) -> list[Link]:
+        return [l for l in self.links.values() if l.src_node == node_id]
+
+    def upstream(self, node_ids: Iterable[str]) -> set[str]:
+        """The nodes given and every node they depend on."""
+        feeders: dict[str, list[str]] = {}
+        for link in self.links.values():
+            feeders.setdefault(link.dst_node, []).append(link.src_node)
+        seen: set[str] = set()
+        stack = list(node_ids)
+        while stack:
+            node_id = stack.pop()
+            if node_id not in seen:
+                seen.add(node_id)
+                stack.extend(feeders.get(node_id, ()))
+        return seen
+
+    def downstream(self, node_ids: Iterable[str]) -> set[str]:
+        """The nodes given and every node that depends on them."""
+        consumers: dict[str, list[str]] = {}
+        for link in self.links.values():
+            consumers.setdefault(link.src_node, []).append(link.dst_node)
+        seen: set[str] = set()
+        stack = list(node_ids)
+        while stack:
+            node_id = stack.pop()
+            if node_id not in seen:
+                seen.add(node_id)
+                stack.extend(consumers.get(node_id, ()))
+        return seen
+
+    def topological_order(self, node_ids: Iterable[str] | None = None) -> list[str]:
+        """Dependency order (Kahn), ties broken by the order nodes were added, so runs are repeatable."""
+        wanted = set(self.nodes) if node_ids is None else set(node_ids)
+        indegree = {n: 0 for n in self.nodes if n in wanted}
+        consumers: dict[str, list[str]] = {}
+        for link in self.links.values():
+            if link.src_node in indegree and link.dst_node in indegree:
+                indegree[link.dst_node] += 1
+                consumers.setdefault(link.src_node, []).append(link.dst_node)
+        position = {n: i for i, n in enumerate(self.nodes)}
+        ready = [(position[n], n) for n, d in indegree.items() if d == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        while ready:
+            _, node_id = heapq.heappop(ready)
+            order.append(node_id)
+            for consumer in consumers.get(node_id, ()):
+                indegree[consumer] -= 1
+                if indegree[consumer] == 0:
+                    heapq.heappush(ready, (position[consumer], consumer))
+        if len(order) != len(indegree):
+            stuck = next(n for n, d in indegree.items() if d > 0)
+            raise CycleError(f"the graph has a loop through {self.display_name(stuck)}", stuck)
+        return order
+
+    def sinks(self) -> list[str]:
+        """Nodes whose outputs feed nothing."""
+        feeding = {l.src_node for l in self.links.values()}
+        return [n for n in self.nodes if n not in feeding]
+
+    def new_node_id(self) -> str:
+        for i in itertools.count(len(self.nodes) + 1):
+            if f"n{i}" not in self.nodes:
+                return f"n{i}"
+        raise AssertionError("unreachable")
+
+    def new_link_id(self) -> str:
+        for i in itertools.count(len(self.links) + 1):
+            if f"l{i}" not in self.links:
+                return f"l{i}"
+        raise AssertionError("unreachable")
+
+    def check_link(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> Link | None:
+        """Raise if the link may not be made; return the link it would replace on a single input."""
+        for node_id in (src_node, dst_node):
+            if node_id not in self.nodes:
+                raise GraphError(f"there is no node {node_id!r}")
+        src_schema, dst_schema = self.schema_of(src_node), self.schema_of(dst_node)
+        for node_id, schema in ((src_node, src_schema), (dst_node, dst_schema)):
+            if schema is None:
+                raise GraphError(f"{self.display_name(node_id)} has type {self.nodes[node_id].type_id!r}, "
+                                 "which is not installed; its links cannot be changed")
+        out_port, in_port = src_schema.output(src_port), dst_schema.input(dst_port)
+        if out_port is None:
+            raise GraphError(f"{self.display_name(src_node)} has no output {src_port!r}")
+        if in_port is None:
+            raise GraphError(f"{self.display_name(dst_node)} has no input {dst_port!r}")
+        if not in_port.type.accepts(out_port.type):
+            raise LinkTypeError(
+                f"cannot link {self.display_name(src_node)}.{src_port} ({out_port.type.name}) to "
+                f"{self.display_name(dst_node)}.{dst_port} ({in_port.type.name}): "
+                f"a {in_port.type.name} input does not accept {out_port.type.name}")
+        if src_node == dst_node or src_node in self.downstream([dst_node]):
+            raise CycleError(
+                f"linking {self.display_name(src_node)} to {self.display_name(dst_node)} would make a loop: "
+                f"{self.display_name(dst_node)} already feeds {self.display_name(src_node)}", dst_node)
+        existing = self.links_into(dst_node, dst_port)
+        if any(l.src_node == src_node and l.src_port == src_port for l in existing):
+            raise GraphError(f"{self.display_name(src_node)}.{src_port} is already linked to "
+                             f"{self.display_name(dst_node)}.{dst_port}")
+        return None if in_port.multiple or not existing else existing[0]
+
+    # ---- primitive changes (used by engine.commands and the project loader) ----------------
+
+    def insert_node(self, node: Node) -> None:
+        if node.id in self.nodes:
+            raise GraphError(f"a node with id {node.id!r} already exists")
+        self.nodes[node.id] = node
+        self.events.emit(ev.NodeAdded(node.id))
+
+    def delete_node(self, node_id: str) -> Node:
+        if self.links_into(node_id) or self.links_from(node_id):
+            raise GraphError(f"{self.display_name(node_id)} still has links; remove them first")
+        node = self.nodes.pop(node_id)
+        self.events.emit(ev.NodeRemoved(node_id))
+        return node
+
+    def insert_link(self, link: Link, index: int | None = None) -> None:
+        """Add a link; `index` puts it back where it was (order matters on multi-link inputs)."""
+        if link.id in self.links:
+            raise GraphError(f"a link with id {link.id!r} already exists")
+        if index is None or index >= len(self.links):
+            self.links[link.id] = link
+        else:
+            items = list(self.links.items())
+            items.insert(index, (link.id, link))
+            self.links = dict(items)
+        self.events.emit(ev.LinkAdded(link.id))
+
+    def delete_link(self, link_id: str) -> tuple[Link, int]:
+        """Remove a link; returns it and the index it had."""
+        index = list(self.links).index(link_id)
+        link = self.links.pop(link_id)
+        self.events.emit(ev.LinkRemoved(link_id))
+        return link, index
+
+    def assign_param(self, node_id: str, name: str, value: Any) -> None:
+        self.nodes[node_id].params[name] = value
+        self.events.emit(ev.ParamChanged(node_id, name, value))
+
+    def assign_position(self, node_id: str, position: tuple[float, float]) -> None:
+        self.nodes[node_id].position = (float(position[0]), float(position[1]))
+        self.events.emit(ev.NodeMoved(node_id, self.nodes[node_id].position))
+
+    def assign_label(self, node_id: str, label: str) -> None:
+        self.nodes[node_id].label = label
+        self.events.emit(ev.NodeRenamed(node_id, label))

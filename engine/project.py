@@ -1,0 +1,262 @@
+"""The `.aiprod` project file: JSON, versioned, upgraded on load, saved atomically with a backup.
+
+Every node and link is a labelled object ("Node.1", "Link.1"). Nodes of types that are not
+installed, and keys this version does not know, are kept and written back unchanged, so opening
+and saving a project in an older or plugin-less install loses nothing. Opening never runs code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .atomic import atomic_write_text
+from .errors import AiprodError, FutureVersionError, ParamError, ProjectFileError
+from .fingerprint import file_fingerprint
+from .graph import Graph, Link, Node
+from .registry import Registry
+
+SUFFIX = ".aiprod"
+FILE_KIND = "aiprod.project"
+NODE_OBJECT = "Node.1"
+LINK_OBJECT = "Link.1"
+_TOP_KEYS = {"schema_version", "kind", "app", "name", "settings", "nodes", "links"}
+_NODE_KEYS = {"object", "id", "type", "type_version", "label", "position", "params", "files"}
+
+
+@dataclass
+class ProjectFormat:
+    """The file format version this build writes, and the steps that upgrade older files to it.
+
+    `upgrades[n]` turns a version-n document (a dict) into version n+1.
+    """
+
+    current_version: int = 1
+    upgrades: dict[int, Callable[[dict], dict]] = field(default_factory=dict)
+
+    def upgrade(self, data: dict, source: str) -> dict:
+        version = data["schema_version"]
+        while version < self.current_version:
+            step = self.upgrades.get(version)
+            if step is None:
+                raise ProjectFileError(f"{source}: project format {version} is too old to open with this version "
+                                       f"(no upgrade from {version}); open and save it with an older AIPROD Studio first")
+            data = step(data)
+            version += 1
+            data["schema_version"] = version
+        return data
+
+
+PROJECT_FORMAT = ProjectFormat()
+
+
+@dataclass
+class Project:
+    graph: Graph
+    name: str = "Untitled"
+    settings: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # top-level keys this version does not know
+    warnings: list[str] = field(default_factory=list)  # found while loading; shown to the user
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+
+# ---- writing -----------------------------------------------------------------------------
+
+def _portable_path(value: str, old_folder: Path, new_folder: Path) -> str:
+    """A path parameter as stored: relative to the project when the file lies inside its folder."""
+    if not value:
+        return value
+    absolute = (old_folder / os.path.expanduser(value)).resolve()
+    try:
+        return absolute.relative_to(new_folder.resolve()).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def node_to_data(graph: Graph, node: Node, old_folder: Path, new_folder: Path) -> dict:
+    if node.is_unknown:
+        return dict(node.unknown_data)
+    schema = graph.registry.get(node.type_id).schema
+    params = dict(node.params)
+    files = {}
+    for param in schema.params:
+        if param.kind == "path" and isinstance(params.get(param.name), str) and params[param.name]:
+            params[param.name] = _portable_path(params[param.name], old_folder, new_folder)
+            if param.path_mode == "open":
+                files[param.name] = file_fingerprint(new_folder / params[param.name])
+    data = {"object": NODE_OBJECT, "id": node.id, "type": node.type_id, "type_version": node.type_version,
+            "label": node.label, "position": [node.position[0], node.position[1]], "params": params}
+    if files:
+        data["files"] = files  # lets a relink dialog tell a moved file from a changed one
+    data.update(node.extra)
+    return data
+
+
+def link_to_data(link: Link) -> dict:
+    return {"object": LINK_OBJECT, "id": link.id, "from": {"node": link.src_node, "port": link.src_port},
+            "to": {"node": link.dst_node, "port": link.dst_port}}
+
+
+def project_to_data(project: Project, folder: Path, fmt: ProjectFormat = PROJECT_FORMAT) -> dict:
+    graph = project.graph
+    data = {"schema_version": fmt.current_version, "kind": FILE_KIND, "app": f"AIPROD Studio {__version__}",
+            "name": project.name, "settings": project.settings,
+            "nodes": [node_to_data(graph, n, project.folder, folder) for n in graph.nodes.values()],
+            "links": [link_to_data(l) for l in graph.links.values()]}
+    data.update(project.extra)
+    return data
+
+
+def save_project(project: Project, path: str | os.PathLike, fmt: ProjectFormat = PROJECT_FORMAT) -> Path:
+    """Write the project atomically to `path`, keeping the previous file as `<path>.bak`."""
+    path = Path(path)
+    if path.suffix != SUFFIX:
+        path = path.with_name(path.name + SUFFIX)
+    if not path.parent.is_dir():
+        raise ProjectFileError(f"cannot save {path.name}: the folder {path.parent} does not exist")
+    text = json.dumps(project_to_data(project, path.parent, fmt), indent=2, ensure_ascii=False) + "\n"
+    try:
+        atomic_write_text(path, text, keep_backup=True)
+    except OSError as exc:
+        raise ProjectFileError(f"cannot save {path}: {exc.strerror or exc}. Nothing was changed on disk; "
+                               "choose another folder with Save As.") from exc
+    if project.path is not None and project.path.parent.resolve() != path.parent.resolve():
+        # Paths were rebased for the new folder: keep the in-memory ones pointing at the same files.
+        _rebase_paths(project, project.path.parent, path.parent)
+    project.path = path
+    return path
+
+
+def _rebase_paths(project: Project, old_folder: Path, new_folder: Path) -> None:
+    graph = project.graph
+    for node in graph.nodes.values():
+        if node.is_unknown:
+            continue
+        for param in graph.registry.get(node.type_id).schema.params:
+            value = node.params.get(param.name)
+            if param.kind == "path" and isinstance(value, str) and value:
+                node.params[param.name] = _portable_path(value, old_folder, new_folder)
+
+
+# ---- reading -----------------------------------------------------------------------------
+
+def _require(condition: bool, source: str, what: str) -> None:
+    if not condition:
+        raise ProjectFileError(f"{source} is not a valid AIPROD project: {what}")
+
+
+def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[str]) -> Node:
+    _require(isinstance(raw, dict) and raw.get("object", "").startswith("Node."), source,
+             f"a node entry is not a labelled Node object: {str(raw)[:80]}")
+    node_id, type_id = raw.get("id"), raw.get("type")
+    _require(isinstance(node_id, str) and node_id and isinstance(type_id, str) and type_id, source,
+             f"a node has no id or type: {str(raw)[:80]}")
+    position = raw.get("position", [0, 0])
+    _require(isinstance(position, list) and len(position) == 2 and all(isinstance(v, (int, float)) for v in position),
+             source, f"node {node_id} has a bad position {position!r}")
+    params = raw.get("params", {})
+    _require(isinstance(params, dict), source, f"node {node_id} params must be an object")
+    saved_version = raw.get("type_version", 1)
+    current_id = registry.resolve(type_id)
+    if current_id is None:
+        warnings.append(f"node {node_id} has type {type_id!r}, which is not installed; it is kept as it is")
+        return Node(node_id, type_id, params, tuple(position), raw.get("label", ""), saved_version, unknown_data=raw)
+    node_type = registry.get(current_id)
+    schema = node_type.schema
+    if saved_version > schema.version:
+        warnings.append(f"node {node_id} was saved by a newer {type_id} (version {saved_version} > {schema.version}); "
+                        "it is kept as it is and cannot run until AIPROD Studio is updated")
+        return Node(node_id, type_id, params, tuple(position), raw.get("label", ""), saved_version, unknown_data=raw)
+    if saved_version < schema.version:
+        try:
+            params = node_type.upgrade_params(dict(params), saved_version)
+        except Exception as exc:
+            raise ProjectFileError(f"{source}: node {node_id} ({type_id} version {saved_version}) could not be "
+                                   f"upgraded to version {schema.version}: {exc}") from exc
+    merged = schema.default_params()
+    merged.update(params)
+    for param in schema.params:
+        try:
+            merged[param.name] = param.coerce(merged[param.name])
+        except ParamError as exc:  # kept as saved so nothing is lost; the node fails until it is fixed
+            warnings.append(f"node {node_id}: {exc}")
+    extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
+    return Node(node_id, current_id, merged, (float(position[0]), float(position[1])), str(raw.get("label", "")),
+                schema.version, extra=extra)
+
+
+def project_from_data(data: Any, registry: Registry, source: str = "project",
+                      fmt: ProjectFormat = PROJECT_FORMAT) -> Project:
+    _require(isinstance(data, dict), source, "the file does not hold a JSON object")
+    _require(data.get("kind", FILE_KIND) == FILE_KIND and "schema_version" in data, source,
+             "it has no schema_version (is it an AIPROD Studio project?)")
+    version = data["schema_version"]
+    _require(isinstance(version, int) and not isinstance(version, bool) and version >= 0, source,
+             f"schema_version must be a whole number, got {version!r}")
+    if version > fmt.current_version:
+        raise FutureVersionError(f"{source} was saved by a newer AIPROD Studio (project format {version}; this "
+                                 f"version reads up to {fmt.current_version}). Update AIPROD Studio to open it.",
+                                 version, fmt.current_version)
+    data = fmt.upgrade(dict(data), source)
+    nodes, links = data.get("nodes", []), data.get("links", [])
+    _require(isinstance(nodes, list) and isinstance(links, list), source, "nodes and links must be lists")
+    warnings: list[str] = []
+    graph = Graph(registry)
+    for raw in nodes:
+        node = node_from_data(registry, raw, source, warnings)
+        _require(node.id not in graph.nodes, source, f"two nodes have the id {node.id!r}")
+        graph.nodes[node.id] = node
+    for raw in links:
+        _require(isinstance(raw, dict) and raw.get("object", "").startswith("Link.")
+                 and isinstance(raw.get("from"), dict) and isinstance(raw.get("to"), dict), source,
+                 f"a link entry is not a labelled Link object: {str(raw)[:80]}")
+        link = Link(str(raw.get("id", "")), raw["from"].get("node"), raw["from"].get("port"),
+                    raw["to"].get("node"), raw["to"].get("port"))
+        _require(bool(link.id) and link.id not in graph.links, source, f"link id {link.id!r} is missing or repeated")
+        for end in (link.src_node, link.dst_node):
+            _require(end in graph.nodes, source, f"link {link.id} refers to a node {end!r} that is not in the file")
+        ends_known = not (graph.nodes[link.src_node].is_unknown or graph.nodes[link.dst_node].is_unknown)
+        if ends_known:
+            try:
+                already = graph.check_link(link.src_node, link.src_port, link.dst_node, link.dst_port)
+            except AiprodError as exc:
+                raise ProjectFileError(f"{source}: link {link.id} is invalid: {exc}") from None
+            _require(already is None, source, f"links {already and already.id} and {link.id} both feed the single "
+                                              f"input {link.dst_node}.{link.dst_port}")
+        graph.links[link.id] = link
+    settings = data.get("settings", {})
+    _require(isinstance(settings, dict), source, "settings must be an object")
+    extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}
+    return Project(graph, str(data.get("name", "Untitled")), settings, None, extra, warnings)
+
+
+def load_project(path: str | os.PathLike, registry: Registry, fmt: ProjectFormat = PROJECT_FORMAT) -> Project:
+    """Read a project; raises ProjectFileError (or FutureVersionError) naming the file and the problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectFileError(f"{path}: no such project file") from None
+    except IsADirectoryError:
+        raise ProjectFileError(f"{path} is a folder, not a project file") from None
+    except UnicodeDecodeError:
+        raise ProjectFileError(f"{path} is not a valid AIPROD project: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise ProjectFileError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectFileError(f"{path} is not a valid AIPROD project: broken JSON at line {exc.lineno}, "
+                               f"column {exc.colno} ({exc.msg}). The previous save, if any, is {path.name}.bak") from None
+    project = project_from_data(data, registry, str(path), fmt)
+    project.path = path
+    return project

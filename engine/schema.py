@@ -1,0 +1,219 @@
+"""How a node type declares itself: typed ports, typed parameters, and execute().
+
+A node type is a class with a `schema` (what the canvas, inspector, project file and cache
+need to know) and an `execute(ctx, inputs, params)` that returns one value per output port.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .errors import ParamError
+from .ports import PortType
+
+if TYPE_CHECKING:
+    from .context import RunContext
+
+PARAM_KINDS = ("float", "int", "bool", "string", "text", "enum", "path", "seed", "color")
+SEED_MAX = 2**32 - 1
+_TYPE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its kind decides the inspector widget and how values are checked."""
+
+    name: str
+    kind: str
+    default: Any
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    label: str = ""
+    file_filter: str = ""  # kind "path": e.g. "Images (*.png *.jpg *.exr)"
+    path_mode: str = "open"  # kind "path": "open" (a file read: fingerprinted), "save" or "folder"
+    step: float | None = None  # kind "float"/"int": a slider's natural increment
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"parameter name {self.name!r} must be lower_snake_case")
+        if self.kind not in PARAM_KINDS:
+            raise ValueError(f"parameter {self.name!r}: unknown kind {self.kind!r}; use one of {PARAM_KINDS}")
+        if self.kind == "enum" and self.default not in self.choices:
+            raise ValueError(f"parameter {self.name!r}: default {self.default!r} is not among {self.choices}")
+        self.coerce(self.default)  # a schema with an invalid default is a programming error
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def coerce(self, value: Any) -> Any:
+        """Return `value` in canonical form (JSON-friendly) or raise ParamError saying what fits."""
+        kind = self.kind
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ParamError(f"{self.name} must be a number, got {value!r}")
+            value = float(value)
+            if not math.isfinite(value):
+                raise ParamError(f"{self.name} must be a finite number, got {value!r}")
+            return self._in_range(value)
+        if kind in ("int", "seed"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+                raise ParamError(f"{self.name} must be a whole number, got {value!r}")
+            value = int(value)
+            if kind == "seed" and not 0 <= value <= SEED_MAX:
+                raise ParamError(f"{self.name} must be a seed between 0 and {SEED_MAX}, got {value}")
+            return self._in_range(value)
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise ParamError(f"{self.name} must be true or false, got {value!r}")
+            return value
+        if kind in ("string", "text", "path"):
+            if not isinstance(value, str):
+                raise ParamError(f"{self.name} must be text, got {value!r}")
+            return value
+        if kind == "enum":
+            if value not in self.choices:
+                raise ParamError(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}")
+            return value
+        # colour: 3 or 4 non-negative floats (scene-linear values may exceed 1)
+        if (not isinstance(value, (list, tuple)) or len(value) not in (3, 4)
+                or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
+            raise ParamError(f"{self.name} must be a colour [r, g, b] or [r, g, b, a], got {value!r}")
+        if not all(math.isfinite(c) and c >= 0 for c in value):
+            raise ParamError(f"{self.name} components must be finite and not negative, got {value!r}")
+        return [float(c) for c in value]
+
+    def _in_range(self, value: float | int) -> float | int:
+        if self.min is not None and value < self.min:
+            raise ParamError(f"{self.name} must be at least {self.min}, got {value}")
+        if self.max is not None and value > self.max:
+            raise ParamError(f"{self.name} must be at most {self.max}, got {value}")
+        return value
+
+
+def FloatParam(name: str, default: float, min: float | None = None, max: float | None = None, help: str = "",
+               step: float | None = None, label: str = "") -> Param:
+    return Param(name, "float", float(default), min=min, max=max, help=help, step=step, label=label)
+
+
+def IntParam(name: str, default: int, min: int | None = None, max: int | None = None, help: str = "",
+             step: int | None = None, label: str = "") -> Param:
+    return Param(name, "int", int(default), min=min, max=max, help=help, step=step, label=label)
+
+
+def BoolParam(name: str, default: bool, help: str = "", label: str = "") -> Param:
+    return Param(name, "bool", default, help=help, label=label)
+
+
+def StringParam(name: str, default: str = "", help: str = "", multiline: bool = False, label: str = "") -> Param:
+    return Param(name, "text" if multiline else "string", default, help=help, label=label)
+
+
+def EnumParam(name: str, default: str, choices: tuple[str, ...], help: str = "", label: str = "") -> Param:
+    return Param(name, "enum", default, choices=tuple(choices), help=help, label=label)
+
+
+def PathParam(name: str, default: str = "", file_filter: str = "", help: str = "", label: str = "",
+              mode: str = "open") -> Param:
+    if mode not in ("open", "save", "folder"):
+        raise ValueError(f"path parameter {name!r}: mode must be open, save or folder, not {mode!r}")
+    return Param(name, "path", default, file_filter=file_filter, help=help, label=label, path_mode=mode)
+
+
+def SeedParam(name: str = "seed", default: int = 0, help: str = "Random seed; the same seed gives the same result.",
+              label: str = "") -> Param:
+    return Param(name, "seed", default, min=0, max=SEED_MAX, help=help, label=label)
+
+
+def ColorParam(name: str, default: tuple[float, ...], help: str = "", label: str = "") -> Param:
+    return Param(name, "color", list(default), help=help, label=label)
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    type: PortType
+    help: str = ""
+    optional: bool = False  # an input that may stay unconnected (execute gets None)
+    multiple: bool = False  # an input that takes several links, in link order (execute gets a list)
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise ValueError(f"port name {self.name!r} must be lower_snake_case")
+
+
+@dataclass(frozen=True)
+class NodeSchema:
+    type_id: str  # "category.name", stable forever; rename with `replaces`
+    title: str
+    category: str
+    version: int = 1
+    inputs: tuple[Port, ...] = ()
+    outputs: tuple[Port, ...] = ()
+    params: tuple[Param, ...] = ()
+    help: str = ""
+    replaces: tuple[str, ...] = ()  # older type ids that load as this type
+    deterministic: bool = True  # False: re-run on every render, never served from the cache
+    is_output: bool = False  # writes what the user asked for (a file); a default render target
+    uses_gpu: bool = False
+
+    def __post_init__(self) -> None:
+        if not _TYPE_ID.match(self.type_id):
+            raise ValueError(f"type id {self.type_id!r} must look like 'category.name'")
+        for group, items in (("input", self.inputs), ("output", self.outputs), ("parameter", self.params)):
+            names = [item.name for item in items]
+            if len(names) != len(set(names)):
+                raise ValueError(f"{self.type_id}: duplicate {group} names in {names}")
+
+    def input(self, name: str) -> Port | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output(self, name: str) -> Port | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def default_params(self) -> dict[str, Any]:
+        return {p.name: p.coerce(p.default) for p in self.params}
+
+
+class NodeType(abc.ABC):
+    """Base of every node type. Subclasses set `schema` and implement `execute`."""
+
+    schema: ClassVar[NodeSchema]
+
+    @abc.abstractmethod
+    def execute(self, ctx: "RunContext", inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Compute one value per output port. Call ctx.progress() between steps (it also checks cancel)."""
+
+    def fingerprint(self, params: dict[str, Any], ctx: "RunContext") -> dict[str, str]:
+        """Fingerprints of the files/models this node reads; a changed file re-runs the node.
+
+        The default covers every `path` parameter the node opens; a node that reads other files adds them.
+        """
+        from .fingerprint import file_fingerprint
+
+        return {p.name: file_fingerprint(ctx.resolve_path(params[p.name]))
+                for p in self.schema.params if p.kind == "path" and p.path_mode == "open" and params.get(p.name)}
+
+    def problems(self, params: dict[str, Any], project_dir: Path | None) -> list[str]:
+        """What would stop this node from running, found without running it (for `aiprod validate`)."""
+        return []
+
+    def cache_is_current(self, outputs: dict[str, Any], params: dict[str, Any], ctx: "RunContext") -> bool:
+        """For output nodes: is what the cached run wrote still there? False re-runs the node."""
+        return True
+
+    @classmethod
+    def upgrade_params(cls, params: dict[str, Any], from_version: int) -> dict[str, Any]:
+        """Turn parameters saved by an older version of this type into the current form."""
+        return params

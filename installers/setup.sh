@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets AIPROD Studio up in ./.venv on Debian/Ubuntu: system libraries (when run as root),
+# then the Python packages, pinned by installers/constraints.txt.
+#   installers/setup.sh          # the app
+#   installers/setup.sh test     # the app and the test tools
+#   installers/setup.sh bench    # the app, the test tools and the ffmpeg CLI the benchmarks compare with
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras="${1:-}"
+# Qt (xcb + offscreen), PortAudio for sounddevice, Xvfb for a real X window without a screen.
+apt_packages=(python3-venv libportaudio2 xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-image0
+              libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0
+              libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3)
+[ "$extras" = bench ] && apt_packages+=(ffmpeg)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Not root: please install these Debian packages first, then run this again:" >&2
+    echo "  sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+python="${PYTHON:-python3}"
+"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || {
+  echo "AIPROD Studio needs Python 3.11 or newer; $("$python" --version 2>&1) found. Set PYTHON=/path/to/python3.11." >&2
+  exit 1
+}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+
+# Reinstall only when what is declared changed, so the README commands stay quick to re-run.
+spec="."
+case "$extras" in test|bench) spec=".[test]" ;; esac
+stamp=".venv/.aiprod-installed"
+want="$(cat pyproject.toml installers/constraints.txt | sha256sum | cut -c1-16) $spec"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "Installing Python packages into .venv (first time: a few minutes)"
+  .venv/bin/python -m pip install -q -c installers/constraints.txt -e "$spec"
+  echo "$want" > "$stamp"
+fi
