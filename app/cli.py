@@ -63,7 +63,7 @@ class _ProgressView:
         elif isinstance(event, ev.NodeProgress):
             self.progress.update(self.task, completed=self.done + event.fraction,
                                  description=f"{self.graph.display_name(event.node_id)} {event.message}")
-        elif isinstance(event, (ev.NodeFinished, ev.NodeCached, ev.NodeFailed, ev.NodeCancelled)):
+        elif isinstance(event, (ev.NodeFinished, ev.NodeCached, ev.NodeSkipped, ev.NodeFailed, ev.NodeCancelled)):
             self.done += 1
             self.progress.update(self.task, completed=self.done)
 
@@ -74,14 +74,14 @@ def _print_summary(project: Project, report: RunReport, console) -> None:
     table = Table(title=f"{project.name}: {report.status} in {report.seconds:.2f} s")
     for column in ("node", "type", "status", "seconds", "message"):
         table.add_column(column, justify="right" if column == "seconds" else "left")
-    style = {"ran": "green", "cached": "cyan", "failed": "red", "cancelled": "yellow"}
+    style = {"ran": "green", "cached": "cyan", "skipped": "dim", "failed": "red", "cancelled": "yellow"}
     for node_id, result in report.results.items():
         node = project.graph.nodes[node_id]
         table.add_row(project.graph.display_name(node_id), node.type_id,
                       f"[{style[result.status]}]{result.status}[/]",
                       f"{result.seconds:.2f}" if result.status == "ran" else "", result.message)
     console.print(table)
-    counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
+    counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "skipped", "failed", "cancelled")}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
 
 

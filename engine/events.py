@@ -107,6 +107,14 @@ class NodeCached:
 
 
 @dataclass(frozen=True)
+class NodeSkipped:
+    """Not needed this render: everything it feeds was served from the cache."""
+
+    run_id: str
+    node_id: str
+
+
+@dataclass(frozen=True)
 class NodeFinished:
     run_id: str
     node_id: str

@@ -31,7 +31,7 @@ log = logging.getLogger("aiprod.executor")
 @dataclass
 class NodeResult:
     node_id: str
-    status: str  # "ran", "cached", "failed" or "cancelled"
+    status: str  # "ran", "cached", "skipped" (not needed this time), "failed" or "cancelled"
     seconds: float = 0.0
     message: str = ""
 
@@ -167,6 +167,23 @@ class _Run:
         outputs = cache.load(self.keys[node_id], self.port_types(node_id))
         return outputs is not None and node_type.cache_is_current(outputs, self.params[node_id], self.context(node_id))
 
+    def plan(self) -> tuple[set[str], set[str]]:
+        """Which nodes must run and which are served from the cache, walking back from the targets.
+
+        A node is looked at only if a target needs it and nothing between them is cached, so an
+        uncacheable or evicted node upstream of a cached one is left alone.
+        """
+        demanded, to_run, cached = set(self.targets), set(), set()
+        for node_id in reversed(self.order):
+            if node_id not in demanded:
+                continue
+            if self.is_cached(node_id):
+                cached.add(node_id)
+            else:
+                to_run.add(node_id)
+                demanded.update(link.src_node for link in self.inputs[node_id])
+        return to_run, cached
+
     def value_of(self, node_id: str) -> dict[str, Any]:
         """The outputs of an upstream node that already ran or is cached (re-running it if its entry vanished)."""
         if node_id in self.values:
@@ -250,6 +267,7 @@ class _Run:
             self.emit(ev.NodeQueued(self.run_id, node_id))
         for node_id in self.order:
             self.prepare(node_id)
+        to_run, cached = self.plan()
         cancelled_at: int | None = None
         for index, node_id in enumerate(self.order):
             if self.cancel.cancelled:
@@ -259,11 +277,14 @@ class _Run:
                 self.release_inputs(node_id)
                 continue
             try:
-                if self.is_cached(node_id):
+                if node_id in to_run:
+                    self.execute_node(node_id)
+                elif node_id in cached or (self.ex.cache is not None and self.ex.cache.has(self.keys[node_id])):
                     self.results[node_id] = NodeResult(node_id, "cached")
                     self.emit(ev.NodeCached(self.run_id, node_id))
                 else:
-                    self.execute_node(node_id)
+                    self.results[node_id] = NodeResult(node_id, "skipped", message="not needed: what it feeds is cached")
+                    self.emit(ev.NodeSkipped(self.run_id, node_id))
             except RenderCancelled:
                 cancelled_at = index
                 break

@@ -1,0 +1,45 @@
+"""Shared fixtures: a test registry, a fresh graph with its undo stack, and a private cache."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def registry():
+    from tests.engine.stub_nodes import reset_calls, stub_registry
+
+    reset_calls()
+    return stub_registry()
+
+
+@pytest.fixture
+def graph(registry):
+    from engine.graph import Graph
+
+    return Graph(registry)
+
+
+@pytest.fixture
+def stack(graph):
+    from engine.commands import UndoStack
+
+    return UndoStack(graph)
+
+
+@pytest.fixture
+def cache(tmp_path):
+    from engine.cache import DiskCache
+
+    return DiskCache(tmp_path / "cache")
+
+
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path, monkeypatch):
+    """No test reads or writes the real user cache/data folders."""
+    monkeypatch.setenv("AIPROD_CACHE_DIR", str(tmp_path / "user-cache"))
+    monkeypatch.setenv("AIPROD_DATA_DIR", str(tmp_path / "user-data"))

@@ -1,0 +1,195 @@
+"""Only what changed re-runs; entries are atomic, survive restarts, and stay within their size limit."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+from engine.cache import DiskCache
+from engine.commands import SetParam
+from engine.executor import Executor
+from engine.ports import IMAGE
+from tests.engine.builders import add, diamond, link
+from tests.engine.stub_nodes import project_root, ran, reset_calls
+
+
+def render(graph, cache, targets=None, **kw):
+    reset_calls()
+    return Executor(cache).run(graph, targets, **kw)
+
+
+def test_second_run_executes_no_node(graph, stack, cache):
+    diamond(stack)
+    first = render(graph, cache)
+    assert len(first.ran) == 5
+    second = render(graph, cache)
+    assert ran() == [] and second.ran == []
+    assert sorted(second.cached) == sorted(["src", "left", "right", "join", "island"])
+
+
+def test_param_change_reruns_exactly_the_node_and_its_dependents(graph, stack, cache):
+    diamond(stack)
+    render(graph, cache)
+    stack.push(SetParam("left", "offset", 5))
+    report = render(graph, cache, load_outputs=True)
+    assert sorted(ran()) == ["join", "left"]
+    assert sorted(report.cached) == ["island", "right", "src"]
+    assert report.outputs["join"]["value"] == (2 + 5) + (2 + 10)
+
+
+def test_undo_of_the_change_is_served_from_cache(graph, stack, cache):
+    diamond(stack)
+    render(graph, cache)
+    stack.push(SetParam("src", "value", 3))
+    render(graph, cache)
+    stack.undo()
+    render(graph, cache)
+    assert ran() == []
+
+
+def test_moving_or_renaming_a_node_reruns_nothing(graph, stack, cache):
+    from engine.commands import MoveNode, RenameNode
+
+    diamond(stack)
+    render(graph, cache)
+    stack.push(MoveNode("join", (500, 500)))
+    stack.push(RenameNode("left", "Left branch"))
+    render(graph, cache)
+    assert ran() == []
+
+
+def test_seed_change_reruns(graph, stack, cache):
+    add(stack, "test.seeded", "s", seed=1)
+    first = render(graph, cache, load_outputs=True).outputs["s"]["value"]
+    render(graph, cache)
+    assert ran() == []
+    stack.push(SetParam("s", "seed", 2))
+    second = render(graph, cache, load_outputs=True).outputs["s"]["value"]
+    assert ran() == ["s"] and second != first
+
+
+def test_non_deterministic_node_reruns_with_its_dependents(graph, stack, cache):
+    add(stack, "test.noisy", "n")
+    add(stack, "test.add", "after")
+    add(stack, "test.number", "steady")
+    link(stack, "n", "after")
+    render(graph, cache)
+    render(graph, cache)
+    assert sorted(ran()) == ["after", "n"]
+
+
+def test_changed_input_file_reruns_the_reader(graph, stack, cache, tmp_path):
+    source = tmp_path / "line.txt"
+    source.write_text("hello")
+    add(stack, "test.read_text", "r", path=str(source))
+    assert render(graph, cache, load_outputs=True).outputs["r"]["text"] == "hello"
+    render(graph, cache)
+    assert ran() == []
+    source.write_text("hello, world")
+    assert render(graph, cache, load_outputs=True).outputs["r"]["text"] == "hello, world"
+    assert ran() == ["r"]
+
+
+def test_output_node_reruns_when_its_file_is_gone(graph, stack, cache, tmp_path):
+    add(stack, "test.number", "a", value=7)
+    add(stack, "test.write_text", "out", path=str(tmp_path / "o.txt"))
+    link(stack, "a", "out", "value")
+    render(graph, cache)
+    render(graph, cache)
+    assert ran() == []
+    (tmp_path / "o.txt").unlink()
+    render(graph, cache)
+    assert ran() == ["out"]  # its input came from the cache
+    assert (tmp_path / "o.txt").read_text() == "7"
+
+
+def test_images_round_trip_exactly(graph, stack, cache):
+    add(stack, "test.gradient", "g", width=33, gain=4.5)
+    fresh = render(graph, cache, load_outputs=True).outputs["g"]["image"]
+    cached = render(graph, cache, load_outputs=True).outputs["g"]["image"]
+    assert ran() == []
+    assert cached.pixels.dtype == np.float32 and np.array_equal(cached.pixels, fresh.pixels)
+    assert cached.color_space == fresh.color_space
+
+
+def test_value_without_codec_is_recomputed_when_needed(graph, stack, cache):
+    add(stack, "test.tone", "tone")
+    add(stack, "test.listen", "meter")
+    link(stack, "tone", "meter", "audio", "audio")
+    render(graph, cache)
+    report = render(graph, cache)
+    assert ran() == []  # the meter's Float output is cached, so the tone is not needed
+    assert report.results["tone"].status == "skipped" and report.results["meter"].status == "cached"
+    cache.clear()
+    render(graph, cache)
+    assert sorted(ran()) == ["meter", "tone"]
+
+
+def test_corrupt_entry_is_a_miss_not_a_crash(graph, stack, cache):
+    diamond(stack)
+    render(graph, cache)
+    for key in cache.keys():
+        (cache._entry_dir(key) / "manifest.json").write_text("{ not json")
+    report = render(graph, cache)
+    assert report.status == "finished"
+    # A corrupt manifest is only found when the value is read; the sinks read nothing.
+    stack.push(SetParam("join", "offset", 1))
+    report = render(graph, cache, load_outputs=True)
+    assert report.status == "finished" and report.outputs["join"]["value"] == 3 + 12 + 1
+
+
+def test_entries_survive_a_process_restart(tmp_path):
+    script = textwrap.dedent("""
+        import json, sys
+        from engine.cache import DiskCache
+        from engine.commands import UndoStack
+        from engine.executor import Executor
+        from engine.graph import Graph
+        from tests.engine.builders import diamond
+        from tests.engine.stub_nodes import stub_registry, ran
+        graph = Graph(stub_registry())
+        diamond(UndoStack(graph))
+        report = Executor(DiskCache(sys.argv[1])).run(graph)
+        print(json.dumps({"ran": sorted(ran()), "cached": sorted(report.cached)}))
+    """)
+    env = dict(os.environ, PYTHONPATH=str(project_root()))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", script, str(tmp_path / "c")], capture_output=True,
+                                      text=True, check=True, env=env, cwd=project_root()).stdout)
+            for _ in range(2)]
+    assert len(runs[0]["ran"]) == 5 and runs[0]["cached"] == []
+    assert runs[1]["ran"] == [] and len(runs[1]["cached"]) == 5
+
+
+def test_store_is_atomic_when_encoding_fails(cache):
+    class Exploding:
+        def encode(self, value, folder, stem):
+            (folder / "half.npy").write_bytes(b"partial")
+            raise OSError("disk full")
+
+        def decode(self, manifest, folder):
+            raise AssertionError("never stored")
+
+    from engine.ports import PortType
+
+    exploding = PortType("Boom", "#000", "", codec=Exploding())
+    assert cache.store("k" * 40, {"x": 1}, {"x": exploding}) is False
+    assert cache.keys() == [] and list((cache.root / "tmp").iterdir()) == []
+
+
+def test_lru_eviction_keeps_the_recently_used(tmp_path):
+    from engine.image import Image
+
+    small = DiskCache(tmp_path / "c", max_bytes=3 * 41_000)
+    image = Image(np.zeros((50, 50, 4), np.float32))  # 40 kB each
+    ports = {"image": IMAGE}
+    for i in range(3):
+        small.store(f"{i:02d}" + "a" * 38, {"image": image}, ports)
+        os.utime(small._entry_dir(f"{i:02d}" + "a" * 38) / "manifest.json", (1000 + i, 1000 + i))
+    assert small.load("00" + "a" * 38, ports) is not None  # the oldest is used again...
+    small.store("03" + "a" * 38, {"image": image}, ports)  # ...so the next oldest makes room
+    keys = set(small.keys())
+    assert "00" + "a" * 38 in keys and "01" + "a" * 38 not in keys
+    assert small.size_bytes() <= small.max_bytes

@@ -1,0 +1,88 @@
+"""`aiprod render / validate / nodes` on the sample project, as a user runs them."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from app.cli import main
+from tests.engine.stub_nodes import project_root
+
+SAMPLE = project_root() / "resources" / "examples" / "sample.aiprod"
+
+
+@pytest.fixture
+def sample(tmp_path):
+    copy = tmp_path / "sample.aiprod"
+    shutil.copy(SAMPLE, copy)
+    return copy
+
+
+def test_render_sample_writes_a_real_picture(sample, tmp_path, capsys):
+    out = tmp_path / "frame.png"
+    assert main(["render", str(sample), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    picture = np.asarray(PILImage.open(out).convert("RGB"))
+    assert picture.shape == (720, 1280, 3)
+    assert tuple(picture[10, 10]) == (191, 191, 191)  # 75 % grey bar, exact after the linear round trip
+    assert tuple(picture[10, 1270]) == (0, 0, 191)  # 75 % blue bar
+    title_region = picture[500:650, 400:880]
+    assert (title_region == 255).all(axis=2).sum() > 2000  # white title text over the bottom row
+
+
+def test_second_render_runs_nothing(sample, tmp_path, capsys):
+    out = tmp_path / "frame.png"
+    main(["render", str(sample), "-o", str(out)])
+    capsys.readouterr()
+    assert main(["render", str(sample), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "4 cached" in err and " ran" not in err.split("\n")[-2]
+
+
+def test_render_up_to_a_node(sample, capsys):
+    assert main(["render", str(sample), "--node", "title"]) == 0
+    err = capsys.readouterr().err
+    assert "Title Card (title)" in err and "Save Image" not in err
+
+
+def test_output_flag_needs_an_output_node(sample, tmp_path, capsys):
+    assert main(["render", str(sample), "--node", "title", "-o", str(tmp_path / "x.png")]) == 2
+    assert "-o needs an output node" in capsys.readouterr().err
+
+
+def test_failed_node_gives_exit_code_1_and_its_message(sample, tmp_path, capsys):
+    assert main(["render", str(sample), "-o", str(tmp_path / "missing-folder" / "x.png")]) == 1
+    err = capsys.readouterr().err
+    assert "Save Image (save) failed" in err and "does not exist" in err
+
+
+def test_render_of_a_broken_file_says_what_is_wrong(tmp_path, capsys):
+    broken = tmp_path / "broken.aiprod"
+    broken.write_text('{"schema_version": 1, "nodes": [')
+    assert main(["render", str(broken)]) == 2
+    assert "broken JSON" in capsys.readouterr().err
+    assert main(["render", str(tmp_path / "absent.aiprod")]) == 2
+    assert "no such project file" in capsys.readouterr().err
+
+
+def test_validate(sample, tmp_path, capsys):
+    assert main(["validate", str(sample)]) == 0
+    assert "OK (4 nodes, 3 links)" in capsys.readouterr().out
+    data = json.loads(sample.read_text())
+    data["links"] = [l for l in data["links"] if l["to"]["node"] != "save"]
+    data["nodes"][0]["params"]["resolution"] = "8K"
+    sample.write_text(json.dumps(data))
+    assert main(["validate", str(sample)]) == 1
+    err = capsys.readouterr().err
+    assert "input 'image' (Image) is not connected" in err and "resolution must be one of" in err
+
+
+def test_nodes_lists_types_with_ports_and_params(capsys):
+    assert main(["nodes"]) == 0
+    text = capsys.readouterr().out
+    assert "image.title_card" in text and "in   background: Image (optional)" in text
+    assert main(["nodes", "--json"]) == 0
+    listing = {t["type"]: t for t in json.loads(capsys.readouterr().out)}
+    assert listing["output.save_image"]["outputs"] == [{"name": "file", "type": "File"}]

@@ -1,0 +1,158 @@
+"""The executor runs what is needed, in order, reports events, isolates failures and cancels promptly."""
+
+import threading
+import time
+
+import pytest
+
+from engine import events as ev
+from engine.context import CancelToken
+from engine.executor import Executor
+from tests.engine.builders import add, diamond, link
+from tests.engine.stub_nodes import Slow, ran
+
+
+def run(graph, targets=None, cache=None, **kw):
+    seen = []
+    executor = Executor(cache=cache)
+    executor.events.connect(seen.append)
+    return executor.run(graph, targets, **kw), seen
+
+
+def test_runs_in_dependency_order_and_computes(graph, stack):
+    diamond(stack)
+    report, _ = run(graph, ["join"], load_outputs=True)
+    assert report.status == "finished"
+    order = ran()
+    assert order.index("src") < order.index("left") < order.index("join")
+    assert order.index("right") < order.index("join")
+    assert report.outputs["join"]["value"] == (2 + 1) + (2 + 10)
+    assert "island" not in order
+
+
+def test_default_targets_are_sinks_without_output_nodes(graph, stack):
+    diamond(stack)
+    report, _ = run(graph)
+    assert set(ran()) == {"src", "left", "right", "join", "island"}
+
+
+def test_default_targets_are_output_nodes_when_present(graph, stack, tmp_path):
+    diamond(stack)
+    add(stack, "test.write_text", "out", path=str(tmp_path / "o.txt"))
+    link(stack, "left", "out", "value")
+    run(graph)
+    assert set(ran()) == {"src", "left", "out"}
+    assert (tmp_path / "o.txt").read_text() == "3"
+
+
+def test_run_to_node_runs_only_what_it_needs(graph, stack):
+    diamond(stack)
+    report, _ = run(graph, ["left"])
+    assert ran() == ["src", "left"]
+    assert list(report.results) == ["src", "left"]
+
+
+def test_events_tell_the_story(graph, stack):
+    add(stack, "test.number", "a")
+    add(stack, "test.slow", "s", steps=3)
+    link(stack, "a", "s")
+    report, seen = run(graph, ["s"])
+    kinds = [type(e).__name__ for e in seen]
+    assert kinds[0] == "RunStarted" and kinds[-1] == "RunFinished"
+    assert kinds.count("NodeQueued") == 2 and kinds.count("NodeFinished") == 2
+    progress = [e for e in seen if isinstance(e, ev.NodeProgress)]
+    assert [p.message for p in progress] == ["step 0", "step 1", "step 2"]
+    assert all(0 <= p.fraction <= 1 for p in progress)
+    finished = [e for e in seen if isinstance(e, ev.NodeFinished) and e.node_id == "s"]
+    assert finished[0].seconds >= 0.03
+
+
+def test_failure_fails_only_the_node_and_its_dependents(graph, stack):
+    diamond(stack)
+    add(stack, "test.fail", "bad")
+    add(stack, "test.add", "after_bad")
+    link(stack, "src", "bad")
+    link(stack, "bad", "after_bad")
+    report, seen = run(graph)
+    assert report.status == "failed"
+    assert report.results["bad"].status == "failed" and "boom" in report.results["bad"].message
+    assert report.results["after_bad"].status == "failed"
+    assert "Fail (bad)" in report.results["after_bad"].message
+    assert "after_bad" not in ran()
+    assert {report.results[n].status for n in ("src", "left", "right", "join", "island")} == {"ran"}
+    failed_events = {e.node_id for e in seen if isinstance(e, ev.NodeFailed)}
+    assert failed_events == {"bad", "after_bad"}
+
+
+def test_unexpected_exception_is_reported_not_raised(graph, stack):
+    add(stack, "test.crash", "c")
+    report, _ = run(graph)
+    assert report.results["c"].status == "failed"
+    assert "ZeroDivisionError" in report.results["c"].message
+
+
+def test_missing_required_input_fails_with_its_name(graph, stack):
+    add(stack, "test.add", "lonely")
+    report, _ = run(graph)
+    assert "input 'a' (Int) is not connected" in report.results["lonely"].message
+
+
+def test_unknown_node_type_fails_clearly(graph, stack):
+    from engine.graph import Node
+
+    graph.insert_node(Node("ghost", "plugin.ghost", {}, unknown_data={"object": "Node.1", "id": "ghost"}))
+    report, _ = run(graph, ["ghost"])
+    assert "not installed" in report.results["ghost"].message
+
+
+def test_multiple_input_gets_values_in_link_order(graph, stack):
+    for node_id, value in (("x", 1), ("y", 2), ("z", 3)):
+        add(stack, "test.number", node_id, value=value)
+    add(stack, "test.concat", "cat")
+    for node_id in ("z", "x", "y"):
+        link(stack, node_id, "cat", "items")
+    report, _ = run(graph, ["cat"], load_outputs=True)
+    assert report.outputs["cat"]["text"] == "3,1,2"
+
+
+def test_cancel_is_prompt_and_marks_the_rest_cancelled(graph, stack, cache):
+    add(stack, "test.slow", "first", steps=100000)  # would take ~17 minutes
+    add(stack, "test.add", "after")
+    link(stack, "first", "after")
+    cancel = CancelToken()
+    Slow.started = threading.Event()
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(report=Executor(cache).run(graph, None, cancel)))
+    worker.start()
+    try:
+        assert Slow.started.wait(5)
+        time.sleep(0.05)
+        asked = time.perf_counter()
+        cancel.cancel()
+        worker.join(5)
+        latency = time.perf_counter() - asked
+    finally:
+        Slow.started = None
+    assert not worker.is_alive()
+    assert latency < 0.5
+    report = outcome["report"]
+    assert report.status == "cancelled"
+    assert report.results["first"].status == "cancelled" and report.results["after"].status == "cancelled"
+    assert cache.keys() == []
+    assert list((cache.root / "tmp").iterdir()) == []
+
+
+def test_cancel_before_start_runs_nothing(graph, stack):
+    diamond(stack)
+    cancel = CancelToken()
+    cancel.cancel()
+    report = Executor().run(graph, None, cancel)
+    assert ran() == [] and report.status == "cancelled"
+
+
+def test_bad_saved_param_fails_the_node_not_the_render(graph, stack):
+    diamond(stack)
+    graph.nodes["right"].params["offset"] = "lots"  # as a hand-edited file might hold
+    report, _ = run(graph)
+    assert report.results["right"].status == "failed" and "whole number" in report.results["right"].message
+    assert report.results["left"].status == "ran"
