@@ -47,7 +47,12 @@ def _apply_output(project: Project, targets: list[str], output: str) -> None:
         raise AiprodError(f"the project has {len(writers)} output nodes ({', '.join(writers)}); "
                           "choose one with --node to use -o")
     node_id = writers[0]
-    SetParam(node_id, _save_path_param(graph.schema_of(node_id)), str(Path(output).resolve())).do(graph)
+    target = Path(output).resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # `-o renders/film.mov` should just work
+    except OSError as exc:
+        raise AiprodError(f"cannot create the folder {target.parent} for -o: {exc.strerror}") from exc
+    SetParam(node_id, _save_path_param(graph.schema_of(node_id)), str(target)).do(graph)
 
 
 class _ProgressView:

@@ -52,10 +52,18 @@ def test_output_flag_needs_an_output_node(sample, tmp_path, capsys):
     assert "-o needs an output node" in capsys.readouterr().err
 
 
+def test_output_folder_is_created(sample, tmp_path):
+    assert main(["render", str(sample), "-o", str(tmp_path / "new-folder" / "x.png")]) == 0
+    assert (tmp_path / "new-folder" / "x.png").stat().st_size > 1000
+
+
 def test_failed_node_gives_exit_code_1_and_its_message(sample, tmp_path, capsys):
-    assert main(["render", str(sample), "-o", str(tmp_path / "missing-folder" / "x.png")]) == 1
+    data = json.loads(sample.read_text())
+    data["nodes"][-1]["params"]["path"] = "renders/frame.gif"
+    sample.write_text(json.dumps(data))
+    assert main(["render", str(sample)]) == 1
     err = capsys.readouterr().err
-    assert "Save Image (save) failed" in err and "does not exist" in err
+    assert "Save Image (save) failed" in err and "unsupported image extension '.gif'" in err
 
 
 def test_render_of_a_broken_file_says_what_is_wrong(tmp_path, capsys):
