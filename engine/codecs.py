@@ -15,6 +15,9 @@ import numpy as np
 
 
 class ValueCodec(Protocol):
+    # writes_files (default True): encode() writes files into `folder`; False: the value is inline.
+    # streams (default False): encode() accepts progress=callable(fraction) for long values.
+
     def encode(self, value: Any, folder: Path, stem: str) -> dict: ...
 
     def decode(self, manifest: dict, folder: Path) -> Any: ...
@@ -22,6 +25,8 @@ class ValueCodec(Protocol):
 
 class JsonCodec:
     """Numbers, text, booleans and plain lists/dicts: stored inline in the manifest."""
+
+    writes_files = False
 
     def encode(self, value: Any, folder: Path, stem: str) -> dict:
         json.dumps(value)  # refuse what would not round-trip before anything is written

@@ -123,7 +123,10 @@ class _Run:
     def prepare(self, node_id: str) -> None:
         graph = self.graph
         node = graph.nodes[node_id]
-        upstream = [(l.dst_port, self.keys.get(l.src_node, "?"), l.src_port) for l in self.inputs[node_id]]
+        # Per input port, the upstream keys in link order: reordering a multi-link input re-runs.
+        upstream: dict[str, list[str]] = {}
+        for l in self.inputs[node_id]:
+            upstream.setdefault(l.dst_port, []).append(f"{self.keys.get(l.src_node, '?')}:{l.src_port}")
         if node.is_unknown:
             self.problems[node_id] = (f"node type {node.type_id!r} is not installed; install the plugin that "
                                       "provides it or remove the node")
@@ -144,7 +147,7 @@ class _Run:
         except Exception as exc:
             fingerprints = {}
             self.problems[node_id] = f"could not read its files: {exc}"
-        identity = [schema.type_id, schema.version, params, fingerprints, sorted(upstream)]
+        identity = [schema.type_id, schema.version, params, fingerprints, upstream]
         if not schema.deterministic:
             identity.append(self.run_id)  # a fresh key each render: it re-runs, and so does what it feeds
         digest = hashlib.blake2b(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode(), digest_size=20)
@@ -182,6 +185,9 @@ class _Run:
             else:
                 to_run.add(node_id)
                 demanded.update(link.src_node for link in self.inputs[node_id])
+        if self.ex.cache is not None:
+            # Entries this graph uses stay when the cache is trimmed, even those not read this time.
+            self.ex.cache.touch(*(self.keys[n] for n in self.order if n in self.types))
         return to_run, cached
 
     def value_of(self, node_id: str) -> dict[str, Any]:
@@ -279,7 +285,8 @@ class _Run:
             try:
                 if node_id in to_run:
                     self.execute_node(node_id)
-                elif node_id in cached or (self.ex.cache is not None and self.ex.cache.has(self.keys[node_id])):
+                elif node_id in cached or (self.ex.cache is not None and self.ex.cache.has(self.keys[node_id])
+                                           and self.types.get(node_id) is not None):
                     self.results[node_id] = NodeResult(node_id, "cached")
                     self.emit(ev.NodeCached(self.run_id, node_id))
                 else:

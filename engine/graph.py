@@ -16,7 +16,7 @@ from . import events as ev
 from .errors import CycleError, GraphError, LinkTypeError
 from .events import EventEmitter
 from .registry import Registry
-from .schema import NodeSchema
+from .schema import NodeSchema, Port
 
 
 @dataclass
@@ -145,6 +145,22 @@ class Graph:
 
     def check_link(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> Link | None:
         """Raise if the link may not be made; return the link it would replace on a single input."""
+        in_port = self.check_port_types(src_node, src_port, dst_node, dst_port)
+        if src_node == dst_node or src_node in self.downstream([dst_node]):
+            raise CycleError(
+                f"linking {self.display_name(src_node)} to {self.display_name(dst_node)} would make a loop: "
+                f"{self.display_name(dst_node)} already feeds {self.display_name(src_node)}", dst_node)
+        existing = self.links_into(dst_node, dst_port)
+        if any(l.src_node == src_node and l.src_port == src_port for l in existing):
+            raise GraphError(f"{self.display_name(src_node)}.{src_port} is already linked to "
+                             f"{self.display_name(dst_node)}.{dst_port}")
+        return None if in_port.multiple or not existing else existing[0]
+
+    def check_port_types(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> Port:
+        """Raise unless both ends exist and the output's type fits the input; returns the input port.
+
+        Constant time, so a project loader can check every link and look for loops once at the end.
+        """
         for node_id in (src_node, dst_node):
             if node_id not in self.nodes:
                 raise GraphError(f"there is no node {node_id!r}")
@@ -163,15 +179,7 @@ class Graph:
                 f"cannot link {self.display_name(src_node)}.{src_port} ({out_port.type.name}) to "
                 f"{self.display_name(dst_node)}.{dst_port} ({in_port.type.name}): "
                 f"a {in_port.type.name} input does not accept {out_port.type.name}")
-        if src_node == dst_node or src_node in self.downstream([dst_node]):
-            raise CycleError(
-                f"linking {self.display_name(src_node)} to {self.display_name(dst_node)} would make a loop: "
-                f"{self.display_name(dst_node)} already feeds {self.display_name(src_node)}", dst_node)
-        existing = self.links_into(dst_node, dst_port)
-        if any(l.src_node == src_node and l.src_port == src_port for l in existing):
-            raise GraphError(f"{self.display_name(src_node)}.{src_port} is already linked to "
-                             f"{self.display_name(dst_node)}.{dst_port}")
-        return None if in_port.multiple or not existing else existing[0]
+        return in_port
 
     # ---- primitive changes (used by engine.commands and the project loader) ----------------
 

@@ -215,6 +215,7 @@ def project_from_data(data: Any, registry: Registry, source: str = "project",
         node = node_from_data(registry, raw, source, warnings)
         _require(node.id not in graph.nodes, source, f"two nodes have the id {node.id!r}")
         graph.nodes[node.id] = node
+    occupied: set = set()  # inputs already fed, so a second link into a single input is caught
     for raw in links:
         _require(isinstance(raw, dict) and raw.get("object", "").startswith("Link.")
                  and isinstance(raw.get("from"), dict) and isinstance(raw.get("to"), dict), source,
@@ -227,12 +228,19 @@ def project_from_data(data: Any, registry: Registry, source: str = "project",
         ends_known = not (graph.nodes[link.src_node].is_unknown or graph.nodes[link.dst_node].is_unknown)
         if ends_known:
             try:
-                already = graph.check_link(link.src_node, link.src_port, link.dst_node, link.dst_port)
+                in_port = graph.check_port_types(link.src_node, link.src_port, link.dst_node, link.dst_port)
             except AiprodError as exc:
                 raise ProjectFileError(f"{source}: link {link.id} is invalid: {exc}") from None
-            _require(already is None, source, f"links {already and already.id} and {link.id} both feed the single "
-                                              f"input {link.dst_node}.{link.dst_port}")
+            end = (link.dst_node, link.dst_port, None if in_port.multiple else "single")
+            feeding = (link.src_node, link.src_port) if in_port.multiple else None
+            _require((end, feeding) not in occupied, source,
+                     f"link {link.id} repeats a link into {link.dst_node}.{link.dst_port}, which takes one link")
+            occupied.add((end, feeding))
         graph.links[link.id] = link
+    try:
+        graph.topological_order()
+    except AiprodError as exc:
+        raise ProjectFileError(f"{source}: {exc}") from None
     settings = data.get("settings", {})
     _require(isinstance(settings, dict), source, "settings must be an object")
     extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}

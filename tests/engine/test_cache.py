@@ -61,6 +61,30 @@ def test_moving_or_renaming_a_node_reruns_nothing(graph, stack, cache):
     assert ran() == []
 
 
+def test_reordering_a_multi_link_input_reruns(graph, stack, cache):
+    from engine.commands import Disconnect
+
+    for node_id, value in (("x", 1), ("y", 2)):
+        add(stack, "test.number", node_id, value=value)
+    add(stack, "test.concat", "cat")
+    link(stack, "x", "cat", "items")
+    link(stack, "y", "cat", "items")
+    assert render(graph, cache, load_outputs=True).outputs["cat"]["text"] == "1,2"
+    stack.push(Disconnect(graph.links_into("cat")[0].id))
+    link(stack, "x", "cat", "items")
+    assert render(graph, cache, load_outputs=True).outputs["cat"]["text"] == "2,1"
+    assert ran() == ["cat"]
+
+
+def test_a_fully_cached_render_marks_its_entries_as_used(graph, stack, cache):
+    diamond(stack)
+    render(graph, cache)
+    for key in cache.keys():
+        cache.set_last_used(key, 1000)
+    render(graph, cache)
+    assert all(cache.last_used(key) > 1000 for key in cache.keys())
+
+
 def test_seed_change_reruns(graph, stack, cache):
     add(stack, "test.seeded", "s", seed=1)
     first = render(graph, cache, load_outputs=True).outputs["s"]["value"]
@@ -132,7 +156,7 @@ def test_corrupt_entry_is_a_miss_not_a_crash(graph, stack, cache):
     diamond(stack)
     render(graph, cache)
     for key in cache.keys():
-        (cache._entry_dir(key) / "manifest.json").write_text("{ not json")
+        cache._query("UPDATE entries SET manifest = '{ not json' WHERE key = ?", (key,))
     report = render(graph, cache)
     assert report.status == "finished"
     # A corrupt manifest is only found when the value is read; the sinks read nothing.
@@ -187,9 +211,10 @@ def test_lru_eviction_keeps_the_recently_used(tmp_path):
     ports = {"image": IMAGE}
     for i in range(3):
         small.store(f"{i:02d}" + "a" * 38, {"image": image}, ports)
-        os.utime(small._entry_dir(f"{i:02d}" + "a" * 38) / "manifest.json", (1000 + i, 1000 + i))
+        small.set_last_used(f"{i:02d}" + "a" * 38, 1000 + i)
     assert small.load("00" + "a" * 38, ports) is not None  # the oldest is used again...
     small.store("03" + "a" * 38, {"image": image}, ports)  # ...so the next oldest makes room
     keys = set(small.keys())
     assert "00" + "a" * 38 in keys and "01" + "a" * 38 not in keys
     assert small.size_bytes() <= small.max_bytes
+    assert not small._files("01" + "a" * 38).exists()  # its files went with it

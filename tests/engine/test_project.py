@@ -154,6 +154,19 @@ def test_incompatible_link_in_file_is_refused(registry, tmp_path):
         project_from_data(data, registry)
 
 
+def test_loop_or_doubled_input_in_file_is_refused(registry):
+    nodes = [{"object": "Node.1", "id": i, "type": "test.add", "params": {}} for i in ("a", "b")]
+    loop = [{"object": "Link.1", "id": "l1", "from": {"node": "a", "port": "value"}, "to": {"node": "b", "port": "a"}},
+            {"object": "Link.1", "id": "l2", "from": {"node": "b", "port": "value"}, "to": {"node": "a", "port": "a"}}]
+    with pytest.raises(ProjectFileError, match="loop"):
+        project_from_data({"schema_version": 1, "nodes": nodes, "links": loop}, registry)
+    nodes.append({"object": "Node.1", "id": "c", "type": "test.number", "params": {}})
+    doubled = [loop[0], {"object": "Link.1", "id": "l3", "from": {"node": "c", "port": "value"},
+                         "to": {"node": "b", "port": "a"}}]
+    with pytest.raises(ProjectFileError, match="takes one link"):
+        project_from_data({"schema_version": 1, "nodes": nodes, "links": doubled}, registry)
+
+
 def test_future_version_is_refused_with_its_own_error(registry, tmp_path):
     path = tmp_path / "future.aiprod"
     path.write_text(json.dumps({"schema_version": 99, "nodes": [], "links": []}))
