@@ -9,6 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def _default_file_mode() -> int:
+    """What a plain open() would give a new file: 0o666 less the umask (read once, at import)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_NEW_FILE_MODE = _default_file_mode()
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -33,6 +43,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], keep_ba
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes owner-only files; the result should have the permissions of a normal save.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _NEW_FILE_MODE)
         write(tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())

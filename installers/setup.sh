@@ -44,6 +44,8 @@ stamp=".venv/.aiprod-installed"
 want="$(cat pyproject.toml installers/constraints.txt | sha256sum | cut -c1-16) $spec"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing Python packages into .venv (first time: a few minutes)"
-  .venv/bin/python -m pip install -q -c installers/constraints.txt -e "$spec"
+  # (pip's notes about unreachable extra index folders in a machine's pip.conf are only noise here)
+  .venv/bin/python -m pip install -q -c installers/constraints.txt -e "$spec" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   echo "$want" > "$stamp"
 fi

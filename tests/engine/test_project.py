@@ -1,6 +1,7 @@
 """Project files: round trips, golden files, upgrades, bad files, unknown types, atomic saves."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -209,6 +210,9 @@ def test_out_of_range_value_loads_with_a_warning(registry):
 def test_save_keeps_a_backup_and_is_atomic(project, tmp_path, monkeypatch):
     path = save_project(project, tmp_path / "film.aiprod")
     first = path.read_text()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # a normal file, not a private temporary
     project.graph.nodes["src"].params["value"] = 8
     save_project(project, path)
     assert (tmp_path / "film.aiprod.bak").read_text() == first
