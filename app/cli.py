@@ -14,7 +14,7 @@ from engine.commands import SetParam
 from engine.context import CancelToken
 from engine.errors import AiprodError
 from engine.executor import Executor, RunReport
-from engine.project import Project, load_project
+from engine.project import Project, load_project, project_to_data
 from engine.registry import Registry
 
 from . import settings
@@ -105,6 +105,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         targets = executor.default_targets(project.graph)
     if args.output:
         _apply_output(project, targets, args.output)
+    # Exports embed the graph they were rendered from, so a film can be traced back to its project.
+    executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
     if not args.no_cache:
         cache_root = Path(args.cache_dir) if args.cache_dir else settings.cache_dir()
         executor.cache = DiskCache(cache_root, settings.cache_limit_bytes())

@@ -27,8 +27,11 @@ class CancelToken:
 
 class RunContext:
     def __init__(self, node_id: str, run_id: str, events: EventEmitter, cancel: CancelToken,
-                 project_dir: Path | None = None):
+                 project_dir: Path | None = None, run_metadata: dict | None = None):
         self.node_id = node_id
+        # What the whole render is (e.g. "project": the project file's JSON text), so exports can
+        # embed the graph they came from.
+        self.run_metadata = run_metadata or {}
         self.run_id = run_id
         self.project_dir = project_dir
         self._events = events

@@ -66,8 +66,9 @@ class _NodeFailure(Exception):
 
 class Executor:
     def __init__(self, cache: DiskCache | None = None, events: EventEmitter | None = None,
-                 project_dir: Path | None = None):
+                 project_dir: Path | None = None, run_metadata: dict | None = None):
         self.cache = cache
+        self.run_metadata = run_metadata or {}
         self.events = events or EventEmitter()
         self.project_dir = project_dir
 
@@ -116,7 +117,8 @@ class _Run:
         self.ex.events.emit(event)
 
     def context(self, node_id: str) -> RunContext:
-        return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir)
+        return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir,
+                          self.ex.run_metadata)
 
     # ---- phase 1: what each node is, and its cache key ----------------------------------------
 
@@ -160,7 +162,8 @@ class _Run:
 
     def is_cached(self, node_id: str) -> bool:
         cache = self.ex.cache
-        if cache is None or node_id in self.problems or not self.types[node_id].schema.deterministic:
+        schema = self.types.get(node_id).schema if node_id in self.types else None
+        if cache is None or node_id in self.problems or not schema.deterministic or not schema.cache_outputs:
             return False
         if not cache.has(self.keys[node_id]):
             return False
@@ -242,9 +245,14 @@ class _Run:
         if missing:
             raise _NodeFailure(f"{schema.type_id} returned no value for output(s) {', '.join(missing)}")
         self.cancel_point()  # a cancel during the last step leaves no cache entry behind
-        if self.ex.cache is not None and schema.deterministic:
-            self.ex.cache.store(self.keys[node_id], {p.name: outputs[p.name] for p in schema.outputs},
-                                self.port_types(node_id), schema.type_id)
+        if self.ex.cache is not None and schema.deterministic and schema.cache_outputs:
+            ctx = self.context(node_id)
+            stored = self.ex.cache.store(self.keys[node_id], {p.name: outputs[p.name] for p in schema.outputs},
+                                         self.port_types(node_id), schema.type_id,
+                                         progress=lambda fraction: ctx.progress(fraction, "rendering frames"))
+            if stored and any(getattr(p.type.codec, "streams", False) for p in schema.outputs):
+                # The frames were computed while being stored: read them back rather than compute again.
+                outputs = self.ex.cache.load(self.keys[node_id], self.port_types(node_id)) or outputs
         seconds = time.perf_counter() - started
         self.values[node_id] = outputs
         self.results[node_id] = NodeResult(node_id, "ran", seconds)

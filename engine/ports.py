@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .codecs import JsonCodec, NumpyCodec, ValueCodec
 from .image import ImageCodec
+from .media.frames_codec import FramesCodec
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,15 @@ _json = JsonCodec()
 
 ANY = PortType("Any", "#9e9e9e", "Accepts a value of any type.")
 IMAGE = PortType("Image", "#64b5f6", "One picture, float32 scene-linear.", codec=ImageCodec())
-FRAMES = PortType("Frames", "#1e88e5", "A shot or clip: a streamed sequence of frames at a rational fps.")
+FRAMES = PortType("Frames", "#1e88e5", "A shot or clip: a streamed sequence of frames at a rational fps.",
+                  codec=FramesCodec())
 AUDIO = PortType("Audio", "#66bb6a", "Sound, float32 at 48 kHz.")
 TEXT = PortType("Text", "#ffb74d", "A string: a prompt, a line of dialogue, a title.", codec=_json)
 FLOAT = PortType("Float", "#bdbdbd", "A number.", accepts_from=frozenset({"Int"}), codec=_json)
 INT = PortType("Int", "#90a4ae", "A whole number.", codec=_json)
 BOOL = PortType("Bool", "#a1887f", "True or false.", codec=_json)
 TIMELINE = PortType("Timeline", "#ba68c8", "An editorial timeline (OpenTimelineIO).")
-GRADE = PortType("Grade", "#f06292", "A colour transform that can be applied to images and frames.")
+GRADE = PortType("Grade", "#f06292", "A colour transform that can be applied to images and frames.", codec=_json)
 CAMERA_PATH = PortType("CameraPath", "#4db6ac", "Keyframed camera poses over time.", codec=_json)
 SUBTITLES = PortType("Subtitles", "#fff176", "Timed text cues.", codec=_json)
 MODEL = PortType("Model", "#7986cb", "A reference to a local model folder or file.", codec=_json)

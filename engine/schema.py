@@ -164,6 +164,9 @@ class NodeSchema:
     deterministic: bool = True  # False: re-run on every render, never served from the cache
     is_output: bool = False  # writes what the user asked for (a file); a default render target
     uses_gpu: bool = False
+    # False for cheap per-frame transforms (grade, title): their frames are recomputed as they
+    # stream rather than written to the disk cache, which would fill it with every intermediate.
+    cache_outputs: bool = True
 
     def __post_init__(self) -> None:
         if not _TYPE_ID.match(self.type_id):

@@ -1,0 +1,153 @@
+"""Colour spaces at the edges of the engine: file encodings in, display/delivery encodings out.
+
+Inside, pixels are scene-linear in a working space (linear Rec.709 or ACEScg). Importers decode
+a file's encoding (sRGB, Rec.709, camera log curves) and convert its gamut to the working space;
+exporters apply an output transform (Rec.709, sRGB, Rec.2020 PQ or HLG) and tag the stream with
+it. colour-science provides the transfer functions and gamut matrices (its reference code).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+WORKING_GAMUTS = {"lin_rec709": "ITU-R BT.709", "acescg": "ACEScg"}
+
+
+@lru_cache(maxsize=1)
+def _colour():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # warnings at import about optional plotting packages
+        import colour
+    return colour
+
+
+def _f32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class InputSpace:
+    name: str
+    gamut: str  # colour-science RGB colourspace name
+    decode: Callable[[np.ndarray], np.ndarray]  # encoded values -> linear light in `gamut`
+
+
+def _identity(x: np.ndarray) -> np.ndarray:
+    return x
+
+
+def _models():
+    return _colour().models
+
+
+INPUT_SPACES: dict[str, InputSpace] = {s.name: s for s in (
+    InputSpace("sRGB", "ITU-R BT.709", lambda x: _models().eotf_sRGB(x)),
+    InputSpace("Rec.709 (gamma 2.4)", "ITU-R BT.709", lambda x: np.power(np.clip(x, 0, None), 2.4)),
+    InputSpace("Linear Rec.709", "ITU-R BT.709", _identity),
+    InputSpace("ACEScg", "ACEScg", _identity),
+    InputSpace("ACEScct", "ACEScg", lambda x: _models().log_decoding_ACEScct(x)),
+    InputSpace("ARRI LogC3 (AWG3)", "ARRI Wide Gamut 3", lambda x: _models().log_decoding_ARRILogC3(x)),
+    InputSpace("ARRI LogC4 (AWG4)", "ARRI Wide Gamut 4", lambda x: _models().log_decoding_ARRILogC4(x)),
+    InputSpace("Sony S-Log3 (S-Gamut3.Cine)", "S-Gamut3.Cine", lambda x: _models().log_decoding_SLog3(x)),
+    InputSpace("Panasonic V-Log (V-Gamut)", "V-Gamut", lambda x: _models().log_decoding_VLog(x)),
+    InputSpace("Canon Log 3 (Cinema Gamut)", "Cinema Gamut", lambda x: _models().log_decoding_CanonLog3(x)),
+)}
+INPUT_SPACE_CHOICES = tuple(INPUT_SPACES)
+
+
+@lru_cache(maxsize=64)
+def gamut_matrix(source: str, target: str) -> np.ndarray:
+    """3x3 matrix from linear `source` RGB to linear `target` RGB (Bradford adaptation of white points)."""
+    if source == target:
+        return np.eye(3, dtype=np.float32)
+    colour = _colour()
+    matrix = colour.matrix_RGB_to_RGB(colour.RGB_COLOURSPACES[source], colour.RGB_COLOURSPACES[target],
+                                      chromatic_adaptation_transform="Bradford")
+    return matrix.astype(np.float32)
+
+
+def apply_matrix(pixels: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Matrix applied to the RGB of each pixel; an alpha channel passes through."""
+    rgb = pixels[..., :3] @ matrix.T
+    if pixels.shape[-1] == 4:
+        rgb = np.concatenate([rgb, pixels[..., 3:]], axis=-1)
+    return rgb.astype(np.float32, copy=False)
+
+
+def to_working(encoded: np.ndarray, input_space: str, working: str = "lin_rec709") -> np.ndarray:
+    """Pixels as stored in a file (0..1 floats, RGB or RGBA) to scene-linear `working`."""
+    space = INPUT_SPACES.get(input_space)
+    if space is None:
+        raise ValueError(f"unknown input colour space {input_space!r}; use one of {', '.join(INPUT_SPACES)}")
+    rgb = _f32(space.decode(_f32(encoded[..., :3])))
+    linear = rgb @ gamut_matrix(space.gamut, WORKING_GAMUTS[working]).T
+    if encoded.shape[-1] == 4:
+        linear = np.concatenate([linear, _f32(encoded[..., 3:])], axis=-1)
+    return linear.astype(np.float32, copy=False)
+
+
+def convert_working(pixels: np.ndarray, source: str, target: str) -> np.ndarray:
+    """Between the two working spaces (linear Rec.709 <-> ACEScg)."""
+    if source == target:
+        return pixels
+    return apply_matrix(pixels, gamut_matrix(WORKING_GAMUTS[source], WORKING_GAMUTS[target]))
+
+
+# ---- output transforms --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutputTransform:
+    name: str
+    gamut: str
+    encode: Callable[[np.ndarray], np.ndarray]  # linear light in `gamut` -> signal 0..1
+    # Stream colour tags (ITU-T H.273 code points), as ffmpeg/PyAV and players read them.
+    primaries: int
+    transfer: int
+    matrix: int
+    hdr: bool = False
+
+
+# Diffuse white (scene-linear 1.0) sits at 203 cd/m2 in PQ and at 75 % signal in HLG (ITU-R BT.2408).
+PQ_REFERENCE_WHITE_NITS = 203.0
+
+
+@lru_cache(maxsize=1)
+def _hlg_reference_scene_light() -> float:
+    return float(_models().oetf_inverse_BT2100_HLG(0.75))
+
+
+OUTPUT_TRANSFORMS: dict[str, OutputTransform] = {t.name: t for t in (
+    OutputTransform("Rec.709 (gamma 2.4)", "ITU-R BT.709",
+                    lambda x: np.power(np.clip(x, 0, 1), 1 / 2.4), primaries=1, transfer=1, matrix=1),
+    OutputTransform("sRGB", "ITU-R BT.709",
+                    lambda x: _models().eotf_inverse_sRGB(np.clip(x, 0, 1)), primaries=1, transfer=13, matrix=1),
+    OutputTransform("Rec.2020 PQ (HDR10)", "ITU-R BT.2020",
+                    lambda x: _models().eotf_inverse_ST2084(np.clip(x, 0, None) * PQ_REFERENCE_WHITE_NITS),
+                    primaries=9, transfer=16, matrix=9, hdr=True),
+    OutputTransform("Rec.2020 HLG", "ITU-R BT.2020",
+                    lambda x: _models().oetf_BT2100_HLG(np.clip(x * _hlg_reference_scene_light(), 0, 1)),
+                    primaries=9, transfer=18, matrix=9, hdr=True),
+)}
+OUTPUT_TRANSFORM_CHOICES = tuple(OUTPUT_TRANSFORMS)
+
+
+def to_output(pixels: np.ndarray, working: str, transform: str) -> np.ndarray:
+    """Scene-linear working-space pixels to an output signal (0..1 float32, RGB; alpha passes through)."""
+    out = OUTPUT_TRANSFORMS.get(transform)
+    if out is None:
+        raise ValueError(f"unknown output transform {transform!r}; use one of {', '.join(OUTPUT_TRANSFORMS)}")
+    linear = pixels[..., :3] @ gamut_matrix(WORKING_GAMUTS[working], out.gamut).T
+    signal = np.clip(_f32(out.encode(linear)), 0.0, 1.0)
+    if pixels.shape[-1] == 4:
+        signal = np.concatenate([signal, np.clip(pixels[..., 3:], 0, 1)], axis=-1)
+    return signal.astype(np.float32, copy=False)
+
+
+def to_display(pixels: np.ndarray, working: str = "lin_rec709") -> np.ndarray:
+    """The viewer transform: an sRGB display (preview and thumbnails), RGB only."""
+    return to_output(pixels[..., :3], working, "sRGB")
