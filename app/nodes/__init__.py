@@ -9,10 +9,11 @@ from engine.registry import Registry
 
 from .color_bars import ColorBars
 from .save_image import SaveImage
-from .title_card import TitleCard
+from .sequence import Sequence
+from .titles import Title, TitleCard
 from .values import NumberValue, TextValue
 
-NODE_TYPES = (TextValue, NumberValue, ColorBars, TitleCard, SaveImage)
+NODE_TYPES = (TextValue, NumberValue, ColorBars, TitleCard, Title, Sequence, SaveImage)
 
 
 def build_registry() -> Registry:

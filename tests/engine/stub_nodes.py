@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.errors import NodeExecutionError
 from engine.image import Image
-from engine.ports import AUDIO, FILE, FLOAT, IMAGE, INT, TEXT
+from engine.ports import AUDIO, FILE, FLOAT, FRAMES, IMAGE, INT, TEXT
 from engine.registry import Registry
 from engine.schema import (BoolParam, EnumParam, FloatParam, IntParam, NodeSchema, NodeType, PathParam, Port,
                            SeedParam, StringParam)
@@ -173,7 +173,35 @@ class Options(Recording):
         return {"text": f"{params['name']}x{params['count']}"}
 
 
-STUB_TYPES = (Number, Add, Half, Concat, Fail, Crash, Slow, Noisy, Seeded, ReadText, Gradient, Tone, Listen,
+class RampClip(Recording):
+    """A shot whose frame i is flat grey i/100: lazy, so its frames are made while being cached."""
+
+    schema = NodeSchema("test.ramp_clip", "Ramp Clip", "Test", outputs=(Port("frames", FRAMES),),
+                        params=(IntParam("frames", 5, min=1, max=100000), IntParam("width", 8, min=1, max=4096)))
+
+    def compute(self, ctx, inputs, params):
+        from engine.media.clip import ClipInfo, FunctionClip
+
+        width = params["width"]
+
+        def render(i):
+            if Slow.started is not None and i == 2:
+                Slow.started.set()
+                time.sleep(0.2)
+            return np.full((width // 2 or 1, width, 3), i / 100, np.float32)
+
+        return {"frames": FunctionClip(ClipInfo(width, width // 2 or 1, 24, params["frames"]), render)}
+
+
+class ClipMean(Recording):
+    schema = NodeSchema("test.clip_mean", "Clip Mean", "Test", inputs=(Port("frames", FRAMES),),
+                        outputs=(Port("value", FLOAT),))
+
+    def compute(self, ctx, inputs, params):
+        return {"value": float(np.mean([f.mean() for f in inputs["frames"].frames()]))}
+
+
+STUB_TYPES = (RampClip, ClipMean, Number, Add, Half, Concat, Fail, Crash, Slow, Noisy, Seeded, ReadText, Gradient, Tone, Listen,
               WriteText, Options)
 
 

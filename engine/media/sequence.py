@@ -1,0 +1,115 @@
+"""Shots joined end to end with cuts, dissolves or fades through black, streamed frame by frame.
+
+A dissolve overlaps the two shots (the sequence gets shorter by its length, as in an editor)
+and mixes them in linear light, which is how an optical dissolve of film behaves. A fade
+through black takes its length half from the tail of the outgoing shot and half from the head
+of the incoming one, without overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .clip import Clip, ClipInfo, SequentialReader
+
+TRANSITIONS = ("cut", "dissolve", "fade through black")
+
+
+@dataclass(frozen=True)
+class Join:
+    kind: str  # one of TRANSITIONS
+    frames: int  # length of the transition in frames (0 for a cut)
+
+
+def check_compatible(shots: list[Clip]) -> None:
+    first = shots[0].info
+    for number, shot in enumerate(shots[1:], start=2):
+        info = shot.info
+        if (info.width, info.height) != (first.width, first.height):
+            raise ValueError(f"shot {number} is {info.width}x{info.height} but shot 1 is {first.width}x{first.height}; "
+                             "give every shot the same resolution (Scene or Camera output resolution)")
+        if info.fps != first.fps:
+            raise ValueError(f"shot {number} runs at {info.fps} fps but shot 1 at {first.fps}; "
+                             "conform it with Interpolate (target fps) first")
+        if info.color_space != first.color_space:
+            raise ValueError(f"shot {number} is in {info.color_space} but shot 1 in {first.color_space}")
+
+
+class SequenceClip(Clip):
+    def __init__(self, shots: list[Clip], joins: list[Join], fade_in: int = 0, fade_out: int = 0):
+        if not shots:
+            raise ValueError("a sequence needs at least one shot")
+        if len(joins) != len(shots) - 1:
+            raise ValueError(f"{len(shots)} shots need {len(shots) - 1} joins, got {len(joins)}")
+        check_compatible(shots)
+        self.shots, self.joins = shots, joins
+        # Where each shot starts on the sequence's frame line; a dissolve pulls the next shot earlier.
+        self.starts = [0]
+        for shot, join in zip(shots, joins):
+            if join.kind not in TRANSITIONS:
+                raise ValueError(f"unknown transition {join.kind!r}; use one of {', '.join(TRANSITIONS)}")
+            overlap = join.frames if join.kind == "dissolve" else 0
+            if join.frames > min(shot.frame_count, shots[len(self.starts)].frame_count):
+                raise ValueError(f"a {join.frames}-frame {join.kind} is longer than a shot it joins "
+                                 f"({shot.frame_count} / {shots[len(self.starts)].frame_count} frames)")
+            self.starts.append(self.starts[-1] + shot.frame_count - overlap)
+        total = self.starts[-1] + shots[-1].frame_count
+        channels = max(s.info.channels for s in shots)
+        super().__init__(ClipInfo(shots[0].width, shots[0].height, shots[0].fps, total, shots[0].color_space, channels))
+        if fade_in + fade_out > total:
+            raise ValueError(f"fades of {fade_in} + {fade_out} frames are longer than the sequence ({total} frames)")
+        self.fade_in, self.fade_out = fade_in, fade_out
+        self._readers = [SequentialReader(s) for s in shots]
+
+    def _layers(self, index: int) -> list[tuple[int, int, float]]:
+        """(shot, frame in shot, weight) of what is visible at sequence frame `index`."""
+        layers = []
+        for n, start in enumerate(self.starts):
+            local = index - start
+            if 0 <= local < self.shots[n].frame_count:
+                layers.append((n, local, 1.0))
+        if len(layers) == 2:  # inside a dissolve
+            (a, la, _), (b, lb, _) = layers
+            length = self.joins[a].frames
+            mix = (lb + 0.5) / length
+            layers = [(a, la, 1.0 - mix), (b, lb, mix)]
+        return layers
+
+    def _gain(self, index: int) -> float:
+        gain = 1.0
+        if self.fade_in and index < self.fade_in:
+            gain = min(gain, (index + 0.5) / self.fade_in)
+        if self.fade_out and index >= self.frame_count - self.fade_out:
+            gain = min(gain, (self.frame_count - index - 0.5) / self.fade_out)
+        for n, join in enumerate(self.joins):
+            if join.kind != "fade through black" or not join.frames:
+                continue
+            cut = self.starts[n + 1]  # first frame of the incoming shot
+            half_out, half_in = join.frames // 2, join.frames - join.frames // 2
+            if cut - half_out <= index < cut:
+                gain = min(gain, (cut - index - 0.5) / half_out)
+            elif cut <= index < cut + half_in:
+                gain = min(gain, (index - cut + 0.5) / half_in)
+        return gain
+
+    def frame(self, index: int) -> np.ndarray:
+        if not 0 <= index < self.frame_count:
+            raise IndexError(f"frame {index} is outside 0..{self.frame_count - 1}")
+        out = None
+        for n, local, weight in self._layers(index):
+            picture = self._readers[n].get(local)
+            if picture.shape[2] < self.info.channels:  # RGB shot in an RGBA sequence: opaque
+                picture = np.concatenate([picture, np.ones_like(picture[..., :1])], axis=2)
+            out = picture * weight if out is None else out + picture * weight
+        gain = self._gain(index)
+        if gain != 1.0:
+            out = out.copy() if out is not None else out
+            out[..., :3] *= gain
+        return out.astype(np.float32, copy=False)
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+        for index in self._range(start, stop):
+            yield self.frame(index)

@@ -1,0 +1,64 @@
+"""Colour spaces in and out, checked against published reference values of each standard."""
+
+import numpy as np
+import pytest
+
+from engine.media.colorspaces import (INPUT_SPACES, OUTPUT_TRANSFORMS, convert_working, gamut_matrix, to_output,
+                                      to_working)
+
+
+def patch(*rgb):
+    return np.array(rgb, np.float32).reshape(1, 1, 3)
+
+
+def test_srgb_mid_grey_decodes_to_its_linear_value():
+    assert to_working(patch(0.5, 0.5, 0.5), "sRGB")[0, 0, 0] == pytest.approx(0.21404, abs=1e-4)
+
+
+def test_logc3_18_percent_grey():
+    # ARRI LogC3 (EI 800) encodes 18 % grey at code value 0.391007.
+    linear = to_working(patch(0.391007, 0.391007, 0.391007), "ARRI LogC3 (AWG3)")
+    assert linear[0, 0] == pytest.approx([0.18, 0.18, 0.18], abs=2e-3)  # neutral stays neutral across gamuts
+
+
+def test_slog3_18_percent_grey():
+    # S-Log3 puts 18 % grey at 420/1023.
+    linear = to_working(patch(420 / 1023, 420 / 1023, 420 / 1023), "Sony S-Log3 (S-Gamut3.Cine)")
+    assert linear[0, 0] == pytest.approx([0.18] * 3, abs=2e-3)
+
+
+def test_working_spaces_keep_white_and_differ_on_saturated_colours():
+    white = convert_working(patch(1, 1, 1), "lin_rec709", "acescg")
+    assert white[0, 0] == pytest.approx([1, 1, 1], abs=1e-4)
+    red = convert_working(patch(1, 0, 0), "lin_rec709", "acescg")
+    assert red[0, 0] == pytest.approx([0.6131, 0.0702, 0.0206], abs=2e-3)
+    back = convert_working(red, "acescg", "lin_rec709")
+    assert back[0, 0] == pytest.approx([1, 0, 0], abs=1e-4)
+
+
+@pytest.mark.parametrize("space", ["sRGB", "Rec.709 (gamma 2.4)"])
+def test_display_round_trip(space):
+    encoded = np.random.default_rng(0).random((8, 8, 3), dtype=np.float32)
+    transform = {"sRGB": "sRGB", "Rec.709 (gamma 2.4)": "Rec.709 (gamma 2.4)"}[space]
+    assert np.allclose(to_output(to_working(encoded, space), "lin_rec709", transform), encoded, atol=1e-5)
+
+
+def test_hdr_reference_white_levels():
+    white = patch(1, 1, 1)
+    assert to_output(white, "lin_rec709", "Rec.2020 HLG")[0, 0, 0] == pytest.approx(0.75, abs=1e-3)
+    assert to_output(white, "lin_rec709", "Rec.2020 PQ (HDR10)")[0, 0, 0] == pytest.approx(0.5807, abs=1e-3)
+    assert OUTPUT_TRANSFORMS["Rec.2020 PQ (HDR10)"].transfer == 16  # SMPTE ST 2084 in H.273
+
+
+def test_alpha_passes_through():
+    rgba = np.array([[[0.5, 0.5, 0.5, 0.25]]], np.float32)
+    assert to_working(rgba, "sRGB")[0, 0, 3] == 0.25
+    assert to_output(rgba, "lin_rec709", "sRGB")[0, 0, 3] == 0.25
+
+
+def test_unknown_names_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown input colour space 'Rec 709'.*sRGB"):
+        to_working(patch(0, 0, 0), "Rec 709")
+    with pytest.raises(ValueError, match="unknown output transform"):
+        to_output(patch(0, 0, 0), "lin_rec709", "P3")
+    assert len(INPUT_SPACES) >= 8 and gamut_matrix("ACEScg", "ACEScg").shape == (3, 3)
