@@ -160,10 +160,13 @@ class _Run:
     def port_types(self, node_id: str) -> dict:
         return {p.name: p.type for p in self.types[node_id].schema.outputs}
 
+    def caches(self, node_id: str) -> bool:
+        node_type = self.types[node_id]
+        return node_type.schema.deterministic and node_type.caches_outputs(self.params[node_id])
+
     def is_cached(self, node_id: str) -> bool:
         cache = self.ex.cache
-        schema = self.types.get(node_id).schema if node_id in self.types else None
-        if cache is None or node_id in self.problems or not schema.deterministic or not schema.cache_outputs:
+        if cache is None or node_id in self.problems or not self.caches(node_id):
             return False
         if not cache.has(self.keys[node_id]):
             return False
@@ -245,7 +248,7 @@ class _Run:
         if missing:
             raise _NodeFailure(f"{schema.type_id} returned no value for output(s) {', '.join(missing)}")
         self.cancel_point()  # a cancel during the last step leaves no cache entry behind
-        if self.ex.cache is not None and schema.deterministic and schema.cache_outputs:
+        if self.ex.cache is not None and self.caches(node_id):
             ctx = self.context(node_id)
             stored = self.ex.cache.store(self.keys[node_id], {p.name: outputs[p.name] for p in schema.outputs},
                                          self.port_types(node_id), schema.type_id,

@@ -212,6 +212,14 @@ class NodeType(abc.ABC):
         """What would stop this node from running, found without running it (for `aiprod validate`)."""
         return []
 
+    def caches_outputs(self, params: dict[str, Any]) -> bool:
+        """Whether this run's outputs go to the disk cache; by default the schema's cache_outputs.
+
+        A node whose cost depends on its parameters can decide per run: a shot made from a still
+        and a camera move is cheaper to recompute than to store, one made by diffusion is not.
+        """
+        return self.schema.cache_outputs
+
     def cache_is_current(self, outputs: dict[str, Any], params: dict[str, Any], ctx: "RunContext") -> bool:
         """For output nodes: is what the cached run wrote still there? False re-runs the node."""
         return True
