@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .audio.buffer import AudioCodec
 from .codecs import JsonCodec, NumpyCodec, ValueCodec
 from .image import ImageCodec
 from .media.frames_codec import FramesCodec
@@ -28,7 +29,7 @@ ANY = PortType("Any", "#9e9e9e", "Accepts a value of any type.")
 IMAGE = PortType("Image", "#64b5f6", "One picture, float32 scene-linear.", codec=ImageCodec())
 FRAMES = PortType("Frames", "#1e88e5", "A shot or clip: a streamed sequence of frames at a rational fps.",
                   codec=FramesCodec())
-AUDIO = PortType("Audio", "#66bb6a", "Sound, float32 at 48 kHz.")
+AUDIO = PortType("Audio", "#66bb6a", "Sound, float32 at 48 kHz.", codec=AudioCodec())
 TEXT = PortType("Text", "#ffb74d", "A string: a prompt, a line of dialogue, a title.", codec=_json)
 FLOAT = PortType("Float", "#bdbdbd", "A number.", accepts_from=frozenset({"Int"}), codec=_json)
 INT = PortType("Int", "#90a4ae", "A whole number.", codec=_json)

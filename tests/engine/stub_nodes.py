@@ -10,7 +10,7 @@ import numpy as np
 
 from engine.errors import NodeExecutionError
 from engine.image import Image
-from engine.ports import AUDIO, FILE, FLOAT, FRAMES, IMAGE, INT, TEXT
+from engine.ports import BUILTIN_PORT_TYPES, FILE, PortType, FLOAT, FRAMES, IMAGE, INT, TEXT
 from engine.registry import Registry
 from engine.schema import (BoolParam, EnumParam, FloatParam, IntParam, NodeSchema, NodeType, PathParam, Port,
                            SeedParam, StringParam)
@@ -120,17 +120,21 @@ class Gradient(Recording):
         return {"image": Image(np.repeat(np.stack([ramp] * 3, -1)[None], 4, axis=0))}
 
 
+# A port type without a cache codec: values of it are never stored, so their node re-runs when needed.
+BLOB = PortType("Blob", "#000000", "Test values the cache cannot store.")
+
+
 class Tone(Recording):
     """Outputs a type without a cache codec: never stored, so re-run whenever needed."""
 
-    schema = NodeSchema("test.tone", "Tone", "Test", outputs=(Port("audio", AUDIO),))
+    schema = NodeSchema("test.tone", "Tone", "Test", outputs=(Port("audio", BLOB),))
 
     def compute(self, ctx, inputs, params):
         return {"audio": np.zeros(4, np.float32) + 0.5}
 
 
 class Listen(Recording):
-    schema = NodeSchema("test.listen", "Listen", "Test", inputs=(Port("audio", AUDIO),), outputs=(Port("level", FLOAT),))
+    schema = NodeSchema("test.listen", "Listen", "Test", inputs=(Port("audio", BLOB),), outputs=(Port("level", FLOAT),))
 
     def compute(self, ctx, inputs, params):
         return {"level": float(inputs["audio"].mean())}
@@ -206,7 +210,7 @@ STUB_TYPES = (RampClip, ClipMean, Number, Add, Half, Concat, Fail, Crash, Slow, 
 
 
 def stub_registry() -> Registry:
-    return Registry(STUB_TYPES)
+    return Registry(STUB_TYPES, port_types=(*BUILTIN_PORT_TYPES, BLOB))
 
 
 def ran(type_id: str | None = None) -> list[str]:
