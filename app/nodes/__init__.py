@@ -11,9 +11,12 @@ from .color_bars import ColorBars
 from .save_image import SaveImage
 from .sequence import Sequence
 from .titles import Title, TitleCard
+from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
+from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ColorBars, TitleCard, Title, Sequence, SaveImage)
+NODE_TYPES = (TextValue, NumberValue, ColorBars, TitleCard, Title, Sequence, SaveImage,
+              Voice, Subtitles, BurnSubtitles)
 
 
 def build_registry() -> Registry:
