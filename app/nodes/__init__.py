@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from engine.registry import Registry
 
+from .ambience import Ambience, SoundFX
 from .color_bars import ColorBars
+from .music import Music, MusicFile
 from .save_image import SaveImage
 from .sequence import Sequence
 from .titles import Title, TitleCard
@@ -16,7 +18,7 @@ from .values import NumberValue, TextValue
 from .voice import Voice
 
 NODE_TYPES = (TextValue, NumberValue, ColorBars, TitleCard, Title, Sequence, SaveImage,
-              Voice, Subtitles, BurnSubtitles)
+              Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX)
 
 
 def build_registry() -> Registry:
