@@ -8,16 +8,19 @@ from __future__ import annotations
 from engine.registry import Registry
 
 from .ambience import Ambience, SoundFX
+from .camera import CameraNode, CameraPathNode
 from .color_bars import ColorBars
+from .interpolate import Interpolate
 from .music import Music, MusicFile
 from .save_image import SaveImage
+from .scene import Scene
 from .sequence import Sequence
 from .titles import Title, TitleCard
 from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
 from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ColorBars, TitleCard, Title, Sequence, SaveImage,
+NODE_TYPES = (TextValue, NumberValue, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, SaveImage,
               Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX)
 
 

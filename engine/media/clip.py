@@ -23,6 +23,8 @@ def as_fps(value: Fraction | int | float | str) -> Fraction:
     """A frame rate as an exact fraction: 24, "24000/1001", 23.976 (→ 24000/1001), 29.97, 59.94."""
     if isinstance(value, Fraction):
         fps = value
+    elif isinstance(value, str) and "." in value:
+        return as_fps(float(value))  # "23.976" means the NTSC rate, as the float does
     elif isinstance(value, str):
         fps = Fraction(value)
     elif isinstance(value, float):

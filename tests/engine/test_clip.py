@@ -10,7 +10,8 @@ from engine.media.clip import ArrayClip, ClipInfo, FunctionClip, MapClip, Sequen
 
 @pytest.mark.parametrize("value, expected", [(24, Fraction(24)), ("24000/1001", Fraction(24000, 1001)),
                                              (23.976, Fraction(24000, 1001)), (29.97, Fraction(30000, 1001)),
-                                             (25.0, Fraction(25)), (12.5, Fraction(25, 2))])
+                                             (25.0, Fraction(25)), (12.5, Fraction(25, 2)),
+                                             ("23.976", Fraction(24000, 1001)), ("59.94", Fraction(60000, 1001))])
 def test_frame_rates_are_exact(value, expected):
     assert as_fps(value) == expected
 

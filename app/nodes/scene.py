@@ -1,0 +1,158 @@
+"""Scene node: one shot of exact length and frame rate, made from keyframes by the cheapest method asked for.
+
+Methods, cheapest first: a held still seen through a camera move; keyframes spread over the shot
+with optical-flow in-betweens (then the camera move); first/last-frame video diffusion; full
+video diffusion. The last two need a video model that this build does not have yet, and say so.
+`estimate_method_costs` gives each method's rough cost for a shot, for the render router.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from app.settings import data_dir
+from engine.errors import NodeExecutionError
+from engine.image import Image
+from engine.media.camera import FITS, CameraPath, CameraRenderer, Pose, camera_clip
+from engine.media.clip import ArrayClip, Clip, StillClip, as_fps
+from engine.media.flow import retime_clip
+from engine.ports import CAMERA_PATH, FRAMES, IMAGE
+from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, SeedParam, StringParam
+
+from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
+
+FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
+METHODS = ("still + camera", "keyframes + interpolation", "first/last-frame video", "full video diffusion")
+VIDEO_METHODS = METHODS[2:]
+MAX_WORKING_SCALE = 2.0  # keyframes for interpolation are kept at most 2x the output size (memory, flow time)
+
+
+def fps_of(choice: str) -> Fraction:
+    """A frame-rate choice as an exact fraction: "23.976" -> 24000/1001 (the string itself is 2997/125)."""
+    return as_fps(float(choice))
+
+
+def frame_count_for(duration: float, fps: Fraction) -> int:
+    """Frames in a shot of `duration` seconds: duration x fps rounded half up, in exact arithmetic."""
+    exact = Fraction(repr(float(duration))) * fps  # the decimal the user typed, not its binary neighbour
+    count = math.floor(exact + Fraction(1, 2))
+    if count < 1:
+        raise ValueError(f"a {duration} s shot at {float(fps):g} fps is shorter than one frame; make it at least "
+                         f"{float(1 / fps):.3f} s long")
+    return count
+
+
+@dataclass(frozen=True)
+class MethodCost:
+    cpu_seconds: float
+    gpu_seconds: float
+    available: bool  # False: needs a model that is not installed
+
+
+# Measured on the project's 2-core CPU (see engine/media/camera.py and flow.py); GPU figures are
+# planning numbers for current open video diffusion models on one data-centre GPU, order of magnitude.
+CAMERA_SECONDS_PER_MEGAPIXEL = 0.025  # ~50 ms per 1080p frame
+FLOW_PAIR_SECONDS = 0.3  # DIS both ways plus the occlusion fill, at <= 960 px
+FLOW_SECONDS_PER_MEGAPIXEL = 0.1  # warping and blending one in-between
+VIDEO_GPU_SECONDS_PER_MEGAPIXEL = {"first/last-frame video": 1.5, "full video diffusion": 3.0}
+
+
+def estimate_method_costs(width: int, height: int, frame_count: int, keyframe_count: int = 2) -> dict[str, MethodCost]:
+    """Rough seconds of CPU and GPU time each method needs for a shot; relative order is what counts.
+
+    The router compares these to pick the cheapest method that can give the shot it needs.
+    """
+    megapixels = width * height / 1e6
+    camera = frame_count * megapixels * CAMERA_SECONDS_PER_MEGAPIXEL
+    flow = max(keyframe_count - 1, 1) * FLOW_PAIR_SECONDS + frame_count * megapixels * FLOW_SECONDS_PER_MEGAPIXEL
+    costs = {"still + camera": MethodCost(camera, 0.0, True),
+             "keyframes + interpolation": MethodCost(camera + flow, 0.0, True)}
+    for method, rate in VIDEO_GPU_SECONDS_PER_MEGAPIXEL.items():
+        costs[method] = MethodCost(camera, frame_count * megapixels * rate, False)
+    return costs
+
+
+def _no_video_model(method: str) -> str:
+    return (f"the '{method}' method needs a video diffusion model, and no video model is installed (this build "
+            f"has no video model backend yet; models will go in {data_dir() / 'models'}). Use 'still + camera' or "
+            "'keyframes + interpolation', which work now.")
+
+
+def _fit(image: Image, width: int, height: int, fit: str, channels: int) -> np.ndarray:
+    """A keyframe resampled to width x height (area-filtered when smaller), with `channels` channels."""
+    pixels = image.pixels
+    if pixels.shape[2] < channels:  # mixed keyframes: an opaque alpha for those without one
+        pixels = np.concatenate([pixels, np.ones(pixels.shape[:2] + (1,), np.float32)], axis=2)
+    return CameraRenderer(CameraPath.still(), width, height, 1, 1, fit).sample(pixels, [Pose()])
+
+
+def interpolated_shot(keyframes: list[Image], fps: Fraction, count: int, width: int, height: int, fit: str,
+                      path: CameraPath) -> Clip:
+    """Keyframes spread evenly over `count` frames, flow in-betweens, then the camera path."""
+    sources = [min(k.width / width, k.height / height) for k in keyframes]
+    # Interpolate at up to the size the camera will magnify to, so a push-in keeps the keyframes' detail.
+    scale = min(MAX_WORKING_SCALE, max(1.0, path.max_magnification()), max(1.0, max(sources)))
+    work_w, work_h = round(width * scale), round(height * scale)
+    channels = max(k.pixels.shape[2] for k in keyframes)
+    fitted = ArrayClip([_fit(k, work_w, work_h, fit, channels) for k in keyframes], fps, keyframes[0].color_space)
+    gaps = Fraction(len(keyframes) - 1, max(count - 1, 1))  # keyframe positions per output frame
+    shot = retime_clip(fitted, fitted.info.with_(frame_count=count), lambda j: j * gaps)
+    if path.is_static and path.keys[0].pose == Pose() and (work_w, work_h) == (width, height):
+        return shot
+    return camera_clip(shot, path, width, height, "cover")
+
+
+class Scene(NodeType):
+    # Cached (the default): the shot's frames are the expensive part of a film, worth their disk space.
+    schema = NodeSchema(
+        type_id="shot.scene", title="Scene", category="Shot",
+        inputs=(Port("keyframes", IMAGE, multiple=True, help="Keyframes in link order; the first starts the shot."),
+                Port("camera", CAMERA_PATH, optional=True, help="A camera move over the shot; none = locked off.")),
+        outputs=(Port("frames", FRAMES, help="The shot."),),
+        params=(
+            FloatParam("duration", 5.0, min=0.001, max=3600.0, step=0.5, help="Length of the shot in seconds."),
+            EnumParam("fps", "24", FPS_CHOICES, help="Frame rate (23.976 is exactly 24000/1001)."),
+            EnumParam("resolution", "1920x1080 (HD)", RESOLUTION_CHOICES, help="Frame size of the shot."),
+            EnumParam("fit", "cover", FITS, help="Keyframes of another aspect: cover crops, contain letterboxes."),
+            EnumParam("method", METHODS[0], METHODS,
+                      help="How the shot is made, cheapest first. Still + camera: the first keyframe held, seen "
+                           "through the camera move. Keyframes + interpolation: all keyframes spread over the "
+                           "shot with optical-flow in-betweens. The video methods need a video model (not "
+                           "available yet)."),
+            StringParam("prompt", "", multiline=True,
+                        help="What happens in the shot. Not used yet: kept for the video generation methods."),
+            SeedParam(help="Seed for the generation methods (not used by still + camera or interpolation)."),
+        ),
+        help="A shot of exact length and frame rate from keyframes, rendered by the cheapest method that fits.",
+    )
+
+    def execute(self, ctx, inputs, params):
+        method = params["method"]
+        if method in VIDEO_METHODS:
+            raise NodeExecutionError(_no_video_model(method))
+        keyframes: list[Image] = inputs["keyframes"]
+        spaces = sorted({k.color_space for k in keyframes})
+        if len(spaces) > 1:
+            raise NodeExecutionError(f"the keyframes are in different working spaces ({', '.join(spaces)}); "
+                                     "convert them to one first")
+        fps = fps_of(params["fps"])
+        width, height = RESOLUTIONS[params["resolution"]]
+        try:
+            count = frame_count_for(params["duration"], fps)
+            path = CameraPath.from_dict(inputs["camera"]) if inputs["camera"] is not None else CameraPath.still()
+        except ValueError as exc:
+            raise NodeExecutionError(str(exc)) from exc
+        if method == "still + camera":
+            first = keyframes[0]
+            held = StillClip(first.pixels, fps, count, first.color_space)
+            return {"frames": camera_clip(held, path, width, height, params["fit"])}
+        if len(keyframes) < 2:
+            raise NodeExecutionError("keyframes + interpolation needs at least 2 keyframes; link another, or use "
+                                     "'still + camera' for one picture")
+        if count < len(keyframes):
+            raise NodeExecutionError(f"a {count}-frame shot cannot show {len(keyframes)} keyframes; make it longer")
+        return {"frames": interpolated_shot(keyframes, fps, count, width, height, params["fit"], path)}

@@ -1,0 +1,99 @@
+"""Flow in-betweens put moving things half way, do not ghost where something was uncovered, and retime exactly."""
+
+from fractions import Fraction
+
+import cv2
+import numpy as np
+import pytest
+
+from engine.media.clip import ArrayClip
+from engine.media.flow import FlowPair, inbetween_clip, resample_fps_clip, retime_clip
+
+
+def texture(height, width, seed=1):
+    """A smooth random colour texture in linear light: something flow can follow."""
+    grain = np.random.default_rng(seed).random((height, width)).astype(np.float32)
+    grain = cv2.GaussianBlur(grain, (0, 0), 2.0)
+    grain = (grain - grain.min()) / (grain.max() - grain.min())
+    return (np.stack([grain, grain[::-1] * 0.5 + 0.25, 1 - grain], -1) ** 2.2).astype(np.float32)
+
+
+def gray(picture):
+    return cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY).astype(np.float64)
+
+
+def test_half_way_between_a_frame_and_its_8_px_shift_is_a_4_px_shift():
+    wide = texture(90, 200)
+    first, second = wide[:, 20:180].copy(), wide[:, 12:172].copy()  # the content moves 8 px right
+    middle = FlowPair(first, second).at(0.5)
+    (dx, dy), _ = cv2.phaseCorrelate(gray(first), gray(middle))
+    assert dx == pytest.approx(4.0, abs=0.25) and abs(dy) < 0.25
+    assert np.abs(middle - wide[:, 16:176])[:, 12:-12].mean() < 0.01
+
+
+def test_uncovered_background_does_not_ghost():
+    background = texture(180, 320, seed=2)
+
+    def square_at(x):
+        frame = background.copy()
+        frame[58:122, x:x + 64] = [1.0, 0.2, 0.1]
+        return frame
+
+    first, second, truth = square_at(100), square_at(116), square_at(108)
+    middle = FlowPair(first, second).at(0.5)
+    around = (slice(26, 154), slice(68, 212))
+    flow_error = np.abs(middle - truth)[around].mean()
+    crossfade_error = np.abs((first + second) / 2 - truth)[around].mean()
+    assert flow_error < 0.4 * crossfade_error
+
+
+def test_ends_are_the_keyframes_themselves():
+    a, b = texture(54, 96, 3), texture(54, 96, 4)
+    pair = FlowPair(a, b, "draft")
+    assert pair.at(0.0) is a and pair.at(1.0) is b
+
+
+def test_keyframes_of_different_sizes_are_refused():
+    with pytest.raises(ValueError, match="same size"):
+        FlowPair(texture(54, 96), texture(60, 96))
+    with pytest.raises(ValueError, match="unknown flow quality"):
+        FlowPair(texture(54, 96), texture(54, 96), "ultra")
+
+
+def test_inbetweens_per_gap_keep_the_keyframes_and_the_timing():
+    keys = [texture(54, 96, s) for s in (5, 6, 7)]
+    clip = inbetween_clip(ArrayClip(keys, Fraction(2)), 3, "draft")
+    assert clip.frame_count == 9 and clip.fps == 8  # 2 fps with 3 in-betweens: 8 fps, same 1.5 s span
+    frames = list(clip.frames())
+    for index, key in zip((0, 4, 8), keys):
+        assert np.array_equal(frames[index], key)
+    assert not np.array_equal(frames[1], keys[0]) and frames[2].shape == keys[0].shape
+
+
+def test_target_fps_keeps_the_duration_exactly():
+    keys = [texture(54, 96, s) for s in range(5)]
+    clip = resample_fps_clip(ArrayClip(keys, Fraction(24)), Fraction(30000, 1001), "draft")
+    assert clip.fps == Fraction(30000, 1001)
+    assert clip.frame_count == round(5 * Fraction(30000, 1001) / 24)  # 6.24 -> 6
+    assert np.array_equal(clip.frame(0), keys[0])
+
+
+def test_retime_positions_beyond_the_ends_hold_the_end_frames():
+    keys = [texture(54, 96, s) for s in (8, 9)]
+    source = ArrayClip(keys, Fraction(24))
+    clip = retime_clip(source, source.info.with_(frame_count=3), lambda j: Fraction(j * 3, 2) - 1)
+    assert np.array_equal(clip.frame(0), keys[0]) and np.array_equal(clip.frame(2), keys[1])
+
+
+def test_interpolate_node_adds_inbetweens_or_retimes():
+    from app.nodes.interpolate import Interpolate
+    from engine.errors import NodeExecutionError
+
+    keys = ArrayClip([texture(54, 96, s) for s in (1, 2, 3)], Fraction(12))
+    params = Interpolate.schema.default_params() | {"count": 1, "quality": "draft"}
+    doubled = Interpolate().execute(None, {"frames": keys}, params)["frames"]
+    assert (doubled.frame_count, doubled.fps) == (5, 24)
+    retimed = Interpolate().execute(None, {"frames": keys}, params | {"mode": "target fps", "fps": "29.97"})["frames"]
+    assert retimed.fps == Fraction(30000, 1001) and retimed.frame_count == round(3 * Fraction(30000, 1001) / 12)
+    with pytest.raises(NodeExecutionError, match="at least 2 frames"):
+        Interpolate().execute(None, {"frames": ArrayClip(keys.frame(0)[None], 12)}, params)
