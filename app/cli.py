@@ -223,7 +223,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aiprod", description="AIPROD Studio: offline node-based AI film production.")
+    parser = argparse.ArgumentParser(prog="aiprod", description="AIPROD Studio: offline node-based AI film production. "
+                                                 "Run `aiprod [PROJECT]` to open the editor.")
     sub = parser.add_subparsers(dest="command")
     render = sub.add_parser("render", help="render a project headless")
     render.add_argument("project", help="the .aiprod project file")
@@ -242,12 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SUBCOMMANDS = ("render", "nodes", "validate")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in _SUBCOMMANDS and not argv[0].startswith("-")):
+        from .editor import main as editor_main  # imported here so headless commands never load Qt
+
+        return editor_main(argv)  # aiprod [PROJECT] [--screenshot PATH]
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
         return args.func(args)
     except AiprodError as exc:

@@ -110,7 +110,9 @@ def project_to_data(project: Project, folder: Path, fmt: ProjectFormat = PROJECT
     graph = project.graph
     data = {"schema_version": fmt.current_version, "kind": FILE_KIND, "app": f"AIPROD Studio {__version__}",
             "name": project.name, "settings": project.settings,
-            "nodes": [node_to_data(graph, n, project.folder, folder) for n in graph.nodes.values()],
+            # A project never saved has its relative paths meant from where it is now being saved.
+            "nodes": [node_to_data(graph, n, project.path.parent if project.path else folder, folder)
+                      for n in graph.nodes.values()],
             "links": [link_to_data(l) for l in graph.links.values()]}
     data.update(project.extra)
     return data

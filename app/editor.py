@@ -1,0 +1,118 @@
+"""The editor's entry point: a QApplication with the dark theme, the main window, a project opened.
+
+Rendering runs on worker threads whose events reach the GUI thread through queued Qt signals,
+so a plain QApplication event loop is enough (no asyncio loop is needed yet).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ICON = Path(__file__).resolve().parent.parent / "resources" / "icons" / "aiprod-256.png"
+
+
+def make_app(argv: list[str] | None = None):
+    """The QApplication (reused if one exists, as in tests), themed."""
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from .ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("AIPROD Studio")
+    app.setOrganizationName("AIPROD")
+    if ICON.is_file():
+        app.setWindowIcon(QIcon(str(ICON)))
+    apply_theme(app)
+    return app
+
+
+def open_window(project_path: str | None = None):
+    """A shown main window with `project_path` opened; a project that cannot open is reported, not raised."""
+    from .ui.main_window import MainWindow
+
+    window = MainWindow()
+    if project_path:
+        window.open_project(project_path)
+    window.show()
+    window.view.frame_all()
+    warm_up()
+    return window
+
+
+def warm_up() -> None:
+    """Import the colour library in the background now, not in the middle of the first render.
+
+    The import takes about two seconds and holds the interpreter lock in long stretches; done
+    while the user looks at the freshly opened window, the first render does not stall the GUI.
+    """
+    import threading
+
+    def work() -> None:
+        import numpy as np
+
+        from engine.color import srgb_to_linear
+
+        srgb_to_linear(np.zeros((1, 1, 3), np.float32))
+
+    threading.Thread(target=work, name="aiprod-warm-up", daemon=True).start()
+
+
+def wait_for_render(window, timeout_s: float = 120.0) -> None:
+    """Process events until the window's render has finished (scripts, benchmarks)."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout_s
+    while window.renderer.is_running and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
+    QApplication.processEvents()
+
+
+def screenshot(window, path: str | Path, size: tuple[int, int] = (1600, 1000)) -> Path:
+    """Grab the whole window into a PNG (docs/screenshots.py); works offscreen."""
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(*size)
+    for _ in range(5):  # let layouts and the preview's queued image settle
+        QApplication.processEvents()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path)):
+        raise OSError(f"cannot write the screenshot {path}")
+    return path
+
+
+def run_editor(project_path: str | None = None, screenshot_path: str | None = None) -> int:
+    """Open the editor (on `project_path` if given) and run until it closes; the exit code.
+
+    With `screenshot_path`, render the project, grab the window into that PNG and quit.
+    """
+    app = make_app()
+    window = open_window(project_path)
+    if screenshot_path:
+        window.render_all()
+        wait_for_render(window)
+        screenshot(window, screenshot_path)
+        window.document.stack.set_clean()
+        window.close()
+        return 0
+    return app.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m app.editor [PROJECT] [--screenshot PATH]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="aiprod-editor", description="Open the AIPROD Studio editor.")
+    parser.add_argument("project", nargs="?", help="a .aiprod project to open")
+    parser.add_argument("--screenshot", metavar="PATH", help="render, save a PNG of the window and quit")
+    args = parser.parse_args(argv)
+    return run_editor(args.project, args.screenshot)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

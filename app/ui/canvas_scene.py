@@ -1,0 +1,181 @@
+"""The canvas scene: one NodeItem per node and one WireItem per link, kept in step with graph events.
+
+The scene never edits the graph. Dragging a wire between ports, finishing a move or deleting
+asks EditActions for a command; the graph's events then add, move or remove the items, so
+undo and redo redraw exactly like the edit itself did.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QGraphicsScene
+
+from engine import events as ev
+
+from .node_item import NodeItem
+from .port_item import PortItem
+from .wire_item import WireItem
+
+
+class CanvasScene(QGraphicsScene):
+    def __init__(self, document, actions, renderer, parent=None):
+        super().__init__(parent)
+        self.document, self.actions, self.renderer = document, actions, renderer
+        self.snap = True
+        self.nodes: dict[str, NodeItem] = {}
+        self.wires: dict[str, WireItem] = {}
+        self._graph = None
+        self._drag_from: PortItem | None = None
+        self._drag_wire: WireItem | None = None
+        self._press_positions: dict[str, tuple[float, float]] = {}
+        self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        document.replaced.connect(self.rebuild)
+        renderer.status_changed.connect(self._on_status)
+        self.rebuild()
+
+    # ---- model -> items -----------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        if self._graph is not None:
+            self._graph.events.disconnect(self._on_graph)
+        self.clear()
+        self.nodes.clear()
+        self.wires.clear()
+        self._graph = graph = self.document.graph
+        graph.events.connect(self._on_graph)
+        for node_id in graph.nodes:
+            self._add_node(node_id)
+        for link_id in graph.links:
+            self._add_wire(link_id)
+
+    def _add_node(self, node_id: str) -> None:
+        item = NodeItem(self._graph, node_id)
+        item.set_status(self.renderer.status(node_id))
+        self.addItem(item)
+        self.nodes[node_id] = item
+
+    def _add_wire(self, link_id: str) -> None:
+        link = self._graph.links[link_id]
+        src_item, dst_item = self.nodes.get(link.src_node), self.nodes.get(link.dst_node)
+        if src_item is None or dst_item is None:
+            return
+        src, dst = src_item.outputs.get(link.src_port), dst_item.inputs.get(link.dst_port)
+        if src is None or dst is None:  # a node whose type is not installed has no ports to draw
+            return
+        wire = WireItem(src.port.type.color, link_id)
+        wire.src, wire.dst = src, dst
+        src_item.wires.add(wire)
+        dst_item.wires.add(wire)
+        wire.refresh()
+        self.addItem(wire)
+        self.wires[link_id] = wire
+
+    def _remove_wire(self, link_id: str) -> None:
+        wire = self.wires.pop(link_id, None)
+        if wire is not None:
+            for end in (wire.src, wire.dst):
+                end.parentItem().wires.discard(wire)
+            self.removeItem(wire)
+
+    def _on_graph(self, event) -> None:
+        graph = self._graph
+        if isinstance(event, ev.NodeAdded):
+            self._add_node(event.node_id)
+        elif isinstance(event, ev.NodeRemoved):
+            item = self.nodes.pop(event.node_id, None)
+            if item is not None:
+                self.removeItem(item)
+        elif isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.ParamChanged)):
+            if event.node_id in self.nodes:
+                self.nodes[event.node_id].refresh()
+        elif isinstance(event, ev.LinkAdded):
+            self._add_wire(event.link_id)
+            self.nodes[graph.links[event.link_id].dst_node].refresh()  # a linked param leaves the summary
+        elif isinstance(event, ev.LinkRemoved):
+            wire = self.wires.get(event.link_id)
+            self._remove_wire(event.link_id)
+            if wire is not None and wire.dst.node_id in self.nodes:
+                self.nodes[wire.dst.node_id].refresh()
+
+    def _on_status(self, node_id: str) -> None:
+        item = self.nodes.get(node_id)
+        if item is not None:
+            item.set_status(self.renderer.status(node_id))
+
+    # ---- queries --------------------------------------------------------------------------
+
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_link_ids(self) -> list[str]:
+        return [i.link_id for i in self.selectedItems() if isinstance(i, WireItem) and i.link_id]
+
+    def select_nodes(self, node_ids) -> None:
+        self.clearSelection()
+        for node_id in node_ids:
+            if node_id in self.nodes:
+                self.nodes[node_id].setSelected(True)
+
+    def port_at(self, pos: QPointF) -> PortItem | None:
+        return next((i for i in self.items(pos) if isinstance(i, PortItem)), None)
+
+    # ---- connecting ports -------------------------------------------------------------------
+
+    @staticmethod
+    def _ends(a: PortItem, b: PortItem):
+        """(output, input) whichever end the drag started from, or None for two outputs/two inputs."""
+        if a.is_output == b.is_output:
+            return None
+        return (a, b) if a.is_output else (b, a)
+
+    def connect_ports(self, a: PortItem, b: PortItem) -> bool:
+        """Link two port items (what a finished wire drag does); a refusal is reported on actions.message."""
+        ends = self._ends(a, b)
+        if ends is None:
+            kind = "outputs" if a.is_output else "inputs"
+            self.actions.message.emit(f"cannot link two {kind}: drag from an output to an input")
+            return False
+        src, dst = ends
+        return self.actions.connect_ports(src.node_id, src.name, dst.node_id, dst.name)
+
+    def mousePressEvent(self, event) -> None:
+        port = self.port_at(event.scenePos()) if event.button() == Qt.LeftButton else None
+        if port is not None:
+            self._drag_from = port
+            self._drag_wire = WireItem(port.port.type.color)
+            self.addItem(self._drag_wire)
+            self._drag_wire.set_ends(port.center(), event.scenePos())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+        self._press_positions = {n: (item.pos().x(), item.pos().y()) for n, item in self.nodes.items()
+                                 if item.isSelected()}
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._drag_from is None:
+            super().mouseMoveEvent(event)
+            return
+        start, end = self._drag_from.center(), event.scenePos()
+        if not self._drag_from.is_output:
+            start, end = end, start
+        self._drag_wire.set_ends(start, end)
+        target = self.port_at(event.scenePos())
+        if target is not None and target is not self._drag_from and (ends := self._ends(self._drag_from, target)):
+            reason = self.actions.can_connect(ends[0].node_id, ends[0].name, ends[1].node_id, ends[1].name)
+            self.actions.message.emit(reason or f"link {ends[0].name} → {ends[1].name}")
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._drag_from is not None:
+            source, self._drag_from = self._drag_from, None
+            self.removeItem(self._drag_wire)
+            self._drag_wire = None
+            target = self.port_at(event.scenePos())
+            if target is not None and target is not source:
+                self.connect_ports(source, target)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        moved = {n: (self.nodes[n].pos().x(), self.nodes[n].pos().y()) for n in self._press_positions
+                 if n in self.nodes}
+        self._press_positions = {}
+        self.actions.move_nodes(moved)  # one undo step for the whole selection; no-op if nothing moved

@@ -1,0 +1,122 @@
+"""The open project as a document: its path, its undo stack, unsaved state and autosave.
+
+Views never hold on to a graph across a New/Open/Revert: they listen to `replaced` and
+re-read `document.graph`, so one window can open project after project.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from engine.atomic import atomic_write_text
+from engine.commands import UndoStack
+from engine.graph import Graph
+from engine.project import Project, load_project, project_to_data, save_project
+from engine.registry import Registry
+
+from .. import settings
+
+log = logging.getLogger("aiprod.ui.document")
+AUTOSAVE_MS = 60_000
+
+
+class ProjectDocument(QObject):
+    changed = Signal()  # dirty state, name or path changed: the title bar and actions update
+    replaced = Signal()  # another project is open (new, open, revert): views rebuild from scratch
+
+    def __init__(self, registry: Registry, parent: QObject | None = None):
+        super().__init__(parent)
+        self.registry = registry
+        self.project = Project(Graph(registry))
+        self.stack = UndoStack(self.project.graph)
+        self.stack.events.connect(self._on_stack)
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
+
+    # ---- state ------------------------------------------------------------------------------
+
+    @property
+    def graph(self) -> Graph:
+        return self.project.graph
+
+    @property
+    def path(self) -> Path | None:
+        return self.project.path
+
+    @property
+    def is_dirty(self) -> bool:
+        return not self.stack.is_clean
+
+    @property
+    def display_name(self) -> str:
+        return self.project.path.stem if self.project.path else self.project.name
+
+    def window_title(self) -> str:
+        return f"{self.display_name}{' *' if self.is_dirty else ''} — AIPROD Studio"
+
+    def _on_stack(self, _stack: UndoStack) -> None:
+        self.changed.emit()
+
+    def _install(self, project: Project) -> None:
+        self.stack.events.disconnect(self._on_stack)
+        self.project = project
+        self.stack = UndoStack(project.graph)
+        self.stack.events.connect(self._on_stack)
+        self.replaced.emit()
+        self.changed.emit()
+
+    # ---- file operations (errors propagate as AiprodError for the window to show) ------------
+
+    def new(self) -> None:
+        self._install(Project(Graph(self.registry)))
+
+    def open(self, path: str | Path) -> list[str]:
+        """Open a project; returns the loader's warnings (unknown node types kept, bad values)."""
+        project = load_project(path, self.registry)
+        self._install(project)
+        return project.warnings
+
+    def adopt(self, project: Project) -> None:
+        """Show a project built in memory (tests, benchmarks, the screenshot script)."""
+        self._install(project)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        target = path or self.project.path
+        if target is None:
+            raise ValueError("the project has no file yet; use save(path)")
+        stale_autosave = self._autosave_path()  # named after the project as it was before this save
+        if self.project.path is None or Path(target).resolve() != self.project.path.resolve():
+            self.project.name = Path(target).stem
+        written = save_project(self.project, target)
+        self.stack.set_clean()  # emits, so the title loses its '*'
+        stale_autosave.unlink(missing_ok=True)
+        return written
+
+    def revert(self) -> None:
+        if self.project.path is not None:
+            self.open(self.project.path)
+
+    # ---- autosave ---------------------------------------------------------------------------
+
+    def _autosave_path(self) -> Path:
+        return settings.data_dir() / "autosave" / f"{self.display_name}.aiprod"
+
+    def autosave(self) -> Path | None:
+        """Write unsaved changes beside the user data (never over the project file itself)."""
+        if not self.is_dirty:
+            return None
+        target = self._autosave_path()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = project_to_data(self.project, self.project.folder)
+            atomic_write_text(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:  # autosave is a safety net: it must never interrupt work
+            log.warning("autosave to %s failed: %s", target, exc)
+            return None
+        return target

@@ -1,0 +1,135 @@
+"""Every edit the editor makes, as engine commands pushed on the document's undo stack.
+
+The canvas, palette, inspector and menus call these; none of them changes the graph itself.
+A refused edit (a link between incompatible ports, a loop) is reported on `message` with the
+engine's own explanation and leaves the graph and the undo history untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+
+from engine.commands import AddNode, Connect, Disconnect, MoveNode, RemoveNode, RenameNode, SetParam
+from engine.errors import AiprodError
+from engine.project import link_to_data, node_to_data
+
+CLIPBOARD_KIND = "aiprod.nodes"
+PASTE_OFFSET = 40.0
+
+
+class EditActions(QObject):
+    message = Signal(str)  # for the status bar: why an edit was refused, or what was done
+
+    def __init__(self, document, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+
+    def _push(self, command) -> bool:
+        try:
+            self.document.stack.push(command)
+        except AiprodError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    # ---- single edits ---------------------------------------------------------------------
+
+    def add_node(self, type_id: str, position: tuple[float, float]) -> str | None:
+        command = AddNode(type_id, (float(position[0]), float(position[1])))
+        return command.node_id if self._push(command) else None
+
+    def connect_ports(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> bool:
+        return self._push(Connect(src_node, src_port, dst_node, dst_port))
+
+    def can_connect(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> str | None:
+        """None if the link may be made, else the reason it may not (shown while dragging)."""
+        try:
+            self.document.graph.check_link(src_node, src_port, dst_node, dst_port)
+        except AiprodError as exc:
+            return str(exc)
+        return None
+
+    def set_param(self, node_id: str, name: str, value: Any, merge_key: str | None = None) -> bool:
+        if self.document.graph.nodes[node_id].params.get(name) == value:
+            return True  # no empty undo steps for a widget re-emitting the current value
+        return self._push(SetParam(node_id, name, value, merge_key))
+
+    def rename(self, node_id: str, label: str) -> bool:
+        if self.document.graph.nodes[node_id].label == label:
+            return True
+        return self._push(RenameNode(node_id, label))
+
+    # ---- compound edits (one undo step each) ----------------------------------------------
+
+    def move_nodes(self, positions: dict[str, tuple[float, float]]) -> None:
+        graph = self.document.graph
+        moved = {n: p for n, p in positions.items() if n in graph.nodes and tuple(graph.nodes[n].position) != p}
+        if not moved:
+            return
+        with self.document.stack.group(f"Move {len(moved)} node{'s' if len(moved) > 1 else ''}"):
+            for node_id, position in moved.items():
+                self.document.stack.push(MoveNode(node_id, position))
+
+    def delete(self, node_ids: list[str], link_ids: list[str] = ()) -> None:
+        graph = self.document.graph
+        node_ids = [n for n in node_ids if n in graph.nodes]
+        # Links attached to deleted nodes go with them; only the others are disconnected on their own.
+        link_ids = [l for l in link_ids if l in graph.links
+                    and graph.links[l].src_node not in node_ids and graph.links[l].dst_node not in node_ids]
+        if not node_ids and not link_ids:
+            return
+        try:
+            with self.document.stack.group(f"Delete {len(node_ids) + len(link_ids)} item(s)"):
+                for link_id in link_ids:
+                    self.document.stack.push(Disconnect(link_id))
+                for node_id in node_ids:
+                    self.document.stack.push(RemoveNode(node_id))
+        except AiprodError as exc:
+            self.message.emit(str(exc))
+
+    def copy_data(self, node_ids: list[str]) -> dict:
+        """The selection as JSON-ready data: the nodes and the links between them."""
+        project, graph = self.document.project, self.document.graph
+        chosen = set(node_ids)
+        return {"kind": CLIPBOARD_KIND,
+                "nodes": [node_to_data(graph, graph.nodes[n], project.folder, project.folder) for n in node_ids
+                          if n in graph.nodes and not graph.nodes[n].is_unknown],
+                "links": [link_to_data(l) for l in graph.links.values() if l.src_node in chosen and l.dst_node in chosen]}
+
+    def copy(self, node_ids: list[str]) -> None:
+        QGuiApplication.clipboard().setText(json.dumps(self.copy_data(node_ids), indent=1))
+
+    def paste_data(self, data: dict, offset: float = PASTE_OFFSET) -> list[str]:
+        """Add copies of the nodes (new ids, shifted) and their inner links; returns the new ids."""
+        if not isinstance(data, dict) or data.get("kind") != CLIPBOARD_KIND:
+            self.message.emit("the clipboard holds no AIPROD nodes")
+            return []
+        stack, new_ids = self.document.stack, {}
+        try:
+            with stack.group(f"Paste {len(data['nodes'])} node(s)"):
+                for raw in data["nodes"]:
+                    x, y = raw.get("position", (0, 0))
+                    command = stack.push(AddNode(raw["type"], (x + offset, y + offset), raw.get("params", {}),
+                                                 raw.get("label", "")))
+                    new_ids[raw["id"]] = command.node_id
+                for raw in data["links"]:
+                    src, dst = raw["from"], raw["to"]
+                    stack.push(Connect(new_ids[src["node"]], src["port"], new_ids[dst["node"]], dst["port"]))
+        except (AiprodError, KeyError, TypeError, ValueError) as exc:
+            self.message.emit(f"cannot paste: {exc}")
+            return []
+        return list(new_ids.values())
+
+    def paste(self) -> list[str]:
+        try:
+            data = json.loads(QGuiApplication.clipboard().text())
+        except ValueError:
+            data = None
+        return self.paste_data(data)
+
+    def duplicate(self, node_ids: list[str]) -> list[str]:
+        return self.paste_data(self.copy_data(node_ids))

@@ -1,0 +1,112 @@
+"""The inspector: the selected node's parameters as editors, each edit a SetParam through EditActions.
+
+The editors are built once per selection and only updated afterwards (on ParamChanged, undo,
+redo), so a widget being typed into keeps its focus and cursor.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QFormLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget, QHBoxLayout)
+
+from engine import events as ev
+
+from .param_widgets import ParamEditor, make_editor
+
+
+class Inspector(QScrollArea):
+    def __init__(self, document, actions, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document, self.actions = document, actions
+        self.node_id: str | None = None
+        self.editors: dict[str, ParamEditor] = {}
+        self._graph = None
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(280)
+        document.replaced.connect(self._attach)
+        self._attach()
+
+    def _attach(self) -> None:
+        if self._graph is not None:
+            self._graph.events.disconnect(self._on_graph)
+        self._graph = self.document.graph
+        self._graph.events.connect(self._on_graph)
+        self.show_nodes([])
+
+    def show_nodes(self, node_ids: list[str]) -> None:
+        """Inspect the one selected node; several or none show a hint instead."""
+        self.node_id = node_ids[0] if len(node_ids) == 1 else None
+        self.editors = {}
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 8, 8, 8)
+        if self.node_id is None:
+            hint = QLabel("Select a node to edit its parameters." if not node_ids
+                          else f"{len(node_ids)} nodes selected.")
+            hint.setObjectName("hint")
+            hint.setWordWrap(True)
+            layout.addWidget(hint)
+        else:
+            self._build(layout)
+        layout.addStretch(1)
+        self.setWidget(page)
+
+    def _build(self, layout: QVBoxLayout) -> None:
+        graph, node_id = self.document.graph, self.node_id
+        node, schema = graph.nodes[node_id], graph.schema_of(node_id)
+        title = QLabel(graph.display_name(node_id))
+        title.setObjectName("sectionTitle")
+        layout.addWidget(title)
+        about = QLabel(f"{node.type_id}" + (f"\n{schema.help}" if schema and schema.help else ""))
+        about.setObjectName("hint")
+        about.setWordWrap(True)
+        layout.addWidget(about)
+        if schema is None:
+            missing = QLabel("This node type is not installed; its parameters are kept as saved but cannot be edited.")
+            missing.setWordWrap(True)
+            layout.addWidget(missing)
+            return
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        linked = {l.dst_port for l in graph.links_into(node_id)}
+        for param in schema.params:
+            editor = make_editor(param, node.params.get(param.name, param.default))
+            editor.edited.connect(lambda value, key, name=param.name: self._edited(name, value, key))
+            if param.name in linked:  # an input of the same name overrides the parameter
+                editor.setEnabled(False)
+                editor.setToolTip(f"Set by the linked input {param.name!r}.\n{param.help}")
+            reset = QToolButton()
+            reset.setText("↺")
+            reset.setToolTip(f"Reset to the default ({param.default!r})")
+            reset.clicked.connect(lambda _=False, p=param: self.reset(p.name))
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            row_layout.addWidget(editor, 1)
+            row_layout.addWidget(reset)
+            label = QLabel(param.display_name)
+            label.setToolTip(param.help)
+            form.addRow(label, row)
+            self.editors[param.name] = editor
+        layout.addLayout(form)
+
+    def _edited(self, name: str, value, merge_key) -> None:
+        if self.node_id is not None:
+            if not self.actions.set_param(self.node_id, name, value, merge_key):
+                self._on_graph(ev.ParamChanged(self.node_id, name, self.document.graph.nodes[self.node_id].params[name]))
+
+    def reset(self, name: str) -> None:
+        if self.node_id is not None:
+            param = self.document.graph.schema_of(self.node_id).param(name)
+            self.actions.set_param(self.node_id, name, param.coerce(param.default))
+
+    def _on_graph(self, event) -> None:
+        if self.node_id is None:
+            return
+        if isinstance(event, ev.ParamChanged) and event.node_id == self.node_id and event.name in self.editors:
+            self.editors[event.name].set_value(event.value)  # an undo, a redo, or a refused value put back
+        elif isinstance(event, ev.NodeRemoved) and event.node_id == self.node_id:
+            self.show_nodes([])
+        elif isinstance(event, (ev.LinkAdded, ev.LinkRemoved, ev.NodeRenamed)):
+            self.show_nodes([self.node_id])  # which params are overridden by links may have changed

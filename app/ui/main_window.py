@@ -1,0 +1,242 @@
+"""The main window: canvas in the middle, palette, inspector, preview and event log in docks.
+
+It wires the parts together and owns the file workflow (new, open, save, revert, quit with
+unsaved changes); the menus themselves are declared in app.ui.menus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar
+
+from engine.errors import AiprodError
+from engine.registry import Registry
+
+from .canvas_scene import CanvasScene
+from .canvas_view import CanvasView
+from .document import ProjectDocument
+from .edit_actions import EditActions
+from .event_log import EventLog
+from .inspector import Inspector
+from .menus import build_menus
+from .palette import Palette
+from .preview import Preview
+from .render_controller import RenderController
+
+FILE_FILTER = "AIPROD projects (*.aiprod)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, registry: Registry | None = None):
+        super().__init__()
+        if registry is None:
+            from ..nodes import build_registry
+
+            registry = build_registry()
+        self.registry = registry
+        self.document = ProjectDocument(registry, self)
+        self.actions_ = EditActions(self.document, self)
+        self.renderer = RenderController(self.document, self)
+        self.scene = CanvasScene(self.document, self.actions_, self.renderer, self)
+        self.view = CanvasView(self.scene)
+        self.setCentralWidget(self.view)
+        self.palette = Palette(registry)
+        self.inspector = Inspector(self.document, self.actions_)
+        self.preview = Preview(self.document, self.renderer)
+        self.event_log = EventLog(self.document)
+        self.docks = {
+            "palette": self._dock("Nodes", self.palette, Qt.LeftDockWidgetArea),
+            "preview": self._dock("Preview", self.preview, Qt.RightDockWidgetArea),
+            "inspector": self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea),
+            "log": self._dock("Event log", self.event_log, Qt.BottomDockWidgetArea),
+        }
+        self.resizeDocks([self.docks["palette"], self.docks["preview"]], [210, 470], Qt.Horizontal)
+        self.resizeDocks([self.docks["preview"], self.docks["inspector"]], [420, 480], Qt.Vertical)
+        self.resizeDocks([self.docks["log"]], [130], Qt.Vertical)
+        self._build_status_bar()
+        self.menu_actions = build_menus(self)
+        self._connect()
+        self.resize(1600, 1000)
+        self._document_changed()
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.replace(" ", "_"))
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel("Ready")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setFixedWidth(260)
+        self.progress_bar.setFormat("%p%")
+        self.progress_bar.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress_bar)
+
+    def _connect(self) -> None:
+        self.document.changed.connect(self._document_changed)
+        self.document.replaced.connect(self._document_replaced)
+        self.actions_.message.connect(self.show_message)
+        self.palette.activated.connect(self.view.add_node_at_center)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.renderer.event.connect(self.event_log.on_event)
+        self.renderer.started.connect(self._render_started)
+        self.renderer.progress.connect(self._render_progress)
+        self.renderer.finished.connect(self._render_finished)
+
+    # ---- reactions --------------------------------------------------------------------------
+
+    def show_message(self, text: str) -> None:
+        """Status bar text: why an edit was refused, what a render did."""
+        self.status_label.setText(text)
+        self.status_label.setToolTip(text)
+
+    def _document_changed(self) -> None:
+        self.setWindowTitle(self.document.window_title())
+        stack, acts = self.document.stack, self.menu_actions
+        acts["undo"].setEnabled(stack.can_undo)
+        acts["undo"].setText(f"&Undo {stack.undo_text}".strip())
+        acts["redo"].setEnabled(stack.can_redo)
+        acts["redo"].setText(f"&Redo {stack.redo_text}".strip())
+        acts["revert"].setEnabled(self.document.path is not None and self.document.is_dirty)
+
+    def _document_replaced(self) -> None:
+        self._selection_changed()
+        self.view.frame_all()
+
+    def _selection_changed(self) -> None:
+        selected = self.scene.selected_node_ids()
+        self.inspector.show_nodes(selected)
+        self.preview.show_node(selected[0] if len(selected) == 1 else None)
+        self.menu_actions["run_selected"].setEnabled(len(selected) == 1 and not self.renderer.is_running)
+
+    def _render_started(self) -> None:
+        self.progress_bar.setValue(0)
+        self.progress_bar.show()
+        self.menu_actions["cancel"].setEnabled(True)
+        for key in ("render", "run_selected"):
+            self.menu_actions[key].setEnabled(False)
+        self.show_message("Rendering…")
+
+    def _render_progress(self, fraction: float, what: str) -> None:
+        self.progress_bar.setValue(round(fraction * 1000))
+        if what:
+            self.progress_bar.setFormat(f"{what[:28]}  %p%")
+
+    def _render_finished(self, report) -> None:
+        self.progress_bar.hide()
+        self.progress_bar.setFormat("%p%")
+        self.menu_actions["cancel"].setEnabled(False)
+        self.menu_actions["render"].setEnabled(True)
+        self.menu_actions["run_selected"].setEnabled(len(self.scene.selected_node_ids()) == 1)
+        if isinstance(report, Exception):
+            self.show_message(f"Render stopped: {report}")
+            self.event_log.log(f"render stopped: {report}")
+            return
+        counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        self.show_message(f"Render {report.status} in {report.seconds:.2f} s ({summary})")
+
+    # ---- commands from the menus ---------------------------------------------------------------
+
+    def render_all(self) -> None:
+        if not self.renderer.render_all():
+            self.show_message("Nothing to render." if not self.document.graph.nodes else "A render is running.")
+
+    def run_selected(self) -> None:
+        selected = self.scene.selected_node_ids()
+        if len(selected) != 1:
+            self.show_message("Select one node to run the graph up to it.")
+            return
+        self.renderer.run_to(selected[0])
+
+    def delete_selection(self) -> None:
+        self.actions_.delete(self.scene.selected_node_ids(), self.scene.selected_link_ids())
+
+    def duplicate_selection(self) -> None:
+        self.scene.select_nodes(self.actions_.duplicate(self.scene.selected_node_ids()))
+
+    def paste(self) -> None:
+        self.scene.select_nodes(self.actions_.paste())
+
+    # ---- files --------------------------------------------------------------------------------
+
+    def show_error(self, title: str, text: str) -> None:
+        """A modal error box (tests replace it)."""
+        QMessageBox.warning(self, title, text)
+
+    def prompt_unsaved(self) -> str:
+        """'save', 'discard' or 'cancel' for unsaved changes (tests replace it)."""
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.display_name}?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+
+    def may_discard(self) -> bool:
+        """True when the current project may be replaced or closed (saved first if the user says so)."""
+        if not self.document.is_dirty:
+            return True
+        answer = self.prompt_unsaved()
+        return answer == "discard" or (answer == "save" and self.save())
+
+    def new_project(self) -> None:
+        if self.may_discard():
+            self.renderer.cancel()
+            self.document.new()
+
+    def open_project(self, path: str | Path | None = None) -> bool:
+        if not self.may_discard():
+            return False
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open project", "", FILE_FILTER)
+            if not path:
+                return False
+        try:
+            warnings = self.document.open(path)
+        except (AiprodError, OSError) as exc:
+            self.show_error("Cannot open the project", str(exc))
+            return False
+        for warning in warnings:
+            self.event_log.log(f"warning: {warning}")
+        self.show_message(f"Opened {path}" + (f" with {len(warnings)} warning(s); see the event log" if warnings else ""))
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", str(self.document.path or ""), FILE_FILTER)
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            written = self.document.save(path)
+        except (AiprodError, OSError) as exc:
+            self.show_error("Cannot save the project", str(exc))
+            return False
+        self.show_message(f"Saved {written}")
+        return True
+
+    def revert(self) -> None:
+        if self.document.path is not None:
+            try:
+                self.document.revert()
+            except (AiprodError, OSError) as exc:
+                self.show_error("Cannot revert", str(exc))
+
+    def closeEvent(self, event) -> None:
+        if not self.may_discard():
+            event.ignore()
+            return
+        self.renderer.cancel()
+        self.renderer.wait(5.0)
+        self.preview.shutdown()
+        event.accept()

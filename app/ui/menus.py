@@ -1,0 +1,66 @@
+"""The menu bar: every command with its shortcut shown, as QActions the window keeps by name."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+
+
+def build_menus(window) -> dict[str, QAction]:
+    """Menus for `window` (a MainWindow); returns the actions by name so the window can enable them."""
+    actions: dict[str, QAction] = {}
+
+    def _action(window, menu, key: str, text: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        action = QAction(text, window)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        actions[key] = action
+        return action
+
+    bar = window.menuBar()
+    view = window.view
+
+    file_menu = bar.addMenu("&File")
+    _action(window, file_menu, "new", "&New", window.new_project, QKeySequence.New)
+    _action(window, file_menu, "open", "&Open…", lambda: window.open_project(), QKeySequence.Open)
+    file_menu.addSeparator()
+    _action(window, file_menu, "save", "&Save", window.save, QKeySequence.Save)
+    _action(window, file_menu, "save_as", "Save &As…", window.save_as, "Ctrl+Shift+S")
+    _action(window, file_menu, "revert", "&Revert to Saved", window.revert)
+    file_menu.addSeparator()
+    _action(window, file_menu, "quit", "&Quit", window.close, "Ctrl+Q")
+
+    edit = bar.addMenu("&Edit")
+    stack = lambda: window.document.stack  # the stack changes with the project: look it up each time
+    _action(window, edit, "undo", "&Undo", lambda: stack().undo(), "Ctrl+Z")
+    _action(window, edit, "redo", "&Redo", lambda: stack().redo(), ["Ctrl+Shift+Z", "Ctrl+Y"])
+    edit.addSeparator()
+    _action(window, edit, "copy", "&Copy", lambda: window.actions_.copy(window.scene.selected_node_ids()), "Ctrl+C")
+    _action(window, edit, "paste", "&Paste", window.paste, "Ctrl+V")
+    _action(window, edit, "duplicate", "D&uplicate", window.duplicate_selection, "Ctrl+D")
+    _action(window, edit, "delete", "&Delete", window.delete_selection, ["Delete", "Backspace"])
+    edit.addSeparator()
+    _action(window, edit, "select_all", "Select &All", lambda: window.scene.select_nodes(window.scene.nodes), "Ctrl+A")
+
+    view_menu = bar.addMenu("&View")
+    _action(window, view_menu, "frame_all", "&Frame All", view.frame_all, "F")
+    _action(window, view_menu, "zoom_in", "Zoom &In", lambda: view.zoom_by(1.25), ["Ctrl++", "Ctrl+="])
+    _action(window, view_menu, "zoom_out", "Zoom &Out", lambda: view.zoom_by(0.8), "Ctrl+-")
+    _action(window, view_menu, "zoom_reset", "&Actual Size", view.reset_zoom, "Ctrl+0")
+    view_menu.addSeparator()
+    snap = _action(window, view_menu, "snap", "&Snap to Grid", lambda on: setattr(window.scene, "snap", on),
+                   checkable=True)
+    snap.setChecked(window.scene.snap)
+    view_menu.addSeparator()
+    for dock in window.docks.values():
+        view_menu.addAction(dock.toggleViewAction())
+
+    render = bar.addMenu("&Render")
+    _action(window, render, "render", "&Render", window.render_all, ["Ctrl+R", "F5"])
+    _action(window, render, "run_selected", "Run to &Selected", window.run_selected, ["Ctrl+Shift+R", "F6"])
+    cancel = _action(window, render, "cancel", "&Cancel Render", window.renderer.cancel, "Ctrl+.")
+    cancel.setEnabled(False)
+    return actions

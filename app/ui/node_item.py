@@ -1,0 +1,206 @@
+"""A node on the canvas: title bar in its category colour, typed ports, a parameter summary and a status badge.
+
+Everything is painted by hand (no child text items): cheaper with hundreds of nodes, and it
+avoids the text items Qt may collect when they are built with a parent.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from engine.graph import Graph
+
+from . import theme
+from .port_item import PortItem
+from .render_controller import NodeStatus
+
+WIDTH = 210.0
+TITLE_H = 26.0
+ROW_H = 20.0
+SUMMARY_H = 15.0
+SUMMARY_LINES = 3
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        text = f"{value:.3g}"
+    elif isinstance(value, list):
+        text = "(" + ", ".join(f"{v:.2f}" for v in value) + ")"
+    else:
+        text = str(value).replace("\n", " ⏎ ")
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+def badge_text(status: NodeStatus) -> str:
+    if status.state == "running":
+        return f"running {status.fraction * 100:.0f}%"
+    if status.state == "done":
+        return f"done {status.seconds:.2f}s"
+    return "" if status.state == "idle" else status.state
+
+
+class NodeItem(QGraphicsItem):
+    """Moves freely while dragged (snapped to the grid); the scene turns a finished drag into MoveNode commands."""
+
+    def __init__(self, graph: Graph, node_id: str):
+        super().__init__()
+        self.graph, self.node_id = graph, node_id
+        self.status = NodeStatus()
+        self.inputs: dict[str, PortItem] = {}
+        self.outputs: dict[str, PortItem] = {}
+        self.wires: set = set()  # WireItems attached, refreshed when the node moves
+        self._syncing = False
+        self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
+                      | QGraphicsItem.ItemSendsGeometryChanges)
+        # Panning and redrawing a large graph blits cached pixmaps instead of repainting text.
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self._build_ports()
+        self.refresh()
+
+    # ---- model -> item ------------------------------------------------------------------
+
+    def _build_ports(self) -> None:
+        schema = self.graph.schema_of(self.node_id)
+        self.schema = schema
+        if schema is None:
+            return
+        for row, port in enumerate(schema.inputs):
+            item = PortItem(self.node_id, port, is_output=False)
+            item.setParentItem(self)
+            item.setPos(0, TITLE_H + ROW_H * (row + 0.5))
+            self.inputs[port.name] = item
+        for row, port in enumerate(schema.outputs):
+            item = PortItem(self.node_id, port, is_output=True)
+            item.setParentItem(self)
+            item.setPos(WIDTH, TITLE_H + ROW_H * (row + 0.5))
+            self.outputs[port.name] = item
+
+    def refresh(self) -> None:
+        """Re-read title, parameters and position from the graph (after an edit or undo)."""
+        node = self.graph.nodes[self.node_id]
+        schema = self.schema
+        self.title = node.label or (schema.title if schema else f"{node.type_id} (not installed)")
+        self.category = schema.category if schema else "?"
+        lines = []
+        if schema is not None:
+            linked = {l.dst_port for l in self.graph.links_into(self.node_id)}
+            # Empty values (a default font, no path yet) say nothing: leave them out.
+            shown = [p for p in schema.params if p.name not in linked and node.params.get(p.name, p.default) != ""]
+            # Changed values first: they are what makes this node differ from a fresh one.
+            shown.sort(key=lambda p: node.params.get(p.name, p.default) == p.default)
+            lines = [f"{p.display_name}: {_short(node.params.get(p.name, p.default))}" for p in shown[:SUMMARY_LINES]]
+        self.summary = lines
+        rows = max(len(self.inputs), len(self.outputs), 1)
+        self.height = TITLE_H + rows * ROW_H + len(lines) * SUMMARY_H + 8
+        self.prepareGeometryChange()
+        margin = 8  # the port dots stick out of the sides
+        self._bounds = QRectF(-margin, -2, WIDTH + 2 * margin, self.height + 4)
+        self._syncing = True  # the model's position is shown as it is, not snapped
+        self.setPos(QPointF(*node.position))
+        self._syncing = False
+        self._update_tooltip()
+        self.update()
+
+    def set_status(self, status: NodeStatus) -> None:
+        self.status = status
+        self._update_tooltip()
+        self.update()
+
+    def _update_tooltip(self) -> None:
+        lines = [self.graph.display_name(self.node_id) if self.node_id in self.graph.nodes else self.node_id]
+        if self.schema is not None and self.schema.help:
+            lines.append(self.schema.help)
+        if self.status.state == "failed":
+            lines.append(f"failed: {self.status.message}")
+        elif self.status.state == "running" and self.status.message:
+            lines.append(self.status.message)
+        self.setToolTip("\n".join(lines))
+
+    # ---- painting -----------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds  # asked for hundreds of times per repaint: computed once per refresh
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.Antialiasing)
+        body = QRectF(0, 0, WIDTH, self.height)
+        selected = self.isSelected()
+        painter.setPen(QPen(theme.SELECTION if selected else theme.NODE_BORDER, 2.0 if selected else 1.0))
+        painter.setBrush(theme.NODE_BODY)
+        painter.drawRoundedRect(body, 6, 6)
+        # Title bar: rounded top only, so draw a rounded rect and square off its bottom half.
+        bar = theme.category_color(self.category)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(bar)
+        painter.drawRoundedRect(QRectF(1, 1, WIDTH - 2, TITLE_H - 1), 5, 5)
+        painter.drawRect(QRectF(1, TITLE_H / 2, WIDTH - 2, TITLE_H / 2))
+        for port in (*self.inputs.values(), *self.outputs.values()):
+            port.paint_dot(painter)
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < 0.35:  # too small to read: colour blocks only
+            self._paint_badge_dot(painter)
+            return
+        font = QFont(painter.font())
+        font.setPointSizeF(9.0)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("#f2f2f2"))
+        badge = badge_text(self.status)
+        badge_w = self._paint_badge(painter, badge) if badge else 0.0
+        metrics = QFontMetrics(font)
+        title = metrics.elidedText(self.title, Qt.ElideRight, int(WIDTH - 16 - badge_w))
+        painter.setPen(QColor("#f2f2f2"))
+        painter.drawText(QRectF(8, 0, WIDTH - 16, TITLE_H), Qt.AlignVCenter | Qt.AlignLeft, title)
+        font.setBold(False)
+        font.setPointSizeF(8.5)
+        painter.setFont(font)
+        painter.setPen(theme.TEXT)
+        for name, port in self.inputs.items():
+            painter.drawText(QRectF(10, port.y() - ROW_H / 2, WIDTH / 2, ROW_H), Qt.AlignVCenter | Qt.AlignLeft, name)
+        for name, port in self.outputs.items():
+            painter.drawText(QRectF(WIDTH / 2 - 10, port.y() - ROW_H / 2, WIDTH / 2, ROW_H),
+                             Qt.AlignVCenter | Qt.AlignRight, name)
+        painter.setPen(theme.TEXT_DIM)
+        top = self.height - 4 - len(self.summary) * SUMMARY_H
+        small = QFontMetrics(font)
+        for i, line in enumerate(self.summary):
+            painter.drawText(QRectF(8, top + i * SUMMARY_H, WIDTH - 16, SUMMARY_H), Qt.AlignVCenter | Qt.AlignLeft,
+                             small.elidedText(line, Qt.ElideRight, int(WIDTH - 16)))
+
+    def _paint_badge(self, painter: QPainter, text: str) -> float:
+        font = QFont(painter.font())
+        font.setPointSizeF(7.5)
+        painter.setFont(font)
+        width = QFontMetrics(font).horizontalAdvance(text) + 12
+        rect = QRectF(WIDTH - width - 5, 5, width, TITLE_H - 10)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(theme.STATUS_COLORS.get(self.status.state, "#666")))
+        painter.drawRoundedRect(rect, 4, 4)
+        if self.status.state == "running":  # the filled part of the badge is the progress
+            painter.setBrush(QColor(0, 0, 0, 70))
+            done = rect.adjusted(rect.width() * self.status.fraction, 0, 0, 0)
+            painter.drawRoundedRect(done, 4, 4)
+        painter.setPen(QColor("#101010") if self.status.state in ("running", "queued") else QColor("#f5f5f5"))
+        painter.drawText(rect, Qt.AlignCenter, text)
+        font.setPointSizeF(9.0)
+        font.setBold(True)
+        painter.setFont(font)
+        return width + 5
+
+    def _paint_badge_dot(self, painter: QPainter) -> None:
+        if self.status.state != "idle":
+            painter.setBrush(QColor(theme.STATUS_COLORS.get(self.status.state, "#666")))
+            painter.drawEllipse(QRectF(WIDTH - 22, 5, 16, 16))
+
+    # ---- interaction --------------------------------------------------------------------
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionChange and not self._syncing and getattr(self.scene(), "snap", False):
+            step = theme.GRID
+            return QPointF(round(value.x() / step) * step, round(value.y() / step) * step)
+        if change == QGraphicsItem.ItemPositionHasChanged:
+            for wire in self.wires:
+                wire.refresh()
+        return super().itemChange(change, value)

@@ -1,0 +1,243 @@
+"""One editor widget per parameter kind; each reports edits as (value, merge_key) and never touches the graph.
+
+A merge key is set while one gesture lasts (a slider drag, typing into a text box) so the
+whole gesture becomes a single undo step through SetParam's merging.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
+                               QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox, QWidget)
+
+from engine.schema import SEED_MAX, Param
+
+SLIDER_STEPS = 1000
+INT_LIMIT = 2**31 - 1
+_gestures = itertools.count(1)
+
+
+def gesture_key(param: Param) -> str:
+    return f"{param.name}#{next(_gestures)}"
+
+
+class ParamEditor(QWidget):
+    edited = Signal(object, object)  # value, merge key (None: a step of its own)
+
+    def __init__(self, param: Param, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.param = param
+        self.layout_ = QHBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.layout_.setSpacing(4)
+        self.setToolTip(param.help)
+
+    def set_value(self, value) -> None:
+        """Show `value` without reporting it as an edit."""
+        blocked = [w.blockSignals(True) for w in self.findChildren(QWidget)]
+        try:
+            self._show(value)
+        finally:
+            for w, was in zip(self.findChildren(QWidget), blocked):
+                w.blockSignals(was)
+
+    def _show(self, value) -> None:
+        raise NotImplementedError
+
+
+class NumberEditor(ParamEditor):
+    """float / int: a slider over the parameter's range (when it has one) beside an exact spin box."""
+
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        is_int = param.kind == "int"
+        self.spin = QSpinBox() if is_int else QDoubleSpinBox()
+        low = param.min if param.min is not None else (-INT_LIMIT if is_int else -1e9)
+        high = param.max if param.max is not None else (INT_LIMIT if is_int else 1e9)
+        self.spin.setRange(int(low) if is_int else low, int(high) if is_int else high)
+        if not is_int:
+            self.spin.setDecimals(3)
+            self.spin.setSingleStep(param.step or ((high - low) / 100 if param.max is not None and param.min is not None else 0.1))
+        self.spin.setKeyboardTracking(False)  # typed digits commit on Enter, not per keystroke
+        self.spin.setMinimumWidth(80)
+        self.slider = None
+        if param.min is not None and param.max is not None:
+            self.slider = QSlider(Qt.Horizontal)
+            self.slider.setRange(0, SLIDER_STEPS)
+            self.slider.sliderPressed.connect(self._start_drag)
+            self.slider.valueChanged.connect(self._slid)
+            self.layout_.addWidget(self.slider, 1)
+        self.layout_.addWidget(self.spin)
+        self._drag_key = None
+        self.spin.valueChanged.connect(lambda v: self.edited.emit(self._typed(v), None))
+
+    def _typed(self, value):
+        return int(value) if self.param.kind == "int" else float(value)
+
+    def _start_drag(self) -> None:
+        self._drag_key = gesture_key(self.param)
+
+    def _slid(self, position: int) -> None:
+        low, high = self.param.min, self.param.max
+        value = low + (high - low) * position / SLIDER_STEPS
+        value = self._typed(round(value) if self.param.kind == "int" else value)
+        self.spin.blockSignals(True)
+        self.spin.setValue(value)
+        self.spin.blockSignals(False)
+        key = self._drag_key if self.slider.isSliderDown() else None
+        self.edited.emit(value, key)
+
+    def _show(self, value) -> None:
+        self.spin.setValue(value)
+        if self.slider is not None and self.param.max != self.param.min:
+            self.slider.setValue(round((value - self.param.min) / (self.param.max - self.param.min) * SLIDER_STEPS))
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.box = QCheckBox()
+        self.box.toggled.connect(lambda on: self.edited.emit(bool(on), None))
+        self.layout_.addWidget(self.box)
+        self.layout_.addStretch(1)
+
+    def _show(self, value) -> None:
+        self.box.setChecked(bool(value))
+
+
+class EnumEditor(ParamEditor):
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.combo = QComboBox()
+        self.combo.addItems(list(param.choices))
+        self.combo.currentTextChanged.connect(lambda text: self.edited.emit(text, None))
+        self.layout_.addWidget(self.combo, 1)
+
+    def _show(self, value) -> None:
+        self.combo.setCurrentText(value)
+
+
+class StringEditor(ParamEditor):
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.line = QLineEdit()
+        self.line.editingFinished.connect(lambda: self.edited.emit(self.line.text(), None))
+        self.layout_.addWidget(self.line, 1)
+
+    def _show(self, value) -> None:
+        self.line.setText(value)
+
+
+class TextEditor(ParamEditor):
+    """Multi-line text; everything typed between focusing the box and leaving it is one undo step."""
+
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.edit = QPlainTextEdit()
+        self.edit.setFixedHeight(72)
+        self.edit.installEventFilter(self)
+        self._key = gesture_key(param)
+        self.edit.textChanged.connect(lambda: self.edited.emit(self.edit.toPlainText(), self._key))
+        self.layout_.addWidget(self.edit, 1)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.FocusOut:
+            self._key = gesture_key(self.param)
+        return False
+
+    def _show(self, value) -> None:
+        if self.edit.toPlainText() != value:
+            self.edit.setPlainText(value)
+
+
+class PathEditor(ParamEditor):
+    """A path field and a browse button: an open, save or folder dialog filtered by the parameter's file_filter."""
+
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.line = QLineEdit()
+        self.line.editingFinished.connect(lambda: self.edited.emit(self.line.text(), None))
+        browse = QPushButton("…")
+        browse.setFixedWidth(28)
+        browse.setToolTip({"open": "Choose a file", "save": "Choose where to write",
+                           "folder": "Choose a folder"}[param.path_mode])
+        browse.clicked.connect(self.browse)
+        self.layout_.addWidget(self.line, 1)
+        self.layout_.addWidget(browse)
+
+    def browse(self) -> None:
+        title, start, filt = self.param.display_name, self.line.text(), self.param.file_filter
+        if self.param.path_mode == "folder":
+            chosen = QFileDialog.getExistingDirectory(self, title, start)
+        elif self.param.path_mode == "save":
+            chosen, _ = QFileDialog.getSaveFileName(self, title, start, filt)
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, title, start, filt)
+        if chosen:
+            self.line.setText(chosen)
+            self.edited.emit(chosen, None)
+
+    def _show(self, value) -> None:
+        self.line.setText(value)
+
+
+class ColorEditor(ParamEditor):
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.button = QPushButton()
+        self.button.setFixedHeight(22)
+        self.button.clicked.connect(self.pick)
+        self.layout_.addWidget(self.button, 1)
+        self.value = list(param.default)
+
+    def pick(self) -> None:
+        chosen = QColorDialog.getColor(self._qcolor(), self, self.param.display_name)
+        if chosen.isValid():
+            value = [chosen.redF(), chosen.greenF(), chosen.blueF()] + self.value[3:]
+            self._show(value)
+            self.edited.emit(value, None)
+
+    def _qcolor(self) -> QColor:
+        return QColor.fromRgbF(*(min(max(c, 0.0), 1.0) for c in self.value[:3]))
+
+    def _show(self, value) -> None:
+        self.value = list(value)
+        color = self._qcolor()
+        text = "#000" if color.lightnessF() > 0.5 else "#fff"
+        self.button.setStyleSheet(f"background: {color.name()}; color: {text}; border: 1px solid #555;")
+        self.button.setText(", ".join(f"{c:.2f}" for c in value))
+
+
+class SeedEditor(ParamEditor):
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.spin = QDoubleSpinBox()  # QSpinBox stops at 2**31 - 1; seeds go to 2**32 - 1
+        self.spin.setDecimals(0)
+        self.spin.setRange(0, SEED_MAX)
+        self.spin.setKeyboardTracking(False)
+        self.spin.valueChanged.connect(lambda v: self.edited.emit(int(v), None))
+        dice = QPushButton("New seed")
+        dice.setToolTip("Pick a new random seed")
+        dice.clicked.connect(self.new_seed)
+        self.layout_.addWidget(self.spin, 1)
+        self.layout_.addWidget(dice)
+
+    def new_seed(self) -> None:
+        self.spin.setValue(random.randint(0, SEED_MAX))
+
+    def _show(self, value) -> None:
+        self.spin.setValue(value)
+
+
+EDITORS = {"float": NumberEditor, "int": NumberEditor, "bool": BoolEditor, "enum": EnumEditor,
+           "string": StringEditor, "text": TextEditor, "path": PathEditor, "color": ColorEditor, "seed": SeedEditor}
+
+
+def make_editor(param: Param, value) -> ParamEditor:
+    editor = EDITORS[param.kind](param)
+    editor.set_value(value)
+    return editor

@@ -1,0 +1,206 @@
+"""The preview: the selected node's output after a render, through the sRGB viewer transform.
+
+Outputs are fetched off the GUI thread by a silent run "to" the node, which reads them from
+the cache; a clip's frames are read one at a time as the frame slider moves, never all at once.
+Only the newest request is shown: an answer to an older one is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSlider, QStackedWidget, QVBoxLayout, QHBoxLayout, QWidget
+
+from engine.executor import Executor
+from engine.image import Image
+from engine.media.colorspaces import to_display
+
+from .render_controller import snapshot
+from .theme import mono_font
+
+MAX_PREVIEW_WIDTH = 1280  # pictures are decimated to this before the display transform
+
+
+def display_image(pixels: np.ndarray, color_space: str) -> QImage:
+    """Scene-linear pixels as an 8-bit sRGB QImage (safe to call on a worker thread)."""
+    step = max(1, int(np.ceil(pixels.shape[1] / MAX_PREVIEW_WIDTH)))
+    shown = to_display(np.ascontiguousarray(pixels[::step, ::step]), color_space)
+    rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()  # copy: own the bytes
+
+
+def is_clip(value) -> bool:
+    return hasattr(value, "frame") and hasattr(value, "frame_count") and hasattr(value, "info")
+
+
+class PictureView(QWidget):
+    """Paints a QImage fitted to the widget on a neutral dark grey surround."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.setMinimumSize(160, 90)
+
+    def set_image(self, image: QImage | None) -> None:
+        self.image = image
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#181818"))
+        if self.image is None or self.image.isNull():
+            return
+        scale = min(self.width() / self.image.width(), self.height() / self.image.height())
+        w, h = self.image.width() * scale, self.image.height() * scale
+        target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        painter.drawImage(target, self.image)
+
+
+class Preview(QWidget):
+    _loaded = Signal(int, object)  # request number, (kind, payload); emitted from the worker
+
+    def __init__(self, document, renderer, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document, self.renderer = document, renderer
+        self.node_id: str | None = None
+        self.clip = None
+        self._request = 0
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiprod-preview")
+        self.caption = QLabel()
+        self.caption.setObjectName("hint")
+        self.picture = PictureView()
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setFont(mono_font(10))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.picture)
+        self.stack.addWidget(self.text)
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.valueChanged.connect(self._frame_changed)
+        self.frame_label = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.frame_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(row)
+        self._show_frames_controls(False)
+        self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
+        renderer.finished.connect(lambda _report: self.show_node(self.node_id))
+        renderer.status_changed.connect(self._status_changed)
+        document.replaced.connect(lambda: self.show_node(None))
+        self.show_node(None)
+
+    # ---- requests ---------------------------------------------------------------------------
+
+    def _submit(self, job) -> None:
+        with self._lock:
+            self._request += 1
+            number = self._request
+        def run():
+            try:
+                result = job()
+            except Exception as exc:  # shown in the preview, never raised into the GUI
+                result = ("text", f"cannot preview: {type(exc).__name__}: {exc}")
+            self._loaded.emit(number, result)
+        self._pool.submit(run)
+
+    def show_node(self, node_id: str | None) -> None:
+        self.node_id, self.clip = node_id, None
+        self._show_frames_controls(False)
+        graph = self.document.graph
+        if node_id is None or node_id not in graph.nodes:
+            self.node_id = None
+            self._show_text("", "Select a node to preview its output.")
+            return
+        status = self.renderer.status(node_id)
+        name = graph.display_name(node_id)
+        if status.state == "failed":
+            self._show_text(f"{name} failed:\n\n{status.message}", name)
+            return
+        if status.state not in ("done", "cached"):
+            self._show_text("", f"{name}: render it (Render, or Run to selected) to see its output.")
+            return
+        self.caption.setText(f"{name}: loading…")
+        graph_copy, folder = snapshot(graph), self.document.project.folder
+        self._submit(lambda: self._load(Executor(self.renderer.cache(), project_dir=folder), graph_copy, node_id))
+
+    def _load(self, executor: Executor, graph, node_id: str):
+        """On the worker: the node's outputs (from the cache), turned into something displayable."""
+        report = executor.run(graph, [node_id], load_outputs=True)
+        outputs = report.outputs.get(node_id)
+        if outputs is None:
+            return ("text", report.results[node_id].message or "no output to show")
+        name, value = next(iter(outputs.items()))
+        if isinstance(value, Image):
+            return ("image", (name, display_image(value.pixels, value.color_space), f"{value.width}×{value.height}"))
+        if is_clip(value):
+            first = display_image(value.frame(0), value.color_space) if value.frame_count else None
+            return ("clip", (name, value, first))
+        if isinstance(value, (dict, list)):
+            return ("text", f"{name}:\n{json.dumps(value, indent=2, default=str)}")
+        return ("text", f"{name}:\n{value}")
+
+    # ---- results, on the GUI thread ------------------------------------------------------------
+
+    def _on_loaded(self, number: int, result) -> None:
+        if number != self._request:
+            return  # a newer request is on its way
+        kind, payload = result
+        name = self.document.graph.display_name(self.node_id) if self.node_id in self.document.graph.nodes else ""
+        if kind == "image":
+            port, image, size = payload
+            self.caption.setText(f"{name} · {port} · {size}")
+            self.stack.setCurrentWidget(self.picture)
+            self.picture.set_image(image)
+        elif kind == "clip":
+            port, clip, first = payload
+            self.clip = clip
+            self.caption.setText(f"{name} · {port} · {clip.width}×{clip.height} · {clip.frame_count} frames "
+                                 f"@ {float(clip.fps):.3g} fps")
+            self.stack.setCurrentWidget(self.picture)
+            self.picture.set_image(first)
+            self.slider.blockSignals(True)
+            self.slider.setRange(0, max(0, clip.frame_count - 1))
+            self.slider.setValue(0)
+            self.slider.blockSignals(False)
+            self.frame_label.setText(f"0 / {max(0, clip.frame_count - 1)}")
+            self._show_frames_controls(clip.frame_count > 1)
+        elif kind == "frame":
+            self.picture.set_image(payload)
+        else:
+            self._show_text(payload, name)
+
+    def _frame_changed(self, index: int) -> None:
+        clip = self.clip
+        if clip is None:
+            return
+        self.frame_label.setText(f"{index} / {clip.frame_count - 1}")
+        self._submit(lambda: ("frame", display_image(clip.frame(index), clip.color_space)))
+
+    def _status_changed(self, node_id: str) -> None:
+        if node_id == self.node_id and self.renderer.status(node_id).state in ("idle", "failed"):
+            self.show_node(node_id)  # an edit made the shown output stale, or the node failed
+
+    def _show_text(self, text: str, caption: str) -> None:
+        self.caption.setText(caption)
+        self.text.setPlainText(text)
+        self.stack.setCurrentWidget(self.text if text else self.picture)
+        self.picture.set_image(None)
+
+    def _show_frames_controls(self, visible: bool) -> None:
+        self.slider.setVisible(visible)
+        self.frame_label.setVisible(visible)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,224 @@
+"""Renders off the GUI thread and turns engine events into per-node statuses for the badges.
+
+The executor runs in a worker thread on a snapshot of the graph, so the user can keep
+editing while it renders. Its events are re-emitted through a Qt signal with a queued
+connection: every slot that touches a widget runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from engine import events as ev
+from engine.cache import DiskCache
+from engine.context import CancelToken
+from engine.executor import Executor
+from engine.graph import Graph
+from engine.project import project_to_data
+
+from .. import settings
+
+log = logging.getLogger("aiprod.ui.render")
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    state: str = "idle"  # idle, queued, running, cached, done, skipped, failed, cancelled
+    fraction: float = 0.0
+    seconds: float = 0.0
+    message: str = ""
+
+
+def snapshot(graph: Graph) -> Graph:
+    """A private copy for the worker: edits made during a render do not change what it renders."""
+    copied = Graph(graph.registry)
+    copied.nodes = {node_id: copy.deepcopy(node) for node_id, node in graph.nodes.items()}
+    copied.links = dict(graph.links)  # links are frozen
+    return copied
+
+
+class RenderController(QObject):
+    event = Signal(object)  # every engine event, on the GUI thread (the event log listens)
+    status_changed = Signal(str)  # node id whose badge changed
+    progress = Signal(float, str)  # overall fraction 0..1, and what is running
+    started = Signal()
+    finished = Signal(object)  # the RunReport, or the exception that stopped the render
+    _from_worker = Signal(object)
+
+    def __init__(self, document, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.statuses: dict[str, NodeStatus] = {}
+        self.last_report = None
+        self._cancel: CancelToken | None = None
+        self._thread: threading.Thread | None = None
+        self._order: tuple[str, ...] = ()
+        self._settled = 0
+        self._cache: DiskCache | None = None
+        self._cache_lock = threading.Lock()
+        self._link_dst: dict[str, str] = {}
+        self._graph: Graph | None = None
+        self._run_number = 0  # events of a run started before the project was replaced are ignored
+        self._edited_during_run: set[str] = set()
+        # Queued: the worker emits, the GUI thread's event loop delivers.
+        self._from_worker.connect(self._on_worker, Qt.QueuedConnection)
+        document.replaced.connect(self._attach)
+        self._attach()
+
+    # ---- statuses ---------------------------------------------------------------------------
+
+    def status(self, node_id: str) -> NodeStatus:
+        return self.statuses.get(node_id, NodeStatus())
+
+    def _set(self, node_id: str, status: NodeStatus) -> None:
+        self.statuses[node_id] = status
+        self.status_changed.emit(node_id)
+
+    def _attach(self) -> None:
+        if self._graph is not None:
+            self._graph.events.disconnect(self._on_graph)
+        self._graph = self.document.graph
+        self._graph.events.connect(self._on_graph)
+        self._link_dst = {l.id: l.dst_node for l in self._graph.links.values()}
+        self._run_number += 1
+        self.cancel()
+        for node_id in list(self.statuses):
+            self._set(node_id, NodeStatus())
+        self.statuses.clear()
+
+    def _on_graph(self, event) -> None:
+        """An edit makes the results of the node it touches, and of everything downstream, stale."""
+        graph = self._graph
+        touched = None
+        if isinstance(event, ev.ParamChanged):
+            touched = event.node_id
+        elif isinstance(event, ev.LinkAdded):
+            touched = self._link_dst[event.link_id] = graph.links[event.link_id].dst_node
+        elif isinstance(event, ev.LinkRemoved):
+            touched = self._link_dst.pop(event.link_id, None)
+        elif isinstance(event, ev.NodeRemoved):
+            self.statuses.pop(event.node_id, None)
+        if touched is not None and touched in graph.nodes:
+            for node_id in graph.downstream([touched]):
+                if self.is_running:  # what the running render reports for it is already out of date
+                    self._edited_during_run.add(node_id)
+                if self.status(node_id).state != "idle":
+                    self._set(node_id, NodeStatus())
+
+    # ---- running ----------------------------------------------------------------------------
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def cache(self) -> DiskCache | None:
+        """The shared disk cache, opened on first use (from the worker, so the GUI never waits on it)."""
+        with self._cache_lock:
+            if self._cache is None:
+                try:
+                    self._cache = DiskCache(settings.cache_dir(), settings.cache_limit_bytes())
+                except OSError as exc:  # render without a cache rather than not at all
+                    log.warning("%s", exc)
+            return self._cache
+
+    def render_all(self) -> bool:
+        return self.run(None)
+
+    def run_to(self, node_id: str) -> bool:
+        return self.run([node_id])
+
+    def run(self, targets: list[str] | None) -> bool:
+        """Start a render; False if one is already running or there is nothing to render."""
+        if self.is_running or not self.document.graph.nodes:
+            return False
+        project = self.document.project
+        graph = snapshot(project.graph)
+        executor = Executor(None, project_dir=project.folder)
+        executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
+        self._run_number += 1
+        number = self._run_number
+        executor.events.connect(lambda event: self._from_worker.emit((number, event)))  # on the worker thread
+        self._cancel = cancel = CancelToken()
+        self._settled = 0
+        self._order = ()
+        self._edited_during_run = set()
+
+        def work() -> None:
+            try:
+                executor.cache = self.cache()
+                result = executor.run(graph, targets, cancel, load_outputs=True)
+            except Exception as exc:  # shown in the log and status bar, never a crash
+                log.exception("render failed")
+                result = exc
+            self._from_worker.emit((number, ("finished", result)))
+
+        self._thread = threading.Thread(target=work, name="aiprod-render", daemon=True)
+        self.started.emit()
+        self._thread.start()
+        return True
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the worker ends (tests, closing the window); events still arrive queued."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # ---- events, on the GUI thread ------------------------------------------------------------
+
+    def _on_worker(self, message) -> None:
+        number, event = message
+        if isinstance(event, tuple) and event[0] == "finished":
+            self._thread, self._cancel = None, None
+            self.last_report = event[1]
+            self.progress.emit(1.0, "")
+            self.finished.emit(event[1])
+            return
+        if number != self._run_number:
+            return  # a render of a project that is no longer open
+        self.event.emit(event)
+        node_id = getattr(event, "node_id", None)
+        if node_id is not None and node_id not in self.document.graph.nodes:
+            return  # removed while rendering
+        if isinstance(event, ev.RunStarted):
+            self._order = event.node_ids
+        elif isinstance(event, ev.NodeQueued):
+            self._show(node_id, NodeStatus("queued"))
+        elif isinstance(event, ev.NodeStarted):
+            self._show(node_id, NodeStatus("running"))
+            self._report_progress(0.0, node_id)
+        elif isinstance(event, ev.NodeProgress):
+            self._show(node_id, NodeStatus("running", event.fraction, message=event.message))
+            self._report_progress(event.fraction, node_id)
+        elif isinstance(event, ev.NodeFinished):
+            self._settle(node_id, NodeStatus("done", 1.0, event.seconds))
+        elif isinstance(event, ev.NodeCached):
+            self._settle(node_id, NodeStatus("cached", 1.0))
+        elif isinstance(event, ev.NodeSkipped):
+            self._settle(node_id, NodeStatus("skipped"))
+        elif isinstance(event, ev.NodeFailed):
+            self._settle(node_id, NodeStatus("failed", message=event.message))
+        elif isinstance(event, ev.NodeCancelled):
+            self._settle(node_id, NodeStatus("cancelled"))
+
+    def _settle(self, node_id: str, status: NodeStatus) -> None:
+        self._settled += 1
+        self._show(node_id, status)
+        self._report_progress(0.0, node_id)
+
+    def _show(self, node_id: str, status: NodeStatus) -> None:
+        """A status from the running render; a node edited since it started stays idle (its result is stale)."""
+        if node_id not in self._edited_during_run:
+            self._set(node_id, status)
+
+    def _report_progress(self, fraction: float, node_id: str) -> None:
+        total = max(len(self._order), 1)
+        self.progress.emit(min(1.0, (self._settled + fraction) / total), self.document.graph.display_name(node_id))

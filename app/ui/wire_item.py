@@ -1,0 +1,55 @@
+"""A link drawn as a curved wire from an output port to an input port, in the output's type colour."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
+
+from .theme import SELECTION
+
+
+def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
+    """A horizontal S-curve: wires leave outputs to the right and enter inputs from the left."""
+    path = QPainterPath(start)
+    bend = max(40.0, abs(end.x() - start.x()) * 0.5)
+    path.cubicTo(QPointF(start.x() + bend, start.y()), QPointF(end.x() - bend, end.y()), end)
+    return path
+
+
+class WireItem(QGraphicsPathItem):
+    """One graph link; selectable so Delete removes it. `link_id` is None for the wire being dragged."""
+
+    def __init__(self, color: str, link_id: str | None = None):
+        super().__init__()
+        self.link_id = link_id
+        self.color = QColor(color)
+        self.setZValue(-1)  # under the nodes
+        self.setPen(QPen(self.color, 2.2, Qt.SolidLine, Qt.RoundCap))
+        if link_id is not None:
+            self.setFlag(QGraphicsItem.ItemIsSelectable)
+        else:
+            self.setPen(QPen(self.color, 2.0, Qt.DashLine, Qt.RoundCap))
+        self.src = None  # PortItem ends, set by the scene
+        self.dst = None
+
+    def set_ends(self, start: QPointF, end: QPointF) -> None:
+        self.setPath(wire_path(start, end))
+
+    def refresh(self) -> None:
+        if self.src is not None and self.dst is not None:
+            self.set_ends(self.src.center(), self.dst.center())
+
+    def shape(self) -> QPainterPath:
+        # A thin curve is hard to click: select within a few pixels of it.
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        return stroker.createStroke(self.path())
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemSelectedHasChanged:
+            pen = self.pen()
+            pen.setColor(SELECTION if value else self.color)
+            pen.setWidthF(3.0 if value else 2.2)
+            self.setPen(pen)
+        return super().itemChange(change, value)

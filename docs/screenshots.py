@@ -1,0 +1,62 @@
+"""Render the sample project in the editor, offscreen, and save docs/editor.png (1600x1000).
+
+    QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
+
+The sample is copied to a temporary folder with its Save Image node writing there, so taking
+the screenshot writes nothing into the repository but the picture, and uses a private cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main(argv: list[str]) -> int:
+    output = Path(argv[0]) if argv else ROOT / "docs" / "editor.png"
+    with tempfile.TemporaryDirectory(prefix="aiprod-shot-") as tmp:
+        os.environ["AIPROD_CACHE_DIR"] = str(Path(tmp) / "cache")
+        os.environ["AIPROD_DATA_DIR"] = str(Path(tmp) / "data")
+        data = json.loads((ROOT / "resources" / "examples" / "sample.aiprod").read_text())
+        for node in data["nodes"]:
+            if node["type"] == "output.save_image":
+                node["params"]["path"] = "sample.png"  # beside the copy, not wherever the sample points
+        project = Path(tmp) / "sample.aiprod"
+        project.write_text(json.dumps(data, indent=2))
+
+        from app.editor import make_app, open_window, screenshot, wait_for_render
+
+        make_app()
+        window = open_window(str(project))
+        window.render_all()
+        wait_for_render(window)
+        window.scene.select_nodes(["title"])  # the preview shows the title card over the bars
+        wait_for_preview(window)
+        window.view.frame_all()
+        path = screenshot(window, output)
+        window.document.stack.set_clean()
+        window.close()
+    print(path)
+    return 0
+
+
+def wait_for_preview(window, timeout_s: float = 30.0) -> None:
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout_s
+    while window.preview.picture.image is None and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

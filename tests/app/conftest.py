@@ -1,0 +1,69 @@
+"""Editor fixtures: a main window (offscreen) whose dialogs are replaced, and a private copy of the sample."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "resources" / "examples" / "sample.aiprod"
+
+
+@pytest.fixture
+def sample_path(tmp_path) -> Path:
+    """The sample project copied to tmp_path, its Save Image writing beside the copy."""
+    data = json.loads(SAMPLE.read_text())
+    for node in data["nodes"]:
+        if node["type"] == "output.save_image":
+            node["params"]["path"] = "sample.png"
+    path = tmp_path / "sample.aiprod"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _window(qtbot, registry):
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(registry)
+    window.errors = []
+    window.show_error = lambda title, text: window.errors.append((title, text))  # no modal boxes in tests
+    window.prompt_unsaved = lambda: "discard"
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot):
+    from app.nodes import build_registry
+
+    return _window(qtbot, build_registry())
+
+
+@pytest.fixture
+def stub_window(qtbot, registry):
+    """A window on the engine tests' stub node types (slow, failing, counting nodes)."""
+    return _window(qtbot, registry)
+
+
+def wait_render(qtbot, window, timeout_ms: int = 30_000) -> None:
+    """Until the render has finished and its queued events have all been delivered."""
+    qtbot.waitUntil(lambda: not window.renderer.is_running, timeout=timeout_ms)
+
+
+def wait_preview(qtbot, window, timeout_ms: int = 10_000) -> None:
+    qtbot.waitUntil(lambda: window.preview.picture.image is not None or bool(window.preview.text.toPlainText()),
+                    timeout=timeout_ms)
+
+
+def states(window) -> dict[str, str]:
+    return {n: window.renderer.status(n).state for n in window.document.graph.nodes}
+
+
+def settle(qtbot, ms: int = 20) -> None:
+    deadline = time.monotonic() + ms / 1000
+    while time.monotonic() < deadline:
+        qtbot.wait(5)
