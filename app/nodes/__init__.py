@@ -10,6 +10,8 @@ from engine.registry import Registry
 from .ambience import Ambience, SoundFX
 from .camera import CameraNode, CameraPathNode
 from .color_bars import ColorBars
+from .export import Export
+from .import_media import ImportImage, ImportSequence, ImportVideo
 from .interpolate import Interpolate
 from .music import Music, MusicFile
 from .save_image import SaveImage
@@ -20,7 +22,7 @@ from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
 from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, SaveImage,
+NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, SaveImage, Export,
               Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX)
 
 

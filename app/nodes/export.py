@@ -1,0 +1,199 @@
+"""Export: the film as a delivery file (H.264 ... ProRes, DNxHR, AV1) or an EXR / DPX / PNG sequence.
+
+Scene-linear frames go through the output transform (engine.media.transfer_fast) in a worker
+thread while the encoder compresses the previous ones, so export runs at the encoder's speed.
+Everything is written beside the target under a temporary name and renamed at the end: a failed
+or cancelled export leaves neither a partial file nor the temporary. The project graph and the
+node's own settings go into the file's "comment" tag (a sidecar .aiprod.json for sequences), so
+any render can be traced back to what made it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from engine.atomic import atomic_write
+from engine.errors import NodeExecutionError
+from engine.fingerprint import file_fingerprint
+from engine.media.clip import Clip
+from engine.media.colorspaces import OUTPUT_TRANSFORM_CHOICES, OUTPUT_TRANSFORMS
+from engine.media.export_formats import FORMAT_CHOICES, FORMATS, ExportFormat, extension_problem, size_problem
+from engine.media.image_io import encode_dpx10, encode_exr, encode_png16
+from engine.media.image_sequence import frame_path, is_pattern, sequence_fingerprint, write_pattern
+from engine.media.prefetch import Prefetch
+from engine.media.transfer_fast import encode_output_uint16
+from engine.media.video_io import VideoEncoder
+from engine.ports import FILE, FRAMES
+from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
+
+METADATA_TAG = "comment"  # the one free-text tag that MP4, MOV, MKV and WebM all keep
+
+
+class Export(NodeType):
+    schema = NodeSchema(
+        type_id="output.export", title="Export", category="Output", is_output=True,
+        # An optional `audio` input (muxed as AAC / PCM beside the picture) will join `frames` here.
+        inputs=(Port("frames", FRAMES, help="The shot or film to write."),),
+        outputs=(Port("file", FILE, help="The written file; for sequences the frame pattern, with the first "
+                                          "and last frame numbers."),),
+        params=(
+            PathParam("path", "render.mp4", mode="save",
+                      file_filter="Movies (*.mp4 *.mov *.mkv *.webm *.mxf);;Image sequences (*.exr *.dpx *.png)",
+                      help="Where to write; relative paths are taken from the project folder. For sequences, "
+                           "a folder or a pattern such as renders/shot_%04d.exr."),
+            EnumParam("format", "H.264 (yuv420p)", FORMAT_CHOICES, help="Codec and pixel format of the delivery."),
+            EnumParam("output_transform", "Rec.709 (gamma 2.4)", OUTPUT_TRANSFORM_CHOICES,
+                      help="Display encoding and gamut written (EXR keeps scene-linear and ignores it). "
+                           "HDR (PQ, HLG) needs a 10-bit format."),
+            IntParam("quality", 18, min=0, max=63,
+                     help="Constant rate factor for H.264/H.265/VP9/AV1: lower is better and bigger (18 is "
+                          "visually lossless for H.264). ProRes, DNxHR and sequences ignore it."),
+            IntParam("first_frame", 0, min=0, help="First frame to write (0 = the start)."),
+            IntParam("last_frame", -1, min=-1, help="Last frame to write, included; -1 = the end."),
+            EnumParam("exr_precision", "half", ("half", "float"),
+                      help="EXR sequences: 16-bit half floats (standard) or 32-bit floats."),
+        ),
+        help="Writes frames to a movie file or an image sequence, with colour tags and the project embedded.",
+    )
+
+    def problems(self, params, project_dir):
+        fmt = FORMATS[params["format"]]
+        path = Path(params["path"])
+        problem = extension_problem(fmt, self._sequence_extension(path, fmt) if fmt.sequence else path.suffix)
+        if problem:
+            return [problem]
+        transform = OUTPUT_TRANSFORMS[params["output_transform"]]
+        if transform.hdr and not fmt.is_hdr_capable and fmt.codec != "exr":
+            return [f"{transform.name} is HDR and needs 10 bits; {fmt.name} has {fmt.bit_depth}. "
+                    "Choose H.265 10-bit, ProRes, DNxHR HQX or AV1, or an SDR output transform."]
+        if fmt.quality_option:
+            low, high = fmt.quality_range
+            if not low <= params["quality"] <= high:
+                return [f"quality {params['quality']} is outside {low}..{high}, the range of {fmt.name}"]
+        return []
+
+    @staticmethod
+    def _sequence_extension(path: Path, fmt: ExportFormat) -> str:
+        return path.suffix if (is_pattern(path) or path.suffix) else fmt.extensions[0]
+
+    def execute(self, ctx, inputs, params):
+        problems = self.problems(params, ctx.project_dir)
+        if problems:
+            raise NodeExecutionError(problems[0])
+        fmt = FORMATS[params["format"]]
+        clip: Clip = inputs["frames"]
+        problem = size_problem(fmt, clip.width, clip.height)
+        if problem:
+            raise NodeExecutionError(problem)
+        first = params["first_frame"]
+        last = clip.frame_count - 1 if params["last_frame"] == -1 else params["last_frame"]
+        if not first <= last < clip.frame_count:
+            raise NodeExecutionError(f"frame range {first}..{params['last_frame']} is impossible: the clip has "
+                                     f"{clip.frame_count} frames (0..{clip.frame_count - 1}). Set first_frame "
+                                     "and last_frame inside it (last_frame -1 means the end).")
+        target = ctx.resolve_path(params["path"])
+        folder = write_pattern(target, fmt.extensions[0]).parent.parent if fmt.sequence else target.parent
+        if not folder.is_dir():  # checked before any frame is computed
+            raise NodeExecutionError(f"cannot write {target}: the folder {folder} does not exist; create it first")
+        provenance = json.dumps({"aiprod_export": {"node": ctx.node_id, "params": params},
+                                 "project": _as_json(ctx.run_metadata.get("project"))}, sort_keys=True)
+        frames = Prefetch(self._converted(clip, fmt, params, first, last + 1))
+        try:
+            if fmt.sequence:
+                return {"file": self._write_sequence(ctx, target, fmt, params, frames, first, last, provenance)}
+            return {"file": self._write_movie(ctx, target, fmt, params, clip, frames, last - first + 1, provenance)}
+        except OSError as exc:
+            raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
+                                     "write to, with free space.") from exc
+        finally:
+            frames.close()
+
+    @staticmethod
+    def _converted(clip: Clip, fmt: ExportFormat, params: dict, start: int, stop: int):
+        """The frames as the encoder wants them (runs in the worker thread)."""
+        for pixels in clip.frames(start, stop):
+            if pixels.shape[-1] == 4 and not fmt.alpha:  # no alpha in the file: transparent areas become black
+                pixels = pixels[..., :3] * pixels[..., 3:]
+            if fmt.codec == "exr":
+                yield np.array(pixels, dtype=np.float32)  # scene-linear, as it is
+            else:
+                # Alpha where the file can hold it and the clip has it (ProRes 4444 always stores one).
+                alpha = fmt.alpha and (pixels.shape[-1] == 4 or fmt.pix_fmt.startswith("yuva"))
+                yield encode_output_uint16(pixels, clip.color_space, params["output_transform"], alpha=alpha)
+
+    def _write_movie(self, ctx, target, fmt, params, clip, frames, count, provenance) -> dict:
+        def write(tmp: Path) -> None:
+            encoder = VideoEncoder(tmp, fmt, clip.width, clip.height, clip.fps,
+                                   OUTPUT_TRANSFORMS[params["output_transform"]], params["quality"],
+                                   {METADATA_TAG: provenance})
+            try:
+                for index, signal in enumerate(frames):
+                    encoder.write(signal)
+                    ctx.progress((index + 1) / count, f"frame {index + 1}/{count}")
+            except BaseException:
+                encoder.abandon()
+                raise
+            encoder.finish()
+
+        atomic_write(target, write)
+        return {"path": str(target), "fingerprint": file_fingerprint(target)}
+
+    def _write_sequence(self, ctx, target, fmt, params, frames, first, last, provenance) -> dict:
+        pattern = write_pattern(target, fmt.extensions[0])
+        folder = pattern.parent
+        new_folder = not folder.exists()
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent if new_folder
+                                        else folder))
+        try:
+            count = last - first + 1
+            for index, frame in enumerate(frames):
+                data = (encode_exr(frame, half=params["exr_precision"] == "half") if fmt.codec == "exr"
+                        else encode_dpx10(frame) if fmt.codec == "dpx" else encode_png16(frame))
+                (staging / frame_path(pattern, first + index).name).write_bytes(data)
+                ctx.progress((index + 1) / count, f"frame {index + 1}/{count}")
+            (staging / sidecar_name(pattern)).write_text(provenance, encoding="utf-8")
+            if new_folder:
+                os.replace(staging, folder)  # the whole folder appears at once
+            else:
+                for item in sorted(staging.iterdir()):
+                    os.replace(item, folder / item.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        written = [frame_path(pattern, number) for number in range(first, last + 1)]
+        return {"path": str(pattern), "fingerprint": sequence_fingerprint(written), "first": first, "last": last}
+
+    def cache_is_current(self, outputs, params, ctx):
+        written = outputs["file"]
+        fmt = FORMATS[params["format"]]
+        target = ctx.resolve_path(params["path"])
+        if fmt.sequence:
+            pattern = write_pattern(target, fmt.extensions[0])
+            try:  # the frames this export wrote, each still as it left them
+                current = sequence_fingerprint([frame_path(pattern, n) for n in range(written["first"],
+                                                                                      written["last"] + 1)])
+            except (KeyError, OSError):
+                return False
+            return written["path"] == str(pattern) and current == written["fingerprint"]
+        return written["path"] == str(target) and file_fingerprint(target) == written["fingerprint"]
+
+
+def sidecar_name(pattern: Path) -> str:
+    """shot_%04d.exr -> shot.aiprod.json: the render's provenance beside its frames."""
+    stem = pattern.name.split("%", 1)[0].rstrip("._- ") or "render"
+    return f"{stem}.aiprod.json"
+
+
+def _as_json(project):
+    """The project as JSON inside the tag (not a string of JSON), when it parses."""
+    if not isinstance(project, str):
+        return project
+    try:
+        return json.loads(project)
+    except ValueError:
+        return project

@@ -1,0 +1,173 @@
+"""Movie files in and out through PyAV: a lazily decoded clip, and the encoder Export drives.
+
+Reading probes the file once (size, exact rational frame rate, frame count) and decodes only when
+frames are asked for, seeking to the keyframe before the first one wanted, so opening a two-hour
+film costs milliseconds and a shot from its middle decodes a few seconds of it, not the film.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from .clip import Clip, ClipInfo
+from .colorspaces import OutputTransform, to_working
+from .export_formats import ExportFormat
+from .image_io import frame_to_float
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".mxf", ".m4v")
+_SWS_COLORSPACE = {1: "ITU709", 5: "ITU601", 6: "SMPTE170M", 9: "BT2020"}  # H.273 matrix -> swscale name
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.is_file():
+        raise ValueError(f"video file {path} does not exist; check the path")
+    try:
+        container = av.open(str(path))
+    except av.FFmpegError as exc:
+        raise ValueError(f"cannot open {path}: the file is damaged, truncated or not a video ({exc}). "
+                         "Export it again from the source.") from exc
+    if not container.streams.video:
+        container.close()
+        raise ValueError(f"{path} has no video stream; choose a video file")
+    return container
+
+
+class VideoFileClip(Clip):
+    """The frames of a movie file as a Clip, decoded on demand and converted to the working space."""
+
+    def __init__(self, path: str | Path, input_space: str = "Rec.709 (gamma 2.4)", working_space: str = "lin_rec709"):
+        self.path = Path(path)
+        self.input_space = input_space
+        with _open(self.path) as container:
+            stream = container.streams.video[0]
+            fps = stream.average_rate or stream.guessed_rate or stream.base_rate
+            if not fps:
+                raise ValueError(f"{self.path} does not say its frame rate; re-wrap it with a constant rate")
+            self._time_base = stream.time_base
+            self._start = stream.start_time or 0
+            width, height = stream.codec_context.width, stream.codec_context.height
+            count = stream.frames or self._count_packets(container, stream)
+            alpha = any(c.is_alpha for c in stream.codec_context.format.components) if stream.codec_context.format \
+                else False
+        if count <= 0 or not width or not height:
+            raise ValueError(f"{self.path} holds no decodable video frames; the file may be truncated")
+        super().__init__(ClipInfo(width, height, Fraction(fps), count, working_space, 4 if alpha else 3))
+
+    @staticmethod
+    def _count_packets(container, stream) -> int:
+        """Frames in a container that does not store the count (Matroska, WebM): one packet each."""
+        try:
+            return sum(1 for packet in container.demux(stream) if packet.size)
+        except av.FFmpegError:
+            return 0
+
+    def _index_of(self, frame: av.VideoFrame) -> int:
+        ticks = (frame.pts if frame.pts is not None else 0) - self._start
+        return round(ticks * self._time_base * self.fps)
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+        wanted = self._range(start, stop)
+        if not wanted:
+            return
+        with _open(self.path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            next_index = wanted.start
+            try:
+                for frame in self._decode_from(container, stream, wanted.start):
+                    if self._index_of(frame) < next_index:
+                        continue  # between the keyframe and the first frame wanted
+                    yield self._convert(frame)
+                    next_index += 1
+                    if next_index >= wanted.stop:
+                        return
+            except av.FFmpegError as exc:
+                raise ValueError(f"{self.path} is damaged near frame {next_index}: {exc}") from exc
+        raise ValueError(f"{self.path} ended at frame {next_index} of {self.frame_count}; the file is truncated. "
+                         "Export it again from the source.")
+
+    def _decode_from(self, container, stream, start: int) -> Iterator[av.VideoFrame]:
+        """Decoded frames beginning at or before frame `start`: from the keyframe before it, if seeking works."""
+        if start > 0:
+            target = self._start + int(Fraction(start) / self.fps / self._time_base)
+            container.seek(target, stream=stream, backward=True, any_frame=False)
+            decoded = container.decode(stream)
+            first = next(decoded, None)
+            if first is not None and self._index_of(first) <= start:
+                yield first
+                yield from decoded
+                return
+            # Some files seek imprecisely and land past the frame: decode from the top instead.
+            container.seek(self._start, stream=stream, backward=True, any_frame=False)
+        yield from container.decode(stream)
+
+    def _convert(self, frame: av.VideoFrame) -> np.ndarray:
+        return to_working(frame_to_float(frame), self.input_space, self.color_space)
+
+
+class VideoEncoder:
+    """Writes a 16-bit RGB(A) signal as a movie: swscale converts to the format's YUV, the codec encodes.
+
+    Frames are stamped with their index in a 1/fps time base, so timing is exact (24000/1001 stays so).
+    """
+
+    def __init__(self, path: str | Path, fmt: ExportFormat, width: int, height: int, fps: Fraction,
+                 transform: OutputTransform, quality: int | None = None, metadata: dict[str, str] | None = None):
+        self.fmt, self.transform = fmt, transform
+        for name, value in fmt.environment.items():
+            os.environ.setdefault(name, value)  # a value the user set on purpose wins
+        self._container = av.open(str(path), "w")
+        try:
+            for key, value in (metadata or {}).items():
+                self._container.metadata[key] = value
+            options = dict(fmt.options)
+            if fmt.quality_option and quality is not None:
+                options[fmt.quality_option] = str(quality)
+            stream = self._container.add_stream(fmt.codec, rate=fps, options=options)
+            stream.width, stream.height, stream.pix_fmt = width, height, fmt.pix_fmt
+            stream.time_base = 1 / Fraction(fps)
+            stream.thread_type = "AUTO"  # frame and slice threads: several times faster than one thread
+            tag = fmt.codec_tags.get(Path(path).suffix.lower())
+            if tag:
+                stream.codec_tag = tag
+            context = stream.codec_context
+            context.color_primaries, context.color_trc = transform.primaries, transform.transfer
+            context.colorspace, context.color_range = transform.matrix, 1  # 1: limited ("TV") range
+            self._stream = stream
+        except BaseException:
+            self._container.close()
+            raise
+        self._index = 0
+
+    def write(self, signal: np.ndarray) -> None:
+        """One H x W x 3/4 uint16 frame, already through the output transform."""
+        frame = av.VideoFrame.from_ndarray(signal, format="rgba64le" if signal.shape[-1] == 4 else "rgb48le")
+        # Tag the source as already encoded for the output: swscale colour-manages between differing tags
+        # (an untagged source would be "converted" to PQ or HLG a second time).
+        frame.color_trc, frame.color_primaries = self.transform.transfer, self.transform.primaries
+        frame = frame.reformat(format=self.fmt.pix_fmt, dst_colorspace=_SWS_COLORSPACE[self.transform.matrix],
+                               dst_color_range="MPEG", dst_color_trc=self.transform.transfer,
+                               dst_color_primaries=self.transform.primaries)
+        frame.pts = self._index
+        self._index += 1
+        self._container.mux(self._stream.encode(frame))
+
+    def finish(self) -> None:
+        """Flush the encoder and write the container's index; the file is complete after this."""
+        try:
+            self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()
+
+    def abandon(self) -> None:
+        """Close without caring whether the file is valid (it is about to be deleted)."""
+        try:
+            self._container.close()
+        except Exception:  # noqa: BLE001 - a half-written file may not close cleanly; it is removed next
+            pass

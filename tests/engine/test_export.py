@@ -1,0 +1,233 @@
+"""The Export node, run through the executor: decode what it wrote and check timing, tags and pixels."""
+
+import json
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from app.nodes.export import Export
+from engine.commands import AddNode, Connect, UndoStack
+from engine.context import CancelToken
+from engine.executor import Executor
+from engine.graph import Graph
+from engine.media.clip import ClipInfo, FunctionClip
+from engine.media.colorspaces import to_output
+from engine.media.image_io import read_image
+from engine.ports import FRAMES
+from engine.registry import Registry
+from engine.schema import BoolParam, IntParam, NodeSchema, NodeType, Port
+
+FPS = Fraction(24000, 1001)
+GREY = (0.18, 0.18, 0.18)
+RED = (0.6, 0.05, 0.02)  # a saturated colour: chroma errors show here
+CANCEL = CancelToken()  # cancelled by the source when it renders frame `cancel_at`
+
+
+def patches(index, width, height, alpha):
+    """Left half 18 % grey, right half saturated red; a top-left block whose level is the frame index."""
+    frame = np.empty((height, width, 4 if alpha else 3), np.float32)
+    frame[:, : width // 2, :3] = GREY
+    frame[:, width // 2:, :3] = RED
+    frame[:8, :16, :3] = 0.05 * index
+    if alpha:
+        frame[..., 3] = 1.0
+        frame[height // 2:, : width // 2, 3] = 0.25
+    return frame
+
+
+class Patches(NodeType):
+    schema = NodeSchema("test.patches", "Patches", "Test", outputs=(Port("frames", FRAMES),),
+                        params=(IntParam("width", 64), IntParam("height", 36), IntParam("count", 6),
+                                BoolParam("alpha", False), IntParam("cancel_at", -1), IntParam("fail_at", -1)))
+
+    def execute(self, ctx, inputs, params):
+        def render(index):
+            if index == params["cancel_at"]:
+                CANCEL.cancel()
+            if index == params["fail_at"]:
+                raise RuntimeError("source broke")
+            return patches(index, params["width"], params["height"], params["alpha"])
+
+        info = ClipInfo(params["width"], params["height"], FPS, params["count"], channels=4 if params["alpha"] else 3)
+        return {"frames": FunctionClip(info, render)}
+
+
+def export(tmp_path, path, cache=None, source=None, metadata=None, **params):
+    global CANCEL
+    CANCEL = CancelToken()
+    graph = Graph(Registry([Patches, Export]))
+    stack = UndoStack(graph)
+    stack.push(AddNode("test.patches", params=source or {}, node_id="src"))
+    stack.push(AddNode("output.export", params={"path": str(path), **params}, node_id="export"))
+    stack.push(Connect("src", "frames", "export", "frames"))
+    return Executor(cache=cache, run_metadata=metadata).run(graph, cancel=CANCEL)
+
+
+def decode(path):
+    """Every frame as float RGB(A) 0..1 read with the stream's own matrix and range, plus the stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        tags = {k.lower(): v for k, v in container.metadata.items()}
+        info = (stream.average_rate, stream.codec_context.width, stream.codec_context.height)
+    first = frames[0]
+    alpha = "a" in first.format.name.split("p")[0] or first.format.name.startswith("yuva")
+    colorspace = {1: "ITU709", 9: "BT2020"}[int(first.colorspace)]
+    pixels = [f.reformat(format="rgba64le" if alpha else "rgb48le", src_colorspace=colorspace,
+                         src_color_range="MPEG").to_ndarray() / 65535 for f in frames]
+    return pixels, frames, tags, info
+
+
+def frame_index(picture, count):
+    """Which frame's index block this picture shows (the nearest level)."""
+    levels = [expected_signal((0.05 * i,) * 3)[0] for i in range(count)]
+    return int(np.argmin(np.abs(np.array(levels) - picture[2:6, 2:12, :3].mean())))
+
+
+def expected_signal(color, transform="Rec.709 (gamma 2.4)"):
+    return to_output(np.array([[color]], np.float32), "lin_rec709", transform)[0, 0]
+
+
+MOVIES = [  # format, file, tolerance on a flat patch (0..1 signal), pixel format decoded
+    ("H.264 (yuv420p)", "out.mp4", 3 / 255, "yuv420p"),
+    ("H.265 10-bit", "out.mkv", 3 / 1023, "yuv420p10le"),
+    ("ProRes 422 HQ", "out.mov", 3 / 1023, "yuv422p10le"),
+    ("VP9", "out.webm", 6 / 255, "yuv420p"),  # VP9 rings a little more around the index block at this size
+    ("AV1 (SVT)", "out.mp4", 3 / 1023, "yuv420p10le"),
+]
+
+
+@pytest.mark.parametrize("fmt,name,tolerance,pix_fmt", MOVIES)
+def test_movie_round_trip(tmp_path, fmt, name, tolerance, pix_fmt):
+    project = json.dumps({"schema_version": 1, "nodes": [{"id": "src"}]})
+    report = export(tmp_path, tmp_path / name, format=fmt, metadata={"project": project})
+    assert report.status == "finished", report.results["export"].message
+    pixels, frames, tags, (rate, width, height) = decode(tmp_path / name)
+    assert len(frames) == 6 and rate == FPS and (width, height) == (64, 36)
+    assert frames[0].format.name == pix_fmt
+    assert (frames[0].color_primaries, frames[0].color_trc, frames[0].colorspace) == (1, 1, 1)
+    embedded = json.loads(tags["comment"])
+    assert embedded["project"] == json.loads(project)
+    assert embedded["aiprod_export"]["params"]["format"] == fmt
+    for index, picture in enumerate(pixels):
+        assert np.abs(picture[20:32, 8:24] - expected_signal(GREY)).max() < tolerance
+        assert np.abs(picture[20:32, 40:56] - expected_signal(RED)).max() < tolerance * 2  # chroma: a little more
+        assert frame_index(picture, 6) == index  # in order, none dropped or repeated
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary left beside it
+
+
+def test_prores_4444_keeps_alpha(tmp_path):
+    report = export(tmp_path, tmp_path / "a.mov", format="ProRes 4444 (10-bit)", source={"alpha": True})
+    assert report.status == "finished", report.results["export"].message
+    pixels, frames, _, _ = decode(tmp_path / "a.mov")
+    assert frames[0].format.name.startswith("yuva444p")
+    assert np.abs(pixels[0][30, 8, 3] - 0.25) < 2 / 1023 and np.abs(pixels[0][4, 40, 3] - 1) < 2 / 1023
+
+
+def test_dnxhr_hqx_at_a_legal_size(tmp_path):
+    report = export(tmp_path, tmp_path / "d.mov", format="DNxHR HQX", source={"width": 256, "height": 144,
+                                                                              "count": 2})
+    assert report.status == "finished", report.results["export"].message
+    pixels, frames, _, _ = decode(tmp_path / "d.mov")
+    assert len(frames) == 2 and frames[0].format.name == "yuv422p10le"
+    assert np.abs(pixels[1][80:130, 20:100] - expected_signal(GREY)).max() < 3 / 1023
+
+
+def test_hdr_pq_is_tagged_and_encoded(tmp_path):
+    report = export(tmp_path, tmp_path / "hdr.mkv", format="H.265 10-bit", output_transform="Rec.2020 PQ (HDR10)")
+    assert report.status == "finished", report.results["export"].message
+    pixels, frames, _, _ = decode(tmp_path / "hdr.mkv")
+    assert (frames[0].color_primaries, frames[0].color_trc, frames[0].colorspace) == (9, 16, 9)
+    pq_grey = expected_signal(GREY, "Rec.2020 PQ (HDR10)")
+    assert np.abs(pixels[0][20:32, 8:24] - pq_grey).max() < 3 / 1023
+
+
+def test_frame_range_is_honoured(tmp_path):
+    report = export(tmp_path, tmp_path / "r.mov", format="ProRes 422 HQ", first_frame=2, last_frame=4)
+    assert report.status == "finished", report.results["export"].message
+    pixels, frames, _, _ = decode(tmp_path / "r.mov")
+    assert len(frames) == 3
+    assert [frame_index(p, 6) for p in pixels] == [2, 3, 4]
+
+
+def test_exr_sequence_is_scene_linear_and_near_exact(tmp_path):
+    report = export(tmp_path, tmp_path / "exr" / "shot_####.exr", format="EXR sequence",
+                    metadata={"project": "{}"}, source={"count": 3}, output_transform="Rec.2020 PQ (HDR10)")
+    assert report.status == "finished", report.results["export"].message
+    files = sorted(p.name for p in (tmp_path / "exr").iterdir())
+    assert files == ["shot.aiprod.json", "shot_0000.exr", "shot_0001.exr", "shot_0002.exr"]
+    for index in range(3):
+        back = read_image(tmp_path / "exr" / f"shot_{index:04d}.exr")
+        assert np.allclose(back, patches(index, 64, 36, False), rtol=1e-3, atol=1e-5)  # half floats, no transform
+    assert json.loads((tmp_path / "exr" / "shot.aiprod.json").read_text())["project"] == {}
+    assert report.results["export"].status == "ran"
+
+
+@pytest.mark.parametrize("fmt,suffix,tolerance", [("DPX sequence", ".dpx", 1 / 1023), ("PNG sequence", ".png", 1e-4)])
+def test_dpx_and_png_sequences_decode_back(tmp_path, fmt, suffix, tolerance):
+    report = export(tmp_path, tmp_path / "frames", format=fmt, source={"count": 2}, first_frame=1)
+    assert report.status == "finished", report.results["export"].message
+    written = sorted((tmp_path / "frames").glob(f"*{suffix}"))
+    assert [p.name for p in written] == [f"frame_000001{suffix}"]  # numbered by clip frame: a range slots in
+    back = read_image(written[0])
+    assert np.abs(back - to_output(patches(1, 64, 36, False), "lin_rec709", "Rec.709 (gamma 2.4)")).max() < tolerance
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"format": "H.264 (yuv420p)", "path": "x.avi"}, "cannot be written to a '.avi' file; use .mp4 or .mov or .mkv"),
+    ({"format": "ProRes 422 HQ", "path": "x.mp4"}, "use .mov"),
+    ({"format": "EXR sequence", "path": "x.mp4"}, "writes .exr frames"),
+    ({"format": "H.264 (yuv420p)", "path": "x.mp4", "output_transform": "Rec.2020 HLG"}, "HDR and needs 10 bits"),
+    ({"format": "DNxHR HQ", "path": "x.mov", "output_transform": "Rec.2020 PQ (HDR10)"}, "needs 10 bits"),
+    ({"format": "H.264 (yuv420p)", "path": "x.mp4", "last_frame": 6}, "frame range 0..6 is impossible"),
+    ({"format": "H.264 (yuv420p)", "path": "x.mp4", "first_frame": 4, "last_frame": 2}, "frame range 4..2"),
+    ({"format": "DNxHR HQ", "path": "x.mov"}, "at least 256x120"),
+    ({"format": "H.264 (yuv420p)", "path": "missing/x.mp4"}, "does not exist"),
+])
+def test_impossible_exports_are_refused_with_clear_messages(tmp_path, params, message):
+    params = {**params, "path": str(tmp_path / params["path"])}
+    report = export(tmp_path, **params)
+    assert report.status == "failed"
+    assert message in report.results["export"].message
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt,name", [("H.264 (yuv420p)", "c.mp4"), ("PNG sequence", "seq/c_%03d.png")])
+def test_cancelled_export_leaves_nothing(tmp_path, fmt, name):
+    if "/" in name:
+        (tmp_path / "seq").mkdir()
+    report = export(tmp_path, tmp_path / name, format=fmt, source={"count": 30, "cancel_at": 4})
+    assert report.status == "cancelled"
+    leftovers = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.name != "seq"]
+    assert leftovers == []
+
+
+def test_failing_source_leaves_no_partial_file(tmp_path):
+    report = export(tmp_path, tmp_path / "f.mov", format="ProRes 422 HQ", source={"count": 10, "fail_at": 5})
+    assert report.status == "failed" and "source broke" in report.results["export"].message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_second_render_is_cached_until_the_file_goes(tmp_path, cache):
+    target = tmp_path / "out" / "c.mp4"
+    target.parent.mkdir()
+    assert export(tmp_path, target, cache=cache).results["export"].status == "ran"
+    assert export(tmp_path, target, cache=cache).results["export"].status == "cached"
+    target.unlink()
+    assert export(tmp_path, target, cache=cache).results["export"].status == "ran"
+    assert target.is_file()
+
+
+def test_sequence_render_is_cached_until_a_frame_goes(tmp_path, cache):
+    pattern = tmp_path / "seq" / "s_%02d.png"
+    (tmp_path / "seq").mkdir()
+    (tmp_path / "seq" / "s_40.png").write_bytes(b"an older render's frame, not this one's")
+    params = {"format": "PNG sequence", "source": {"count": 3}}
+    assert export(tmp_path, pattern, cache=cache, **params).results["export"].status == "ran"
+    assert export(tmp_path, pattern, cache=cache, **params).results["export"].status == "cached"
+    (tmp_path / "seq" / "s_01.png").unlink()
+    assert export(tmp_path, pattern, cache=cache, **params).results["export"].status == "ran"
+    assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == [
+        "s.aiprod.json", "s_00.png", "s_01.png", "s_02.png", "s_40.png"]
