@@ -13,6 +13,7 @@ from .color_bars import ColorBars
 from .export import Export
 from .import_media import ImportImage, ImportSequence, ImportVideo
 from .interpolate import Interpolate
+from .mix import Mix, Place
 from .music import Music, MusicFile
 from .save_image import SaveImage
 from .scene import Scene
@@ -23,7 +24,8 @@ from .values import NumberValue, TextValue
 from .voice import Voice
 
 NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, SaveImage, Export,
-              Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX)
+              Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX,
+              Place, Mix)
 
 
 def build_registry() -> Registry:
