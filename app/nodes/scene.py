@@ -130,6 +130,11 @@ class Scene(NodeType):
         help="A shot of exact length and frame rate from keyframes, rendered by the cheapest method that fits.",
     )
 
+    def caches_outputs(self, params):
+        # A still through a camera move costs one resample per frame, less than writing and reading
+        # back ~5 MB of half floats per 720p frame; interpolated and generated shots are worth keeping.
+        return params["method"] != "still + camera"
+
     def execute(self, ctx, inputs, params):
         method = params["method"]
         if method in VIDEO_METHODS:
