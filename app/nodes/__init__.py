@@ -11,8 +11,10 @@ from .ambience import Ambience, SoundFX
 from .camera import CameraNode, CameraPathNode
 from .color_bars import ColorBars
 from .export import Export
+from .grade import Grade, GradeImage
 from .import_media import ImportImage, ImportSequence, ImportVideo
 from .interpolate import Interpolate
+from .match import Match
 from .mix import Mix, Place
 from .music import Music, MusicFile
 from .save_image import SaveImage
@@ -23,7 +25,7 @@ from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
 from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, SaveImage, Export,
+NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export,
               Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX,
               Place, Mix)
 
