@@ -124,6 +124,6 @@ def night() -> None:
 if __name__ == "__main__":
     dawn()
     lake(0.34, "lake_a.jpg")
-    lake(0.44, "lake_b.jpg")
+    lake(0.39, "lake_b.jpg")
     night()
     print("wrote", ", ".join(sorted(p.name for p in OUT.glob("*.jpg"))))
