@@ -1,4 +1,4 @@
-"""Editor fixtures: a main window (offscreen) whose dialogs are replaced, and a private copy of the sample."""
+"""Editor fixtures: a main window (offscreen) whose dialogs are replaced, and a small project to render."""
 
 from __future__ import annotations
 
@@ -9,19 +9,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "resources" / "examples" / "sample.aiprod"
 
 
 @pytest.fixture
 def sample_path(tmp_path) -> Path:
-    """The sample project copied to tmp_path, its Save Image writing beside the copy."""
-    data = json.loads(SAMPLE.read_text())
-    for node in data["nodes"]:
-        if node["type"] == "output.save_image":
-            node["params"]["path"] = "sample.png"
-    path = tmp_path / "sample.aiprod"
-    path.write_text(json.dumps(data))
-    return path
+    """Colour bars under a title card, saved as sample.png beside the project (renders in a second)."""
+    from tests.small_project import save_bars_project
+
+    return save_bars_project(tmp_path)
 
 
 def _window(qtbot, registry):

@@ -14,22 +14,9 @@ SAMPLE_FILM = project_root() / "resources" / "examples" / "sample.aiprod"
 
 @pytest.fixture
 def sample(tmp_path):
-    """A small project: colour bars under a title card, saved as a PNG."""
-    from app.nodes import build_registry
-    from engine.commands import AddNode, Connect, UndoStack
-    from engine.graph import Graph
-    from engine.project import Project, save_project
+    from tests.small_project import save_bars_project
 
-    graph = Graph(build_registry())
-    stack = UndoStack(graph)
-    stack.push(AddNode("image.color_bars", params={"resolution": "1280x720 (720p)"}, node_id="bars"))
-    stack.push(AddNode("value.text", params={"text": "AIPROD Studio\nsample project"}, node_id="title_text"))
-    stack.push(AddNode("image.title_card", params={"placement": "lower third", "size": 9.0}, node_id="title"))
-    stack.push(AddNode("output.save_image", params={"path": "sample.png"}, node_id="save"))
-    stack.push(Connect("bars", "image", "title", "background"))
-    stack.push(Connect("title_text", "text", "title", "text"))
-    stack.push(Connect("title", "image", "save", "image"))
-    return save_project(Project(graph, "Bars"), tmp_path / "sample.aiprod")
+    return save_bars_project(tmp_path)
 
 
 def test_render_sample_writes_a_real_picture(sample, tmp_path, capsys):
