@@ -75,30 +75,25 @@ class Graph:
 
     def upstream(self, node_ids: Iterable[str]) -> set[str]:
         """The nodes given and every node they depend on."""
-        feeders: dict[str, list[str]] = {}
-        for link in self.links.values():
-            feeders.setdefault(link.dst_node, []).append(link.src_node)
-        seen: set[str] = set()
-        stack = list(node_ids)
-        while stack:
-            node_id = stack.pop()
-            if node_id not in seen:
-                seen.add(node_id)
-                stack.extend(feeders.get(node_id, ()))
-        return seen
+        return self._reach(node_ids, lambda link: (link.dst_node, link.src_node))
 
     def downstream(self, node_ids: Iterable[str]) -> set[str]:
         """The nodes given and every node that depends on them."""
-        consumers: dict[str, list[str]] = {}
+        return self._reach(node_ids, lambda link: (link.src_node, link.dst_node))
+
+    def _reach(self, node_ids: Iterable[str], step) -> set[str]:
+        """Nodes reachable from `node_ids` following `step(link) -> (from, to)` over every link."""
+        neighbours: dict[str, list[str]] = {}
         for link in self.links.values():
-            consumers.setdefault(link.src_node, []).append(link.dst_node)
+            origin, target = step(link)
+            neighbours.setdefault(origin, []).append(target)
         seen: set[str] = set()
         stack = list(node_ids)
         while stack:
             node_id = stack.pop()
             if node_id not in seen:
                 seen.add(node_id)
-                stack.extend(consumers.get(node_id, ()))
+                stack.extend(neighbours.get(node_id, ()))
         return seen
 
     def topological_order(self, node_ids: Iterable[str] | None = None) -> list[str]:

@@ -6,6 +6,11 @@ Everything is written beside the target under a temporary name and renamed at th
 or cancelled export leaves neither a partial file nor the temporary. The project graph and the
 node's own settings go into the file's "comment" tag (a sidecar .aiprod.json for sequences), so
 any render can be traced back to what made it.
+
+A linked `audio` input becomes the film's soundtrack, cut to exactly the frames written (so sound
+and picture last the same time) and encoded in step with the frames: AAC with H.264, H.265, VP9
+and AV1 in MP4 / MOV / Matroska, Opus in WebM (which cannot hold AAC), 24-bit PCM with ProRes
+and DNxHR, and a 24-bit WAV beside the frames of an image sequence (engine.media.audio_mux).
 """
 
 from __future__ import annotations
@@ -23,13 +28,15 @@ from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
 from engine.media.clip import Clip
 from engine.media.colorspaces import OUTPUT_TRANSFORM_CHOICES, OUTPUT_TRANSFORMS
-from engine.media.export_formats import FORMAT_CHOICES, FORMATS, ExportFormat, extension_problem, size_problem
+from engine.media.audio_mux import ENCODINGS, FilmAudio, write_audio_file
+from engine.media.export_formats import (FORMAT_CHOICES, FORMATS, ExportFormat, audio_codec_for, extension_problem,
+                                         size_problem)
 from engine.media.image_io import encode_dpx10, encode_exr, encode_png16
 from engine.media.image_sequence import frame_path, is_pattern, sequence_fingerprint, write_pattern
 from engine.media.prefetch import Prefetch
 from engine.media.transfer_fast import encode_output_uint16
 from engine.media.video_io import VideoEncoder
-from engine.ports import FILE, FRAMES
+from engine.ports import AUDIO, FILE, FRAMES
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
 METADATA_TAG = "comment"  # the one free-text tag that MP4, MOV, MKV and WebM all keep
@@ -38,10 +45,13 @@ METADATA_TAG = "comment"  # the one free-text tag that MP4, MOV, MKV and WebM al
 class Export(NodeType):
     schema = NodeSchema(
         type_id="output.export", title="Export", category="Output", is_output=True,
-        # An optional `audio` input (muxed as AAC / PCM beside the picture) will join `frames` here.
-        inputs=(Port("frames", FRAMES, help="The shot or film to write."),),
+        inputs=(Port("frames", FRAMES, help="The shot or film to write."),
+                Port("audio", AUDIO, optional=True,
+                     help="The soundtrack (e.g. a Mix's mix), cut or padded with silence to the frames written: "
+                          "AAC (Opus in WebM) with H.264/H.265/VP9/AV1, 24-bit PCM with ProRes and DNxHR, "
+                          "a 24-bit WAV beside image sequences.")),
         outputs=(Port("file", FILE, help="The written file; for sequences the frame pattern, with the first "
-                                          "and last frame numbers."),),
+                                          "and last frame numbers (and the sidecar WAV, with sound)."),),
         params=(
             PathParam("path", "render.mp4", mode="save",
                       file_filter="Movies (*.mp4 *.mov *.mkv *.webm *.mxf);;Image sequences (*.exr *.dpx *.png)",
@@ -103,11 +113,15 @@ class Export(NodeType):
             raise NodeExecutionError(f"cannot write {target}: the folder {folder} does not exist; create it first")
         provenance = json.dumps({"aiprod_export": {"node": ctx.node_id, "params": params},
                                  "project": _as_json(ctx.run_metadata.get("project"))}, sort_keys=True)
+        audio = inputs.get("audio")
+        sound = FilmAudio(audio, clip.fps, first, last + 1) if audio is not None else None
         frames = Prefetch(self._converted(clip, fmt, params, first, last + 1))
         try:
             if fmt.sequence:
-                return {"file": self._write_sequence(ctx, target, fmt, params, frames, first, last, provenance)}
-            return {"file": self._write_movie(ctx, target, fmt, params, clip, frames, last - first + 1, provenance)}
+                return {"file": self._write_sequence(ctx, target, fmt, params, frames, first, last, provenance,
+                                                     sound)}
+            return {"file": self._write_movie(ctx, target, fmt, params, clip, frames, first, last - first + 1,
+                                              provenance, sound)}
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
                                      "write to, with free space.") from exc
@@ -127,14 +141,18 @@ class Export(NodeType):
                 alpha = fmt.alpha and (pixels.shape[-1] == 4 or fmt.pix_fmt.startswith("yuva"))
                 yield encode_output_uint16(pixels, clip.color_space, params["output_transform"], alpha=alpha)
 
-    def _write_movie(self, ctx, target, fmt, params, clip, frames, count, provenance) -> dict:
+    def _write_movie(self, ctx, target, fmt, params, clip, frames, first, count, provenance, sound) -> dict:
+        audio = (ENCODINGS[audio_codec_for(fmt, target.suffix)], sound.channels) if sound is not None else None
+
         def write(tmp: Path) -> None:
             encoder = VideoEncoder(tmp, fmt, clip.width, clip.height, clip.fps,
                                    OUTPUT_TRANSFORMS[params["output_transform"]], params["quality"],
-                                   {METADATA_TAG: provenance})
+                                   {METADATA_TAG: provenance}, audio=audio)
             try:
                 for index, signal in enumerate(frames):
                     encoder.write(signal)
+                    if sound is not None:  # the frame's own samples, so the muxer interleaves in time order
+                        encoder.write_audio(sound.for_frame(first + index))
                     ctx.progress((index + 1) / count, f"frame {index + 1}/{count}")
             except BaseException:
                 encoder.abandon()
@@ -144,7 +162,7 @@ class Export(NodeType):
         atomic_write(target, write)
         return {"path": str(target), "fingerprint": file_fingerprint(target)}
 
-    def _write_sequence(self, ctx, target, fmt, params, frames, first, last, provenance) -> dict:
+    def _write_sequence(self, ctx, target, fmt, params, frames, first, last, provenance, sound) -> dict:
         pattern = write_pattern(target, fmt.extensions[0])
         folder = pattern.parent
         new_folder = not folder.exists()
@@ -158,6 +176,11 @@ class Export(NodeType):
                 (staging / frame_path(pattern, first + index).name).write_bytes(data)
                 ctx.progress((index + 1) / count, f"frame {index + 1}/{count}")
             (staging / sidecar_name(pattern)).write_text(provenance, encoding="utf-8")
+            if sound is not None:
+                ctx.progress(1.0, "sound")
+                write_audio_file(staging / audio_sidecar_name(pattern), sound, ENCODINGS[fmt.audio_codec],
+                                 {METADATA_TAG: provenance},
+                                 lambda fraction, message: ctx.progress(1.0, f"sound {message}"))
             if new_folder:
                 os.replace(staging, folder)  # the whole folder appears at once
             else:
@@ -166,7 +189,11 @@ class Export(NodeType):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         written = [frame_path(pattern, number) for number in range(first, last + 1)]
-        return {"path": str(pattern), "fingerprint": sequence_fingerprint(written), "first": first, "last": last}
+        result = {"path": str(pattern), "fingerprint": sequence_fingerprint(written), "first": first, "last": last}
+        if sound is not None:
+            wav = folder / audio_sidecar_name(pattern)
+            result.update(audio=str(wav), audio_fingerprint=file_fingerprint(wav))
+        return result
 
     def cache_is_current(self, outputs, params, ctx):
         written = outputs["file"]
@@ -179,6 +206,8 @@ class Export(NodeType):
                                                                                       written["last"] + 1)])
             except (KeyError, OSError):
                 return False
+            if "audio" in written and file_fingerprint(written["audio"]) != written["audio_fingerprint"]:
+                return False  # the sidecar WAV went or changed
             return written["path"] == str(pattern) and current == written["fingerprint"]
         return written["path"] == str(target) and file_fingerprint(target) == written["fingerprint"]
 
@@ -187,6 +216,11 @@ def sidecar_name(pattern: Path) -> str:
     """shot_%04d.exr -> shot.aiprod.json: the render's provenance beside its frames."""
     stem = pattern.name.split("%", 1)[0].rstrip("._- ") or "render"
     return f"{stem}.aiprod.json"
+
+
+def audio_sidecar_name(pattern: Path) -> str:
+    """shot_%04d.exr -> shot.wav: the soundtrack beside the frames."""
+    return sidecar_name(pattern).replace(".aiprod.json", ".wav")
 
 
 def _as_json(project):

@@ -1,6 +1,11 @@
 """The delivery formats Export offers: codec, pixel format, options, containers and bit depth of each.
 
 One table, so adding a format is one entry here; the Export node and the encoder read only this.
+
+Sound goes with the picture as AAC for the distribution codecs (H.264, H.265, VP9, AV1 in MP4,
+MOV or Matroska), as Opus in WebM (WebM holds only Opus or Vorbis, never AAC), and as 24-bit PCM
+beside the mastering codecs (ProRes, DNxHR), whose users expect uncompressed sound; image
+sequences get the same 24-bit PCM as a WAV beside the frames.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ class ExportFormat:
     size_rule: str = ""  # "" (any), "even" (4:2:0 / 4:2:2 chroma) or "dnxhr" (see size_problem)
     # Process environment the encoder library reads when it starts (SVT-AV1 takes its log level only so).
     environment: dict[str, str] = field(default_factory=dict)
+    audio_codec: str = "aac"  # FFmpeg encoder of the soundtrack (see audio_codec_for for WebM)
 
     @property
     def is_hdr_capable(self) -> bool:
@@ -39,12 +45,13 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  {"preset": "medium", "x265-params": "log-level=error"}, quality_option="crf",
                  codec_tags={".mp4": "hvc1", ".mov": "hvc1"}, size_rule="even"),
     ExportFormat("ProRes 422 HQ", "prores_ks", "yuv422p10le", 10, (".mov",),
-                 {"profile": "3", "vendor": "apl0"}, size_rule="even"),
+                 {"profile": "3", "vendor": "apl0"}, size_rule="even", audio_codec="pcm_s24le"),
     ExportFormat("ProRes 4444 (10-bit)", "prores_ks", "yuva444p10le", 10, (".mov",),
-                 {"profile": "4", "vendor": "apl0"}, alpha=True),
-    ExportFormat("DNxHR HQ", "dnxhd", "yuv422p", 8, (".mov", ".mxf"), {"profile": "dnxhr_hq"}, size_rule="dnxhr"),
+                 {"profile": "4", "vendor": "apl0"}, alpha=True, audio_codec="pcm_s24le"),
+    ExportFormat("DNxHR HQ", "dnxhd", "yuv422p", 8, (".mov", ".mxf"), {"profile": "dnxhr_hq"}, size_rule="dnxhr",
+                 audio_codec="pcm_s24le"),
     ExportFormat("DNxHR HQX", "dnxhd", "yuv422p10le", 10, (".mov", ".mxf"), {"profile": "dnxhr_hqx"},
-                 size_rule="dnxhr"),
+                 size_rule="dnxhr", audio_codec="pcm_s24le"),
     ExportFormat("VP9", "libvpx-vp9", "yuv420p", 8, (".webm", ".mkv"),
                  {"b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "2"}, quality_option="crf",
                  quality_range=(0, 63), size_rule="even"),
@@ -52,9 +59,11 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
                  {"preset": "8"}, quality_option="crf", quality_range=(1, 63), size_rule="even",
                  environment={"SVT_LOG": "1"}),  # errors only: its info and warnings flood the console
     ExportFormat("EXR sequence", "exr", "gbrpf32le", 16, (".exr",), {"compression": "zip1"}, alpha=True,
-                 sequence=True, is_yuv=False),
-    ExportFormat("DPX sequence", "dpx", "gbrp10le", 10, (".dpx",), sequence=True, is_yuv=False),
-    ExportFormat("PNG sequence", "png", "rgb48be", 16, (".png",), alpha=True, sequence=True, is_yuv=False),
+                 sequence=True, is_yuv=False, audio_codec="pcm_s24le"),
+    ExportFormat("DPX sequence", "dpx", "gbrp10le", 10, (".dpx",), sequence=True, is_yuv=False,
+                 audio_codec="pcm_s24le"),
+    ExportFormat("PNG sequence", "png", "rgb48be", 16, (".png",), alpha=True, sequence=True, is_yuv=False,
+                 audio_codec="pcm_s24le"),
 )}
 FORMAT_CHOICES = tuple(FORMATS)
 
@@ -79,3 +88,12 @@ def extension_problem(fmt: ExportFormat, suffix: str) -> str | None:
                 f"Give a folder or a pattern such as render/shot_%04d{fmt.extensions[0]}.")
     return (f"{fmt.name} cannot be written to a {suffix or '(no extension)'!r} file; "
             f"use {' or '.join(fmt.extensions)}.")
+
+
+# Containers that cannot hold a format's usual sound codec, and what they take instead.
+_AUDIO_BY_CONTAINER = {".webm": "libopus"}  # WebM's audio is Opus or Vorbis only: no AAC, no PCM
+
+
+def audio_codec_for(fmt: ExportFormat, suffix: str) -> str:
+    """The FFmpeg encoder of the soundtrack of `fmt` written to a `suffix` file (a sidecar WAV for sequences)."""
+    return _AUDIO_BY_CONTAINER.get(suffix.lower(), fmt.audio_codec)

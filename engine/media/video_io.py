@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from .audio_mux import AudioEncoding, AudioTrack
 from .clip import Clip, ClipInfo
 from .colorspaces import OutputTransform, to_working
 from .export_formats import ExportFormat
@@ -115,10 +116,13 @@ class VideoEncoder:
     """Writes a 16-bit RGB(A) signal as a movie: swscale converts to the format's YUV, the codec encodes.
 
     Frames are stamped with their index in a 1/fps time base, so timing is exact (24000/1001 stays so).
+    With `audio` (an encoding and a channel count), the file also gets a sound stream, fed through
+    write_audio() in step with the frames so the muxer can interleave the two in time order.
     """
 
     def __init__(self, path: str | Path, fmt: ExportFormat, width: int, height: int, fps: Fraction,
-                 transform: OutputTransform, quality: int | None = None, metadata: dict[str, str] | None = None):
+                 transform: OutputTransform, quality: int | None = None, metadata: dict[str, str] | None = None,
+                 audio: tuple[AudioEncoding, int] | None = None):
         self.fmt, self.transform = fmt, transform
         for name, value in fmt.environment.items():
             os.environ.setdefault(name, value)  # a value the user set on purpose wins
@@ -140,6 +144,7 @@ class VideoEncoder:
             context.color_primaries, context.color_trc = transform.primaries, transform.transfer
             context.colorspace, context.color_range = transform.matrix, 1  # 1: limited ("TV") range
             self._stream = stream
+            self.audio = AudioTrack(self._container, *audio) if audio else None
         except BaseException:
             self._container.close()
             raise
@@ -158,10 +163,16 @@ class VideoEncoder:
         self._index += 1
         self._container.mux(self._stream.encode(frame))
 
+    def write_audio(self, samples: np.ndarray) -> None:
+        """The next float32 (channels, n) samples of the soundtrack, at 48 kHz."""
+        self.audio.write(samples)
+
     def finish(self) -> None:
-        """Flush the encoder and write the container's index; the file is complete after this."""
+        """Flush the encoders and write the container's index; the file is complete after this."""
         try:
             self._container.mux(self._stream.encode(None))
+            if self.audio is not None:
+                self.audio.finish()
         finally:
             self._container.close()
 
