@@ -11,6 +11,7 @@ from .ambience import Ambience, SoundFX
 from .camera import CameraNode, CameraPathNode
 from .color_bars import ColorBars
 from .export import Export
+from .export_audio import ExportAudio
 from .grade import Grade, GradeImage
 from .import_media import ImportImage, ImportSequence, ImportVideo
 from .interpolate import Interpolate
@@ -25,7 +26,7 @@ from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
 from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export,
+NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export, ExportAudio,
               Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX,
               Place, Mix)
 

@@ -1,0 +1,78 @@
+"""Export Audio: a sound (the mix, or one of its stems) as a WAV or FLAC file for delivery or a re-mix.
+
+Written as it is, without normalisation (the Mix already brought it to its loudness target):
+24-bit files hold every sample to within half a 24-bit step, 16-bit ones are rounded to 16 bits
+(no dither). Channels stay as they come: mono, stereo or 5.1 (L R C LFE Ls Rs, tagged so). The
+file is written under a temporary name and renamed at the end, so a cancelled or failed export
+leaves nothing; the project and the node's settings go into the file's comment tag.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.atomic import atomic_write
+from engine.audio.buffer import Audio
+from engine.errors import NodeExecutionError
+from engine.fingerprint import file_fingerprint
+from engine.media.audio_mux import AUDIO_FILE_FORMATS, FilmAudio, write_audio_file
+from engine.ports import AUDIO, FILE
+from engine.schema import EnumParam, NodeSchema, NodeType, PathParam, Port
+
+from .export import METADATA_TAG, _as_json
+
+FORMAT_CHOICES = tuple(AUDIO_FILE_FORMATS)
+
+
+class ExportAudio(NodeType):
+    schema = NodeSchema(
+        type_id="output.export_audio", title="Export Audio", category="Output", is_output=True,
+        inputs=(Port("audio", AUDIO, help="The sound to write: a Mix's mix or one of its stems, or any sound."),),
+        outputs=(Port("file", FILE, help="The written file."),),
+        params=(
+            PathParam("path", "mix.wav", mode="save", file_filter="Audio (*.wav *.flac)",
+                      help="Where to write; relative paths are taken from the project folder."),
+            EnumParam("format", "WAV 24-bit", FORMAT_CHOICES,
+                      help="WAV 24-bit (delivery and re-mix masters), WAV 16-bit (CD-style) or FLAC 24-bit "
+                           "(lossless, about half the size)."),
+        ),
+        help="Writes a sound to a WAV or FLAC file, sample for sample, in mono, stereo or 5.1.",
+    )
+
+    def problems(self, params, project_dir):
+        _, extension = AUDIO_FILE_FORMATS[params["format"]]
+        suffix = Path(params["path"]).suffix.lower()
+        if suffix != extension:
+            return [f"{params['format']} is written to a {extension} file; the path ends in "
+                    f"{suffix or '(no extension)'!r}. Change the path's extension or the format."]
+        return []
+
+    def execute(self, ctx, inputs, params):
+        problems = self.problems(params, ctx.project_dir)
+        if problems:
+            raise NodeExecutionError(problems[0])
+        audio: Audio = inputs["audio"]
+        if audio.frames == 0:
+            raise NodeExecutionError("the sound is empty (0 s long); link a sound with content")
+        encoding, _ = AUDIO_FILE_FORMATS[params["format"]]
+        target = ctx.resolve_path(params["path"])
+        if not target.parent.is_dir():
+            raise NodeExecutionError(f"cannot write {target}: the folder {target.parent} does not exist; "
+                                     "create it first")
+        provenance = json.dumps({"aiprod_export": {"node": ctx.node_id, "params": params},
+                                 "project": _as_json(ctx.run_metadata.get("project"))}, sort_keys=True)
+        sound = FilmAudio.whole(audio)
+        try:
+            atomic_write(target, lambda tmp: write_audio_file(tmp, sound, encoding, {METADATA_TAG: provenance},
+                                                              ctx.progress))
+        except OSError as exc:
+            raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
+                                     "write to, with free space.") from exc
+        return {"file": {"path": str(target), "fingerprint": file_fingerprint(target)}}
+
+    def cache_is_current(self, outputs, params, ctx):
+        written = outputs["file"]
+        target = ctx.resolve_path(params["path"])
+        return written["path"] == str(target) and file_fingerprint(target) == written["fingerprint"]
+
