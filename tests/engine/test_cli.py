@@ -112,3 +112,13 @@ def test_sample_film_renders_a_playable_film(tmp_path, capsys):
         assert video.average_rate == 24 and video.frames == 408  # 17 s: 4 shots less three 1 s dissolves
         frames = [f.to_ndarray(format="rgb24") for i, f in enumerate(container.decode(video)) if i in (96, 300)]
     assert frames[0].mean() > 40 and frames[0].std() > 10  # the dawn shot: a real picture, not black
+    with av.open(str(out)) as container:
+        audio = container.streams.audio[0]
+        assert audio.codec_context.name == "aac" and audio.layout.name == "stereo"
+        assert abs(float(audio.duration * audio.time_base) - 17.0) < 1 / 24  # A/V within one frame
+        import numpy as np
+        import pyloudnorm
+
+        pcm = np.concatenate([f.to_ndarray() for f in container.decode(audio)], axis=1)
+    loudness = pyloudnorm.Meter(48000, filter_class="DeMan").integrated_loudness(pcm.T.astype(np.float64))
+    assert abs(loudness - (-23.0)) < 0.5  # the mix's EBU R128 target survives AAC
