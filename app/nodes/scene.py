@@ -20,7 +20,7 @@ from engine.image import Image
 from engine.media.camera import FITS, CameraPath, CameraRenderer, Pose, camera_clip
 from engine.media.clip import ArrayClip, Clip, StillClip, as_fps
 from engine.media.flow import retime_clip
-from engine.ports import CAMERA_PATH, FRAMES, IMAGE
+from engine.ports import CAMERA_PATH, FLOAT, FRAMES, IMAGE
 from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, SeedParam, StringParam
 
 from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
@@ -111,10 +111,17 @@ class Scene(NodeType):
     schema = NodeSchema(
         type_id="shot.scene", title="Scene", category="Shot",
         inputs=(Port("keyframes", IMAGE, multiple=True, help="Keyframes in link order; the first starts the shot."),
-                Port("camera", CAMERA_PATH, optional=True, help="A camera move over the shot; none = locked off.")),
+                Port("camera", CAMERA_PATH, optional=True, help="A camera move over the shot; none = locked off."),
+                Port("duration", FLOAT, optional=True,
+                     help="Length from elsewhere, e.g. a Voice line's duration: dialogue drives the cut. "
+                          "The handles are added around it.")),
         outputs=(Port("frames", FRAMES, help="The shot."),),
         params=(
             FloatParam("duration", 5.0, min=0.001, max=3600.0, step=0.5, help="Length of the shot in seconds."),
+            FloatParam("head_handle", 0.5, min=0.0, max=60.0, step=0.25,
+                       help="Seconds before the linked duration starts (only when the duration input is linked)."),
+            FloatParam("tail_handle", 0.5, min=0.0, max=60.0, step=0.25,
+                       help="Seconds after the linked duration ends (only when the duration input is linked)."),
             EnumParam("fps", "24", FPS_CHOICES, help="Frame rate (23.976 is exactly 24000/1001)."),
             EnumParam("resolution", "1920x1080 (HD)", RESOLUTION_CHOICES, help="Frame size of the shot."),
             EnumParam("fit", "cover", FITS, help="Keyframes of another aspect: cover crops, contain letterboxes."),
@@ -146,8 +153,13 @@ class Scene(NodeType):
                                      "convert them to one first")
         fps = fps_of(params["fps"])
         width, height = RESOLUTIONS[params["resolution"]]
+        duration = params["duration"]
+        if inputs.get("duration") is not None:  # timed by a voice line (or any number), plus handles
+            duration = float(inputs["duration"]) + params["head_handle"] + params["tail_handle"]
+            if duration <= 0:
+                raise NodeExecutionError(f"the linked duration gives a {duration:.3f} s shot; it must be positive")
         try:
-            count = frame_count_for(params["duration"], fps)
+            count = frame_count_for(duration, fps)
             path = CameraPath.from_dict(inputs["camera"]) if inputs["camera"] is not None else CameraPath.still()
         except ValueError as exc:
             raise NodeExecutionError(str(exc)) from exc

@@ -200,3 +200,23 @@ def test_a_camera_after_a_cached_scene_reruns_cheaply_on_the_cached_frames(tmp_p
     assert report.ran == ["move"] and report.results["shot"].status == "cached" and sorted(RUNS) == ["other", "still"]
     frames = list(report.outputs["move"]["frames"].frames())
     assert len(frames) == 6 and frames[0].shape == (360, 640, 3) and not np.allclose(frames[0], frames[-1])
+
+
+def test_a_voice_line_times_the_shot_with_handles():
+    from engine.ports import FLOAT
+
+    class LineLength(NodeType):
+        schema = NodeSchema("test.line_length", "Line length", "Test", outputs=(Port("seconds", FLOAT),))
+
+        def execute(self, ctx, inputs, params):
+            return {"seconds": 2.5}
+
+    graph = Graph(Registry((TestPicture, Scene, LineLength)))
+    stack = UndoStack(graph)
+    add(stack, "test.picture", "still", width=64, height=36)
+    add(stack, "test.line_length", "line")
+    add(stack, "shot.scene", "shot", duration=9.0, resolution=PROXY, head_handle=0.5, tail_handle=1.0)
+    link(stack, "still", "shot", "keyframes", "image")
+    link(stack, "line", "shot", "duration", "seconds")
+    shot = Executor().run(graph, ["shot"], load_outputs=True).outputs["shot"]["frames"]
+    assert shot.frame_count == 96  # (0.5 + 2.5 + 1.0) s at 24 fps, not the 9 s parameter
