@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 from engine.errors import NodeExecutionError
-from engine.media.camera import FITS, NAMED_EASINGS, SAMPLING, CameraPath, Key, Pose, Shake, camera_clip
+from engine.media.camera import NAMED_EASINGS, CameraPath, Key, Pose, Shake
+from engine.media.camera_render import FITS, SAMPLING, camera_clip
 from engine.ports import CAMERA_PATH, FRAMES
 from engine.schema import EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Port, SeedParam
 

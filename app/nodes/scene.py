@@ -17,7 +17,8 @@ import numpy as np
 from app.settings import data_dir
 from engine.errors import NodeExecutionError
 from engine.image import Image
-from engine.media.camera import FITS, CameraPath, CameraRenderer, Pose, camera_clip
+from engine.media.camera import CameraPath, Pose
+from engine.media.camera_render import FITS, CameraRenderer, camera_clip
 from engine.media.clip import ArrayClip, Clip, StillClip, as_fps
 from engine.media.flow import retime_clip
 from engine.ports import CAMERA_PATH, FLOAT, FRAMES, IMAGE

@@ -6,8 +6,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from engine.media.camera import (NAMED_EASINGS, CameraPath, CameraRenderer, Key, Pose, Shake, camera_clip,
-                                 cubic_bezier, ease)
+from engine.media.camera import NAMED_EASINGS, CameraPath, Key, Pose, Shake, cubic_bezier, ease
+from engine.media.camera_render import CameraRenderer, camera_clip
 from engine.media.clip import ArrayClip, StillClip
 
 W, H = 160, 90

@@ -15,7 +15,8 @@ from engine.errors import NodeExecutionError
 from engine.executor import Executor
 from engine.graph import Graph
 from engine.image import Image
-from engine.media.camera import CameraPath, CameraRenderer, Pose
+from engine.media.camera import CameraPath, Pose
+from engine.media.camera_render import CameraRenderer
 from engine.media.clip import StillClip
 from engine.ports import IMAGE
 from engine.registry import Registry
