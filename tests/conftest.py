@@ -43,3 +43,15 @@ def private_user_dirs(tmp_path, monkeypatch):
     """No test reads or writes the real user cache/data folders."""
     monkeypatch.setenv("AIPROD_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("AIPROD_DATA_DIR", str(tmp_path / "user-data"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked gpu run only where torch sees a CUDA device."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU (torch.cuda.is_available() is False)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
