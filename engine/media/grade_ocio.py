@@ -263,7 +263,9 @@ def apply_processor(processor: ocio.CPUProcessor, pixels: np.ndarray, mix: float
     pixels = np.ascontiguousarray(pixels, dtype=np.float32)
     height, width, channels = pixels.shape
     out = np.empty((height, width, channels), np.float32)
-    bands = min(_band_count(), height)
+    # More bands than threads: a thread that finishes early takes the next band, so one busy core
+    # does not leave the frame waiting on its half.
+    bands = min(_band_count() * 4, height)
     edges = np.linspace(0, height, bands + 1).astype(int)
 
     def run(top: int, bottom: int) -> None:
