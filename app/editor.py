@@ -28,12 +28,19 @@ def make_app(argv: list[str] | None = None):
     return app
 
 
-def open_window(project_path: str | None = None):
-    """A shown main window with `project_path` opened; a project that cannot open is reported, not raised."""
+def open_window(project_path: str | None = None, interactive: bool = True):
+    """A shown main window with `project_path` opened; a project that cannot open is reported, not raised.
+
+    Not `interactive` (screenshots, scripts): no crash-recovery offer and no modal dialogs.
+    """
     from .ui.main_window import MainWindow
 
     window = MainWindow()
-    if project_path:
+    if not interactive:
+        window.exec_dialog = lambda dialog: None
+    # A crashed session's work comes first; the project asked for is opened only if none was restored.
+    restored = interactive and window.offer_recovery()
+    if project_path and not restored:
         window.open_project(project_path)
     window.show()
     window.view.frame_all()
@@ -92,7 +99,7 @@ def run_editor(project_path: str | None = None, screenshot_path: str | None = No
     With `screenshot_path`, render the project, grab the window into that PNG and quit.
     """
     app = make_app()
-    window = open_window(project_path)
+    window = open_window(project_path, interactive=not screenshot_path)
     if screenshot_path:
         window.render_all()
         wait_for_render(window)

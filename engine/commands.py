@@ -284,6 +284,10 @@ class UndoStack:
         """Texts of the done commands, oldest first (the undo history view)."""
         return [c.text for c in self._done]
 
+    def redo_history(self) -> list[str]:
+        """Texts of the undone commands, next to redo first (the greyed part of the history view)."""
+        return [c.text for c in reversed(self._undone)]
+
     def set_clean(self) -> None:
         self._clean_depth = len(self._done)
         self.events.emit(self)

@@ -1,10 +1,11 @@
-"""The canvas's right-click menu: add a node where the click was, or act on the node under it."""
+"""The canvas's right-click menu: add a node where the click was, or act on the node or backdrop under it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QInputDialog, QMenu
 
+from . import backdrop_model as bm
 from .node_item import NodeItem
 
 
@@ -29,6 +30,8 @@ def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
         menu.addAction("Duplicate", lambda: scene.select_nodes(scene.actions.duplicate(selected())))
         menu.addAction("Copy", lambda: scene.actions.copy(selected()))
         menu.addAction("Delete", lambda: scene.actions.delete(selected(), scene.selected_link_ids()))
+        menu.addSeparator()
+        menu.addAction("Add Backdrop Around Selection", lambda: add_backdrop_around(scene, selected()))
         return menu
     add = menu.addMenu("Add Node")
     for category, types in scene.document.registry.categories().items():
@@ -40,6 +43,19 @@ def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
         sub.setToolTipsVisible(True)
     menu.addAction("Paste", lambda: scene.select_nodes(scene.actions.paste()))
     menu.addSeparator()
+    backdrop = scene.backdrops.at(scene_pos)
+    if backdrop is not None:
+        backdrop_id = backdrop.backdrop_id
+        menu.addAction("Rename Backdrop…", lambda: rename_backdrop(view, backdrop_id))
+        colours = menu.addMenu("Backdrop Colour")
+        for colour in bm.COLORS:
+            colours.addAction(colour, lambda c=colour: bm.update_backdrop(scene.document, backdrop_id,
+                                                                          "Colour backdrop", color=c))
+        menu.addAction("Delete Backdrop", lambda: bm.remove_backdrop(scene.document, backdrop_id))
+    else:
+        rect = (scene_pos.x(), scene_pos.y(), 400.0, 300.0)
+        menu.addAction("Add Backdrop", lambda: bm.add_backdrop(scene.document, rect))
+    menu.addSeparator()
     menu.addAction("Frame All", view.frame_all)
     return menu
 
@@ -50,3 +66,18 @@ def rename_node(view, node_id: str) -> None:
     label, ok = QInputDialog.getText(view, "Rename node", f"Label for {graph.display_name(node_id)}:", text=current)
     if ok:
         view.scene().actions.rename(node_id, label.strip())
+
+
+def add_backdrop_around(scene, node_ids: list[str]) -> str | None:
+    rects = [scene.nodes[n].sceneBoundingRect() for n in node_ids if n in scene.nodes]
+    if not rects:
+        return None
+    return bm.add_backdrop(scene.document, bm.frame_rect([(r.x(), r.y(), r.width(), r.height()) for r in rects]))
+
+
+def rename_backdrop(view, backdrop_id: str) -> None:
+    document = view.scene().document
+    current = view.scene().backdrops.stored(backdrop_id).get("title", "")
+    title, ok = QInputDialog.getText(view, "Rename backdrop", "Title:", text=current)
+    if ok and title.strip() != current:
+        bm.update_backdrop(document, backdrop_id, "Rename backdrop", title=title.strip())

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QGraphicsScene
 
 from engine import events as ev
 
+from .backdrop_item import BackdropItem, BackdropLayer
 from .node_item import NodeItem
 from .port_item import PortItem
+from .reroute import RerouteDot, RerouteLayer, add_dot
 from .wire_item import WireItem
 
 
@@ -29,6 +31,8 @@ class CanvasScene(QGraphicsScene):
         self._drag_wire: WireItem | None = None
         self._press_positions: dict[str, tuple[float, float]] = {}
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        self.backdrops = BackdropLayer(self)
+        self.reroutes = RerouteLayer(self)
         document.replaced.connect(self.rebuild)
         renderer.status_changed.connect(self._on_status)
         self.rebuild()
@@ -47,6 +51,8 @@ class CanvasScene(QGraphicsScene):
             self._add_node(node_id)
         for link_id in graph.links:
             self._add_wire(link_id)
+        self.backdrops.reset()  # clear() took the old project's backdrop items and dots
+        self.reroutes.reset()
 
     def _add_node(self, node_id: str) -> None:
         item = NodeItem(self._graph, node_id)
@@ -89,7 +95,7 @@ class CanvasScene(QGraphicsScene):
             if event.node_id in self.nodes:
                 self.nodes[event.node_id].refresh()
         elif isinstance(event, ev.LinkAdded):
-            self._add_wire(event.link_id)
+            self._add_wire(event.link_id)  # its reroute dots follow when the stack reports the edit
             self.nodes[graph.links[event.link_id].dst_node].refresh()  # a linked param leaves the summary
         elif isinstance(event, ev.LinkRemoved):
             wire = self.wires.get(event.link_id)
@@ -148,8 +154,23 @@ class CanvasScene(QGraphicsScene):
             event.accept()
             return
         super().mousePressEvent(event)
+        if isinstance(self.mouseGrabberItem(), BackdropItem):
+            self._press_positions = {}  # the backdrop moves its nodes itself, in its own command
+            return
         self._press_positions = {n: (item.pos().x(), item.pos().y()) for n, item in self.nodes.items()
                                  if item.isSelected()}
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        """On a wire: add a reroute dot there; on a dot: remove it."""
+        item = next((i for i in self.items(event.scenePos()) if isinstance(i, (RerouteDot, WireItem))), None)
+        if isinstance(item, RerouteDot):
+            self.reroutes.remove_dot(item)
+        elif isinstance(item, WireItem) and item.link_id in self.wires and event.button() == Qt.LeftButton:
+            add_dot(self.document, item.link_id, item.src.center(), item.dst.center(), event.scenePos())
+        else:
+            super().mouseDoubleClickEvent(event)
+            return
+        event.accept()
 
     def mouseMoveEvent(self, event) -> None:
         if self._drag_from is None:

@@ -1,14 +1,19 @@
-"""The canvas view: grid, zoom about the cursor, middle-mouse pan, frame all, and drops from the palette."""
+"""The canvas view: grid, zoom about the cursor, middle-mouse pan, frame all, Tab search, and drops.
+
+Drops come from the palette (a node type) or from the file manager (media files become nodes,
+a project file is handed to the window through `project_dropped`).
+"""
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QCursor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsView
 
 from . import theme
+from .file_drop import add_file_nodes, is_project
 from .palette import NODE_MIME
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
@@ -16,6 +21,8 @@ WORLD = 100_000.0  # the scene is far larger than any graph, so panning never hi
 
 
 class CanvasView(QGraphicsView):
+    project_dropped = Signal(str)  # a .aiprod file dropped on the canvas: the window opens it
+
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
         scene.setSceneRect(QRectF(-WORLD / 2, -WORLD / 2, WORLD, WORLD))
@@ -32,6 +39,8 @@ class CanvasView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.StrongFocus)
         self._pan_from: QPointF | None = None
+        self._search = None  # the Tab popup, built on first use
+        self._search_at = QPointF()
 
     # ---- zoom and pan -----------------------------------------------------------------------
 
@@ -60,7 +69,7 @@ class CanvasView(QGraphicsView):
 
     def frame_all(self) -> None:
         """Fit every node in the view, with a margin, never magnifying beyond 1:1."""
-        items = [i for i in self.scene().nodes.values()]
+        items = [*self.scene().nodes.values(), *self.scene().backdrops.items.values()]
         if not items:
             self.centerOn(0, 0)
             return
@@ -130,31 +139,79 @@ class CanvasView(QGraphicsView):
         build_canvas_menu(self, self.mapToScene(event.pos())).exec(event.globalPos())
         event.accept()
 
-    # ---- drops from the palette ---------------------------------------------------------------
+    # ---- Tab: search for a node type ----------------------------------------------------------
+
+    def event(self, event) -> bool:
+        # Tab is normally eaten by focus navigation before keyPressEvent sees it.
+        if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Tab and not event.modifiers():
+            self.open_node_search()
+            return True
+        return super().event(event)
+
+    def open_node_search(self, scene_pos: QPointF | None = None):
+        """Show the search popup; the chosen type lands at `scene_pos` (default: under the cursor)."""
+        from .node_search import NodeSearchPopup
+
+        if scene_pos is None:
+            local = self.viewport().mapFromGlobal(QCursor.pos())
+            if not self.viewport().rect().contains(local):
+                local = self.viewport().rect().center()
+            scene_pos = self.mapToScene(local)
+        if self._search is None:
+            self._search = NodeSearchPopup(self.scene().document.registry, self)
+            self._search.chosen.connect(lambda type_id: self.add_node_at(type_id, self._search_at))
+        self._search_at = QPointF(scene_pos)
+        self._search.open_at(self.viewport().mapToGlobal(self.mapFromScene(scene_pos)))
+        return self._search
+
+    # ---- drops: node types from the palette, files from the file manager --------------------------
+
+    @staticmethod
+    def _accepts(mime) -> bool:
+        return mime.hasFormat(NODE_MIME) or (mime.hasUrls() and any(u.isLocalFile() for u in mime.urls()))
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(NODE_MIME):
+        if self._accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
 
     def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasFormat(NODE_MIME):
+        if self._accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             super().dragMoveEvent(event)
 
     def dropEvent(self, event) -> None:
-        if not event.mimeData().hasFormat(NODE_MIME):
+        mime = event.mimeData()
+        if not self._accepts(mime):
             super().dropEvent(event)
             return
-        type_id = bytes(event.mimeData().data(NODE_MIME)).decode()
-        self.add_node_at(type_id, self.mapToScene(event.position().toPoint()))
+        scene_pos = self.mapToScene(event.position().toPoint())
+        if mime.hasFormat(NODE_MIME):
+            self.add_node_at(bytes(mime.data(NODE_MIME)).decode(), scene_pos)
+        else:
+            self.drop_files([u.toLocalFile() for u in mime.urls() if u.isLocalFile()], scene_pos)
         event.acceptProposedAction()
 
-    def add_node_at(self, type_id: str, scene_pos: QPointF) -> str | None:
+    def drop_files(self, paths: list[str], scene_pos: QPointF) -> list[str]:
+        """Media files become nodes (one undo step); a project file is opened instead."""
+        projects = [p for p in paths if is_project(p)]
+        scene = self.scene()
+        x, y = self._snapped(scene_pos)
+        new_ids = add_file_nodes(scene.document, paths, (x, y), scene.actions.message.emit)
+        if new_ids:
+            scene.select_nodes(new_ids)
+        if projects:
+            self.project_dropped.emit(projects[0])  # one window holds one project
+        return new_ids
+
+    def _snapped(self, scene_pos: QPointF) -> tuple[float, float]:
         step = theme.GRID if self.scene().snap else 1
-        x, y = round(scene_pos.x() / step) * step, round(scene_pos.y() / step) * step
+        return round(scene_pos.x() / step) * step, round(scene_pos.y() / step) * step
+
+    def add_node_at(self, type_id: str, scene_pos: QPointF) -> str | None:
+        x, y = self._snapped(scene_pos)
         node_id = self.scene().actions.add_node(type_id, (x, y))
         if node_id:
             self.scene().select_nodes([node_id])

@@ -34,6 +34,7 @@ class ProjectDocument(QObject):
         self.project = Project(Graph(registry))
         self.stack = UndoStack(self.project.graph)
         self.stack.events.connect(self._on_stack)
+        self._restored = False  # a crash autosave shown as unsaved until it is saved somewhere
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -51,7 +52,7 @@ class ProjectDocument(QObject):
 
     @property
     def is_dirty(self) -> bool:
-        return not self.stack.is_clean
+        return self._restored or not self.stack.is_clean
 
     @property
     def display_name(self) -> str:
@@ -63,7 +64,8 @@ class ProjectDocument(QObject):
     def _on_stack(self, _stack: UndoStack) -> None:
         self.changed.emit()
 
-    def _install(self, project: Project) -> None:
+    def _install(self, project: Project, restored: bool = False) -> None:
+        self._restored = restored
         self.stack.events.disconnect(self._on_stack)
         self.project = project
         self.stack = UndoStack(project.graph)
@@ -86,14 +88,19 @@ class ProjectDocument(QObject):
         """Show a project built in memory (tests, benchmarks, the screenshot script)."""
         self._install(project)
 
+    def adopt_unsaved(self, project: Project) -> None:
+        """Show a project restored from a crash autosave: unsaved until the user saves it."""
+        self._install(project, restored=True)
+
     def save(self, path: str | Path | None = None) -> Path:
         target = path or self.project.path
         if target is None:
             raise ValueError("the project has no file yet; use save(path)")
-        stale_autosave = self._autosave_path()  # named after the project as it was before this save
+        stale_autosave = self.autosave_path()  # named after the project as it was before this save
         if self.project.path is None or Path(target).resolve() != self.project.path.resolve():
             self.project.name = Path(target).stem
         written = save_project(self.project, target)
+        self._restored = False
         self.stack.set_clean()  # emits, so the title loses its '*'
         stale_autosave.unlink(missing_ok=True)
         return written
@@ -104,14 +111,22 @@ class ProjectDocument(QObject):
 
     # ---- autosave ---------------------------------------------------------------------------
 
-    def _autosave_path(self) -> Path:
+    def set_autosave_minutes(self, minutes: float) -> None:
+        """The autosave interval (Preferences); at least ten seconds so saving never hogs the editor."""
+        self._autosave.setInterval(max(10_000, round(minutes * 60_000)))
+
+    @property
+    def autosave_interval_ms(self) -> int:
+        return self._autosave.interval()
+
+    def autosave_path(self) -> Path:
         return settings.data_dir() / "autosave" / f"{self.display_name}.aiprod"
 
     def autosave(self) -> Path | None:
         """Write unsaved changes beside the user data (never over the project file itself)."""
         if not self.is_dirty:
             return None
-        target = self._autosave_path()
+        target = self.autosave_path()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             data = project_to_data(self.project, self.project.folder)

@@ -7,18 +7,19 @@ engine's own explanation and leaves the graph and the undo history untouched.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QGuiApplication
 
 from engine.commands import AddNode, Connect, Disconnect, MoveNode, RemoveNode, RenameNode, SetParam
 from engine.errors import AiprodError
-from engine.project import link_to_data, node_to_data
 
-CLIPBOARD_KIND = "aiprod.nodes"
-PASTE_OFFSET = 40.0
+from . import clipboard
+from .clipboard import CLIPBOARD_KIND
+from .theme import GRID
+
+PASTE_OFFSET = 2.0 * GRID  # a paste sits clearly apart from what was copied
+DUPLICATE_OFFSET = float(GRID)  # a duplicate sits one grid step off its original
 
 
 class EditActions(QObject):
@@ -92,25 +93,23 @@ class EditActions(QObject):
             self.message.emit(str(exc))
 
     def copy_data(self, node_ids: list[str]) -> dict:
-        """The selection as JSON-ready data: the nodes and the links between them."""
-        project, graph = self.document.project, self.document.graph
-        chosen = set(node_ids)
-        return {"kind": CLIPBOARD_KIND,
-                "nodes": [node_to_data(graph, graph.nodes[n], project.folder, project.folder) for n in node_ids
-                          if n in graph.nodes and not graph.nodes[n].is_unknown],
-                "links": [link_to_data(l) for l in graph.links.values() if l.src_node in chosen and l.dst_node in chosen]}
+        """The selection as JSON-ready data: the nodes and the links between them (app.ui.clipboard)."""
+        return clipboard.nodes_data(self.document.project, node_ids)
 
     def copy(self, node_ids: list[str]) -> None:
-        QGuiApplication.clipboard().setText(json.dumps(self.copy_data(node_ids), indent=1))
+        data = self.copy_data(node_ids)
+        if data["nodes"]:
+            clipboard.put(data)
+            self.message.emit(f"copied {len(data['nodes'])} node(s)")
 
-    def paste_data(self, data: dict, offset: float = PASTE_OFFSET) -> list[str]:
+    def paste_data(self, data: dict | None, offset: float = PASTE_OFFSET, verb: str = "Paste") -> list[str]:
         """Add copies of the nodes (new ids, shifted) and their inner links; returns the new ids."""
         if not isinstance(data, dict) or data.get("kind") != CLIPBOARD_KIND:
             self.message.emit("the clipboard holds no AIPROD nodes")
             return []
         stack, new_ids = self.document.stack, {}
         try:
-            with stack.group(f"Paste {len(data['nodes'])} node(s)"):
+            with stack.group(f"{verb} {len(data['nodes'])} node(s)"):
                 for raw in data["nodes"]:
                     x, y = raw.get("position", (0, 0))
                     command = stack.push(AddNode(raw["type"], (x + offset, y + offset), raw.get("params", {}),
@@ -125,11 +124,8 @@ class EditActions(QObject):
         return list(new_ids.values())
 
     def paste(self) -> list[str]:
-        try:
-            data = json.loads(QGuiApplication.clipboard().text())
-        except ValueError:
-            data = None
-        return self.paste_data(data)
+        return self.paste_data(clipboard.get())
 
     def duplicate(self, node_ids: list[str]) -> list[str]:
-        return self.paste_data(self.copy_data(node_ids))
+        data = self.copy_data(node_ids)
+        return self.paste_data(data, DUPLICATE_OFFSET, "Duplicate") if data["nodes"] else []

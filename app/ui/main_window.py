@@ -1,7 +1,7 @@
-"""The main window: canvas in the middle, palette, inspector, preview and event log in docks.
+"""The main window: canvas in the middle, palette, history, inspector, preview and event log in docks.
 
 It wires the parts together and owns the file workflow (new, open, save, revert, quit with
-unsaved changes); the menus themselves are declared in app.ui.menus.
+unsaved changes); the menus are declared in app.ui.menus, the dialogs in app.ui.window_dialogs.
 """
 
 from __future__ import annotations
@@ -9,26 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QProgressBar
 
 from engine.errors import AiprodError
 from engine.registry import Registry
 
+from . import recovery
 from .canvas_scene import CanvasScene
 from .canvas_view import CanvasView
 from .document import ProjectDocument
 from .edit_actions import EditActions
 from .event_log import EventLog
+from .history_view import HistoryView
 from .inspector import Inspector
 from .menus import build_menus
 from .palette import Palette
+from .preferences import Preferences, restore_layout, save_layout
 from .preview import Preview
 from .render_controller import RenderController
+from .window_dialogs import WindowDialogs
 
 FILE_FILTER = "AIPROD projects (*.aiprod)"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowDialogs, QMainWindow):
     def __init__(self, registry: Registry | None = None):
         super().__init__()
         if registry is None:
@@ -37,6 +41,7 @@ class MainWindow(QMainWindow):
             registry = build_registry()
         self.registry = registry
         self.document = ProjectDocument(registry, self)
+        self.session = recovery.SessionMarker(self.document)  # removed on a clean close
         self.actions_ = EditActions(self.document, self)
         self.renderer = RenderController(self.document, self)
         self.scene = CanvasScene(self.document, self.actions_, self.renderer, self)
@@ -46,19 +51,24 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document, self.actions_)
         self.preview = Preview(self.document, self.renderer)
         self.event_log = EventLog(self.document)
+        self.history = HistoryView(self.document)
         self.docks = {
             "palette": self._dock("Nodes", self.palette, Qt.LeftDockWidgetArea),
             "preview": self._dock("Preview", self.preview, Qt.RightDockWidgetArea),
             "inspector": self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea),
             "log": self._dock("Event log", self.event_log, Qt.BottomDockWidgetArea),
+            "history": self._dock("History", self.history, Qt.LeftDockWidgetArea),
         }
         self.resizeDocks([self.docks["palette"], self.docks["preview"]], [210, 470], Qt.Horizontal)
         self.resizeDocks([self.docks["preview"], self.docks["inspector"]], [420, 480], Qt.Vertical)
         self.resizeDocks([self.docks["log"]], [130], Qt.Vertical)
+        self.resizeDocks([self.docks["palette"], self.docks["history"]], [620, 240], Qt.Vertical)
         self._build_status_bar()
         self.menu_actions = build_menus(self)
         self._connect()
         self.resize(1600, 1000)
+        self.layout_restored = restore_layout(self)
+        self.apply_preferences(Preferences.load(), save=False)
         self._document_changed()
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -84,6 +94,7 @@ class MainWindow(QMainWindow):
         self.document.replaced.connect(self._document_replaced)
         self.actions_.message.connect(self.show_message)
         self.palette.activated.connect(self.view.add_node_at_center)
+        self.view.project_dropped.connect(self.open_project)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.renderer.event.connect(self.event_log.on_event)
         self.renderer.started.connect(self._render_started)
@@ -167,17 +178,6 @@ class MainWindow(QMainWindow):
 
     # ---- files --------------------------------------------------------------------------------
 
-    def show_error(self, title: str, text: str) -> None:
-        """A modal error box (tests replace it)."""
-        QMessageBox.warning(self, title, text)
-
-    def prompt_unsaved(self) -> str:
-        """'save', 'discard' or 'cancel' for unsaved changes (tests replace it)."""
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.document.display_name}?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
-        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
-
     def may_discard(self) -> bool:
         """True when the current project may be replaced or closed (saved first if the user says so)."""
         if not self.document.is_dirty:
@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         for warning in warnings:
             self.event_log.log(f"warning: {warning}")
         self.show_message(f"Opened {path}" + (f" with {len(warnings)} warning(s); see the event log" if warnings else ""))
+        self.check_missing_media()
         return True
 
     def save(self) -> bool:
@@ -239,4 +240,6 @@ class MainWindow(QMainWindow):
         self.renderer.cancel()
         self.renderer.wait(5.0)
         self.preview.shutdown()
+        save_layout(self)
+        self.session.remove()  # a clean exit: nothing to recover next time
         event.accept()

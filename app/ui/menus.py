@@ -44,6 +44,8 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, edit, "delete", "&Delete", window.delete_selection, ["Delete", "Backspace"])
     edit.addSeparator()
     _action(window, edit, "select_all", "Select &All", lambda: window.scene.select_nodes(window.scene.nodes), "Ctrl+A")
+    edit.addSeparator()
+    _action(window, edit, "preferences", "Pre&ferences…", window.edit_preferences, "Ctrl+,")
 
     view_menu = bar.addMenu("&View")
     _action(window, view_menu, "frame_all", "&Frame All", view.frame_all, "F")

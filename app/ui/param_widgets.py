@@ -46,7 +46,8 @@ class ParamEditor(QWidget):
                 w.blockSignals(was)
 
     def _show(self, value) -> None:
-        raise NotImplementedError
+        """Each editor kind puts the value into its widgets (every subclass defines this)."""
+        raise TypeError(f"{type(self).__name__} does not define _show()")
 
 
 class NumberEditor(ParamEditor):

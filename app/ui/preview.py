@@ -1,5 +1,7 @@
 """The preview: the selected node's output after a render, through the sRGB viewer transform.
 
+A sound shows as a waveform; a grading node has a Before toggle that shows its input instead.
+
 Outputs are fetched off the GUI thread by a silent run "to" the node, which reads them from
 the cache; a clip's frames are read one at a time as the frame slider moves, never all at once.
 Only the newest request is shown: an answer to an older one is dropped.
@@ -7,36 +9,20 @@ Only the newest request is shown: an answer to an older one is dropped.
 
 from __future__ import annotations
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSlider, QStackedWidget, QVBoxLayout, QHBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QStackedWidget, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from engine.executor import Executor
-from engine.image import Image
-from engine.media.colorspaces import to_display
 
+from .preview_load import GRADING_INPUTS, before_source, display_image, load_output
 from .render_controller import snapshot
 from .theme import mono_font
-
-MAX_PREVIEW_WIDTH = 1280  # pictures are decimated to this before the display transform
-
-
-def display_image(pixels: np.ndarray, color_space: str) -> QImage:
-    """Scene-linear pixels as an 8-bit sRGB QImage (safe to call on a worker thread)."""
-    step = max(1, int(np.ceil(pixels.shape[1] / MAX_PREVIEW_WIDTH)))
-    shown = to_display(np.ascontiguousarray(pixels[::step, ::step]), color_space)
-    rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
-    height, width = rgb.shape[:2]
-    return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()  # copy: own the bytes
-
-
-def is_clip(value) -> bool:
-    return hasattr(value, "frame") and hasattr(value, "frame_count") and hasattr(value, "info")
+from .waveform import WaveformView
 
 
 class PictureView(QWidget):
@@ -77,12 +63,19 @@ class Preview(QWidget):
         self.caption = QLabel()
         self.caption.setObjectName("hint")
         self.picture = PictureView()
+        self.waveform = WaveformView()
+        self.before = QToolButton()
+        self.before.setText("Before")
+        self.before.setCheckable(True)
+        self.before.setToolTip("Show the grade's input instead of its output")
+        self.before.toggled.connect(lambda _on: self.show_node(self.node_id, keep_before=True))
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(mono_font(10))
         self.stack = QStackedWidget()
         self.stack.addWidget(self.picture)
         self.stack.addWidget(self.text)
+        self.stack.addWidget(self.waveform)
         self.slider = QSlider(Qt.Horizontal)
         self.slider.valueChanged.connect(self._frame_changed)
         self.frame_label = QLabel()
@@ -91,7 +84,10 @@ class Preview(QWidget):
         row.addWidget(self.frame_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.caption)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.before)
+        layout.addLayout(top)
         layout.addWidget(self.stack, 1)
         layout.addLayout(row)
         self._show_frames_controls(False)
@@ -115,14 +111,20 @@ class Preview(QWidget):
             self._loaded.emit(number, result)
         self._pool.submit(run)
 
-    def show_node(self, node_id: str | None) -> None:
+    def show_node(self, node_id: str | None, keep_before: bool = False) -> None:
+        if node_id != self.node_id and not keep_before:
+            self.before.blockSignals(True)
+            self.before.setChecked(False)  # a newly selected grade starts on its result
+            self.before.blockSignals(False)
         self.node_id, self.clip = node_id, None
         self._show_frames_controls(False)
         graph = self.document.graph
         if node_id is None or node_id not in graph.nodes:
             self.node_id = None
+            self.before.setVisible(False)
             self._show_text("", "Select a node to preview its output.")
             return
+        self.before.setVisible(graph.nodes[node_id].type_id in GRADING_INPUTS)
         status = self.renderer.status(node_id)
         name = graph.display_name(node_id)
         if status.state == "failed":
@@ -131,25 +133,16 @@ class Preview(QWidget):
         if status.state not in ("done", "cached"):
             self._show_text("", f"{name}: render it (Render, or Run to selected) to see its output.")
             return
+        target, port = node_id, None
+        if self.before.isVisible() and self.before.isChecked():
+            source = before_source(graph, node_id)
+            if source is None:
+                self._show_text("", f"{name}: nothing is linked into it, so there is no before.")
+                return
+            target, port = source
         self.caption.setText(f"{name}: loading…")
         graph_copy, folder = snapshot(graph), self.document.project.folder
-        self._submit(lambda: self._load(Executor(self.renderer.cache(), project_dir=folder), graph_copy, node_id))
-
-    def _load(self, executor: Executor, graph, node_id: str):
-        """On the worker: the node's outputs (from the cache), turned into something displayable."""
-        report = executor.run(graph, [node_id], load_outputs=True)
-        outputs = report.outputs.get(node_id)
-        if outputs is None:
-            return ("text", report.results[node_id].message or "no output to show")
-        name, value = next(iter(outputs.items()))
-        if isinstance(value, Image):
-            return ("image", (name, display_image(value.pixels, value.color_space), f"{value.width}×{value.height}"))
-        if is_clip(value):
-            first = display_image(value.frame(0), value.color_space) if value.frame_count else None
-            return ("clip", (name, value, first))
-        if isinstance(value, (dict, list)):
-            return ("text", f"{name}:\n{json.dumps(value, indent=2, default=str)}")
-        return ("text", f"{name}:\n{value}")
+        self._submit(lambda: load_output(Executor(self.renderer.cache(), project_dir=folder), graph_copy, target, port))
 
     # ---- results, on the GUI thread ------------------------------------------------------------
 
@@ -158,7 +151,14 @@ class Preview(QWidget):
             return  # a newer request is on its way
         kind, payload = result
         name = self.document.graph.display_name(self.node_id) if self.node_id in self.document.graph.nodes else ""
-        if kind == "image":
+        if self.before.isVisible() and self.before.isChecked():
+            name = f"{name} · before"
+        if kind == "audio":
+            port, peaks, info = payload
+            self.caption.setText(f"{name} · {port} · {info}")
+            self.stack.setCurrentWidget(self.waveform)
+            self.waveform.set_peaks(peaks)
+        elif kind == "image":
             port, image, size = payload
             self.caption.setText(f"{name} · {port} · {size}")
             self.stack.setCurrentWidget(self.picture)
@@ -197,6 +197,7 @@ class Preview(QWidget):
         self.text.setPlainText(text)
         self.stack.setCurrentWidget(self.text if text else self.picture)
         self.picture.set_image(None)
+        self.waveform.set_peaks(None)
 
     def _show_frames_controls(self, visible: bool) -> None:
         self.slider.setVisible(visible)

@@ -62,6 +62,7 @@ class RenderController(QObject):
         self._settled = 0
         self._cache: DiskCache | None = None
         self._cache_lock = threading.Lock()
+        self.cache_dir, self.cache_limit = settings.cache_dir(), settings.cache_limit_bytes()  # Preferences
         self._link_dst: dict[str, str] = {}
         self._graph: Graph | None = None
         self._run_number = 0  # events of a run started before the project was replaced are ignored
@@ -117,12 +118,19 @@ class RenderController(QObject):
     def is_running(self) -> bool:
         return self._thread is not None
 
+    def set_cache_location(self, folder, limit_bytes: int) -> None:
+        """Use another cache folder or size limit from the next render on (Preferences)."""
+        with self._cache_lock:
+            if (folder, limit_bytes) != (self.cache_dir, self.cache_limit):
+                self.cache_dir, self.cache_limit = folder, limit_bytes
+                self._cache = None  # reopened where the next render asks for it
+
     def cache(self) -> DiskCache | None:
         """The shared disk cache, opened on first use (from the worker, so the GUI never waits on it)."""
         with self._cache_lock:
             if self._cache is None:
                 try:
-                    self._cache = DiskCache(settings.cache_dir(), settings.cache_limit_bytes())
+                    self._cache = DiskCache(self.cache_dir, self.cache_limit)
                 except OSError as exc:  # render without a cache rather than not at all
                     log.warning("%s", exc)
             return self._cache

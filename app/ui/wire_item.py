@@ -9,11 +9,13 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 from .theme import SELECTION
 
 
-def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """A horizontal S-curve: wires leave outputs to the right and enter inputs from the left."""
+def wire_path(start: QPointF, end: QPointF, via: list[QPointF] = ()) -> QPainterPath:
+    """Horizontal S-curves: wires leave outputs to the right and enter inputs (and reroute dots) from the left."""
     path = QPainterPath(start)
-    bend = max(40.0, abs(end.x() - start.x()) * 0.5)
-    path.cubicTo(QPointF(start.x() + bend, start.y()), QPointF(end.x() - bend, end.y()), end)
+    points = [start, *via, end]
+    for a, b in zip(points, points[1:]):
+        bend = max(40.0, abs(b.x() - a.x()) * 0.5)
+        path.cubicTo(QPointF(a.x() + bend, a.y()), QPointF(b.x() - bend, b.y()), b)
     return path
 
 
@@ -32,9 +34,10 @@ class WireItem(QGraphicsPathItem):
             self.setPen(QPen(self.color, 2.0, Qt.DashLine, Qt.RoundCap))
         self.src = None  # PortItem ends, set by the scene
         self.dst = None
+        self.points: list[QPointF] = []  # reroute dots it passes through (app.ui.reroute)
 
     def set_ends(self, start: QPointF, end: QPointF) -> None:
-        self.setPath(wire_path(start, end))
+        self.setPath(wire_path(start, end, self.points))
 
     def refresh(self) -> None:
         if self.src is not None and self.dst is not None:

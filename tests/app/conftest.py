@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -26,6 +25,9 @@ def _window(qtbot, registry):
     window.errors = []
     window.show_error = lambda title, text: window.errors.append((title, text))  # no modal boxes in tests
     window.prompt_unsaved = lambda: "discard"
+    window.dialogs = []
+    window.exec_dialog = window.dialogs.append  # modal dialogs are kept for the test to drive
+    window.choose_file = lambda *args: ""
     qtbot.addWidget(window)
     window.show()
     return window

@@ -174,3 +174,12 @@ def test_graph_events_follow_edits(stack, graph):
     stack.push(AddNode("test.number", node_id="a"))
     stack.undo()
     assert seen == [ev.NodeAdded("a"), ev.NodeRemoved("a")]
+
+
+def test_history_lists_done_and_redoable_steps(chain):
+    depth = len(chain.history())
+    chain.push(MoveNode("a", (1, 1)))
+    chain.push(RenameNode("a", "A"))
+    chain.undo()
+    chain.undo()
+    assert len(chain.history()) == depth and chain.redo_history() == ["Move a", "Rename a"]

@@ -3,7 +3,6 @@
 import threading
 import time
 
-import pytest
 
 from engine import events as ev
 from engine.context import CancelToken

@@ -1,0 +1,76 @@
+"""Nodes on the system clipboard as JSON, so a copy pastes into another window or another project.
+
+The data is the project file's own node and link objects (engine.project), under a custom
+mime type and as plain text (a chat or a text file can carry it too). Path parameters are made
+absolute on copy: the project being pasted into may live in another folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QGuiApplication
+
+from engine.graph import Graph
+from engine.project import link_to_data, node_to_data
+
+CLIPBOARD_KIND = "aiprod.nodes"
+NODES_MIME = "application/x-aiprod-nodes+json"
+
+
+def _absolute_paths(graph: Graph, data: dict, folder: Path) -> dict:
+    schema = graph.registry.get(data["type"]).schema
+    params = dict(data.get("params", {}))
+    for param in schema.params:
+        value = params.get(param.name)
+        if param.kind == "path" and isinstance(value, str) and value:
+            params[param.name] = str((folder / value).resolve())
+    data = dict(data, params=params)
+    data.pop("files", None)  # fingerprints describe the source project's files, not the paste
+    return data
+
+
+def nodes_data(project, node_ids: list[str]) -> dict:
+    """The nodes (installed types only) and the links among them, as JSON-ready data."""
+    graph, folder = project.graph, project.folder
+    chosen = [n for n in node_ids if n in graph.nodes and not graph.nodes[n].is_unknown]
+    kept = set(chosen)
+    return {"kind": CLIPBOARD_KIND,
+            "nodes": [_absolute_paths(graph, node_to_data(graph, graph.nodes[n], folder, folder), folder)
+                      for n in chosen],
+            "links": [link_to_data(l) for l in graph.links.values() if l.src_node in kept and l.dst_node in kept]}
+
+
+def to_mime(data: dict) -> QMimeData:
+    text = json.dumps(data, indent=1, ensure_ascii=False)
+    mime = QMimeData()
+    mime.setData(NODES_MIME, text.encode("utf-8"))
+    mime.setText(text)
+    return mime
+
+
+def from_mime(mime: QMimeData | None) -> dict | None:
+    """The nodes data on `mime` (custom type first, then plain text), or None."""
+    if mime is None:
+        return None
+    if mime.hasFormat(NODES_MIME):
+        text = bytes(mime.data(NODES_MIME)).decode("utf-8", errors="replace")
+    elif mime.hasText():
+        text = mime.text()
+    else:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("kind") == CLIPBOARD_KIND else None
+
+
+def put(data: dict) -> None:
+    QGuiApplication.clipboard().setMimeData(to_mime(data))
+
+
+def get() -> dict | None:
+    return from_mime(QGuiApplication.clipboard().mimeData())

@@ -1,0 +1,67 @@
+"""What the preview shows for a value, worked out on the preview's worker thread.
+
+A picture becomes an sRGB QImage, a clip keeps its lazy frame reader (frames are read as the
+slider moves), a sound becomes waveform peaks, anything else is text. For grading nodes the
+"before" side is the value feeding the node's graded input, read from the cache like the output.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from engine.audio.buffer import Audio
+from engine.image import Image
+from engine.media.colorspaces import to_display
+
+from .waveform import audio_peaks
+
+MAX_PREVIEW_WIDTH = 1280  # pictures are decimated to this before the display transform
+# Grading nodes, and the input whose picture is "before" the grade.
+GRADING_INPUTS = {"color.grade": "frames", "color.grade_image": "image", "color.match": "frames"}
+
+
+def display_image(pixels: np.ndarray, color_space: str) -> QImage:
+    """Scene-linear pixels as an 8-bit sRGB QImage (safe to call on a worker thread)."""
+    step = max(1, int(np.ceil(pixels.shape[1] / MAX_PREVIEW_WIDTH)))
+    shown = to_display(np.ascontiguousarray(pixels[::step, ::step]), color_space)
+    rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()  # copy: own the bytes
+
+
+def is_clip(value) -> bool:
+    return hasattr(value, "frame") and hasattr(value, "frame_count") and hasattr(value, "info")
+
+
+def before_source(graph, node_id: str) -> tuple[str, str] | None:
+    """(node, output port) feeding a grading node's graded input, or None (not a grade, or unlinked)."""
+    port = GRADING_INPUTS.get(graph.nodes[node_id].type_id)
+    links = graph.links_into(node_id, port) if port else []
+    return (links[0].src_node, links[0].src_port) if links else None
+
+
+def load_output(executor, graph, node_id: str, port: str | None = None):
+    """(kind, payload) for the node's output `port` (default: its first), read from the cache."""
+    report = executor.run(graph, [node_id], load_outputs=True)
+    outputs = report.outputs.get(node_id)
+    if outputs is None:
+        return ("text", report.results[node_id].message or "no output to show")
+    name = port if port in outputs else next(iter(outputs))
+    return describe(name, outputs[name])
+
+
+def describe(name: str, value):
+    if isinstance(value, Image):
+        return ("image", (name, display_image(value.pixels, value.color_space), f"{value.width}×{value.height}"))
+    if is_clip(value):
+        first = display_image(value.frame(0), value.color_space) if value.frame_count else None
+        return ("clip", (name, value, first))
+    if isinstance(value, Audio):
+        info = f"{value.layout} · {float(value.duration):.2f} s · {value.sample_rate} Hz"
+        return ("audio", (name, audio_peaks(value.samples), info))
+    if isinstance(value, (dict, list)):
+        return ("text", f"{name}:\n{json.dumps(value, indent=2, default=str)}")
+    return ("text", f"{name}:\n{value}")

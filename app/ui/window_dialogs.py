@@ -1,0 +1,91 @@
+"""The main window's dialogs and the start-up checks that use them, each one replaceable in tests.
+
+Every question the window asks (unsaved changes, restoring a crashed session, a file to relink,
+preferences) goes through one method here, so tests swap the method for an answer instead of
+clicking a modal box; crash recovery, missing media and preferences are wired up here too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from engine.errors import AiprodError
+
+from . import recovery
+from .preferences import Preferences, PreferencesDialog
+from .relink import MissingMediaDialog, find_missing
+
+
+class WindowDialogs:
+    """Mixed into MainWindow (a QMainWindow with document, renderer, event_log, show_message)."""
+
+    def show_error(self, title: str, text: str) -> None:
+        """A modal error box (tests replace it)."""
+        QMessageBox.warning(self, title, text)
+
+    def prompt_unsaved(self) -> str:
+        """'save', 'discard' or 'cancel' for unsaved changes (tests replace it)."""
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.display_name}?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+
+    def prompt_recover(self, found) -> bool:
+        """True to restore a crashed session's autosave (tests replace it)."""
+        answer = QMessageBox.question(self, "Restore unsaved work?", found.describe() + "\n\nRestore it?",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        return answer == QMessageBox.Yes
+
+    def choose_file(self, title: str, folder: str = "", filters: str = "") -> str:
+        """A file to open, or '' (tests replace it)."""
+        path, _ = QFileDialog.getOpenFileName(self, title, folder, filters)
+        return path
+
+    def choose_folder(self, title: str, folder: str = "") -> str:
+        """A folder, or '' (tests replace it)."""
+        return QFileDialog.getExistingDirectory(self, title, folder)
+
+    def exec_dialog(self, dialog) -> None:
+        """Run a modal dialog (tests replace it and drive the dialog themselves)."""
+        dialog.exec()
+
+    def offer_recovery(self) -> bool:
+        """At start: offer the newest autosave of a session that crashed; True if one was restored."""
+        found, dead = recovery.find_recoverable(self.session.path)
+        restored = False
+        if found and self.prompt_recover(found[0]):
+            try:
+                warnings = recovery.restore(self.document, found[0])
+            except (AiprodError, OSError) as exc:
+                self.show_error("Cannot restore the autosave", f"{found[0].autosave}: {exc}")
+            else:
+                restored = True
+                for warning in warnings:
+                    self.event_log.log(f"warning: {warning}")
+                self.event_log.log(f"restored unsaved work from {found[0].autosave}")
+                self.show_message(f"Restored {found[0].autosave.name}; save it to keep it")
+        recovery.forget(dead)  # asked once; the autosave files themselves stay where they are
+        return restored
+
+    def check_missing_media(self) -> list:
+        """List the files the project reads that are missing, in a dialog to relink them."""
+        missing = find_missing(self.document.project)
+        for entry in missing:
+            self.event_log.log(f"missing: {self.document.graph.display_name(entry.node_id)}.{entry.param} "
+                               f"reads {entry.absolute}")
+        if missing:
+            self.exec_dialog(MissingMediaDialog(self, missing))
+        return missing
+
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self, self.preferences)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog.values()))
+        self.exec_dialog(dialog)
+
+    def apply_preferences(self, prefs: Preferences, save: bool = True) -> None:
+        """Make `prefs` current: the autosave timer and the render cache follow at once."""
+        self.preferences = prefs
+        if save:
+            prefs.save()
+        self.document.set_autosave_minutes(prefs.autosave_minutes)
+        self.renderer.set_cache_location(prefs.cache_dir(), prefs.cache_limit_bytes())

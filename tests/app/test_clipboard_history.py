@@ -1,0 +1,93 @@
+"""Copy/paste through the system clipboard (between windows and projects), and the undo history dock."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtGui import QGuiApplication
+
+from app.ui.clipboard import NODES_MIME
+from tests.app.conftest import _window
+
+
+def _linked_pair(window):
+    add = window.actions_.add_node
+    text, card = add("value.text", (0, 0)), add("image.title_card", (300, 0))
+    window.actions_.connect_ports(text, "text", card, "text")
+    window.actions_.set_param(card, "size", 14.0)
+    return text, card
+
+
+def test_paste_into_a_second_windows_project(window, qtbot, tmp_path):
+    first_dir, second_dir = tmp_path / "a", tmp_path / "b"
+    first_dir.mkdir(), second_dir.mkdir()
+    (first_dir / "plate.png").write_bytes(b"x")
+    image = window.actions_.add_node("media.import_image", (0, 300))
+    window.actions_.set_param(image, "path", "plate.png")
+    text, card = _linked_pair(window)
+    window._save_to(first_dir / "one.aiprod")
+    window.scene.select_nodes([text, card, image])
+    window.menu_actions["copy"].trigger()
+    mime = QGuiApplication.clipboard().mimeData()
+    assert mime.hasFormat(NODES_MIME) and json.loads(mime.text())["kind"] == "aiprod.nodes"
+
+    other = _window(qtbot, window.registry)
+    other.actions_.add_node("value.number", (0, 0))
+    other._save_to(second_dir / "two.aiprod")
+    existing = set(other.document.graph.nodes)
+    other.menu_actions["paste"].trigger()
+    graph = other.document.graph
+    pasted = [graph.nodes[n] for n in graph.nodes if n not in existing]
+    assert sorted(n.type_id for n in pasted) == ["image.title_card", "media.import_image", "value.text"]
+    assert not set(n.id for n in pasted) & existing  # fresh ids where the target had them taken
+    (link,) = graph.links.values()
+    by_id = {n.id: n for n in pasted}
+    assert by_id[link.src_node].type_id == "value.text" and by_id[link.dst_node].type_id == "image.title_card"
+    assert by_id[link.dst_node].params["size"] == 14.0
+    moved_image = next(n for n in pasted if n.type_id == "media.import_image")
+    assert moved_image.params["path"] == str((first_dir / "plate.png").resolve())  # still finds the file
+    assert other.document.stack.undo_text == "Paste 3 node(s)"
+    other.document.stack.undo()  # one step
+    assert set(graph.nodes) == existing and not graph.links
+    assert len(window.document.graph.nodes) == 3  # the source is untouched
+
+
+def test_duplicate_is_offset_by_a_grid_step_and_one_undo_step(window):
+    text, card = _linked_pair(window)
+    window.scene.select_nodes([text, card])
+    window.menu_actions["duplicate"].trigger()
+    graph = window.document.graph
+    new = window.scene.selected_node_ids()
+    assert len(new) == 2 and not set(new) & {text, card} and len(graph.links) == 2
+    assert sorted(graph.nodes[n].position for n in new) == [(20.0, 20.0), (320.0, 20.0)]
+    assert window.document.stack.undo_text == "Duplicate 2 node(s)"
+
+
+def test_pasting_text_that_is_not_nodes_is_refused(window):
+    QGuiApplication.clipboard().setText("hello")
+    window.menu_actions["paste"].trigger()
+    assert not window.document.graph.nodes and "no AIPROD nodes" in window.status_label.text()
+
+
+def test_history_dock_lists_steps_and_clicking_walks_undo_redo(window):
+    history = window.history
+    assert history.entries() == ["Opened"]
+    a = window.actions_.add_node("value.number", (0, 0))
+    window.actions_.set_param(a, "value", 2.0)
+    window.actions_.set_param(a, "value", 3.0)
+    assert history.entries() == ["Opened", "Add value.number", f"Set {a}.value", f"Set {a}.value"]
+    assert history.currentRow() == 3
+    history.itemClicked.emit(history.item(1))
+    graph = window.document.graph
+    assert graph.nodes[a].params["value"] == 0.0 and history.currentRow() == 1
+    assert history.count() == 4  # undone steps stay listed, to be redone
+    history.itemClicked.emit(history.item(3))
+    assert graph.nodes[a].params["value"] == 3.0 and history.currentRow() == 3
+    history.itemClicked.emit(history.item(0))
+    assert not graph.nodes and not window.scene.nodes and history.currentRow() == 0
+    history.go_to(2)
+    assert graph.nodes[a].params["value"] == 2.0
+    window.actions_.add_node("value.text", (0, 100))  # a new step drops the redo branch
+    assert history.entries() == ["Opened", "Add value.number", f"Set {a}.value", "Add value.text"]
+    window.menu_actions["new"].trigger()
+    assert history.entries() == ["Opened"]
