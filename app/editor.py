@@ -110,6 +110,27 @@ def run_editor(project_path: str | None = None, screenshot_path: str | None = No
     return app.exec()
 
 
+NO_DISPLAY = ("no display found: run `aiprod render PROJECT` for a headless render, "
+              "or start the editor under a desktop session (or xvfb-run)")
+
+
+def display_problem(environ=None, platform: str | None = None) -> str | None:
+    """Why Qt could not open a window here, or None; checked first because Qt aborts the process.
+
+    Only Linux and the BSDs need a display server; QT_QPA_PLATFORM set by the user (offscreen,
+    vnc, eglfs…) is trusted as is.
+    """
+    import os
+
+    environ = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if not platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return None
+    if any(environ.get(name) for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")):
+        return None
+    return NO_DISPLAY
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m app.editor [PROJECT] [--screenshot PATH]`."""
     import argparse
@@ -118,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project", nargs="?", help="a .aiprod project to open")
     parser.add_argument("--screenshot", metavar="PATH", help="render, save a PNG of the window and quit")
     args = parser.parse_args(argv)
+    problem = display_problem()
+    if problem:
+        print(f"aiprod-editor: {problem}", file=sys.stderr)
+        return 2
     return run_editor(args.project, args.screenshot)
 
 

@@ -1,4 +1,4 @@
-"""The canvas's right-click menu: add a node where the click was, or act on the node or backdrop under it."""
+"""The canvas's right-click menu: add a node where the click was, or act on the node, wire or backdrop under it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 
 from . import backdrop_model as bm
 from .node_item import NodeItem
+from .wire_item import WireItem
 
 
 def node_at(scene, pos: QPointF) -> NodeItem | None:
     return next((i for i in scene.items(pos) if isinstance(i, NodeItem)), None)
+
+
+def wire_at(scene, pos: QPointF) -> WireItem | None:
+    """A link's wire under `pos` (not the dashed one being dragged)."""
+    return next((i for i in scene.items(pos) if isinstance(i, WireItem) and i.link_id in scene.wires), None)
 
 
 def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
@@ -18,6 +24,11 @@ def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
     scene = view.scene()
     menu = QMenu(view)
     node = node_at(scene, scene_pos)
+    wire = wire_at(scene, scene_pos) if node is None else None
+    if wire is not None:
+        link_id = wire.link_id
+        menu.addAction("Disconnect", lambda: scene.actions.disconnect([link_id]))
+        return menu
     if node is not None:
         node_id = node.node_id
         if node_id not in scene.selected_node_ids():

@@ -16,6 +16,7 @@ from .backdrop_item import BackdropItem, BackdropLayer
 from .node_item import NodeItem
 from .port_item import PortItem
 from .reroute import RerouteDot, RerouteLayer, add_dot
+from .thumbnails import ThumbnailLoader
 from .wire_item import WireItem
 
 
@@ -29,6 +30,7 @@ class CanvasScene(QGraphicsScene):
         self._graph = None
         self._drag_from: PortItem | None = None
         self._drag_wire: WireItem | None = None
+        self._detached: str | None = None  # the link lifted off an input by the current drag
         self._press_positions: dict[str, tuple[float, float]] = {}
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         self.backdrops = BackdropLayer(self)
@@ -36,6 +38,7 @@ class CanvasScene(QGraphicsScene):
         document.replaced.connect(self.rebuild)
         renderer.status_changed.connect(self._on_status)
         self.rebuild()
+        self.thumbnails = ThumbnailLoader(self)
 
     # ---- model -> items -----------------------------------------------------------------
 
@@ -144,9 +147,39 @@ class CanvasScene(QGraphicsScene):
         src, dst = ends
         return self.actions.connect_ports(src.node_id, src.name, dst.node_id, dst.name)
 
+    def _detach(self, port: PortItem) -> PortItem:
+        """Pressing on a linked input lifts its (latest) wire: the drag goes on from the link's output.
+
+        The wire is only hidden; the graph changes when the drag ends, so a drag dropped back on
+        the same input is no edit at all.
+        """
+        links = [] if port.is_output else self._graph.links_into(port.node_id, port.name)
+        if not links or links[-1].id not in self.wires or links[-1].src_node not in self.nodes:
+            return port
+        link = links[-1]
+        source = self.nodes[link.src_node].outputs.get(link.src_port)
+        if source is None:
+            return port
+        self._detached = link.id
+        self.wires[link.id].hide()
+        return source
+
+    def _drop_detached(self, link_id: str, target: PortItem | None) -> None:
+        """Empty space: Disconnect; another input: the link moves there (one undo step); else as it was."""
+        if link_id in self.wires:
+            self.wires[link_id].show()
+        link = self._graph.links.get(link_id)
+        if link is None:
+            return
+        if target is None:
+            self.actions.disconnect([link_id])
+        elif not target.is_output and (target.node_id, target.name) != (link.dst_node, link.dst_port):
+            self.actions.reconnect(link_id, target.node_id, target.name)
+
     def mousePressEvent(self, event) -> None:
         port = self.port_at(event.scenePos()) if event.button() == Qt.LeftButton else None
         if port is not None:
+            port = self._detach(port)
             self._drag_from = port
             self._drag_wire = WireItem(port.port.type.color)
             self.addItem(self._drag_wire)
@@ -191,7 +224,10 @@ class CanvasScene(QGraphicsScene):
             self.removeItem(self._drag_wire)
             self._drag_wire = None
             target = self.port_at(event.scenePos())
-            if target is not None and target is not source:
+            detached, self._detached = self._detached, None
+            if detached is not None:
+                self._drop_detached(detached, target)
+            elif target is not None and target is not source:
                 self.connect_ports(source, target)
             event.accept()
             return

@@ -1,7 +1,7 @@
 """Nodes on the system clipboard as JSON, so a copy pastes into another window or another project.
 
-The data is the project file's own node and link objects (engine.project), under a custom
-mime type and as plain text (a chat or a text file can carry it too). Path parameters are made
+The data is the project file's own node and link objects (engine.project), as JSON text (a chat
+or a text file can carry it too). Path parameters are made
 absolute on copy: the project being pasted into may live in another folder.
 """
 
@@ -43,16 +43,9 @@ def nodes_data(project, node_ids: list[str]) -> dict:
             "links": [link_to_data(l) for l in graph.links.values() if l.src_node in kept and l.dst_node in kept]}
 
 
-def to_mime(data: dict) -> QMimeData:
-    text = json.dumps(data, indent=1, ensure_ascii=False)
-    mime = QMimeData()
-    mime.setData(NODES_MIME, text.encode("utf-8"))
-    mime.setText(text)
-    return mime
-
-
 def from_mime(mime: QMimeData | None) -> dict | None:
-    """The nodes data on `mime` (custom type first, then plain text), or None."""
+    """The nodes data on `mime` (a custom type, as older builds and other tools may offer, then
+    plain text), or None."""
     if mime is None:
         return None
     if mime.hasFormat(NODES_MIME):
@@ -69,7 +62,11 @@ def from_mime(mime: QMimeData | None) -> dict | None:
 
 
 def put(data: dict) -> None:
-    QGuiApplication.clipboard().setMimeData(to_mime(data))
+    # Plain text, not to_mime(): a QMimeData made in Python and handed to the clipboard is
+    # deleted by Qt's static clean-up after the interpreter has gone, which crashes the app on
+    # exit (SIGSEGV in shiboken). setText lets Qt build its own mime object; from_mime reads
+    # the text back, and the text also pastes into chats and files.
+    QGuiApplication.clipboard().setText(json.dumps(data, indent=1, ensure_ascii=False))
 
 
 def get() -> dict | None:

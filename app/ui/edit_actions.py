@@ -46,6 +46,34 @@ class EditActions(QObject):
     def connect_ports(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> bool:
         return self._push(Connect(src_node, src_port, dst_node, dst_port))
 
+    def disconnect(self, link_ids: list[str]) -> bool:
+        """Remove links (Delete on a wire, its menu, a detached drag dropped on empty space): one undo step."""
+        link_ids = [l for l in link_ids if l in self.document.graph.links]
+        if not link_ids:
+            return False
+        try:
+            with self.document.stack.group(f"Disconnect {len(link_ids)} link(s)"):
+                for link_id in link_ids:
+                    self.document.stack.push(Disconnect(link_id))
+        except AiprodError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
+    def reconnect(self, link_id: str, dst_node: str, dst_port: str) -> bool:
+        """Move a link's input end to another input: one undo step, or nothing if the new link is refused."""
+        link = self.document.graph.links.get(link_id)
+        if link is None:
+            return False
+        try:  # a refused Connect undoes the Disconnect too (the group rolls back)
+            with self.document.stack.group(f"Reconnect {link.src_node}.{link.src_port} to {dst_node}.{dst_port}"):
+                self.document.stack.push(Disconnect(link_id))
+                self.document.stack.push(Connect(link.src_node, link.src_port, dst_node, dst_port))
+        except AiprodError as exc:
+            self.message.emit(str(exc))
+            return False
+        return True
+
     def can_connect(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> str | None:
         """None if the link may be made, else the reason it may not (shown while dragging)."""
         try:

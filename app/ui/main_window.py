@@ -23,9 +23,11 @@ from .event_log import EventLog
 from .history_view import HistoryView
 from .inspector import Inspector
 from .menus import build_menus
+from .minimap import Minimap
 from .palette import Palette
 from .preferences import Preferences, restore_layout, save_layout
 from .preview import Preview
+from .recent_files import add_recent
 from .render_controller import RenderController
 from .window_dialogs import WindowDialogs
 
@@ -47,6 +49,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.scene = CanvasScene(self.document, self.actions_, self.renderer, self)
         self.view = CanvasView(self.scene)
         self.setCentralWidget(self.view)
+        self.minimap = Minimap(self.view)
         self.palette = Palette(registry)
         self.inspector = Inspector(self.document, self.actions_)
         self.preview = Preview(self.document, self.renderer)
@@ -202,6 +205,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         except (AiprodError, OSError) as exc:
             self.show_error("Cannot open the project", str(exc))
             return False
+        add_recent(path)
         for warning in warnings:
             self.event_log.log(f"warning: {warning}")
         self.show_message(f"Opened {path}" + (f" with {len(warnings)} warning(s); see the event log" if warnings else ""))
@@ -223,6 +227,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         except (AiprodError, OSError) as exc:
             self.show_error("Cannot save the project", str(exc))
             return False
+        add_recent(written)
         self.show_message(f"Saved {written}")
         return True
 
@@ -240,6 +245,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.renderer.cancel()
         self.renderer.wait(5.0)
         self.preview.shutdown()
+        self.scene.thumbnails.shutdown()
         save_layout(self)
         self.session.remove()  # a clean exit: nothing to recover next time
         event.accept()

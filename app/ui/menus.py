@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from .recent_files import fill_recent_menu
+
 
 def build_menus(window) -> dict[str, QAction]:
     """Menus for `window` (a MainWindow); returns the actions by name so the window can enable them."""
@@ -26,6 +28,10 @@ def build_menus(window) -> dict[str, QAction]:
     file_menu = bar.addMenu("&File")
     _action(window, file_menu, "new", "&New", window.new_project, QKeySequence.New)
     _action(window, file_menu, "open", "&Open…", lambda: window.open_project(), QKeySequence.Open)
+    recent = file_menu.addMenu("Open &Recent")
+    recent.aboutToShow.connect(lambda: fill_recent_menu(recent, window.open_project))
+    fill_recent_menu(recent, window.open_project)
+    window.recent_menu = recent
     file_menu.addSeparator()
     _action(window, file_menu, "save", "&Save", window.save, QKeySequence.Save)
     _action(window, file_menu, "save_as", "Save &As…", window.save_as, "Ctrl+Shift+S")
@@ -56,6 +62,9 @@ def build_menus(window) -> dict[str, QAction]:
     snap = _action(window, view_menu, "snap", "&Snap to Grid", lambda on: setattr(window.scene, "snap", on),
                    checkable=True)
     snap.setChecked(window.scene.snap)
+    minimap = _action(window, view_menu, "minimap", "&Minimap", lambda on: window.minimap.setVisible(on), "M",
+                      checkable=True)
+    minimap.setChecked(True)
     view_menu.addSeparator()
     for dock in window.docks.values():
         view_menu.addAction(dock.toggleViewAction())

@@ -1,4 +1,5 @@
-"""A node on the canvas: title bar in its category colour, typed ports, a parameter summary and a status badge.
+"""A node on the canvas: title bar in its category colour, typed ports, a parameter summary, a status badge
+and a thumbnail of its last picture output.
 
 Everything is painted by hand (no child text items): cheaper with hundreds of nodes, and it
 avoids the text items Qt may collect when they are built with a parent.
@@ -7,7 +8,7 @@ avoids the text items Qt may collect when they are built with a parent.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from engine.graph import Graph
@@ -21,6 +22,7 @@ TITLE_H = 26.0
 ROW_H = 20.0
 SUMMARY_H = 15.0
 SUMMARY_LINES = 3
+THUMB_MARGIN = 6.0  # between the summary and the thumbnail
 
 
 def _short(value) -> str:
@@ -52,6 +54,7 @@ class NodeItem(QGraphicsItem):
         self.outputs: dict[str, PortItem] = {}
         self.wires: set = set()  # WireItems attached, refreshed when the node moves
         self._syncing = False
+        self.thumbnail: QImage | None = None  # the last output's picture (app.ui.thumbnails)
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         # Panning and redrawing a large graph blits cached pixmaps instead of repainting text.
@@ -92,15 +95,30 @@ class NodeItem(QGraphicsItem):
             shown.sort(key=lambda p: node.params.get(p.name, p.default) == p.default)
             lines = [f"{p.display_name}: {_short(node.params.get(p.name, p.default))}" for p in shown[:SUMMARY_LINES]]
         self.summary = lines
-        rows = max(len(self.inputs), len(self.outputs), 1)
-        self.height = TITLE_H + rows * ROW_H + len(lines) * SUMMARY_H + 8
-        self.prepareGeometryChange()
-        margin = 8  # the port dots stick out of the sides
-        self._bounds = QRectF(-margin, -2, WIDTH + 2 * margin, self.height + 4)
+        self._update_geometry()
         self._syncing = True  # the model's position is shown as it is, not snapped
         self.setPos(QPointF(*node.position))
         self._syncing = False
         self._update_tooltip()
+        self.update()
+
+    def _update_geometry(self) -> None:
+        rows = max(len(self.inputs), len(self.outputs), 1)
+        self.height = TITLE_H + rows * ROW_H + len(self.summary) * SUMMARY_H + 8 + self._thumbnail_height()
+        self.prepareGeometryChange()
+        margin = 8  # the port dots stick out of the sides
+        self._bounds = QRectF(-margin, -2, WIDTH + 2 * margin, self.height + 4)
+
+    def _thumbnail_height(self) -> float:
+        return self.thumbnail.height() + THUMB_MARGIN if self.thumbnail is not None else 0.0
+
+    def set_thumbnail(self, image: QImage | None) -> None:
+        """Show (or with None, drop) the picture of the last output under the summary."""
+        if image is None and self.thumbnail is None:
+            return
+        self.thumbnail = image
+        # Only the size changes: re-reading the model's position would undo a drag in progress.
+        self._update_geometry()
         self.update()
 
     def set_status(self, status: NodeStatus) -> None:
@@ -138,6 +156,7 @@ class NodeItem(QGraphicsItem):
         painter.drawRect(QRectF(1, TITLE_H / 2, WIDTH - 2, TITLE_H / 2))
         for port in (*self.inputs.values(), *self.outputs.values()):
             port.paint_dot(painter)
+        self._paint_thumbnail(painter)  # a picture still reads zoomed out
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
         if lod < 0.35:  # too small to read: colour blocks only
             self._paint_badge_dot(painter)
@@ -163,11 +182,16 @@ class NodeItem(QGraphicsItem):
             painter.drawText(QRectF(WIDTH / 2 - 10, port.y() - ROW_H / 2, WIDTH / 2, ROW_H),
                              Qt.AlignVCenter | Qt.AlignRight, name)
         painter.setPen(theme.TEXT_DIM)
-        top = self.height - 4 - len(self.summary) * SUMMARY_H
+        top = self.height - 4 - len(self.summary) * SUMMARY_H - self._thumbnail_height()
         small = QFontMetrics(font)
         for i, line in enumerate(self.summary):
             painter.drawText(QRectF(8, top + i * SUMMARY_H, WIDTH - 16, SUMMARY_H), Qt.AlignVCenter | Qt.AlignLeft,
                              small.elidedText(line, Qt.ElideRight, int(WIDTH - 16)))
+
+    def _paint_thumbnail(self, painter: QPainter) -> None:
+        if self.thumbnail is not None:
+            top = self.height - 4 - self.thumbnail.height()
+            painter.drawImage(QPointF((WIDTH - self.thumbnail.width()) / 2, top), self.thumbnail)
 
     def _paint_badge(self, painter: QPainter, text: str) -> float:
         font = QFont(painter.font())

@@ -1,0 +1,112 @@
+"""An overview of the whole graph in a corner of the canvas; click or drag in it to pan there.
+
+It draws the nodes as blocks in their category colours, scaled to fit, with the part the
+canvas shows outlined. It is only a view: it reads the scene and moves the canvas, and never
+touches the graph. It repaints when the scene changes or the canvas scrolls or zooms.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from . import theme
+
+SIZE = (220, 150)
+MARGIN = 10  # from the canvas corner
+PAD = 200.0  # scene units around the graph, so edge nodes are not flush with the frame
+
+
+class Minimap(QWidget):
+    """A child of the CanvasView, kept in its bottom-right corner."""
+
+    def __init__(self, view):
+        super().__init__(view)
+        self.view = view
+        self.setFixedSize(*SIZE)
+        self.setCursor(Qt.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the canvas there")
+        self._drag_world: QRectF | None = None  # the map's scene area, frozen during a drag
+        view.scene().changed.connect(lambda _rects: self.update())
+        view.horizontalScrollBar().valueChanged.connect(self.update)
+        view.verticalScrollBar().valueChanged.connect(self.update)
+        view.installEventFilter(self)  # follow the view's size (it does not lay its children out)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view and event.type() == QEvent.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        self.move(self.view.width() - self.width() - MARGIN, self.view.height() - self.height() - MARGIN)
+        self.raise_()
+        self.update()  # a resized canvas shows a different region
+
+    # ---- geometry -----------------------------------------------------------------------------
+
+    def visible_rect(self) -> QRectF:
+        return self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+
+    def world_rect(self) -> QRectF:
+        """The scene area drawn: every node and the visible region, padded, at the widget's aspect."""
+        rect = self.visible_rect()
+        for item in self.view.scene().nodes.values():
+            rect = rect.united(item.sceneBoundingRect())
+        rect = rect.adjusted(-PAD, -PAD, PAD, PAD)
+        aspect = self.width() / self.height()
+        if rect.width() / rect.height() < aspect:  # widen or heighten about the centre: no distortion
+            grow = rect.height() * aspect - rect.width()
+            rect.adjust(-grow / 2, 0, grow / 2, 0)
+        else:
+            grow = rect.width() / aspect - rect.height()
+            rect.adjust(0, -grow / 2, 0, grow / 2)
+        return rect
+
+    def to_scene(self, point: QPointF, world: QRectF | None = None) -> QPointF:
+        """The scene point under `point` (widget coordinates)."""
+        world = world if world is not None else self.world_rect()
+        scale = world.width() / self.width()
+        return QPointF(world.left() + point.x() * scale, world.top() + point.y() * scale)
+
+    def _to_map(self, rect: QRectF, world: QRectF) -> QRectF:
+        scale = self.width() / world.width()
+        return QRectF((rect.left() - world.left()) * scale, (rect.top() - world.top()) * scale,
+                      rect.width() * scale, rect.height() * scale)
+
+    # ---- painting and input -------------------------------------------------------------------
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(20, 20, 20, 215))
+        world = self.world_rect()
+        painter.setPen(Qt.NoPen)
+        for item in self.view.scene().nodes.values():
+            painter.setBrush(theme.category_color(item.category))
+            painter.drawRect(self._to_map(item.sceneBoundingRect(), world))
+        painter.setBrush(Qt.NoBrush)
+        painter.setPen(QPen(theme.SELECTION, 1.5))
+        painter.drawRect(self._to_map(self.visible_rect(), world))
+        painter.setPen(QPen(theme.NODE_BORDER, 1))
+        painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
+
+    def center_at(self, point: QPointF) -> None:
+        """Centre the canvas on the scene point under `point` (widget coordinates)."""
+        self.view.centerOn(self.to_scene(point, self._drag_world))
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton:
+            # The mapping stays fixed while dragging: otherwise the map would rescale under the cursor.
+            self._drag_world = self.world_rect()
+            self.center_at(event.position())
+            event.accept()
+
+    def mouseMoveEvent(self, event) -> None:
+        if event.buttons() & Qt.LeftButton and self._drag_world is not None:
+            self.center_at(event.position())
+            event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._drag_world = None
+        event.accept()

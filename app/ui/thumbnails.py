@@ -1,0 +1,129 @@
+"""Small pictures of each node's last output, drawn on the node after a render.
+
+When a render finishes, every node that ran or came from the cache and has a picture output
+(an Image, or the first frame of Frames) gets its value read back from the disk cache on a
+small worker pool, exactly as the preview reads it, shrunk to THUMB_WIDTH and handed to its
+NodeItem on the GUI thread. Two workers at most: thumbnails are a nicety and must never
+compete with a render or the preview for long. An edit that makes a node's result stale (its
+badge goes back to idle) clears its picture, and a stale load arriving late is dropped.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage
+
+from engine import events as ev
+from engine.context import CancelToken
+from engine.executor import Executor
+from engine.image import Image
+from engine.ports import FRAMES, IMAGE
+
+from .preview_load import display_image, is_clip
+from .render_controller import snapshot
+
+THUMB_WIDTH = 96
+WORKERS = 2
+
+
+def picture_port(schema) -> str | None:
+    """The first output that holds a picture, or None (no thumbnail for numbers, text, sound)."""
+    if schema is None:
+        return None
+    return next((p.name for p in schema.outputs if p.type.name in (IMAGE.name, FRAMES.name)), None)
+
+
+def thumbnail_image(value) -> QImage | None:
+    """An sRGB QImage THUMB_WIDTH wide (tall, if portrait) of an Image or a clip's first frame (worker thread)."""
+    if isinstance(value, Image):
+        pixels, space = value.pixels, value.color_space
+    elif is_clip(value) and value.frame_count:
+        pixels, space = value.frame(0), value.color_space
+    else:
+        return None
+    # Decimate before the colour transform: it costs per pixel, and 2× the width is plenty to smooth.
+    step = max(1, pixels.shape[1] // (THUMB_WIDTH * 2))
+    image = display_image(pixels[::step, ::step], space)
+    if image.height() > image.width():  # portrait: fit a square, so a node does not grow very tall
+        return image.scaledToHeight(THUMB_WIDTH, Qt.SmoothTransformation)
+    return image.scaledToWidth(THUMB_WIDTH, Qt.SmoothTransformation)
+
+
+def load_thumbnail(executor: Executor, graph, node_id: str, port: str) -> QImage | None:
+    """Read the node's output back from the cache; None if that would mean running anything.
+
+    A result evicted from the cache is not worth recomputing (it may be a slow model) for a
+    96-pixel picture: the first node that starts cancels the load.
+    """
+    cancel = CancelToken()
+    executor.events.connect(lambda event: cancel.cancel() if isinstance(event, ev.NodeStarted) else None)
+    report = executor.run(graph, [node_id], cancel, load_outputs=True)
+    if cancel.cancelled:
+        return None
+    outputs = report.outputs.get(node_id) or {}
+    return thumbnail_image(outputs[port]) if port in outputs else None
+
+
+class ThumbnailLoader(QObject):
+    """Owned by the canvas scene; sets `NodeItem.set_thumbnail` when a picture is ready."""
+
+    _loaded = Signal(str, int, object)  # node id, generation, QImage or None; emitted from a worker
+
+    def __init__(self, scene):
+        super().__init__(scene)
+        self.scene_, self.document, self.renderer = scene, scene.document, scene.renderer
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="aiprod-thumbnail")
+        self._generation: dict[str, int] = {}  # bumped on each clear: a load of an older result is stale
+        self.pending: set[str] = set()
+        self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
+        self.renderer.finished.connect(self._render_finished)
+        self.renderer.status_changed.connect(self._status_changed)
+
+    def _render_finished(self, _report) -> None:
+        # After the render, not per finished node: then every result is surely in the cache.
+        # A thumbnail still shown is still right: any edit that made it stale has cleared it.
+        wanted = [n for n, item in self.scene_.nodes.items() if n not in self.pending and item.thumbnail is None
+                  and self.renderer.status(n).state in ("done", "cached")]
+        # One snapshot shared by every load (the workers only read it): copying a large graph per
+        # node would stall the GUI at the end of a big render.
+        graph_copy = snapshot(self.document.graph) if wanted else None
+        for node_id in wanted:
+            self.request(node_id, graph_copy)
+
+    def request(self, node_id: str, graph_copy=None) -> bool:
+        graph = self.document.graph
+        port = picture_port(graph.schema_of(node_id)) if node_id in graph.nodes else None
+        if port is None:
+            return False
+        generation = self._generation.get(node_id, 0)
+        graph_copy = snapshot(graph) if graph_copy is None else graph_copy
+        folder = self.document.project.folder
+        self.pending.add(node_id)
+
+        def work() -> None:
+            try:
+                image = load_thumbnail(Executor(self.renderer.cache(), project_dir=folder), graph_copy, node_id, port)
+            except Exception:  # a thumbnail that cannot be read is simply not shown
+                image = None
+            self._loaded.emit(node_id, generation, image)
+
+        self._pool.submit(work)
+        return True
+
+    def _status_changed(self, node_id: str) -> None:
+        if self.renderer.status(node_id).state in ("idle", "failed"):
+            self._generation[node_id] = self._generation.get(node_id, 0) + 1
+            item = self.scene_.nodes.get(node_id)
+            if item is not None:
+                item.set_thumbnail(None)
+
+    def _on_loaded(self, node_id: str, generation: int, image) -> None:
+        self.pending.discard(node_id)
+        item = self.scene_.nodes.get(node_id)
+        if item is not None and generation == self._generation.get(node_id, 0) and image is not None:
+            item.set_thumbnail(image)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,51 @@
+"""Each node with a picture output shows a thumbnail of its last result, loaded off the GUI thread."""
+
+from __future__ import annotations
+
+from tests.app.conftest import wait_render
+
+
+def _colours(image) -> set[int]:
+    return {image.pixel(x, y) for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)}
+
+
+def test_rendering_gives_picture_nodes_a_thumbnail_and_an_edit_clears_it(window, qtbot, sample_path):
+    assert window.open_project(sample_path)
+    title = window.scene.nodes["title"]
+    height_before = title.height
+    window.render_all()
+    wait_render(qtbot, window)
+    qtbot.waitUntil(lambda: title.thumbnail is not None and window.scene.nodes["bars"].thumbnail is not None,
+                    timeout=15_000)
+    assert title.thumbnail.width() == 96 and title.height > height_before
+    assert len(_colours(title.thumbnail)) > 1  # a real picture, not a flat fill
+    assert window.scene.nodes["title_text"].thumbnail is None  # text: nothing to picture
+    window.actions_.set_param("title", "size", 12.0)
+    assert title.thumbnail is None and title.height == height_before
+    assert window.scene.nodes["bars"].thumbnail is not None  # upstream of the edit: still valid
+
+
+def test_a_result_missing_from_the_cache_is_not_recomputed_for_a_thumbnail(window, sample_path):
+    from engine.executor import Executor
+
+    from app.ui.thumbnails import load_thumbnail
+
+    assert window.open_project(sample_path)
+    started = []
+    executor = Executor(None, project_dir=sample_path.parent)  # no cache: everything would have to run
+    executor.events.connect(lambda event: started.append(type(event).__name__))
+    assert load_thumbnail(executor, window.document.graph, "title", "image") is None
+    assert started.count("NodeFinished") == 0
+
+
+def test_thumbnail_sizes_landscape_portrait_and_non_pictures():
+    import numpy as np
+
+    from app.ui.thumbnails import thumbnail_image
+    from engine.image import Image
+
+    wide = thumbnail_image(Image(np.random.default_rng(1).random((720, 1280, 4), np.float32)))
+    assert (wide.width(), wide.height()) == (96, 54)
+    tall = thumbnail_image(Image(np.zeros((1920, 1080, 3), np.float32)))
+    assert tall.height() == 96 and tall.width() < 96
+    assert thumbnail_image("some text") is None
