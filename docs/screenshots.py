@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
         window = open_window(str(project))
         window.render_all()
         wait_for_render(window, timeout_s=600)
+        wait_for_thumbnails(window)
         window.scene.select_nodes(["dawn"])  # the preview shows the dawn shot, with a frame slider
         wait_for_preview(window)
         window.view.frame_all()
@@ -53,6 +54,20 @@ def wait_for_preview(window, timeout_s: float = 30.0) -> None:
     while window.preview.picture.image is None and time.monotonic() < deadline:
         QApplication.processEvents()
         time.sleep(0.01)
+
+
+def wait_for_thumbnails(window, timeout_s: float = 60.0) -> None:
+    """Until the nodes' pictures, read back from the cache after the render, are all drawn."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout_s
+    QApplication.processEvents()
+    while window.scene.thumbnails.pending and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    QApplication.processEvents()
 
 
 if __name__ == "__main__":
