@@ -117,9 +117,33 @@ class Graph:
                 if indegree[consumer] == 0:
                     heapq.heappush(ready, (position[consumer], consumer))
         if len(order) != len(indegree):
-            stuck = next(n for n, d in indegree.items() if d > 0)
-            raise CycleError(f"the graph has a loop through {self.display_name(stuck)}", stuck)
+            loop = self._find_loop({n for n, d in indegree.items() if d > 0}, position)
+            path = " → ".join(self.display_name(n) for n in loop)
+            raise CycleError(f"the graph has a loop: {path}; remove one of these links", loop[0])
         return order
+
+    def _find_loop(self, stuck: set[str], position: dict[str, int]) -> list[str]:
+        """One loop among the nodes Kahn's algorithm could not order, in data-flow order, first node repeated.
+
+        A stuck node may merely sit downstream of a loop, so it cannot be reported as is. Every stuck
+        node has an input from another stuck node, so walking upstream along such inputs must revisit
+        a node, and the nodes from that node's first visit on form a loop.
+        """
+        producers: dict[str, str] = {}
+        for link in self.links.values():  # link order, so the same file always reports the same loop
+            if link.dst_node in stuck and link.src_node in stuck:
+                producers.setdefault(link.dst_node, link.src_node)
+        walk: list[str] = []
+        seen: set[str] = set()
+        node_id = min(stuck, key=position.__getitem__)
+        while node_id not in seen:
+            seen.add(node_id)
+            walk.append(node_id)
+            node_id = producers[node_id]
+        loop = walk[walk.index(node_id):][::-1]  # upstream walk reversed = the direction data flows
+        first = loop.index(min(loop, key=position.__getitem__))
+        loop = loop[first:] + loop[:first]  # start at the earliest-added node, as the user would list it
+        return loop + [loop[0]]
 
     def sinks(self) -> list[str]:
         """Nodes whose outputs feed nothing."""

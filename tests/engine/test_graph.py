@@ -4,6 +4,7 @@ import pytest
 
 from engine.commands import AddNode, Connect
 from engine.errors import CycleError, GraphError, LinkTypeError, UnknownNodeTypeError
+from engine.graph import Link
 
 
 def add(stack, type_id, node_id, **params):
@@ -54,6 +55,34 @@ def test_cycle_is_refused_naming_a_node_on_it(graph, stack):
     assert err.value.node_id in {"a", "b", "c"}
     assert "(a)" in str(err.value) and "loop" in str(err.value)
     assert len(graph.links) == 2
+
+
+def test_loop_found_when_ordering_names_a_node_on_the_loop_not_one_below_it(graph, stack):
+    # c is added first and waits on a, so "the first node still waiting on an input" is c, which is
+    # only downstream of the a <-> b loop. Links go in unchecked, as a loaded file's links do.
+    for node_id in ("c", "a", "b"):
+        add(stack, "test.add", node_id)
+    graph.insert_link(Link("l1", "a", "value", "b", "a"))
+    graph.insert_link(Link("l2", "b", "value", "a", "a"))
+    graph.insert_link(Link("l3", "a", "value", "c", "a"))
+    with pytest.raises(CycleError) as err:
+        graph.topological_order()
+    assert err.value.node_id in {"a", "b"}
+    assert "Add (a) → Add (b) → Add (a)" in str(err.value)
+    assert "(c)" not in str(err.value)
+
+
+def test_loop_path_follows_the_direction_data_flows(graph, stack):
+    for node_id in ("x", "p", "q", "r"):
+        add(stack, "test.add", node_id)
+    graph.insert_link(Link("l1", "p", "value", "q", "a"))
+    graph.insert_link(Link("l2", "q", "value", "r", "a"))
+    graph.insert_link(Link("l3", "r", "value", "p", "a"))
+    graph.insert_link(Link("l4", "r", "value", "x", "a"))
+    with pytest.raises(CycleError) as err:
+        graph.topological_order()
+    assert err.value.node_id == "p"
+    assert "Add (p) → Add (q) → Add (r) → Add (p)" in str(err.value)
 
 
 def test_self_link_is_a_cycle(graph, stack):

@@ -168,6 +168,21 @@ def test_loop_or_doubled_input_in_file_is_refused(registry):
         project_from_data({"schema_version": 1, "nodes": nodes, "links": doubled}, registry)
 
 
+def test_loop_in_file_is_reported_at_a_node_on_the_loop(registry, tmp_path):
+    # Node c comes first in the file and only hangs below the a <-> b loop; naming it would send the
+    # user to the wrong place.
+    nodes = [{"object": "Node.1", "id": i, "type": "test.add", "params": {}} for i in ("c", "a", "b")]
+    links = [{"object": "Link.1", "id": lid, "from": {"node": src, "port": "value"}, "to": {"node": dst, "port": "a"}}
+             for lid, src, dst in (("l1", "a", "b"), ("l2", "b", "a"), ("l3", "a", "c"))]
+    path = tmp_path / "loop.aiprod"
+    path.write_text(json.dumps({"schema_version": 1, "nodes": nodes, "links": links}), encoding="utf-8")
+    with pytest.raises(ProjectFileError) as err:
+        load_project(path, registry)
+    message = str(err.value)
+    assert "loop" in message and "Add (a) → Add (b) → Add (a)" in message
+    assert "(c)" not in message
+
+
 def test_future_version_is_refused_with_its_own_error(registry, tmp_path):
     path = tmp_path / "future.aiprod"
     path.write_text(json.dumps({"schema_version": 99, "nodes": [], "links": []}))
