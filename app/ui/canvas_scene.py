@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGraphicsScene
 from engine import events as ev
 
 from .backdrop_item import BackdropItem, BackdropLayer
+from .drop_targets import DropTargets
 from .node_item import NodeItem
 from .port_item import PortItem
 from .reroute import RerouteDot, RerouteLayer, add_dot
@@ -35,6 +36,7 @@ class CanvasScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         self.backdrops = BackdropLayer(self)
         self.reroutes = RerouteLayer(self)
+        self.drop_targets = DropTargets(self)
         document.replaced.connect(self.rebuild)
         renderer.status_changed.connect(self._on_status)
         self.rebuild()
@@ -184,6 +186,7 @@ class CanvasScene(QGraphicsScene):
             self._drag_wire = WireItem(port.port.type.color)
             self.addItem(self._drag_wire)
             self._drag_wire.set_ends(port.center(), event.scenePos())
+            self.drop_targets.mark(port)
             event.accept()
             return
         super().mousePressEvent(event)
@@ -214,13 +217,23 @@ class CanvasScene(QGraphicsScene):
             start, end = end, start
         self._drag_wire.set_ends(start, end)
         target = self.port_at(event.scenePos())
-        if target is not None and target is not self._drag_from and (ends := self._ends(self._drag_from, target)):
+        if target is None or target is self._drag_from:
+            self.drop_targets.hide_reason()
+            return
+        ends = self._ends(self._drag_from, target)
+        if ends is None:
+            kind = "outputs" if target.is_output else "inputs"
+            reason = f"cannot link two {kind}"
+        else:
             reason = self.actions.can_connect(ends[0].node_id, ends[0].name, ends[1].node_id, ends[1].name)
-            self.actions.message.emit(reason or f"link {ends[0].name} → {ends[1].name}")
+        text = reason or f"link {ends[0].name} → {ends[1].name}"
+        self.drop_targets.show_reason(reason, text, event.scenePos())
+        self.actions.message.emit(text)
 
     def mouseReleaseEvent(self, event) -> None:
         if self._drag_from is not None:
             source, self._drag_from = self._drag_from, None
+            self.drop_targets.clear()
             self.removeItem(self._drag_wire)
             self._drag_wire = None
             target = self.port_at(event.scenePos())

@@ -19,6 +19,7 @@ class PortItem(QGraphicsItem):
         self.node_id, self.port, self.is_output = node_id, port, is_output
         self.color = QColor(port.type.color)
         self._hover = False
+        self.drop_state: str | None = None  # "accepts" / "refuses" while a wire is dragged (DropTargets)
         self.setFlag(QGraphicsItem.ItemHasNoContents)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CrossCursor)
@@ -47,8 +48,16 @@ class PortItem(QGraphicsItem):
         """Draw the dot in the parent node's coordinates."""
         r = RADIUS + (1.5 if self._hover else 0)
         center = self.pos()
+        color = QColor(self.color)
+        if self.drop_state == "accepts":  # a bright ring: the dragged wire can go here
+            r += 1.5
+            painter.setPen(QPen(QColor("#ffffff"), 1.2))
+            painter.setBrush(Qt.NoBrush)
+            painter.drawEllipse(center, r + 3, r + 3)
+        elif self.drop_state == "refuses":  # greyed out: the wire would be refused here
+            color = QColor("#4a4a4a")
         painter.setPen(QPen(QColor("#151515"), 1.5))
-        painter.setBrush(QBrush(self.color))
+        painter.setBrush(QBrush(color))
         if self.port.multiple:  # a rounded square marks inputs that take several links
             painter.drawRoundedRect(QRectF(center.x() - r, center.y() - r, 2 * r, 2 * r), 2, 2)
         else:

@@ -77,6 +77,47 @@ def test_dragging_a_wire_with_the_mouse_connects(window):
     assert links == [(bars, card, "background")]
 
 
+def test_a_dragged_wire_marks_the_ports_that_take_it_and_says_why_others_refuse(window):
+    text, card, bars = _two_nodes(window)
+    window.view.frame_all()
+    scene, view = window.scene, window.view
+    text_out = scene.nodes[text].outputs["text"]
+    start = view.mapFromScene(text_out.center())
+    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, start)
+    inputs = scene.nodes[card].inputs
+    assert inputs["text"].drop_state == "accepts"
+    assert inputs["background"].drop_state == "refuses"  # an Image input does not take Text
+    assert scene.nodes[bars].outputs["image"].drop_state is None  # outputs are not targets of an output
+    # Over the refusing port: the reason is drawn beside the cursor, in red.
+    over = view.mapFromScene(inputs["background"].center())
+    QTest.mouseMove(view.viewport(), (start + over) / 2)
+    QTest.mouseMove(view.viewport(), over)
+    label = scene.drop_targets.label
+    assert label.isVisible() and "does not accept Text" in label.text()
+    assert label.brush().color().red() > label.brush().color().green()
+    # Over the accepting one: what the link would be, in green.
+    over = view.mapFromScene(inputs["text"].center())
+    QTest.mouseMove(view.viewport(), over)
+    assert label.isVisible() and label.text() == "link text → text"
+    assert label.brush().color().green() > label.brush().color().red()
+    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, over)
+    assert not label.isVisible()
+    assert all(p.drop_state is None for item in scene.nodes.values() for p in (*item.inputs.values(), *item.outputs.values()))
+    assert [(l.src_node, l.dst_node) for l in window.document.graph.links.values()] == [(text, card)]
+
+
+def test_ports_that_would_close_a_loop_are_marked_as_refusing(window):
+    graph = window.document.graph
+    first = window.actions_.add_node("image.color_bars", (0, 0))
+    grade = window.actions_.add_node("color.grade_image", (300, 0))
+    window.actions_.connect_ports(first, "image", grade, "image")
+    scene = window.scene
+    scene.drop_targets.mark(scene.nodes[grade].outputs["image"])
+    assert scene.nodes[grade].inputs["image"].drop_state == "refuses"  # its own input: a loop
+    scene.drop_targets.clear()
+    assert len(graph.links) == 1
+
+
 def test_incompatible_link_is_refused_with_the_reason_shown(window):
     text, card, _ = _two_nodes(window)
     scene = window.scene
