@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import __version__
 from engine.commands import Connect, SetParam
 from engine.errors import FutureVersionError, ProjectFileError
 from engine.project import Project, ProjectFormat, load_project, project_from_data, save_project
@@ -77,6 +78,32 @@ def test_golden_v1_keeps_what_it_does_not_know(registry, tmp_path):
     assert by_id["n2"]["color_tag"] == "red"
     assert saved["links"] == original["links"]
     assert (tmp_path / "golden.aiprod.bak").read_text() == (GOLDEN / "project_v1.aiprod").read_text()
+
+
+def test_golden_v1_saves_in_the_current_format(registry, tmp_path):
+    """Saving the v1 golden file writes exactly project_v1_saved.aiprod.
+
+    The two differ on purpose: test.old_options v1 is saved upgraded (test.options v2, "quality"
+    became "mode"), positions are written as floats, keys this version does not know go last,
+    and the file is indented. After an intended change to the saved format, regenerate with
+        AIPROD_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/engine/test_project.py -k golden_v1_saves
+    and review the diff of project_v1_saved.aiprod before committing it.
+    """
+    copy = tmp_path / "golden.aiprod"  # saved in place, so its relative file path stays relative
+    shutil.copy(GOLDEN / "project_v1.aiprod", copy)
+    save_project(load_project(copy, registry), copy)
+    saved_text = copy.read_text(encoding="utf-8")
+    expected_path = GOLDEN / "project_v1_saved.aiprod"
+    if os.environ.get("AIPROD_REGENERATE_GOLDEN"):
+        expected_path.write_text(saved_text, encoding="utf-8")
+    # The app line names the version that saved the file; only that line may differ from the golden one.
+    saved_app = f'"app": "AIPROD Studio {__version__}"'
+    assert saved_app in saved_text
+    expected_text = expected_path.read_text(encoding="utf-8")
+    golden_app = f'"app": "{json.loads(expected_text)["app"]}"'
+    expected_text = expected_text.replace(golden_app, saved_app, 1)
+    assert json.loads(saved_text) == json.loads(expected_text)  # a readable diff when the content differs
+    assert saved_text == expected_text  # and key order and layout, which version control diffs see
 
 
 def test_unknown_node_survives_edits_around_it(registry, tmp_path, graph):
