@@ -67,6 +67,7 @@ def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
         rect = (scene_pos.x(), scene_pos.y(), 400.0, 300.0)
         menu.addAction("Add Backdrop", lambda: bm.add_backdrop(scene.document, rect))
     menu.addSeparator()
+    menu.addAction("Frame Selected", view.frame_selected)
     menu.addAction("Frame All", view.frame_all)
     return menu
 

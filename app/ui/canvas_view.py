@@ -69,7 +69,18 @@ class CanvasView(QGraphicsView):
 
     def frame_all(self) -> None:
         """Fit every node in the view, with a margin, never magnifying beyond 1:1."""
-        items = [*self.scene().nodes.values(), *self.scene().backdrops.items.values()]
+        self._frame([*self.scene().nodes.values(), *self.scene().backdrops.items.values()])
+
+    def frame_selected(self) -> None:
+        """Fit the selected nodes (and backdrops) in the view; with nothing selected, everything (F)."""
+        scene = self.scene()
+        chosen = [i for i in (*scene.nodes.values(), *scene.backdrops.items.values()) if i.isSelected()]
+        if chosen:
+            self._frame(chosen)
+        else:
+            self.frame_all()
+
+    def _frame(self, items) -> None:
         if not items:
             self.centerOn(0, 0)
             return

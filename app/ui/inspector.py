@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QFormLayout, QLabel, QScrollArea, QToolButton, QV
 
 from engine import events as ev
 
-from .param_widgets import ParamEditor, make_editor
+from . import seed_locks
+from .param_widgets import ParamEditor, SeedEditor, make_editor
 
 
 class Inspector(QScrollArea):
@@ -24,6 +25,7 @@ class Inspector(QScrollArea):
         self.setWidgetResizable(True)
         self.setMinimumWidth(280)
         document.replaced.connect(self._attach)
+        document.changed.connect(self._show_locks)  # a lock changed, or its change was undone
         self._attach()
 
     def _attach(self) -> None:
@@ -73,6 +75,10 @@ class Inspector(QScrollArea):
         for param in schema.params:
             editor = make_editor(param, node.params.get(param.name, param.default))
             editor.edited.connect(lambda value, key, name=param.name: self._edited(name, value, key))
+            if isinstance(editor, SeedEditor):
+                editor.set_locked(seed_locks.is_locked(self.document.project, node_id, param.name))
+                editor.lock_toggled.connect(
+                    lambda locked, name=param.name: seed_locks.set_locked(self.document, node_id, name, locked))
             if param.name in linked:  # an input of the same name overrides the parameter
                 editor.setEnabled(False)
                 editor.setToolTip(f"Set by the linked input {param.name!r}.\n{param.help}")
@@ -90,6 +96,13 @@ class Inspector(QScrollArea):
             form.addRow(label, row)
             self.editors[param.name] = editor
         layout.addLayout(form)
+
+    def _show_locks(self) -> None:
+        if self.node_id is None or self.node_id not in self.document.graph.nodes:
+            return
+        for name, editor in self.editors.items():
+            if isinstance(editor, SeedEditor):
+                editor.set_locked(seed_locks.is_locked(self.document.project, self.node_id, name))
 
     def _edited(self, name: str, value, merge_key) -> None:
         if self.node_id is not None:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QPr
 from engine.errors import AiprodError
 from engine.registry import Registry
 
-from . import recovery
+from . import recovery, seed_locks
 from .canvas_scene import CanvasScene
 from .canvas_view import CanvasView
 from .document import ProjectDocument
@@ -178,6 +178,12 @@ class MainWindow(WindowDialogs, QMainWindow):
 
     def paste(self) -> None:
         self.scene.select_nodes(self.actions_.paste())
+
+    def new_seeds(self) -> None:
+        """New random values for the unlocked seeds of the selection (of every node when none is selected)."""
+        node_ids = self.scene.selected_node_ids() or list(self.document.graph.nodes)
+        count = seed_locks.new_seeds(self.document, node_ids)
+        self.status_label.setText(f"new seeds for {count} parameter(s)" if count else "no unlocked seeds to change")
 
     # ---- files --------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import random
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
-                               QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox, QWidget)
+                               QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox, QToolButton, QWidget)
 
 from engine.schema import SEED_MAX, Param
 
@@ -214,6 +214,10 @@ class ColorEditor(ParamEditor):
 
 
 class SeedEditor(ParamEditor):
+    """A seed: its number, "New seed", and a lock that keeps it through New Seeds (app.ui.seed_locks)."""
+
+    lock_toggled = Signal(bool)
+
     def __init__(self, param: Param, parent=None):
         super().__init__(param, parent)
         self.spin = QDoubleSpinBox()  # QSpinBox stops at 2**31 - 1; seeds go to 2**32 - 1
@@ -221,17 +225,40 @@ class SeedEditor(ParamEditor):
         self.spin.setRange(0, SEED_MAX)
         self.spin.setKeyboardTracking(False)
         self.spin.valueChanged.connect(lambda v: self.edited.emit(int(v), None))
-        dice = QPushButton("New seed")
-        dice.setToolTip("Pick a new random seed")
-        dice.clicked.connect(self.new_seed)
+        self.dice = QPushButton("New seed")
+        self.dice.setToolTip("Pick a new random seed")
+        self.dice.clicked.connect(self.new_seed)
+        self.lock = QToolButton()
+        self.lock.setCheckable(True)
+        self.lock.toggled.connect(self._lock_changed)
         self.layout_.addWidget(self.spin, 1)
-        self.layout_.addWidget(dice)
+        self.layout_.addWidget(self.dice)
+        self.layout_.addWidget(self.lock)
+        self.set_locked(False)
 
     def new_seed(self) -> None:
         self.spin.setValue(random.randint(0, SEED_MAX))
 
     def _show(self, value) -> None:
         self.spin.setValue(value)
+
+    def set_locked(self, locked: bool) -> None:
+        """Show the lock state without reporting it as a change."""
+        was = self.lock.blockSignals(True)
+        self.lock.setChecked(locked)
+        self.lock.blockSignals(was)
+        self._show_lock(locked)
+
+    def _lock_changed(self, locked: bool) -> None:
+        self._show_lock(locked)
+        self.lock_toggled.emit(locked)
+
+    def _show_lock(self, locked: bool) -> None:
+        self.lock.setText("🔒" if locked else "🔓")
+        self.lock.setToolTip("Locked: this seed is kept when new seeds are rolled; click to unlock" if locked
+                             else "Lock this seed, so New Seeds (Edit menu) leaves it as it is")
+        self.spin.setEnabled(not locked)
+        self.dice.setEnabled(not locked)
 
 
 EDITORS = {"float": NumberEditor, "int": NumberEditor, "bool": BoolEditor, "enum": EnumEditor,

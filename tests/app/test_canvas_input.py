@@ -78,3 +78,19 @@ def test_dropping_a_project_opens_it_after_asking(window, sample_path):
     _drop_files(window.view, [sample_path])
     assert asked == [1]
     assert window.document.path == Path(sample_path) and "bars" in window.document.graph.nodes
+
+
+def test_f_frames_the_selection_and_frames_everything_when_nothing_is_selected(window, qtbot):
+    add = window.actions_.add_node
+    near, far = add("image.color_bars", (0, 0)), add("image.color_bars", (6000, 4000))
+    view, scene = window.view, window.scene
+    view.setFocus()
+    scene.select_nodes([far])
+    QTest.keyClick(view, Qt.Key_F)
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert visible.contains(scene.nodes[far].sceneBoundingRect())
+    assert not visible.intersects(scene.nodes[near].sceneBoundingRect())  # only the selection is framed
+    scene.clearSelection()
+    QTest.keyClick(view, Qt.Key_F)
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert all(visible.contains(item.sceneBoundingRect()) for item in scene.nodes.values())

@@ -292,3 +292,28 @@ def test_a_loop_is_refused_with_the_reason_shown(window):
     assert not scene.connect_ports(scene.nodes[second].outputs["image"], scene.nodes[card].inputs["background"])
     assert "would make a loop" in window.status_label.text()
     assert len(window.document.graph.links) == 1
+
+
+def test_a_locked_seed_is_kept_when_new_seeds_are_rolled_and_the_lock_undoes(window):
+    add = window.actions_.add_node
+    kept, rolled = add("sound.music", (0, 0)), add("sound.music", (0, 300))
+    graph, stack = window.document.graph, window.document.stack
+    window.scene.select_nodes([kept])
+    editor = window.inspector.editors["seed"]
+    assert not editor.lock.isChecked() and editor.spin.isEnabled()
+    editor.lock.click()  # lock it through the widget
+    assert editor.lock.isChecked() and not editor.spin.isEnabled() and not editor.dice.isEnabled()
+    assert window.document.project.settings["seed_locks"] == {kept: ["seed"]}
+    before = {n: graph.nodes[n].params.get("seed", 0) for n in (kept, rolled)}
+    window.scene.clearSelection()
+    window.menu_actions["new_seeds"].trigger()  # nothing selected: every node's unlocked seeds
+    assert graph.nodes[kept].params.get("seed", 0) == before[kept]
+    assert graph.nodes[rolled].params["seed"] != before[rolled]
+    assert stack.undo_text.startswith("New seeds for 1")
+    stack.undo()  # the roll, in one step
+    assert graph.nodes[rolled].params.get("seed", 0) == before[rolled]
+    window.scene.select_nodes([kept])
+    stack.undo()  # the lock
+    editor = window.inspector.editors["seed"]
+    assert not editor.lock.isChecked() and editor.spin.isEnabled()
+    assert "seed_locks" not in window.document.project.settings
