@@ -1,4 +1,7 @@
-"""The preview: the selected node's output after a render, through the sRGB viewer transform.
+"""The preview: the selected node's output after a render, through a viewer transform.
+
+The viewer (sRGB or Rec.709 display, or raw values, and an exposure in stops) changes only what
+is shown, never the data: the cache, thumbnails and exports do not see it.
 
 A sound shows as a waveform; a grading node has a Before toggle that shows its input instead.
 
@@ -14,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QSlider, QStackedWidget, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSlider,
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from engine.executor import Executor
 
-from .preview_load import GRADING_INPUTS, before_source, display_image, load_output
+from .preview_load import (GRADING_INPUTS, VIEWER_TRANSFORMS, Viewer, before_source, display_image,
+                           load_output)
 from .render_controller import snapshot
 from .theme import mono_font
 from .waveform import WaveformView
@@ -69,6 +73,19 @@ class Preview(QWidget):
         self.before.setCheckable(True)
         self.before.setToolTip("Show the grade's input instead of its output")
         self.before.toggled.connect(lambda _on: self.show_node(self.node_id, keep_before=True))
+        self.viewer = Viewer()
+        self.transform = QComboBox()
+        self.transform.addItems(VIEWER_TRANSFORMS)
+        self.transform.setToolTip("Viewer transform: how the scene-linear picture is shown on this display "
+                                  "(the data and exports are not changed)")
+        self.exposure = QDoubleSpinBox()
+        self.exposure.setRange(-10.0, 10.0)
+        self.exposure.setSingleStep(0.5)
+        self.exposure.setDecimals(1)
+        self.exposure.setSuffix(" stops")
+        self.exposure.setToolTip("Viewer exposure: brighten or darken what is shown, to check shadows and highlights")
+        self.transform.currentTextChanged.connect(lambda _t: self._viewer_changed())
+        self.exposure.valueChanged.connect(lambda _v: self._viewer_changed())
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(mono_font(10))
@@ -86,6 +103,8 @@ class Preview(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
+        top.addWidget(self.transform)
+        top.addWidget(self.exposure)
         top.addWidget(self.before)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
@@ -142,7 +161,9 @@ class Preview(QWidget):
             target, port = source
         self.caption.setText(f"{name}: loading…")
         graph_copy, folder = snapshot(graph), self.document.project.folder
-        self._submit(lambda: load_output(Executor(self.renderer.cache(), project_dir=folder), graph_copy, target, port))
+        viewer = self.viewer
+        self._submit(lambda: load_output(Executor(self.renderer.cache(), project_dir=folder), graph_copy, target, port,
+                                         viewer))
 
     # ---- results, on the GUI thread ------------------------------------------------------------
 
@@ -186,7 +207,20 @@ class Preview(QWidget):
         if clip is None:
             return
         self.frame_label.setText(f"{index} / {clip.frame_count - 1}")
-        self._submit(lambda: ("frame", display_image(clip.frame(index), clip.color_space)))
+        viewer = self.viewer
+        self._submit(lambda: ("frame", display_image(clip.frame(index), clip.color_space, viewer)))
+
+    def set_viewer(self, transform: str, exposure: float = 0.0) -> None:
+        """Choose the viewer transform and exposure (the widgets follow, and the picture is redrawn)."""
+        self.transform.setCurrentText(transform)
+        self.exposure.setValue(exposure)
+
+    def _viewer_changed(self) -> None:
+        self.viewer = Viewer(self.transform.currentText(), self.exposure.value())
+        if self.clip is not None:  # redraw the frame on show, without going back to frame 0
+            self._frame_changed(self.slider.value())
+        elif self.node_id is not None:
+            self.show_node(self.node_id, keep_before=True)
 
     def _status_changed(self, node_id: str) -> None:
         if node_id == self.node_id and self.renderer.status(node_id).state in ("idle", "failed"):

@@ -1,6 +1,6 @@
 """What the preview shows for a value, worked out on the preview's worker thread.
 
-A picture becomes an sRGB QImage, a clip keeps its lazy frame reader (frames are read as the
+A picture becomes a QImage through the viewer transform (sRGB by default), a clip keeps its lazy frame reader (frames are read as the
 slider moves), a sound becomes waveform peaks, anything else is text. For grading nodes the
 "before" side is the value feeding the node's graded input, read from the cache like the output.
 """
@@ -8,13 +8,14 @@ slider moves), a sound becomes waveform peaks, anything else is text. For gradin
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtGui import QImage
 
 from engine.audio.buffer import Audio
 from engine.image import Image
-from engine.media.colorspaces import to_display
+from engine.media.colorspaces import to_output
 
 from .waveform import audio_peaks
 
@@ -23,10 +24,32 @@ MAX_PREVIEW_WIDTH = 1280  # pictures are decimated to this before the display tr
 GRADING_INPUTS = {"color.grade": "frames", "color.grade_image": "image", "color.match": "frames"}
 
 
-def display_image(pixels: np.ndarray, color_space: str) -> QImage:
-    """Scene-linear pixels as an 8-bit sRGB QImage (safe to call on a worker thread)."""
+@dataclass(frozen=True)
+class Viewer:
+    """How the preview shows scene-linear data: a display transform and an exposure, never baked
+    into the data (export and the cache are unaffected)."""
+
+    transform: str = "sRGB"  # one of VIEWER_TRANSFORMS
+    exposure: float = 0.0  # stops, applied in linear light before the transform
+
+
+# The SDR displays a grading suite looks through: a desktop sRGB monitor, a BT.1886 reference
+# monitor (the Rec.709 gamma 2.4 encoding), and the raw values for checking data.
+VIEWER_TRANSFORMS = ("sRGB", "Rec.709 (gamma 2.4)", "Raw values")
+
+
+def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer()) -> QImage:
+    """Scene-linear pixels as an 8-bit QImage through the viewer (safe to call on a worker thread)."""
     step = max(1, int(np.ceil(pixels.shape[1] / MAX_PREVIEW_WIDTH)))
-    shown = to_display(np.ascontiguousarray(pixels[::step, ::step]), color_space)
+    picked = np.ascontiguousarray(pixels[::step, ::step, :3], dtype=np.float32)
+    if viewer.exposure:
+        picked = picked * np.float32(2.0 ** viewer.exposure)
+    if viewer.transform == "Raw values":
+        shown = picked
+    elif viewer.transform in VIEWER_TRANSFORMS:
+        shown = to_output(picked, color_space, viewer.transform)
+    else:
+        raise ValueError(f"unknown viewer transform {viewer.transform!r}; use one of {', '.join(VIEWER_TRANSFORMS)}")
     rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
     height, width = rgb.shape[:2]
     return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()  # copy: own the bytes
@@ -43,21 +66,21 @@ def before_source(graph, node_id: str) -> tuple[str, str] | None:
     return (links[0].src_node, links[0].src_port) if links else None
 
 
-def load_output(executor, graph, node_id: str, port: str | None = None):
+def load_output(executor, graph, node_id: str, port: str | None = None, viewer: Viewer = Viewer()):
     """(kind, payload) for the node's output `port` (default: its first), read from the cache."""
     report = executor.run(graph, [node_id], load_outputs=True)
     outputs = report.outputs.get(node_id)
     if outputs is None:
         return ("text", report.results[node_id].message or "no output to show")
     name = port if port in outputs else next(iter(outputs))
-    return describe(name, outputs[name])
+    return describe(name, outputs[name], viewer)
 
 
-def describe(name: str, value):
+def describe(name: str, value, viewer: Viewer = Viewer()):
     if isinstance(value, Image):
-        return ("image", (name, display_image(value.pixels, value.color_space), f"{value.width}×{value.height}"))
+        return ("image", (name, display_image(value.pixels, value.color_space, viewer), f"{value.width}×{value.height}"))
     if is_clip(value):
-        first = display_image(value.frame(0), value.color_space) if value.frame_count else None
+        first = display_image(value.frame(0), value.color_space, viewer) if value.frame_count else None
         return ("clip", (name, value, first))
     if isinstance(value, Audio):
         info = f"{value.layout} · {float(value.duration):.2f} s · {value.sample_rate} Hz"

@@ -75,3 +75,40 @@ def test_before_toggle_shows_the_grades_input(window, qtbot):
     assert preview.picture.image.pixelColor(x, y) == after.pixelColor(x, y)
     window.scene.select_nodes([bars])
     assert not preview.before.isVisible()
+
+
+def test_viewer_transforms_show_linear_grey_as_each_display_encodes_it():
+    from app.ui.preview_load import Viewer, display_image
+
+    grey = np.full((4, 4, 3), 0.18, np.float32)  # scene-linear 18 % grey
+    def shown(viewer):
+        return display_image(grey, "lin_rec709", viewer).pixelColor(1, 1).red()
+    # Independent of the code: the sRGB curve, BT.1886's 1/2.4 power, and the raw number.
+    srgb = 1.055 * 0.18 ** (1 / 2.4) - 0.055
+    assert abs(shown(Viewer()) - srgb * 255) <= 1
+    assert abs(shown(Viewer("Rec.709 (gamma 2.4)")) - 0.18 ** (1 / 2.4) * 255) <= 1
+    assert abs(shown(Viewer("Raw values")) - 0.18 * 255) <= 1
+    brighter = 1.055 * 0.36 ** (1 / 2.4) - 0.055  # +1 stop doubles the light before the display curve
+    assert abs(shown(Viewer("sRGB", 1.0)) - brighter * 255) <= 1
+    assert np.allclose(grey, 0.18)  # the data itself is never changed
+
+
+def test_changing_the_viewer_redraws_the_frame_shown_and_keeps_the_data(window, qtbot):
+    actions = window.actions_
+    bars = actions.add_node("image.color_bars", (0, 0))
+    actions.set_param(bars, "resolution", "640x360 (proxy)")
+    window.scene.select_nodes([bars])
+    window.run_selected()
+    wait_render(qtbot, window, timeout_ms=60_000)
+    preview = window.preview
+    qtbot.waitUntil(lambda: preview.picture.image is not None, timeout=10_000)
+    srgb = preview.picture.image
+    x, y = srgb.width() // 16, srgb.height() // 3
+    preview.set_viewer("sRGB", -2.0)
+    qtbot.waitUntil(lambda: preview.picture.image is not srgb, timeout=10_000)
+    darker = preview.picture.image
+    assert darker.pixelColor(x, y).lightness() < srgb.pixelColor(x, y).lightness() - 30
+    assert preview.transform.currentText() == "sRGB" and preview.exposure.value() == -2.0
+    preview.set_viewer("sRGB", 0.0)
+    qtbot.waitUntil(lambda: preview.picture.image is not darker, timeout=10_000)
+    assert preview.picture.image.pixelColor(x, y) == srgb.pixelColor(x, y)
