@@ -1,6 +1,7 @@
 """The Export node, run through the executor: decode what it wrote and check timing, tags and pixels."""
 
 import json
+import warnings
 from fractions import Fraction
 
 import av
@@ -118,10 +119,20 @@ def test_movie_round_trip(tmp_path, fmt, name, tolerance, pix_fmt):
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary left beside it
 
 
+def color_tags(frame):
+    """(primaries, transfer, matrix, range) as ITU-T H.273 code points, the way players read them."""
+    return frame.color_primaries, frame.color_trc, frame.colorspace, frame.color_range
+
+
+REC709_TAGS = (1, 1, 1, 1)  # bt709 primaries, bt709 transfer, bt709 matrix, limited ("TV") range
+
+
 def test_prores_4444_keeps_alpha(tmp_path):
     report = export(tmp_path, tmp_path / "a.mov", format="ProRes 4444 (10-bit)", source={"alpha": True})
     assert report.status == "finished", report.results["export"].message
-    pixels, frames, _, _ = decode(tmp_path / "a.mov")
+    pixels, frames, _, (rate, width, height) = decode(tmp_path / "a.mov")
+    assert len(frames) == 6 and rate == FPS and (width, height) == (64, 36)
+    assert color_tags(frames[0]) == REC709_TAGS
     assert frames[0].format.name.startswith("yuva444p")
     assert np.abs(pixels[0][30, 8, 3] - 0.25) < 2 / 1023 and np.abs(pixels[0][4, 40, 3] - 1) < 2 / 1023
 
@@ -130,9 +141,52 @@ def test_dnxhr_hqx_at_a_legal_size(tmp_path):
     report = export(tmp_path, tmp_path / "d.mov", format="DNxHR HQX", source={"width": 256, "height": 144,
                                                                               "count": 2})
     assert report.status == "finished", report.results["export"].message
-    pixels, frames, _, _ = decode(tmp_path / "d.mov")
+    pixels, frames, _, (rate, width, height) = decode(tmp_path / "d.mov")
     assert len(frames) == 2 and frames[0].format.name == "yuv422p10le"
+    assert rate == FPS and (width, height) == (256, 144)
+    assert color_tags(frames[0]) == REC709_TAGS
     assert np.abs(pixels[1][80:130, 20:100] - expected_signal(GREY)).max() < 3 / 1023
+
+
+def test_dnxhr_hq_8_bit_at_the_smallest_legal_size(tmp_path):
+    report = export(tmp_path, tmp_path / "hq.mov", format="DNxHR HQ", source={"width": 256, "height": 120,
+                                                                            "count": 3})
+    assert report.status == "finished", report.results["export"].message
+    pixels, frames, _, (rate, width, height) = decode(tmp_path / "hq.mov")
+    assert len(frames) == 3 and rate == FPS and (width, height) == (256, 120)
+    assert frames[0].format.name == "yuv422p"
+    assert color_tags(frames[0]) == REC709_TAGS
+    assert np.abs(pixels[2][40:100, 20:100] - expected_signal(GREY)).max() < 3 / 255
+    assert [frame_index(p, 3) for p in pixels] == [0, 1, 2]
+
+
+def test_hlg_is_tagged_and_encoded_as_colour_science_computes_it(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # colour-science warns at import that plotting is unavailable
+        import colour
+
+    report = export(tmp_path, tmp_path / "hlg.mkv", format="H.265 10-bit", output_transform="Rec.2020 HLG",
+                    source={"count": 2})
+    assert report.status == "finished", report.results["export"].message
+    pixels, frames, _, (rate, width, height) = decode(tmp_path / "hlg.mkv")
+    assert len(frames) == 2 and rate == FPS and (width, height) == (64, 36)
+    assert frames[0].format.name == "yuv420p10le"
+    assert color_tags(frames[0]) == (9, 18, 9, 1)  # bt2020, arib-std-b67 (HLG), bt2020nc, limited range
+    # The reference: linear Rec.709 into Rec.2020 by colour-science's own matrix, diffuse white
+    # (1.0) placed at 75 % HLG signal (ITU-R BT.2408), then colour-science's BT.2100 HLG OETF.
+    to_2020 = colour.matrix_RGB_to_RGB(colour.RGB_COLOURSPACES["ITU-R BT.709"],
+                                       colour.RGB_COLOURSPACES["ITU-R BT.2020"])
+    white = colour.models.oetf_inverse_BT2100_HLG(0.75)
+
+    def hlg(linear_709):
+        with np.errstate(invalid="ignore"):  # colour-science evaluates the log branch on dark values too
+            return colour.models.oetf_BT2100_HLG(np.clip(to_2020 @ np.array(linear_709) * white, 0, 1))
+
+    # A Rec.709 signal wrongly tagged HLG would be 0.11 off here: far outside the tolerance.
+    assert np.abs(hlg(GREY) - expected_signal(GREY)).max() > 0.1
+    for picture in pixels:
+        assert np.abs(picture[20:32, 8:24] - hlg(GREY)).max() < 3 / 1023
+        assert np.abs(picture[20:32, 40:56] - hlg(RED)).max() < 6 / 1023  # chroma at half resolution
 
 
 def test_hdr_pq_is_tagged_and_encoded(tmp_path):
