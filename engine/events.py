@@ -90,6 +90,9 @@ class NodeQueued:
 class NodeStarted:
     run_id: str
     node_id: str
+    # Whether its outputs go to the disk cache (when there is one): the node type judged them too
+    # costly to make again. A reader that only wants cheap work done (thumbnails) stops when such a node starts.
+    stores: bool = False
 
 
 @dataclass(frozen=True)

@@ -232,7 +232,7 @@ class _Run:
         self.cancel_point()
         node_type = self.types[node_id]
         schema = node_type.schema
-        self.emit(ev.NodeStarted(self.run_id, node_id))
+        self.emit(ev.NodeStarted(self.run_id, node_id, self.caches(node_id)))
         started = time.perf_counter()
         try:
             outputs = node_type.execute(self.context(node_id), inputs, dict(self.params[node_id]))

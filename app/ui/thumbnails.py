@@ -1,9 +1,11 @@
 """Small pictures of each node's last output, drawn on the node after a render.
 
 When a render finishes, every node that ran or came from the cache and has a picture output
-(an Image, or the first frame of Frames) gets its value read back from the disk cache on a
-small worker pool, exactly as the preview reads it, shrunk to THUMB_WIDTH and handed to its
-NodeItem on the GUI thread. Two workers at most: thumbnails are a nicety and must never
+(an Image, or the first frame of Frames) gets its value read back on a small worker pool,
+exactly as the preview reads it, shrunk to THUMB_WIDTH and handed to its NodeItem on the GUI
+thread. Nodes whose outputs are cheap enough not to be cached (a camera move over a still, a
+grade, a title) are simply run again for their first frame; a node that stores its outputs
+(interpolation, generation, a file export) is never re-run for a thumbnail. Two workers at most: thumbnails are a nicety and must never
 compete with a render or the preview for long. An edit that makes a node's result stale (its
 badge goes back to idle) clears its picture, and a stale load arriving late is dropped.
 """
@@ -52,13 +54,14 @@ def thumbnail_image(value) -> QImage | None:
 
 
 def load_thumbnail(executor: Executor, graph, node_id: str, port: str) -> QImage | None:
-    """Read the node's output back from the cache; None if that would mean running anything.
+    """The node's output from the cache, re-running only cheap nodes; None if a costly one would run.
 
-    A result evicted from the cache is not worth recomputing (it may be a slow model) for a
-    96-pixel picture: the first node that starts cancels the load.
+    A stored result evicted from the cache is not worth recomputing (it may be a slow model, or
+    an export that writes a file) for a 96-pixel picture: such a node starting cancels the load.
     """
     cancel = CancelToken()
-    executor.events.connect(lambda event: cancel.cancel() if isinstance(event, ev.NodeStarted) else None)
+    executor.events.connect(lambda event: cancel.cancel() if isinstance(event, ev.NodeStarted) and event.stores
+                            else None)
     report = executor.run(graph, [node_id], cancel, load_outputs=True)
     if cancel.cancelled:
         return None

@@ -49,3 +49,30 @@ def test_thumbnail_sizes_landscape_portrait_and_non_pictures():
     tall = thumbnail_image(Image(np.zeros((1920, 1080, 3), np.float32)))
     assert tall.height() == 96 and tall.width() < 96
     assert thumbnail_image("some text") is None
+
+
+def test_a_cheap_uncached_node_gets_its_thumbnail_by_running_again(window, qtbot):
+    """A grade is not cached (it costs less than storing it), so its thumbnail re-runs the grade
+    over the cached bars, and nothing costly runs."""
+    from engine import events as ev
+    from engine.executor import Executor
+
+    from app.ui.thumbnails import load_thumbnail
+
+    actions = window.actions_
+    bars = actions.add_node("image.color_bars", (0, 0))
+    actions.set_param(bars, "resolution", "640x360 (proxy)")
+    grade = actions.add_node("color.grade_image", (300, 0))
+    actions.set_param(grade, "saturation", 0.0)
+    actions.connect_ports(bars, "image", grade, "image")
+    window.render_all()
+    wait_render(qtbot, window)
+    qtbot.waitUntil(lambda: window.scene.nodes[grade].thumbnail is not None, timeout=15_000)
+    thumb = window.scene.nodes[grade].thumbnail
+    colour = thumb.pixelColor(thumb.width() // 2, thumb.height() // 3)
+    assert colour.red() == colour.green() == colour.blue()  # the grade's picture (grey), not the bars'
+    started = []
+    executor = Executor(window.renderer.cache(), project_dir=None)
+    executor.events.connect(lambda e: started.append((e.node_id, e.stores)) if isinstance(e, ev.NodeStarted) else None)
+    assert load_thumbnail(executor, window.document.graph, grade, "image") is not None
+    assert started == [(grade, False)]  # the bars came from the cache
