@@ -3,53 +3,77 @@
 "Camera Path" only describes the move (for a Scene to use); "Camera" also renders it over
 incoming frames. They are two types because every output must have a value: a Frames output
 with no Frames input would have nothing to show.
+
+A move is a ready-made preset, a custom start and end pose, or ("keyframes") any number of poses
+written one per line in the Keys text (engine/media/camera_keys.py reads it).
 """
 
 from __future__ import annotations
 
 import math
 
-from engine.errors import NodeExecutionError
-from engine.media.camera import NAMED_EASINGS, CameraPath, Key, Pose, Shake
+from engine.errors import NodeExecutionError, ParamError
+from engine.media.camera import NAMED_EASINGS, SPATIAL, CameraPath, Key, Pose, Shake
+from engine.media.camera_keys import EASING_HELP, FIELD_RANGES, parse_keys
 from engine.media.camera_render import FITS, SAMPLING, camera_clip
 from engine.ports import CAMERA_PATH, FRAMES
-from engine.schema import EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Port, SeedParam
+from engine.schema import (EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Param, Port, SeedParam,
+                           StringParam)
 
 from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
 
 MOVES = ("static", "push in", "pull out", "dolly in", "dolly out", "pan left", "pan right", "tilt up", "tilt down",
-         "roll", "orbit", "custom")
+         "roll", "orbit", "custom", "keyframes")
 EASING_CHOICES = (*NAMED_EASINGS, "cubic-bezier")
 SAME_AS_INPUT = "same as input"
 _PRESET_ASPECT = 16 / 9  # presets that roll zoom in enough to hide the corners of a 16:9 frame
 
 
+# A gentle three-key move that stays inside the picture, so choosing "keyframes" shows the format working.
+DEFAULT_KEYS = ("# time (0..1 of the shot, or seconds like 2s), then what changes\n"
+                "0    zoom=1.2 pan_x=-0.08\n"
+                "0.5  zoom=1.35 pan_x=0.05 pan_y=-0.04\n"
+                "1    zoom=1.5 pan_x=0.1 pan_y=0\n")
+KEYS_HELP = ("One camera pose per line (move 'keyframes'): a time, then any of pan_x, pan_y, zoom, roll, dolly, "
+             "focus_x, focus_y, easing as name=value, e.g. '0.5 pan_x=0.1 zoom=1.3'. The time is a fraction of "
+             "the shot (0 = first frame, 1 = last) or seconds from the first frame with an s suffix ('2.5s'); "
+             "use one kind for every key, in increasing order. A field left out keeps the previous key's value "
+             "(the first key starts from pan 0, zoom 1, roll 0, dolly 0, focus 0.5). easing shapes the move from "
+             f"its key to the next and carries on to later keys: {EASING_HELP}; until a key names one, the Easing "
+             "parameter applies. Values are as for the start/end sliders. '#' starts a comment.")
+
+
 def _pose_params(prefix: str, zoom: float) -> tuple:
+    def ranged(name: str, default: float, step: float, help: str) -> Param:
+        low, high = FIELD_RANGES[name]
+        return FloatParam(f"{prefix}_{name}", default, min=low, max=high, step=step, help=help)
+
     return (
-        FloatParam(f"{prefix}_pan_x", 0.0, min=-2.0, max=2.0, step=0.01,
-                   help="Where the camera looks, in fractions of the frame width (custom move)."),
-        FloatParam(f"{prefix}_pan_y", 0.0, min=-2.0, max=2.0, step=0.01,
-                   help="Where the camera looks, in fractions of the frame height; down is positive (custom move)."),
-        FloatParam(f"{prefix}_zoom", zoom, min=0.05, max=20.0, step=0.05,
-                   help="Magnification about the frame centre; 1 shows the whole picture (custom move)."),
-        FloatParam(f"{prefix}_roll", 0.0, min=-360.0, max=360.0, step=0.5,
-                   help="Camera roll in degrees, clockwise (custom move)."),
-        FloatParam(f"{prefix}_dolly", 0.0, min=-10.0, max=0.95, step=0.05,
-                   help="Push toward the picture: 0.5 = half way = 2x about the focus point (custom move)."),
-        FloatParam(f"{prefix}_focus_x", 0.5, min=0.0, max=1.0, step=0.01,
-                   help="Point a dolly pushes toward, fraction of the frame width (also used by dolly moves)."),
-        FloatParam(f"{prefix}_focus_y", 0.5, min=0.0, max=1.0, step=0.01,
-                   help="Point a dolly pushes toward, fraction of the frame height."),
+        ranged("pan_x", 0.0, 0.01, "Where the camera looks, in fractions of the frame width (custom move)."),
+        ranged("pan_y", 0.0, 0.01,
+               "Where the camera looks, in fractions of the frame height; down is positive (custom move)."),
+        ranged("zoom", zoom, 0.05, "Magnification about the frame centre; 1 shows the whole picture (custom move)."),
+        ranged("roll", 0.0, 0.5, "Camera roll in degrees, clockwise (custom move)."),
+        ranged("dolly", 0.0, 0.05,
+               "Push toward the picture: 0.5 = half way = 2x about the focus point (custom move)."),
+        ranged("focus_x", 0.5, 0.01,
+               "Point a dolly pushes toward, fraction of the frame width (also used by dolly moves)."),
+        ranged("focus_y", 0.5, 0.01, "Point a dolly pushes toward, fraction of the frame height."),
     )
 
 
 MOVE_PARAMS = (
-    EnumParam("move", "push in", MOVES, help="A ready-made move scaled by Amount, or 'custom' to use the "
-                                             "start and end values."),
+    EnumParam("move", "push in", MOVES, help="A ready-made move scaled by Amount, 'custom' to use the start and "
+                                             "end values, or 'keyframes' for any number of poses listed in Keys."),
     FloatParam("amount", 0.2, min=0.0, max=2.0, step=0.05, help="How strong a ready-made move is."),
+    StringParam("keys", DEFAULT_KEYS, multiline=True, help=KEYS_HELP),
+    EnumParam("path_shape", "linear", SPATIAL,
+              help="How the camera travels between keyframes (move 'keyframes'): straight from key to key, or "
+                   "along a smooth Bezier curve through them (the pan curves; zoom, roll and dolly still ease)."),
     *_pose_params("start", 1.0),
     *_pose_params("end", 1.2),
-    EnumParam("easing", "ease-in-out", EASING_CHOICES, help="How the move speeds up and slows down."),
+    EnumParam("easing", "ease-in-out", EASING_CHOICES,
+              help="How the move speeds up and slows down (with keyframes: until a key names its own easing)."),
     FloatParam("bezier_x1", 0.25, min=0.0, max=1.0, step=0.01, help="cubic-bezier easing control point 1 x."),
     FloatParam("bezier_y1", 0.1, min=-2.0, max=3.0, step=0.01, help="cubic-bezier easing control point 1 y."),
     FloatParam("bezier_x2", 0.25, min=0.0, max=1.0, step=0.01, help="cubic-bezier easing control point 2 x."),
@@ -97,24 +121,45 @@ def _poses_for(move: str, amount: float, params: dict) -> tuple[Pose, Pose]:
 
 
 def path_from_params(params: dict) -> CameraPath:
-    """The CameraPath a Camera node's parameters describe."""
-    start, end = _poses_for(params["move"], params["amount"], params)
+    """The CameraPath a Camera node's parameters describe; a bad key list raises ParamError naming its line."""
     easing = params["easing"]
     if easing == "cubic-bezier":
         easing = (params["bezier_x1"], params["bezier_y1"], params["bezier_x2"], params["bezier_y2"])
+    if params["move"] == "keyframes":
+        keys, time_unit = parse_keys(params["keys"], easing, params["path_shape"])
+    else:
+        start, end = _poses_for(params["move"], params["amount"], params)
+        keys, time_unit = (Key(0.0, start, easing), Key(1.0, end)), "shot"
     shake = Shake(params["shake"], params["shake_frequency"], params["seed"])
-    keys = (Key(0.0, start, easing), Key(1.0, end))
-    path = CameraPath(keys, shake, params["shutter_angle"], params["blur_samples"])
+    path = CameraPath(keys, shake, params["shutter_angle"], params["blur_samples"], time_unit)
     return CameraPath.from_dict(path.to_dict())  # the same checks as a path arriving on a link
 
 
-class CameraPathNode(NodeType):
+class _MoveNode(NodeType):
+    """What both camera nodes share: `aiprod validate` reads their move without running them."""
+
+    def problems(self, params, project_dir):
+        try:
+            checked = {p.name: p.coerce(params.get(p.name, p.default)) for p in self.schema.params}
+        except ParamError:
+            return []  # validate already reports a parameter outside its type or range
+        try:
+            path_from_params(checked)
+        except ParamError as exc:
+            return [str(exc)]
+        except ValueError as exc:
+            return [f"camera move: {exc}"]
+        return []
+
+
+class CameraPathNode(_MoveNode):
     schema = NodeSchema(
         type_id="shot.camera_path", title="Camera Path", category="Shot",
         outputs=(Port("path", CAMERA_PATH, help="The move, for a Scene or a Camera node."),),
         params=MOVE_PARAMS,
-        help="Describes a camera move (push in, pan, roll, dolly, handheld shake, motion blur) without "
-             "rendering it; link it to a Scene's camera input.",
+        help="Describes a camera move (push in, pan, roll, dolly, handheld shake, motion blur, or any number "
+             "of keyframed poses on straight or Bezier paths) without rendering it; link it to a Scene's camera "
+             "input.",
     )
 
     def execute(self, ctx, inputs, params):
@@ -124,7 +169,7 @@ class CameraPathNode(NodeType):
             raise NodeExecutionError(f"camera move: {exc}") from exc
 
 
-class CameraNode(NodeType):
+class CameraNode(_MoveNode):
     # Not cached: a move costs about 50 ms per 1080p frame on a CPU, while caching it would write
     # 12 MB of half floats per 1080p frame (1.5 GB for five seconds) of something cheap to redo;
     # the expensive shot it moves (a Scene, an Interpolate) keeps its own cache entry.
@@ -139,8 +184,8 @@ class CameraNode(NodeType):
                           help="Output frame size; the move samples the input at its full resolution."),
                 EnumParam("fit", "cover", FITS, help="When the aspect ratios differ: cover crops, contain letterboxes."),
                 EnumParam("sampling", "bilinear", SAMPLING, help="Bicubic is sharper and may ring slightly.")),
-        help="Moves a virtual camera over a shot: pans, zooms, rolls, dolly pushes, handheld shake and "
-             "motion blur, resampled once from the full-resolution input.",
+        help="Moves a virtual camera over a shot: pans, zooms, rolls, dolly pushes, keyframed poses on straight "
+             "or Bezier paths, handheld shake and motion blur, resampled once from the full-resolution input.",
     )
 
     def execute(self, ctx, inputs, params):

@@ -15,8 +15,10 @@ A pose says how the camera frames the source, whose picture first fills the outp
   camera nears, as a real dolly does. A single picture has no depth, so there is no parallax.
 
 A path is a list of keyed poses at positions t in 0..1 along the shot (0 = first frame, 1 = last),
-so one path drives a shot of any length or frame rate; each segment has its own easing. The path
-is a plain JSON dict (the CameraPath port value); `CameraPath.from_dict` validates one.
+so one path drives a shot of any length or frame rate; each segment has its own easing. A path
+with time_unit "seconds" keys its poses in seconds from the first frame instead, so the move keeps
+its speed whatever the shot's length (a shorter shot ends part way through it). The path is a
+plain JSON dict (the CameraPath port value); `CameraPath.from_dict` validates one.
 
 engine/media/camera_render.py turns poses into frames.
 """
@@ -35,6 +37,7 @@ POSE_FIELDS = ("pan_x", "pan_y", "zoom", "roll", "dolly", "focus_x", "focus_y")
 NAMED_EASINGS = {"linear": (0.0, 0.0, 1.0, 1.0), "ease-in": (0.42, 0.0, 1.0, 1.0),
                  "ease-out": (0.0, 0.0, 0.58, 1.0), "ease-in-out": (0.42, 0.0, 0.58, 1.0)}
 SPATIAL = ("linear", "bezier")
+TIME_UNITS = ("shot", "seconds")  # what Key.t counts: fractions of the shot, or seconds from its first frame
 MAX_DOLLY = 0.95  # 20x magnification; at 1 the camera would sit on the picture plane
 SHAKE_ROLL_DEGREES = 20.0  # shake amplitude 0.01 of the frame also rolls about 0.2 degrees
 
@@ -119,7 +122,7 @@ def _check_easing(value, where: str) -> str | tuple[float, float, float, float]:
 
 @dataclass(frozen=True)
 class Key:
-    t: float  # position along the shot, 0..1
+    t: float  # position along the shot, 0..1 (or seconds, in a path whose time_unit is "seconds")
     pose: Pose
     ease: str | tuple[float, float, float, float] = "linear"  # easing of the segment that starts here
     spatial: str = "linear"  # "bezier": pan follows a smooth curve through the neighbouring keys
@@ -165,6 +168,7 @@ class CameraPath:
     shake: Shake = Shake()
     shutter_angle: float = 0.0  # degrees of the frame interval the shutter is open; 0 = no motion blur
     blur_samples: int = 1  # sub-frame samples averaged when shutter_angle > 0
+    time_unit: str = "shot"  # one of TIME_UNITS: how the keys' t is counted
 
     @classmethod
     def still(cls, pose: Pose = Pose()) -> "CameraPath":
@@ -183,8 +187,13 @@ class CameraPath:
         return max(k.pose.magnification for k in self.keys) * self.shake.overscan
 
     def pose_at(self, t: float, seconds: float = 0.0) -> Pose:
-        """The pose at shot position t (0..1, held before the first key and after the last) plus shake."""
-        pose = self._keyed_pose(min(max(t, 0.0), 1.0))
+        """The pose at shot position t (0..1), `seconds` after the first frame, plus shake.
+
+        Keys are found by t, or by seconds when the path is keyed in seconds; the first key's pose
+        holds before it and the last key's after it.
+        """
+        position = seconds if self.time_unit == "seconds" else min(max(t, 0.0), 1.0)
+        pose = self._keyed_pose(position)
         if self.shake.amplitude == 0:
             return pose
         dx, dy, droll = self.shake.offsets(seconds)
@@ -223,11 +232,14 @@ class CameraPath:
     # ---- JSON (the CameraPath port value) ------------------------------------------------
 
     def to_dict(self) -> dict:
-        return {"version": PATH_VERSION,
+        data = {"version": PATH_VERSION,
                 "keys": [{"t": k.t, "pose": asdict(k.pose), "ease": list(k.ease) if isinstance(k.ease, tuple)
                           else k.ease, "spatial": k.spatial} for k in self.keys],
                 "shake": asdict(self.shake),
                 "motion_blur": {"shutter_angle": self.shutter_angle, "samples": self.blur_samples}}
+        if self.time_unit != "shot":  # written only when set, so paths keyed along the shot stay as they were
+            data["time_unit"] = self.time_unit
+        return data
 
     @classmethod
     def from_dict(cls, data) -> "CameraPath":
@@ -237,6 +249,9 @@ class CameraPath:
         if data.get("version", PATH_VERSION) != PATH_VERSION:
             raise ValueError(f"camera path version {data.get('version')!r} is not supported (this build reads "
                              f"version {PATH_VERSION}); update AIPROD Studio")
+        time_unit = data.get("time_unit", "shot")
+        if time_unit not in TIME_UNITS:
+            raise ValueError(f"time_unit must be one of {', '.join(TIME_UNITS)}, got {time_unit!r}")
         raw_keys = data.get("keys")
         if not isinstance(raw_keys, list) or not raw_keys:
             raise ValueError("a camera path needs a non-empty list 'keys' of {t, pose} entries")
@@ -246,7 +261,10 @@ class CameraPath:
             if not isinstance(raw, dict) or "t" not in raw or "pose" not in raw:
                 raise ValueError(f"{where} must be an object with 't' (0..1) and 'pose', got {raw!r}")
             t = raw["t"]
-            if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 <= t <= 1.0:
+            if time_unit == "seconds":
+                if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 <= t < math.inf:
+                    raise ValueError(f"{where}: t must be a number of seconds, 0 or more, got {t!r}")
+            elif isinstance(t, bool) or not isinstance(t, (int, float)) or not 0.0 <= t <= 1.0:
                 raise ValueError(f"{where}: t must be a number within 0..1 (position along the shot), got {t!r}")
             if keys and t <= keys[-1].t:
                 raise ValueError(f"{where}: t={t} must come after the previous key's t={keys[-1].t}")
@@ -262,7 +280,7 @@ class CameraPath:
             raise ValueError(f"motion_blur.shutter_angle must be 0..360 degrees (180 is film-like), got {angle!r}")
         if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= 64:
             raise ValueError(f"motion_blur.samples must be a whole number 1..64, got {samples!r}")
-        return cls(tuple(keys), shake, float(angle), samples)
+        return cls(tuple(keys), shake, float(angle), samples, time_unit)
 
 
 def _read_shake(raw) -> Shake:
