@@ -23,3 +23,23 @@ def data_dir() -> Path:
 def cache_limit_bytes() -> int:
     """AIPROD_CACHE_GB sets the cache size limit (default 20 GB); least recently used entries go first."""
     return int(float(os.environ.get("AIPROD_CACHE_GB", "20")) * 1024**3)
+
+
+MODEL_DIRS_ENV = "AIPROD_MODEL_DIRS"
+_preferred_model_folders: list[Path] = []
+
+
+def set_model_folders(folders) -> None:
+    """The model folders chosen in the editor's Preferences (searched after the data folder's)."""
+    _preferred_model_folders[:] = [Path(f) for f in folders if str(f).strip()]
+
+
+def model_folders() -> list[Path]:
+    """Where models are looked for, in order: the data folder's models/, the Preferences' folders,
+    then AIPROD_MODEL_DIRS (folders separated by the system's path separator, for headless renders)."""
+    extra = [Path(p) for p in os.environ.get(MODEL_DIRS_ENV, "").split(os.pathsep) if p.strip()]
+    found: list[Path] = []
+    for folder in (data_dir() / "models", *_preferred_model_folders, *extra):
+        if folder not in found:
+            found.append(folder)
+    return found

@@ -212,6 +212,11 @@ class NodeType(abc.ABC):
         """What would stop this node from running, found without running it (for `aiprod validate`)."""
         return []
 
+    def suggestions(self, param_name: str) -> list[str]:
+        """Values worth offering for a free-text parameter (the voices installed here, say); the
+        inspector lists them, the user may still type anything. Empty: a plain text box."""
+        return []
+
     def caches_outputs(self, params: dict[str, Any]) -> bool:
         """Whether this run's outputs go to the disk cache; by default the schema's cache_outputs.
 

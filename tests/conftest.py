@@ -43,6 +43,10 @@ def private_user_dirs(tmp_path, monkeypatch):
     """No test reads or writes the real user cache/data folders."""
     monkeypatch.setenv("AIPROD_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("AIPROD_DATA_DIR", str(tmp_path / "user-data"))
+    from app import settings
+
+    monkeypatch.delenv(settings.MODEL_DIRS_ENV, raising=False)
+    monkeypatch.setattr(settings, "_preferred_model_folders", [])  # an editor's Preferences do not leak on
 
 
 def pytest_collection_modifyitems(config, items):

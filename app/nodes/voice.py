@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from app.settings import data_dir
+from app.settings import data_dir, model_folders
 from engine.audio.buffer import SAMPLE_RATE, Audio
 from engine.audio.tts import BUILTIN_VOICE, VoiceError, alignments_available, find_voices, load_voice, \
     resolve_voice, synthesize_line
@@ -30,6 +30,17 @@ _CAPS_TAG = re.compile(r"^[A-Z0-9][A-Z0-9 .'_-]*$")
 def voices_folder():
     """Where users drop Piper voices (NAME.onnx + NAME.onnx.json)."""
     return data_dir() / "voices"
+
+
+def voice_folders() -> list:
+    """Every folder searched for Piper voices: the voices folder first, then each model folder
+    (Preferences, AIPROD_MODEL_DIRS) and its voices/ and piper/ subfolders."""
+    folders = [voices_folder()]
+    for root in model_folders():
+        for folder in (root, root / "voices", root / "piper"):
+            if folder not in folders:
+                folders.append(folder)
+    return folders
 
 
 def parse_speakers(mapping: str) -> dict[str, str]:
@@ -74,7 +85,8 @@ class Voice(NodeType):
             StringParam("text", "", multiline=True,
                         help="One take per line; 'NAME: words' gives the line to a speaker."),
             StringParam("voice", BUILTIN_VOICE, help="Voice for untagged lines and unmapped speakers. "
-                        "Add Piper voices (NAME.onnx + NAME.onnx.json) to the voices folder in the data folder."),
+                        "Add Piper voices (NAME.onnx + NAME.onnx.json) to the voices folder in the data folder, "
+                        "or to a model folder set in Preferences."),
             StringParam("speakers", "", multiline=True, help="Voices per speaker: 'ALICE=en_US-joe-medium; BOB=...'."),
             FloatParam("speaking_rate", 1.0, min=0.5, max=2.0, step=0.05, help="1.5 speaks half as fast again."),
             FloatParam("sentence_pause", 0.25, min=0.0, max=5.0, step=0.05,
@@ -84,6 +96,9 @@ class Voice(NodeType):
         ),
         help="Speaks dialogue with a local text-to-speech voice (Piper) and times every word.",
     )
+
+    def suggestions(self, param_name):
+        return list(find_voices(voice_folders())) if param_name == "voice" else []
 
     def _voice_names(self, params) -> list[str]:
         return list(dict.fromkeys([params["voice"], *parse_speakers(params["speakers"]).values()]))
@@ -96,7 +111,7 @@ class Voice(NodeType):
         found = []
         for name in names:
             try:
-                resolve_voice(name, voices_folder())
+                resolve_voice(name, voice_folders())
             except VoiceError as exc:
                 found.append(str(exc))
         return found
@@ -108,7 +123,7 @@ class Voice(NodeType):
             names = self._voice_names(params)
         except ValueError:
             return prints
-        installed = find_voices(voices_folder())
+        installed = find_voices(voice_folders())
         for name in names:
             voice = installed.get(name)
             prints[f"voice:{name}"] = (file_fingerprint(voice.model) + file_fingerprint(voice.config)
@@ -125,10 +140,10 @@ class Voice(NodeType):
         if not takes:
             raise NodeExecutionError("Voice has no text to speak: type lines in its text parameter "
                                      "or link a Text input")
-        folder = voices_folder()
+        folders = voice_folders()
         names = [speakers.get(speaker, params["voice"]) for speaker, _ in takes]
         try:  # every voice is found before any line is spoken: a typo fails at once, not minutes in
-            files = {name: resolve_voice(name, folder) for name in names}
+            files = {name: resolve_voice(name, folders) for name in names}
         except VoiceError as exc:
             raise NodeExecutionError(str(exc)) from exc
         pause = np.zeros(round(params["line_pause"] * SAMPLE_RATE), np.float32)

@@ -72,8 +72,13 @@ class Inspector(QScrollArea):
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         linked = {l.dst_port for l in graph.links_into(node_id)}
+        node_type = graph.registry.get(node.type_id)()
         for param in schema.params:
-            editor = make_editor(param, node.params.get(param.name, param.default))
+            try:  # a node type's list is a convenience: one that fails leaves a plain text box
+                suggestions = node_type.suggestions(param.name) if param.kind == "string" else []
+            except Exception:
+                suggestions = []
+            editor = make_editor(param, node.params.get(param.name, param.default), suggestions)
             editor.edited.connect(lambda value, key, name=param.name: self._edited(name, value, key))
             if isinstance(editor, SeedEditor):
                 editor.set_locked(seed_locks.is_locked(self.document.project, node_id, param.name))

@@ -123,11 +123,23 @@ class EnumEditor(ParamEditor):
 
 
 class StringEditor(ParamEditor):
-    def __init__(self, param: Param, parent=None):
+    """One line of text; with suggestions (installed voices, say) an editable list to pick from."""
+
+    def __init__(self, param: Param, parent=None, suggestions: list[str] = ()):
         super().__init__(param, parent)
-        self.line = QLineEdit()
+        self.combo = None
+        if suggestions:
+            self.combo = QComboBox()
+            self.combo.setEditable(True)
+            self.combo.setInsertPolicy(QComboBox.NoInsert)  # typing a name does not add it to the list
+            self.combo.addItems(list(suggestions))
+            self.combo.textActivated.connect(lambda text: self.edited.emit(text, None))
+            self.line = self.combo.lineEdit()
+            self.layout_.addWidget(self.combo, 1)
+        else:
+            self.line = QLineEdit()
+            self.layout_.addWidget(self.line, 1)
         self.line.editingFinished.connect(lambda: self.edited.emit(self.line.text(), None))
-        self.layout_.addWidget(self.line, 1)
 
     def _show(self, value) -> None:
         self.line.setText(value)
@@ -265,7 +277,10 @@ EDITORS = {"float": NumberEditor, "int": NumberEditor, "bool": BoolEditor, "enum
            "string": StringEditor, "text": TextEditor, "path": PathEditor, "color": ColorEditor, "seed": SeedEditor}
 
 
-def make_editor(param: Param, value) -> ParamEditor:
-    editor = EDITORS[param.kind](param)
+def make_editor(param: Param, value, suggestions: list[str] = ()) -> ParamEditor:
+    if param.kind == "string" and suggestions:
+        editor = StringEditor(param, suggestions=suggestions)
+    else:
+        editor = EDITORS[param.kind](param)
     editor.set_value(value)
     return editor

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.errors import AiprodError
 
+from .. import settings
 from . import recovery
 from .preferences import Preferences, PreferencesDialog
 from .relink import MissingMediaDialog, find_missing
@@ -88,4 +89,5 @@ class WindowDialogs:
         if save:
             prefs.save()
         self.document.set_autosave_minutes(prefs.autosave_minutes)
+        settings.set_model_folders(prefs.model_folders)  # voices (and later models) are looked for there too
         self.renderer.set_cache_location(prefs.cache_dir(), prefs.cache_limit_bytes())

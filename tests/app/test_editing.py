@@ -317,3 +317,18 @@ def test_a_locked_seed_is_kept_when_new_seeds_are_rolled_and_the_lock_undoes(win
     editor = window.inspector.editors["seed"]
     assert not editor.lock.isChecked() and editor.spin.isEnabled()
     assert "seed_locks" not in window.document.project.settings
+
+
+def test_the_voice_field_lists_the_installed_voices_and_still_takes_a_typed_name(window):
+    from engine.audio.tts import BUILTIN_VOICE
+
+    voice = window.actions_.add_node("sound.voice", (0, 0))
+    window.scene.select_nodes([voice])
+    editor = window.inspector.editors["voice"]
+    assert editor.combo is not None
+    assert [editor.combo.itemText(i) for i in range(editor.combo.count())] == [BUILTIN_VOICE]
+    editor.combo.textActivated.emit(BUILTIN_VOICE)
+    editor.line.setText("my-voice")
+    editor.line.editingFinished.emit()
+    assert window.document.graph.nodes[voice].params["voice"] == "my-voice"
+    assert window.inspector.editors["text"].__class__.__name__ == "TextEditor"  # other text stays plain

@@ -21,6 +21,7 @@ def test_a_preference_persists_and_the_autosave_and_cache_follow_it(window, qtbo
     assert window.document.autosave_interval_ms == 300_000
     assert window.renderer.cache_dir == tmp_path / "fast-cache"
     assert window.renderer.cache_limit == int(2.5 * 1024**3)
+    assert tmp_path / "models" in settings.model_folders()  # searched for voices and models from now on
     assert window.close()
     ini = settings.data_dir() / "editor.ini"
     assert ini.is_file() and "autosave" in ini.read_text()

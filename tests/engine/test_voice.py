@@ -156,6 +156,29 @@ def test_a_voice_dropped_into_the_voices_folder_can_be_used(tmp_path):
     assert f"{BUILTIN_VOICE}, narrator" in problems[0] and str(folder) in problems[0]
 
 
+def test_voices_in_model_folders_are_found_and_offered(tmp_path, monkeypatch):
+    from app import settings
+
+    builtin = find_voices(None)[BUILTIN_VOICE]
+    studio = tmp_path / "studio-models"  # a shared model tree, its voices in a piper/ subfolder
+    (studio / "piper").mkdir(parents=True)
+    shutil.copy(builtin.model, studio / "piper" / "studio-voice.onnx")
+    shutil.copy(builtin.config, studio / "piper" / "studio-voice.onnx.json")
+    farm = tmp_path / "farm-models"  # a headless render's folder, named by the environment
+    farm.mkdir()
+    shutil.copy(builtin.model, farm / "farm-voice.onnx")
+    shutil.copy(builtin.config, farm / "farm-voice.onnx.json")
+    params = {**Voice.schema.default_params(), "voice": "studio-voice"}
+    assert "studio-voice" not in Voice().suggestions("voice") and Voice().problems(params, None)
+    settings.set_model_folders([str(studio)])  # what the editor's Preferences do
+    monkeypatch.setenv(settings.MODEL_DIRS_ENV, str(farm))
+    assert Voice().suggestions("voice") == [BUILTIN_VOICE, "studio-voice", "farm-voice"]
+    assert Voice().problems(params, None) == []
+    out = spoken(text="Spoken from the farm.", voice="farm-voice")
+    assert out["timings"]["lines"][0]["voice"] == "farm-voice" and out["duration"] > 0.5
+    assert Voice().suggestions("text") == []  # only the voice has a list
+
+
 def test_missing_or_broken_voice_files_are_clear_errors(tmp_path):
     folder = tmp_path / "user-data" / "voices"
     folder.mkdir(parents=True)
