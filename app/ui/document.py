@@ -6,8 +6,10 @@ re-read `document.graph`, so one window can open project after project.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -35,6 +37,7 @@ class ProjectDocument(QObject):
         self.stack = UndoStack(self.project.graph)
         self.stack.events.connect(self._on_stack)
         self._restored = False  # a crash autosave shown as unsaved until it is saved somewhere
+        self._session = uuid.uuid4().hex  # names this window's autosave until the project has a file
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -120,7 +123,11 @@ class ProjectDocument(QObject):
         return self._autosave.interval()
 
     def autosave_path(self) -> Path:
-        return settings.data_dir() / "autosave" / f"{self.display_name}.aiprod"
+        """One file per project file, and one per unsaved window: two "Untitled" windows, or two
+        films called "trailer" in different folders, never overwrite each other's autosave."""
+        owner = str(self.project.path.resolve()) if self.project.path else self._session
+        tag = hashlib.blake2b(owner.encode(), digest_size=4).hexdigest()
+        return settings.data_dir() / "autosave" / f"{self.display_name}-{tag}.aiprod"
 
     def autosave(self) -> Path | None:
         """Write unsaved changes beside the user data (never over the project file itself)."""

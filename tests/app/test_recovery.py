@@ -10,6 +10,7 @@ import sys
 import time
 
 from app import settings
+from engine.commands import AddNode
 from engine.project import project_to_data
 
 
@@ -94,3 +95,22 @@ def test_open_window_offers_recovery_before_opening_the_project(qtbot, sample_pa
     restored = project_to_data(window.document.project, window.document.project.folder)
     assert restored["nodes"] == expected["nodes"] and window.document.is_dirty
     assert window.document.path is None  # the restored work, not the project named on the command line
+
+
+def test_two_untitled_windows_or_two_films_of_one_name_keep_separate_autosaves(qtbot, tmp_path):
+    from app.nodes import build_registry
+    from app.ui.document import ProjectDocument
+
+    registry = build_registry()
+    first, second = ProjectDocument(registry), ProjectDocument(registry)
+    for document, label in ((first, "one"), (second, "two")):
+        document.stack.push(AddNode("value.text", (0, 0), {"text": label}))
+    assert first.display_name == second.display_name  # both "Untitled"
+    assert first.autosave() != second.autosave()
+    assert "one" in first.autosave_path().read_text() and "two" in second.autosave_path().read_text()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first.save(tmp_path / "a" / "trailer.aiprod")
+    second.save(tmp_path / "b" / "trailer.aiprod")
+    assert first.autosave_path() != second.autosave_path()
+    assert first.autosave_path().name.startswith("trailer-")
