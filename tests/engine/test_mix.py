@@ -39,8 +39,9 @@ class Sound(NodeType):
     """Test-only source: a synthetic sound of the asked kind."""
 
     schema = NodeSchema("test.sound", "Sound", "Test", outputs=(Port("audio", AUDIO),), params=(
-        EnumParam("kind", "speech", ("speech", "chord", "noise", "hits", "centre_5_1")),
-        FloatParam("seconds", 5.0), FloatParam("amplitude", 0.1), IntParam("channels", 2)))
+        EnumParam("kind", "speech", ("speech", "chord", "noise", "hits", "centre_5_1", "tone")),
+        FloatParam("seconds", 5.0), FloatParam("amplitude", 0.1), IntParam("channels", 2),
+        FloatParam("frequency", 440.0)))
 
     def execute(self, ctx, inputs, params):
         seconds, amplitude = params["seconds"], params["amplitude"]
@@ -50,6 +51,9 @@ class Sound(NodeType):
             samples = chord(seconds, amplitude, params["channels"])
         elif params["kind"] == "noise":
             samples = noise(seconds, amplitude, params["channels"])
+        elif params["kind"] == "tone":  # a mono sine: one line in the spectrum, to tell sounds apart
+            t = np.arange(round(seconds * SR)) / SR
+            samples = (amplitude * np.sin(2 * np.pi * params["frequency"] * t))[None].astype(np.float32)
         elif params["kind"] == "hits":  # loud decaying bursts: the limiter's work
             samples = np.zeros((1, round(seconds * SR)), np.float32)
             burst = noise(0.3, amplitude, 1, seed=7)[0] * np.exp(-np.arange(round(0.3 * SR)) / 2400)
@@ -162,6 +166,25 @@ def test_mix_meets_the_loudness_target_under_the_true_peak_ceiling(target_name, 
         assert peak < -0.95  # ffmpeg's own interpolator; it prints one decimal
 
 
+@pytest.mark.parametrize("target_name, custom, expected", [
+    ("Custom", -18.0, -18.0), ("Custom", -30.0, -30.0),
+    (EBU, -30.0, -23.0),  # custom_lufs is only read when the target is Custom
+])
+def test_a_custom_loudness_target_is_met_under_the_true_peak_ceiling(target_name, custom, expected, tmp_path):
+    graph, stack = new_graph()
+    report, out = render(graph_with(stack, graph, loudness_target=target_name, custom_lufs=custom))
+    assert report.status == "finished", report.results
+    mix = out["mix"].samples
+    assert bs1770(mix) == pytest.approx(expected, abs=0.5)
+    assert pyloudnorm.Meter(SR).integrated_loudness(mix.T.astype(np.float64)) == pytest.approx(expected, abs=0.5)
+    assert out["loudness"] == pytest.approx(bs1770(mix), abs=0.05)
+    assert reference_true_peak_db(mix) <= -1.0
+    if shutil.which("ffmpeg"):
+        lufs, peak = ffmpeg_ebur128(mix, tmp_path)
+        assert lufs == pytest.approx(expected, abs=0.5)
+        assert peak < -0.95
+
+
 def test_streaming_mix_is_limited_and_its_stems_still_add_up():
     graph, stack = new_graph()
     _, out = render(graph_with(stack, graph, loudness_target=STREAMING))
@@ -187,6 +210,73 @@ def test_stems_sum_to_the_mix_when_nothing_is_limited():
 
 # ---- ducking ----------------------------------------------------------------------------
 
+def test_ambience_ducks_under_dialogue_by_the_depth_and_effects_do_not():
+    graph, stack = new_graph()
+    _, out = render(graph_with(stack, graph, hits=False, duck_depth_db=-18.0))
+    room = out["effects_stem"].samples  # the room bed alone: this scene has no effects
+    before = rms_db(window(room, 1.0, 3.5))
+    # White noise over seconds has a steady level, so the dip is read to a fraction of a dB.
+    assert rms_db(window(room, 4.5, 8.5)) - before == pytest.approx(-18.0, abs=0.3)
+    assert rms_db(window(room, 10.5, 12.5)) - before == pytest.approx(0.0, abs=0.2)
+
+    # The same noise on the fx bus keeps its level through the line: effects are never ducked.
+    graph, stack = new_graph()
+    add(stack, "test.sound", "voice", kind="speech", seconds=5.0, amplitude=0.2)
+    add(stack, "sound.place", "voice_at", offset=4.0)
+    add(stack, "test.sound", "rain", kind="noise", seconds=14.0, amplitude=0.01)
+    add(stack, "sound.mix", "mix", duck_depth_db=-18.0)
+    link(stack, "voice", "voice_at", "audio", "audio")
+    link(stack, "voice_at", "mix", "dialogue", "audio")
+    link(stack, "rain", "mix", "fx", "audio")
+    _, out = render(graph)
+    rain = out["effects_stem"].samples
+    assert rms_db(window(rain, 4.5, 8.5)) - rms_db(window(rain, 1.0, 3.5)) == pytest.approx(0.0, abs=0.2)
+
+
+def duck_envelope_db(release_ms: float, plain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(times, gain in dB) of the duck on the music, every 10 ms, as heard in the music stem.
+
+    Measured as the ducked stem's RMS over the `plain` (unducked) stem's in each 10 ms window, so the
+    chord's own beating cancels; scaled to 0 dB before the line, which cancels the two mixes'
+    different loudness gains.
+    """
+    graph, stack = new_graph()
+    _, out = render(graph_with(stack, graph, hits=False, duck_depth_db=-12.0, duck_release_ms=release_ms))
+    ducked = out["music_stem"].samples.astype(np.float64)
+    hop = SR // 100
+    starts = np.arange(0, ducked.shape[1] - hop + 1, hop)
+    power = [np.array([np.mean(x[:, s:s + hop] ** 2) for s in starts]) for x in (ducked, plain)]
+    gain_db = 10 * np.log10(power[0] / power[1])
+    times = (starts + hop / 2) / SR
+    return times, gain_db - np.median(gain_db[(times > 1.0) & (times < 3.0)])
+
+
+def test_the_duck_release_time_is_honoured():
+    graph, stack = new_graph()
+    _, undocked = render(graph_with(stack, graph, hits=False, duck=False))
+    plain = undocked["music_stem"].samples.astype(np.float64)
+    line_end, hold = 9.0, 0.25  # the line is 4 s to 9 s; the duck holds 250 ms so it cannot pump between words
+
+    recovered = {}
+    for release in (0.3, 3.0):
+        times, gain = duck_envelope_db(release * 1000, plain)
+        at = lambda t: float(np.interp(t, times, gain))  # noqa: E731
+        assert at(6.5) == pytest.approx(-12.0, abs=0.3) and at(8.9) == pytest.approx(-12.0, abs=0.3)
+        # Halfway through the release the gain is halfway back (the ramp is a straight line in dB).
+        assert at(line_end + hold + release / 2) == pytest.approx(-6.0, abs=1.0)
+        # The first moment after the line from which the music stays within 1 dB of its undocked level.
+        after = times > line_end
+        outside = np.flatnonzero(after & (times < 12.9) & (np.abs(gain) > 1.0))
+        recovered[release] = times[outside[-1] + 1] - line_end
+        # A straight ramp in dB crosses -1 dB of -12 at 11/12 of the release, after the hold.
+        assert recovered[release] == pytest.approx(hold + release * 11 / 12, abs=0.05)
+        assert np.all(np.abs(gain[(times > line_end + hold + release + 0.05) & (times < 12.9)]) < 0.2)
+    # Where the short release is back, the long one has hardly begun to come up.
+    times, gain = duck_envelope_db(3000.0, plain)
+    assert float(np.interp(line_end + recovered[0.3], times, gain)) < -10.0
+    assert recovered[3.0] - recovered[0.3] == pytest.approx((3.0 - 0.3) * 11 / 12, abs=0.05)
+
+
 def test_music_stem_ducks_under_dialogue_by_the_depth_and_recovers():
     graph, stack = new_graph()
     _, out = render(graph_with(stack, graph, duck_depth_db=-12.0, duck_release_ms=600.0))
@@ -199,6 +289,66 @@ def test_music_stem_ducks_under_dialogue_by_the_depth_and_recovers():
     _, undocked = render(graph_with(stack, graph, duck=False))
     music = undocked["music_stem"].samples
     assert rms_db(window(music, 4.5, 8.5)) - rms_db(window(music, 1.0, 3.5)) == pytest.approx(0.0, abs=0.2)
+
+
+# ---- several sounds on one bus ---------------------------------------------------------
+
+TONES = ((300.0, 0.0, 0.0), (700.0, 1.5, -6.0), (1600.0, 3.0, -12.0))  # Hz, offset s, gain dB; 3 s each
+
+
+def tone_level(x: np.ndarray, frequency: float, start: float, stop: float) -> float:
+    """Amplitude of one sine in the left channel over [start, stop): a single DFT bin at that frequency.
+
+    The windows used are whole seconds, so every tone here fits whole cycles and the others
+    project to zero on it.
+    """
+    part = window(x[0], start, stop).astype(np.float64)
+    t = np.arange(part.size) / SR
+    return float(2 * np.abs(np.sum(part * np.exp(-2j * np.pi * frequency * t))) / part.size)
+
+
+@pytest.mark.parametrize("bus, stem", [("dialogue", "dialogue_stem"), ("music", "music_stem"),
+                                       ("ambience", "effects_stem"), ("fx", "effects_stem")])
+def test_every_sound_linked_into_one_bus_is_in_the_mix(bus, stem):
+    graph, stack = new_graph()
+    add(stack, "sound.mix", "mix", duck=False)
+    for index, (frequency, offset, gain_db) in enumerate(TONES):
+        add(stack, "test.sound", f"tone{index}", kind="tone", frequency=frequency, seconds=3.0, amplitude=0.2)
+        add(stack, "sound.place", f"tone{index}_at", offset=offset, gain_db=gain_db)
+        link(stack, f"tone{index}", f"tone{index}_at", "audio", "audio")
+        link(stack, f"tone{index}_at", "mix", bus, "audio")
+    report, out = render(graph)
+    assert report.status == "finished", report.results
+    mix = out["mix"].samples
+    assert mix.shape == (2, 6 * SR)  # the last tone ends at 6 s
+
+    # Each tone is heard in its own time and nowhere else, at its own gain relative to the others.
+    spans = [(offset, offset + 3.0) for _, offset, _ in TONES]
+    windows = ((0.25, 1.25), (1.75, 2.75), (3.25, 4.25), (4.75, 5.75))
+    levels = {(f, w): tone_level(mix, f, *w) for f, _, _ in TONES for w in windows}
+    loudest = max(levels.values())
+    for (frequency, w), level in levels.items():
+        start, stop = spans[[f for f, _, _ in TONES].index(frequency)]
+        if start <= w[0] and w[1] <= stop:
+            assert level > 0.1 * loudest, (frequency, w)
+        else:
+            assert level < 1e-4 * loudest, (frequency, w)
+    assert levels[700.0, windows[1]] / levels[300.0, windows[1]] == pytest.approx(10 ** (-6 / 20), rel=0.01)
+    assert levels[1600.0, windows[2]] / levels[700.0, windows[2]] == pytest.approx(10 ** (-6 / 20), rel=0.01)
+    assert levels[300.0, windows[0]] == pytest.approx(levels[300.0, windows[1]], rel=0.01)  # no overlap dip
+
+    # The mix is the three placed tones summed (centred mono: 1/sqrt 2 per side), times one loudness gain.
+    t = np.arange(6 * SR) / SR
+    expected = sum(0.2 * 10 ** (g / 20) / np.sqrt(2) * np.sin(2 * np.pi * f * t) * ((t >= o) & (t < o + 3.0))
+                   for f, o, g in TONES)
+    scale = float(mix[0] @ expected / (expected @ expected))
+    np.testing.assert_allclose(mix, np.stack([expected, expected]) * scale, atol=2e-5)
+    assert bs1770(mix) == pytest.approx(-23.0, abs=0.5)
+
+    # The bus's stem carries them all; the other stems are silent; together they are the mix.
+    np.testing.assert_allclose(out[stem].samples, mix, atol=1e-6)
+    for other in {"dialogue_stem", "music_stem", "effects_stem"} - {stem}:
+        assert not out[other].samples.any()
 
 
 # ---- layouts ----------------------------------------------------------------------------
