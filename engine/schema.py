@@ -189,6 +189,16 @@ class NodeSchema:
         return {p.name: p.coerce(p.default) for p in self.params}
 
 
+@dataclass(frozen=True)
+class MissingModel:
+    """A model a node needs that is not installed here (a voice, later diffusion weights)."""
+
+    param: str  # the parameter that names it
+    name: str  # the model's name as the project holds it
+    file_filter: str  # what its file looks like, for a file dialog: "Piper voices (*.onnx)"
+    hint: str  # what to do about it, with the folder it belongs in
+
+
 class NodeType(abc.ABC):
     """Base of every node type. Subclasses set `schema` and implement `execute`."""
 
@@ -210,6 +220,10 @@ class NodeType(abc.ABC):
 
     def problems(self, params: dict[str, Any], project_dir: Path | None) -> list[str]:
         """What would stop this node from running, found without running it (for `aiprod validate`)."""
+        return []
+
+    def missing_models(self, params: dict[str, Any]) -> list[MissingModel]:
+        """The models these parameters name that are not installed (listed when a project opens)."""
         return []
 
     def suggestions(self, param_name: str) -> list[str]:

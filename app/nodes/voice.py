@@ -19,7 +19,7 @@ from engine.audio.tts import BUILTIN_VOICE, VoiceError, alignments_available, fi
 from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
 from engine.ports import AUDIO, FLOAT, SUBTITLES, TEXT
-from engine.schema import FloatParam, NodeSchema, NodeType, Port, StringParam
+from engine.schema import FloatParam, MissingModel, NodeSchema, NodeType, Port, StringParam
 
 # "ALICE:", "DR. SMITH:", "BOB 2:" — screenplay tags are capitals, so "Note: bring milk" is spoken
 # as written unless "Note" is named in the speakers mapping.
@@ -96,6 +96,17 @@ class Voice(NodeType):
         ),
         help="Speaks dialogue with a local text-to-speech voice (Piper) and times every word.",
     )
+
+    def missing_models(self, params):
+        try:
+            names = self._voice_names(params)
+        except ValueError:
+            return []
+        installed = find_voices(voice_folders())
+        return [MissingModel("voice" if name == params["voice"] else "speakers", name, "Piper voices (*.onnx)",
+                             f"put {name}.onnx and {name}.onnx.json (a Piper voice) in {voices_folder()} "
+                             "or in a model folder (Preferences)")
+                for name in names if name not in installed]
 
     def suggestions(self, param_name):
         return list(find_voices(voice_folders())) if param_name == "voice" else []

@@ -1,10 +1,14 @@
-"""Missing media on open: the files a project reads that are not where it says, and relinking them.
+"""Missing media and models on open: what a project reads that is not here, and relinking it.
 
 Only parameters a node reads from (path_mode "open") count; files a node writes need not exist.
 Relinking is a SetParam per parameter, so it undoes like any edit. When one file is found in a
 new folder, the other missing files with the same names there are relinked with it (a moved
 media folder is fixed in one go). The project file's fingerprints tell whether the chosen file
 is the very one the project was saved with, or a different file under the name.
+
+Models (voices now, diffusion weights later) are named, not pathed: a node type lists the ones it
+lacks (NodeType.missing_models). Relinking one means pointing at its file: the file's folder
+joins the model folders in Preferences, and a name parameter follows the file's name.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, Q
 from engine.commands import SetParam
 from engine.errors import AiprodError
 from engine.fingerprint import file_fingerprint
+from engine.schema import MissingModel
 
 
 @dataclass
@@ -41,6 +46,30 @@ def saved_fingerprints(path: Path | None) -> dict[str, dict]:
         return {n["id"]: n.get("files", {}) for n in data.get("nodes", []) if isinstance(n, dict) and "id" in n}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+@dataclass
+class MissingModelEntry:
+    node_id: str
+    model: MissingModel
+    status: str = "not installed"
+
+
+def missing_models_of(graph, node_id: str) -> list[MissingModel]:
+    schema = graph.schema_of(node_id)
+    if schema is None:
+        return []
+    node = graph.nodes[node_id]
+    params = {p.name: node.params.get(p.name, p.default) for p in schema.params}
+    try:
+        return graph.registry.get(node.type_id)().missing_models(params)
+    except Exception:  # a plugin's check that breaks must not stop the project from opening
+        return []
+
+
+def find_missing_models(project) -> list[MissingModelEntry]:
+    graph = project.graph
+    return [MissingModelEntry(node_id, model) for node_id in graph.nodes for model in missing_models_of(graph, node_id)]
 
 
 def find_missing(project) -> list[MissingFile]:
@@ -65,29 +94,73 @@ def find_missing(project) -> list[MissingFile]:
 class MissingMediaDialog(QDialog):
     """Lists the missing files; "Relink…" asks for the file of the selected row (window.choose_file)."""
 
-    def __init__(self, window, missing: list[MissingFile]):
+    def __init__(self, window, missing: list[MissingFile], models: list[MissingModelEntry] = ()):
         super().__init__(window)
-        self.window_, self.missing = window, missing
-        self.setWindowTitle("Missing media")
+        self.window_, self.missing, self.models = window, missing, list(models)
+        self.setWindowTitle("Missing media" if not self.models else "Missing media and models")
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Node", "Parameter", "File", "Status"])
+        self.tree.setHeaderLabels(["Node", "Parameter", "File or model", "Status"])
         self.tree.setRootIsDecorated(False)
         graph = window.document.graph
         for entry in missing:
             self.tree.addTopLevelItem(QTreeWidgetItem([graph.display_name(entry.node_id), entry.param,
                                                        str(entry.absolute), entry.status]))
+        for entry in self.models:  # after the files: row len(missing) + i is model i
+            item = QTreeWidgetItem([graph.display_name(entry.node_id), entry.model.param, entry.model.name,
+                                    entry.status])
+            item.setToolTip(2, entry.model.hint)
+            self.tree.addTopLevelItem(item)
         self.tree.setCurrentItem(self.tree.topLevelItem(0))
         relink = QPushButton("Relink…")
-        relink.clicked.connect(lambda: self.relink(self.tree.indexOfTopLevelItem(self.tree.currentItem())))
+        relink.clicked.connect(lambda: self.relink_row(self.tree.indexOfTopLevelItem(self.tree.currentItem())))
         buttons = QDialogButtonBox(QDialogButtonBox.Close)
         buttons.addButton(relink, QDialogButtonBox.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{len(missing)} file(s) this project reads are missing. Relink them, or close "
-                                "and fix them later in the inspector."))
+        what = [f"{len(missing)} file(s)"] if missing else []
+        what += [f"{len(self.models)} model(s)"] if self.models else []
+        layout.addWidget(QLabel(f"{' and '.join(what)} this project reads are missing. Relink them, or close "
+                                "and fix them later (the inspector; Preferences for model folders)."))
         layout.addWidget(self.tree)
         layout.addWidget(buttons)
         self.resize(760, 320)
+
+    def relink_row(self, row: int) -> bool:
+        return self.relink(row) if row < len(self.missing) else self.relink_model(row - len(self.missing))
+
+    def relink_model(self, index: int) -> bool:
+        """Ask for the model's file; its folder becomes a model folder, a name parameter takes its name."""
+        if not 0 <= index < len(self.models):
+            return False
+        entry, graph = self.models[index], self.window_.document.graph
+        model = entry.model
+        chosen = self.window_.choose_file(f"Find the model {model.name}", "", model.file_filter)
+        if not chosen:
+            return False
+        chosen = Path(chosen)
+        self.window_.add_model_folder(chosen.parent)
+        node = graph.nodes.get(entry.node_id)
+        if node is not None and chosen.stem != model.name and node.params.get(model.param) == model.name:
+            try:
+                self.window_.document.stack.push(SetParam(entry.node_id, model.param, chosen.stem))
+            except AiprodError as exc:
+                self.window_.show_message(f"cannot relink: {exc}")
+                return False
+        self._recheck_models()
+        return self.models[index].status == "relinked"
+
+    def _recheck_models(self) -> None:
+        """Each model row after a relink: found now, or still missing with the reason (no config beside it)."""
+        graph = self.window_.document.graph
+        for index, entry in enumerate(self.models):
+            if entry.status == "relinked" or entry.node_id not in graph.nodes:
+                continue
+            # By name too: a speakers list names several voices, and a relinked voice may be renamed.
+            names = {entry.model.name, graph.nodes[entry.node_id].params.get(entry.model.param)}
+            lacking = [m for m in missing_models_of(graph, entry.node_id)
+                       if m.param == entry.model.param and m.name in names]
+            entry.status = "relinked" if not lacking else f"still missing: {lacking[0].hint}"
+            self.tree.topLevelItem(len(self.missing) + index).setText(3, entry.status)
 
     def relink(self, row: int) -> bool:
         """Ask for the file of `row`; relink it, and others of the same name found beside it."""
@@ -124,5 +197,6 @@ class MissingMediaDialog(QDialog):
         item.setText(3, entry.status)
 
     @property
-    def remaining(self) -> list[MissingFile]:
-        return [m for m in self.missing if m.status == "missing"]
+    def remaining(self) -> list:
+        return ([m for m in self.missing if m.status == "missing"]
+                + [m for m in self.models if m.status != "relinked"])

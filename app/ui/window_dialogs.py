@@ -7,6 +7,8 @@ clicking a modal box; crash recovery, missing media and preferences are wired up
 
 from __future__ import annotations
 
+import copy
+
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.errors import AiprodError
@@ -14,7 +16,7 @@ from engine.errors import AiprodError
 from .. import settings
 from . import recovery
 from .preferences import Preferences, PreferencesDialog
-from .relink import MissingMediaDialog, find_missing
+from .relink import MissingMediaDialog, find_missing, find_missing_models
 
 
 class WindowDialogs:
@@ -69,14 +71,26 @@ class WindowDialogs:
         return restored
 
     def check_missing_media(self) -> list:
-        """List the files the project reads that are missing, in a dialog to relink them."""
+        """List the files and models the project reads that are missing, in a dialog to relink them."""
         missing = find_missing(self.document.project)
+        models = find_missing_models(self.document.project)
+        graph = self.document.graph
         for entry in missing:
-            self.event_log.log(f"missing: {self.document.graph.display_name(entry.node_id)}.{entry.param} "
-                               f"reads {entry.absolute}")
-        if missing:
-            self.exec_dialog(MissingMediaDialog(self, missing))
-        return missing
+            self.event_log.log(f"missing: {graph.display_name(entry.node_id)}.{entry.param} reads {entry.absolute}")
+        for entry in models:
+            self.event_log.log(f"missing model: {graph.display_name(entry.node_id)}.{entry.model.param} names "
+                               f"{entry.model.name!r}: {entry.model.hint}")
+        if missing or models:
+            self.exec_dialog(MissingMediaDialog(self, missing, models))
+        return missing + models
+
+    def add_model_folder(self, folder) -> None:
+        """Add a folder to the model folders in Preferences (relinking a model), saved at once."""
+        folder = str(folder)
+        if folder not in self.preferences.model_folders:
+            prefs = copy.deepcopy(self.preferences)
+            prefs.model_folders.append(folder)
+            self.apply_preferences(prefs)
 
     def edit_preferences(self) -> None:
         dialog = PreferencesDialog(self, self.preferences)

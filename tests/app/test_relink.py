@@ -56,3 +56,33 @@ def test_no_dialog_when_nothing_is_missing_or_the_user_cancels(window, tmp_path)
     (dialog,) = window.dialogs
     assert not dialog.relink(0)  # the file dialog was cancelled
     assert len(dialog.remaining) == 2 and not window.document.is_dirty
+
+
+def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, tmp_path):
+    from engine.audio.tts import BUILTIN_VOICE, find_voices
+
+    from app import settings
+
+    graph = Graph(window.registry)
+    stack = UndoStack(graph)
+    stack.push(AddNode("sound.voice", (0, 0), {"text": "Hello.", "voice": "narrator"}, node_id="v"))
+    path = save_project(Project(graph, "talk"), tmp_path / "talk.aiprod")
+    # The voice arrives elsewhere, under another name, and first without its config file.
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    builtin = find_voices(None)[BUILTIN_VOICE]
+    shutil.copy(builtin.model, shelf / "narrator-v2.onnx")
+    window.choose_file = lambda title, folder="", filters="": str(shelf / "narrator-v2.onnx")
+    assert window.open_project(path)
+    (dialog,) = window.dialogs
+    assert not dialog.missing and [(m.node_id, m.model.param, m.model.name) for m in dialog.models] == \
+        [("v", "voice", "narrator")]
+    assert "missing model" in window.event_log.toPlainText() and "narrator.onnx" in dialog.models[0].model.hint
+    assert not dialog.relink_row(0)  # no narrator-v2.onnx.json beside it yet
+    assert dialog.models[0].status.startswith("still missing") and "narrator-v2.onnx.json" in dialog.models[0].status
+    assert window.document.graph.nodes["v"].params["voice"] == "narrator-v2"
+    shutil.copy(builtin.config, shelf / "narrator-v2.onnx.json")
+    assert dialog.relink_row(0) and dialog.models[0].status == "relinked" and not dialog.remaining
+    assert str(shelf) in window.preferences.model_folders and shelf in settings.model_folders()
+    window.document.stack.undo()  # the rename undoes like any edit
+    assert window.document.graph.nodes["v"].params["voice"] == "narrator"
