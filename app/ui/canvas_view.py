@@ -58,8 +58,13 @@ class CanvasView(QGraphicsView):
         self.zoom_by(1.0 / self.zoom)
 
     def wheelEvent(self, event) -> None:
-        # AnchorUnderMouse keeps the point under the cursor fixed while scaling.
+        # The point under the cursor stays put. AnchorUnderMouse alone anchors at the last mouse
+        # *move* Qt saw, which a wheel over a window that has not seen the mouse yet lacks.
+        at = event.position().toPoint()
+        before = self.mapToScene(at)
         self.zoom_by(math.pow(1.0015, event.angleDelta().y()))
+        drift = self.mapToScene(at) - before
+        self.pan_by(-drift.x() * self.zoom, -drift.y() * self.zoom)
         event.accept()
 
     def pan_by(self, dx: float, dy: float) -> None:
