@@ -82,3 +82,31 @@ def test_run_editor_screenshot_mode_renders_and_writes_a_png(qapp, sample_path, 
     assert run_editor(str(sample_path), screenshot_path=str(shot)) == 0
     assert shot.is_file() and shot.stat().st_size > 10_000
     assert (sample_path.parent / "sample.png").is_file()  # it rendered before grabbing
+
+
+def test_aiprod_with_no_subcommand_opens_the_editor_on_the_project_given(monkeypatch):
+    from app import cli, editor
+
+    opened = []
+    monkeypatch.setattr(editor, "main", lambda argv: opened.append(list(argv)) or 0)
+    assert cli.main([]) == 0 and cli.main(["film.aiprod"]) == 0
+    assert opened == [[], ["film.aiprod"]]  # no arguments: an empty project; a path: that project
+    assert cli.main(["nodes"]) == 0 and len(opened) == 2  # a subcommand never starts the editor
+
+
+def test_the_aiprod_command_opens_the_project_in_a_window(sample_path, tmp_path):
+    """The real console entry point, in its own process: the window opens on the project, renders
+    it and its picture is saved (the --screenshot mode quits instead of waiting for the user)."""
+    import os
+    import subprocess
+
+    from PySide6.QtGui import QImage
+
+    shot = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", "from app.cli import run; run()", str(sample_path),
+                           "--screenshot", str(shot)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(shot))
+    assert not image.isNull() and image.width() >= 800
+    assert (sample_path.parent / "sample.png").is_file()  # the project's own output was rendered
