@@ -7,6 +7,7 @@ light on every frame, so edges and fades blend like a real superimposition.
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from engine.errors import NodeExecutionError
 from engine.image import Image
 from engine.media.clip import ClipInfo, MapClip, StillClip
 from engine.media.colorspaces import convert_working
-from engine.media.text_render import PLACEMENTS, shadow_mask, text_mask
+from engine.media.text_render import ALIGNMENTS, PLACEMENT_CHOICES, shadow_mask, text_mask
 from engine.ports import FRAMES, IMAGE, TEXT
 from engine.schema import (BoolParam, ColorParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port,
                            StringParam)
@@ -28,7 +29,18 @@ TEXT_PARAMS = (
     StringParam("text", "Title", multiline=True, help="The words on screen; new lines start new lines."),
     PathParam("font", "", file_filter="Fonts (*.ttf *.otf)", help="A TrueType/OpenType font; empty: the built-in one."),
     FloatParam("size", 8.0, min=1.0, max=50.0, step=0.5, help="Text height in % of the picture height."),
-    EnumParam("placement", "center", tuple(PLACEMENTS), help="Where the text sits."),
+    EnumParam("placement", "center", PLACEMENT_CHOICES,
+              help="Where the text sits: centred, in the lower third, at the top, or custom (at X and Y)."),
+    EnumParam("align", "center", ALIGNMENTS,
+              help="How the lines line up with each other. Left or right also puts that edge of the text at X "
+                   "(custom placement) or against the title-safe edge (the other placements)."),
+    FloatParam("x", 0.5, min=0.0, max=1.0, step=0.01, label="Position X",
+               help="Custom placement: where the text sits across the picture (0 = left edge, 1 = right edge); "
+                    "it marks the text's left edge, centre or right edge as Align says. The text is kept inside "
+                    "the title-safe area (the central 90 %) however near the edge this is."),
+    FloatParam("y", 0.5, min=0.0, max=1.0, step=0.01, label="Position Y",
+               help="Custom placement: where the middle of the text sits down the picture (0 = top, 1 = bottom), "
+                    "kept inside the title-safe area."),
     ColorParam("color", (1.0, 1.0, 1.0), help="Text colour (display sRGB, 0..1)."),
     FloatParam("opacity", 1.0, min=0.0, max=1.0, step=0.05, help="How solid the text is."),
     BoolParam("shadow", True, help="A soft drop shadow that keeps text legible over bright pictures."),
@@ -47,10 +59,11 @@ def fps_from_choice(choice: str) -> Fraction:
 class TextLayer:
     """The text of one title, laid out once for a frame size, composited onto any frame."""
 
-    def __init__(self, params: dict, text: str, width: int, height: int, working: str):
+    def __init__(self, params: dict, text: str, width: int, height: int, working: str, font_path: str = ""):
         size_px = max(1, round(height * params["size"] / 100))
         try:
-            self.coverage = text_mask(text, width, height, size_px, params["placement"], params["font"])
+            self.coverage = text_mask(text, width, height, size_px, params["placement"], font_path,
+                                      params["align"], (params["x"], params["y"]))
         except ValueError as exc:
             raise NodeExecutionError(str(exc)) from exc
         self.shadow = shadow_mask(self.coverage, max(1, size_px // 12)) * 0.6 if params["shadow"] else None
@@ -79,7 +92,25 @@ def card_pixels(params: dict, working: str = "lin_rec709") -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(color, (height, width, 3)), dtype=np.float32)
 
 
-class TitleCard(NodeType):
+class _TitleNode(NodeType):
+    """What both title nodes share: the font file, found from the project folder and checked by validate."""
+
+    @staticmethod
+    def font_path(ctx, params: dict) -> str:
+        return str(ctx.resolve_path(params["font"])) if params["font"] else ""
+
+    def problems(self, params, project_dir):
+        font = params.get("font") or ""
+        path = Path(font).expanduser()
+        if font and not path.is_absolute() and project_dir is not None:
+            path = Path(project_dir) / path
+        if font and not path.is_file():
+            return [f"the font file {path} does not exist; choose a .ttf or .otf file, or leave the font empty "
+                    "for the built-in one"]
+        return []
+
+
+class TitleCard(_TitleNode):
     schema = NodeSchema(
         type_id="image.title_card", title="Title Card", category="Titles",
         inputs=(Port("background", IMAGE, optional=True, help="Picture under the text; a plain colour if unlinked."),
@@ -96,11 +127,12 @@ class TitleCard(NodeType):
             background = Image(card_pixels(params), "lin_rec709")
         if not text.strip():
             return {"image": background}
-        layer = TextLayer(params, text, background.width, background.height, background.color_space)
+        layer = TextLayer(params, text, background.width, background.height, background.color_space,
+                          self.font_path(ctx, params))
         return {"image": Image(layer.over(background.pixels), background.color_space)}
 
 
-class Title(NodeType):
+class Title(_TitleNode):
     schema = NodeSchema(
         type_id="title.overlay", title="Title", category="Titles", cache_outputs=False,
         inputs=(Port("frames", FRAMES, optional=True, help="The shot under the title; a plain card if unlinked."),
@@ -126,7 +158,7 @@ class Title(NodeType):
             shot = StillClip(card_pixels(params), fps, count)
         if not text.strip():
             return {"frames": shot}
-        layer = TextLayer(params, text, shot.width, shot.height, shot.color_space)
+        layer = TextLayer(params, text, shot.width, shot.height, shot.color_space, self.font_path(ctx, params))
         envelope = self.envelope(params, shot.info)
         return {"frames": MapClip(shot, lambda frame, i: layer.over(frame, envelope(i)))}
 

@@ -1,6 +1,9 @@
 """Titles draw real text, fade in and out on time, and leave the rest of the picture alone."""
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from app.nodes import build_registry
 from engine.commands import AddNode, UndoStack
@@ -42,3 +45,130 @@ def test_missing_font_is_a_clear_failure():
     UndoStack(graph).push(AddNode("title.overlay", params={"font": "/nope/font.ttf"}, node_id="t"))
     report = Executor().run(graph, ["t"])
     assert "cannot load the font /nope/font.ttf" in report.results["t"].message
+
+
+# --- placement, alignment, colour and font files, measured on the rendered card ---
+
+def render_card(**params):
+    """The Title Card's pixels (linear RGB) for these parameters, on a black 640x360 card."""
+    graph = Graph(build_registry())
+    defaults = {"resolution": "640x360 (proxy)", "shadow": False, "size": 6.0}
+    UndoStack(graph).push(AddNode("image.title_card", params={**defaults, **params}, node_id="c"))
+    report = Executor().run(graph, ["c"], load_outputs=True)
+    assert report.status == "finished", report.results["c"].message
+    return report.outputs["c"]["image"].pixels
+
+
+def ink(pixels):
+    """Coverage of the (white, unless told otherwise) text: the brightest channel of each pixel."""
+    return pixels[..., :3].max(axis=2)
+
+
+def centroid(weights):
+    rows, cols = np.indices(weights.shape)
+    total = weights.sum()
+    return float((cols * weights).sum() / total), float((rows * weights).sum() / total)
+
+
+def ink_columns(weights):
+    cols = np.nonzero(weights.max(axis=0) > 0.5)[0]
+    return int(cols[0]), int(cols[-1])
+
+
+def test_custom_position_puts_the_ink_centroid_there():
+    # "HOH" is symmetric left to right and top to bottom, so its ink centroid is its block's centre.
+    weights = ink(render_card(text="HOH", placement="custom", x=0.25, y=0.75))
+    cx, cy = centroid(weights)
+    assert abs(cx - 0.25 * 640) <= 2 and abs(cy - 0.75 * 360) <= 2, (cx, cy)
+    moved = ink(render_card(text="HOH", placement="custom", x=0.7, y=0.3))
+    mx, my = centroid(moved)
+    assert abs(mx - 0.7 * 640) <= 2 and abs(my - 0.3 * 360) <= 2, (mx, my)
+
+
+def test_custom_position_is_held_inside_the_title_safe_area():
+    weights = ink(render_card(text="EDGE", placement="custom", x=1.0, y=0.0))
+    rows = np.nonzero(weights.max(axis=1) > 0)[0]
+    cols = np.nonzero(weights.max(axis=0) > 0)[0]
+    assert cols[-1] <= 0.95 * 640 and rows[0] >= 0.05 * 360  # slid back in, not cut off
+    assert cols[-1] >= 0.95 * 640 - 3 and rows[0] <= 0.05 * 360 + 3  # and only as far as needed
+
+
+def test_alignment_left_and_right_put_that_edge_at_x_and_line_the_lines_up():
+    text = "A WIDE FIRST LINE\nI"
+    left = ink(render_card(text=text, placement="custom", x=0.5, y=0.5, align="left"))
+    right = ink(render_card(text=text, placement="custom", x=0.5, y=0.5, align="right"))
+    left_x0, left_x1 = ink_columns(left)
+    right_x0, right_x1 = ink_columns(right)
+    assert abs(left_x0 - 320) <= 2 and left_x1 > 400  # all of the text to the right of x
+    assert abs(right_x1 - 320) <= 2 and right_x0 < 240  # all of it to the left
+    rows = np.nonzero(left.max(axis=1) > 0.5)[0]
+    short_line = slice(int(rows[-1]) - 5, int(rows[-1]) + 1)  # the "I" on the second line
+    assert abs(ink_columns(left[short_line])[0] - left_x0) <= 3  # "I" starts where the wide line starts
+    assert abs(ink_columns(right[short_line])[1] - right_x1) <= 3  # and ends where it ends
+    centred = ink(render_card(text=text, placement="custom", x=0.5, y=0.5))
+    assert abs(sum(ink_columns(centred[short_line])) / 2 - 320) <= 3
+
+
+def test_preset_alignment_puts_the_text_against_the_title_safe_edge():
+    x0, _ = ink_columns(ink(render_card(text="CREDIT", placement="lower third", align="left")))
+    _, x1 = ink_columns(ink(render_card(text="CREDIT", placement="lower third", align="right")))
+    assert abs(x0 - 0.05 * 640) <= 2 and abs(x1 - 0.95 * 640) <= 2
+
+
+def test_lower_third_lands_in_the_lower_third():
+    weights = ink(render_card(text="Jane Doe\nDirector", placement="lower third"))
+    rows = np.nonzero(weights.max(axis=1) > 0)[0]
+    assert rows[0] > 360 * 2 / 3 and rows[-1] < 360 * 0.95
+    assert abs(centroid(weights)[0] - 320) < 20  # centred across, as before
+
+
+def test_font_colour_shows_in_the_pixels():
+    pixels = render_card(text="RED", color=[1.0, 0.5, 0.0], size=20.0)
+    solid = pixels[ink(pixels) >= ink(pixels).max() - 1e-6]
+    linear = [1.0, ((0.5 + 0.055) / 1.055) ** 2.4, 0.0]  # 0.5 through the sRGB curve
+    assert len(solid) > 100 and np.allclose(solid, linear, atol=1e-3)
+    assert render_card(text="", color=[1.0, 0.5, 0.0]).max() == 0.0  # no text, no colour
+
+
+def test_a_font_file_given_by_path_is_used(tmp_path):
+    # Pillow's own font (Aileron) written out as a file: guaranteed wherever Pillow has FreeType.
+    from PIL import ImageFont
+
+    font_file = tmp_path / "aileron.ttf"
+    font_file.write_bytes(ImageFont.load_default(size=12).font_bytes)
+    built_in = render_card(text="Font", size=15.0)
+    from_file = render_card(text="Font", size=15.0, font=str(font_file))
+    assert np.array_equal(from_file, built_in)  # the same font, read from the file
+
+
+def test_a_different_font_file_draws_different_glyphs():
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+    if not dejavu.is_file():
+        pytest.skip(f"no system font at {dejavu} to compare with the built-in one")
+    built_in = ink(render_card(text="Font", size=15.0))
+    serif = ink(render_card(text="Font", size=15.0, font=str(dejavu)))
+    assert serif.sum() > 100 and np.abs(serif - built_in).sum() > 0.2 * built_in.sum()
+
+
+def test_a_missing_or_broken_font_file_is_named(tmp_path):
+    graph = Graph(build_registry())
+    not_a_font = tmp_path / "notes.ttf"
+    not_a_font.write_text("not a font")
+    stack = UndoStack(graph)
+    stack.push(AddNode("image.title_card", params={"font": str(tmp_path / "gone.ttf")}, node_id="missing"))
+    stack.push(AddNode("image.title_card", params={"font": str(not_a_font)}, node_id="broken"))
+    report = Executor().run(graph, ["missing", "broken"])
+    assert f"cannot load the font {tmp_path / 'gone.ttf'}: the file does not exist" in report.results["missing"].message
+    assert f"cannot load the font {not_a_font}" in report.results["broken"].message
+
+
+def test_validate_reports_a_missing_font_relative_to_the_project(tmp_path):
+    from app.nodes.titles import TitleCard
+
+    params = {**TitleCard.schema.default_params(), "font": "fonts/title.ttf"}
+    assert TitleCard().problems(params, tmp_path) == [
+        f"the font file {tmp_path / 'fonts/title.ttf'} does not exist; choose a .ttf or .otf file, or leave the "
+        "font empty for the built-in one"]
+    (tmp_path / "fonts").mkdir()
+    (tmp_path / "fonts/title.ttf").write_bytes(b"")
+    assert TitleCard().problems(params, tmp_path) == []
