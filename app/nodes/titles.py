@@ -7,7 +7,6 @@ light on every frame, so edges and fades blend like a real superimposition.
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 
@@ -93,21 +92,14 @@ def card_pixels(params: dict, working: str = "lin_rec709") -> np.ndarray:
 
 
 class _TitleNode(NodeType):
-    """What both title nodes share: the font file, found from the project folder and checked by validate."""
+    """What both title nodes share: a font path is taken from the project folder, like every path.
+
+    (`aiprod validate` already reports a font file that is missing, as it does for every path.)
+    """
 
     @staticmethod
     def font_path(ctx, params: dict) -> str:
         return str(ctx.resolve_path(params["font"])) if params["font"] else ""
-
-    def problems(self, params, project_dir):
-        font = params.get("font") or ""
-        path = Path(font).expanduser()
-        if font and not path.is_absolute() and project_dir is not None:
-            path = Path(project_dir) / path
-        if font and not path.is_file():
-            return [f"the font file {path} does not exist; choose a .ttf or .otf file, or leave the font empty "
-                    "for the built-in one"]
-        return []
 
 
 class TitleCard(_TitleNode):
