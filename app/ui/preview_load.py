@@ -34,8 +34,9 @@ class Viewer:
 
 
 # The SDR displays a grading suite looks through: a desktop sRGB monitor, a BT.1886 reference
-# monitor (the Rec.709 gamma 2.4 encoding), and the raw values for checking data.
-VIEWER_TRANSFORMS = ("sRGB", "Rec.709 (gamma 2.4)", "Raw values")
+# monitor (the Rec.709 gamma 2.4 encoding), either through the ACES 2.0 output transform (which
+# rolls highlights off like the ACES exports), and the raw values for checking data.
+VIEWER_TRANSFORMS = ("sRGB", "Rec.709 (gamma 2.4)", "ACES 2.0 SDR (sRGB)", "ACES 2.0 SDR (Rec.709)", "Raw values")
 
 
 def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer()) -> QImage:

@@ -112,6 +112,16 @@ class OutputTransform:
     hdr: bool = False
 
 
+ACES_REC709 = "ACES 2.0 SDR (Rec.709)"
+ACES_SRGB = "ACES 2.0 SDR (sRGB)"
+
+
+def _aces():
+    from . import aces_output  # OpenColorIO loads only when an ACES transform is used
+
+    return aces_output
+
+
 # Diffuse white (scene-linear 1.0) sits at 203 cd/m2 in PQ and at 75 % signal in HLG (ITU-R BT.2408).
 PQ_REFERENCE_WHITE_NITS = 203.0
 
@@ -132,6 +142,11 @@ OUTPUT_TRANSFORMS: dict[str, OutputTransform] = {t.name: t for t in (
     OutputTransform("Rec.2020 HLG", "ITU-R BT.2020",
                     lambda x: _models().oetf_BT2100_HLG(np.clip(x * _hlg_reference_scene_light(), 0, 1)),
                     primaries=9, transfer=18, matrix=9, hdr=True),
+    # ACES 2.0 tone-maps scene light for the display (highlights roll off instead of clipping).
+    OutputTransform(ACES_REC709, "ACEScg", lambda x: _aces().encode(x, _aces().REC1886_DISPLAY),
+                    primaries=1, transfer=1, matrix=1),
+    OutputTransform(ACES_SRGB, "ACEScg", lambda x: _aces().encode(x, _aces().SRGB_DISPLAY),
+                    primaries=1, transfer=13, matrix=1),
 )}
 OUTPUT_TRANSFORM_CHOICES = tuple(OUTPUT_TRANSFORMS)
 

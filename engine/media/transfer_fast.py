@@ -12,7 +12,9 @@ import math
 
 import numpy as np
 
-from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
+from .colorspaces import ACES_REC709, ACES_SRGB, OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
+
+ACES_DISPLAYS = {ACES_REC709: "REC1886_DISPLAY", ACES_SRGB: "SRGB_DISPLAY"}
 
 # ITU-R BT.2100 / SMPTE ST 2084 (PQ) constants.
 PQ_M1 = 2610 / 16384
@@ -102,6 +104,10 @@ def _encode_in_place(name: str, rgb: np.ndarray) -> None:
     elif name == "Rec.2020 HLG":
         rgb *= np.float32(HLG_REFERENCE_SCENE_LIGHT)
         hlg_encode(rgb, inplace=True)
+    elif name in ACES_DISPLAYS:  # already fast: a baked 3D LUT applied by OpenColorIO's threads
+        from . import aces_output
+
+        aces_output.encode_in_place(rgb, getattr(aces_output, ACES_DISPLAYS[name]))
     else:
         raise ValueError(f"no fast version of output transform {name!r}; use one of {', '.join(OUTPUT_TRANSFORMS)}")
 

@@ -7,6 +7,7 @@ import wave
 import numpy as np
 
 from app.ui.waveform import audio_peaks, column_peaks
+from engine.media import colorspaces
 from tests.app.conftest import wait_render
 
 
@@ -88,6 +89,12 @@ def test_viewer_transforms_show_linear_grey_as_each_display_encodes_it():
     assert abs(shown(Viewer()) - srgb * 255) <= 1
     assert abs(shown(Viewer("Rec.709 (gamma 2.4)")) - 0.18 ** (1 / 2.4) * 255) <= 1
     assert abs(shown(Viewer("Raw values")) - 0.18 * 255) <= 1
+    from engine.media import aces_output
+
+    aces = np.full((1, 3), 0.18, np.float32) @ colorspaces.gamut_matrix("ITU-R BT.709", "ACEScg").T
+    aces = np.ascontiguousarray(aces, np.float32)
+    aces_output.exact_processor(aces_output.SRGB_DISPLAY).applyRGB(aces)  # OpenColorIO's exact ACES 2.0
+    assert abs(shown(Viewer("ACES 2.0 SDR (sRGB)")) - aces[0, 0] * 255) <= 1.5
     brighter = 1.055 * 0.36 ** (1 / 2.4) - 0.055  # +1 stop doubles the light before the display curve
     assert abs(shown(Viewer("sRGB", 1.0)) - brighter * 255) <= 1
     assert np.allclose(grey, 0.18)  # the data itself is never changed
