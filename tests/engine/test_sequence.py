@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
+from app.nodes import build_registry
+from app.nodes.sequence import Sequence
+from engine.commands import AddNode, Connect, UndoStack
+from engine.errors import ParamError
+from engine.executor import Executor
+from engine.graph import Graph
 from engine.media.clip import StillClip
-from engine.media.sequence import Join, SequenceClip
+from engine.media.sequence import Join, SequenceClip, parse_join_overrides
 
 
 def flat(value, frames, fps=24, size=(4, 6)):
@@ -55,3 +61,96 @@ def test_mismatched_shots_are_refused_with_the_fix(second, message):
 def test_transition_longer_than_a_shot_is_refused():
     with pytest.raises(ValueError, match="longer than a shot"):
         SequenceClip([flat(0.1, 3), flat(0.2, 3)], [Join("dissolve", 5)])
+
+
+def test_shot_shorter_than_its_two_dissolves_is_refused():
+    # Three shots visible at once would add up rather than mix: a picture brighter than any shot.
+    with pytest.raises(ValueError, match="shot 2 has 5 frames but the dissolves into and out of it take 6"):
+        SequenceClip([flat(0.1, 5), flat(0.2, 5), flat(0.3, 5)], [Join("dissolve", 3), Join("dissolve", 3)])
+
+
+# --- per-join transitions, through the Sequence node ---
+
+RED, GREEN, BLUE = [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]
+
+
+def run_sequence(colours, **params):
+    """A Sequence of one-second 24 fps cards of these colours (sRGB 0/1: the same in linear)."""
+    graph = Graph(build_registry())
+    stack = UndoStack(graph)
+    stack.push(AddNode("edit.sequence", params=params, node_id="seq"))
+    for n, colour in enumerate(colours):
+        stack.push(AddNode("title.overlay", node_id=f"shot{n}", params={
+            "text": "", "background_color": colour, "duration": 1.0, "fps": "24", "resolution": "640x360 (proxy)"}))
+        stack.push(Connect(f"shot{n}", "frames", "seq", "shots"))
+    return Executor().run(graph, ["seq"], load_outputs=True)
+
+
+def rgb(clip, index):
+    return clip.frame(index)[100, 100, :3].astype(float).round(4).tolist()
+
+
+def test_each_join_makes_its_own_transition():
+    # Dissolves by default, 0.625 s = 15 frames (odd, so one frame is the exact middle); join 1 a
+    # cut and join 3 a half-second fade instead.
+    report = run_sequence([RED, GREEN, BLUE, RED], transition="dissolve", transition_seconds=0.625,
+                          joins="1: cut\n# join 2 keeps the dissolve\n3: fade 0.5")
+    assert report.status == "finished", report.results["seq"].message
+    clip = report.outputs["seq"]["frames"]
+    assert clip.frame_count == 4 * 24 - 15  # only the dissolve overlaps its shots
+    # Join 1, a cut at frame 24: the frames either side are pure, no frame mixes red and green.
+    assert rgb(clip, 23) == RED and rgb(clip, 24) == GREEN
+    assert all(min(rgb(clip, i)[:2]) == 0.0 for i in range(0, 33))
+    # Join 2, a dissolve: shot 3 starts 15 frames before shot 2 ends; its middle frame is the average.
+    assert rgb(clip, 32) == GREEN and rgb(clip, 48) == BLUE
+    assert rgb(clip, 33 + 7) == [0.0, 0.5, 0.5]
+    # Join 3, a fade through black at frame 57: blue dims to near black, then red comes up, never both.
+    levels = [max(rgb(clip, i)) for i in range(48, 69)]
+    assert levels[:3] == [1.0, 1.0, 1.0] and levels[-3:] == [1.0, 1.0, 1.0]
+    assert min(levels) < 0.1 and levels.index(min(levels)) in (8, 9)  # the darkest frames straddle the cut
+    assert all(rgb(clip, i)[0] == 0.0 for i in range(48, 57)) and all(rgb(clip, i)[2] == 0.0 for i in range(57, 69))
+    assert rgb(clip, clip.frame_count - 1) == RED
+
+
+def test_without_joins_every_join_is_the_same_as_before():
+    report = run_sequence([RED, GREEN, BLUE], transition="dissolve", transition_seconds=0.5)
+    clip = report.outputs["seq"]["frames"]
+    assert clip.frame_count == 3 * 24 - 2 * 12
+    for i in range(12):  # both joins the node's 12-frame dissolve
+        mix = round((i + 0.5) / 12, 4)
+        assert rgb(clip, 12 + i) == [round(1 - mix, 4), mix, 0.0]
+        assert rgb(clip, 24 + i) == [0.0, round(1 - mix, 4), mix]
+
+
+def test_a_join_beyond_the_linked_shots_fails_naming_the_line():
+    report = run_sequence([RED, GREEN, BLUE], joins="1: cut\n3: fade 0.5")
+    assert report.status == "failed"
+    assert report.results["seq"].message == (
+        "joins line 2: join 3 would be between shots 3 and 4, but only 3 shots are linked (joins 1 to 2)")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("2 dissolve 1.0", "joins line 1: '2 dissolve 1.0' is not 'join: transition [seconds]'"),
+    ("1: cut\n\n2: wipe 1", "joins line 3: 'wipe' is not a transition; use cut, dissolve or fade"),
+    ("x: cut", "joins line 1: the join number 'x' must be a whole number from 1"),
+    ("0: cut", "joins line 1: the join number '0' must be a whole number from 1"),
+    ("2: cut 1.0", "joins line 1: a cut has no length; write '2: cut'"),
+    ("2: dissolve nan", "joins line 1: 'dissolve nan' is not a transition"),
+    ("2: fade 45", "joins line 1: 45 seconds is longer than the 30 a transition may last"),
+    ("2: cut\n2: dissolve", "joins line 2: join 2 is already set on line 1"),
+])
+def test_bad_join_lines_are_parameter_errors_naming_the_line(text, message):
+    with pytest.raises(ParamError) as caught:
+        parse_join_overrides(text)
+    assert str(caught.value).startswith(message)
+    params = {**Sequence.schema.default_params(), "joins": text}
+    assert Sequence().problems(params, None) == [str(caught.value)]  # what `aiprod validate` prints
+    report = run_sequence([RED, GREEN, BLUE], joins=text)
+    assert report.status == "failed" and report.results["seq"].message == str(caught.value)
+
+
+def test_join_lines_read_kinds_lengths_and_comments():
+    overrides = parse_join_overrides("2: Dissolve 1.5s  # slow\n3: fade through black\n  \n4:fade .25")
+    assert {n: (o.kind, o.seconds) for n, o in overrides.items()} == {
+        2: ("dissolve", 1.5), 3: ("fade through black", None), 4: ("fade through black", 0.25)}
+    assert Sequence().problems(Sequence.schema.default_params(), None) == []
