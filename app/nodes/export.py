@@ -3,9 +3,11 @@
 Scene-linear frames go through the output transform (engine.media.transfer_fast) in a worker
 thread while the encoder compresses the previous ones, so export runs at the encoder's speed.
 Everything is written beside the target under a temporary name and renamed at the end: a failed
-or cancelled export leaves neither a partial file nor the temporary. The project graph and the
-node's own settings go into the file's "comment" tag (a sidecar .aiprod.json for sequences), so
-any render can be traced back to what made it.
+or cancelled export leaves neither a partial file nor the temporary, and a sequence written over
+an older one replaces it in one swap where its folder holds nothing else
+(engine.media.sequence_folder). The project graph and the node's own settings go into the file's
+"comment" tag (a sidecar .aiprod.json for sequences), so any render can be traced back to what
+made it.
 
 A linked `audio` input becomes the film's soundtrack, cut to exactly the frames written (so sound
 and picture last the same time) and encoded in step with the frames: AAC with H.264, H.265, VP9
@@ -16,9 +18,6 @@ and DNxHR, and a 24-bit WAV beside the frames of an image sequence (engine.media
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ from engine.media.export_formats import (FORMAT_CHOICES, FORMATS, ExportFormat, 
 from engine.media.image_io import encode_dpx10, encode_exr, encode_png16
 from engine.media.image_sequence import frame_path, is_pattern, sequence_fingerprint, write_pattern
 from engine.media.prefetch import Prefetch
+from engine.media.sequence_folder import SequenceStage
 from engine.media.transfer_fast import encode_output_uint16
 from engine.media.video_io import VideoEncoder
 from engine.ports import AUDIO, FILE, FRAMES
@@ -119,7 +119,7 @@ class Export(NodeType):
         try:
             if fmt.sequence:
                 return {"file": self._write_sequence(ctx, target, fmt, params, frames, first, last, provenance,
-                                                     sound)}
+                                                     sound, clip.frame_count)}
             return {"file": self._write_movie(ctx, target, fmt, params, clip, frames, first, last - first + 1,
                                               provenance, sound)}
         except OSError as exc:
@@ -162,32 +162,22 @@ class Export(NodeType):
         atomic_write(target, write)
         return {"path": str(target), "fingerprint": file_fingerprint(target)}
 
-    def _write_sequence(self, ctx, target, fmt, params, frames, first, last, provenance, sound) -> dict:
+    def _write_sequence(self, ctx, target, fmt, params, frames, first, last, provenance, sound, clip_frames) -> dict:
+        """Frames into a staging folder, then in place of the old sequence (engine.media.sequence_folder)."""
         pattern = write_pattern(target, fmt.extensions[0])
         folder = pattern.parent
-        new_folder = not folder.exists()
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent if new_folder
-                                        else folder))
-        try:
+        with SequenceStage(pattern, (sidecar_name(pattern), audio_sidecar_name(pattern))) as stage:
             count = last - first + 1
             for index, frame in enumerate(frames):
-                data = (encode_exr(frame, half=params["exr_precision"] == "half") if fmt.codec == "exr"
-                        else encode_dpx10(frame) if fmt.codec == "dpx" else encode_png16(frame))
-                (staging / frame_path(pattern, first + index).name).write_bytes(data)
+                (stage.path / frame_path(pattern, first + index).name).write_bytes(encode_frame(frame, fmt, params))
                 ctx.progress((index + 1) / count, f"frame {index + 1}/{count}")
-            (staging / sidecar_name(pattern)).write_text(provenance, encoding="utf-8")
+            (stage.path / sidecar_name(pattern)).write_text(provenance, encoding="utf-8")
             if sound is not None:
                 ctx.progress(1.0, "sound")
-                write_audio_file(staging / audio_sidecar_name(pattern), sound, ENCODINGS[fmt.audio_codec],
+                write_audio_file(stage.path / audio_sidecar_name(pattern), sound, ENCODINGS[fmt.audio_codec],
                                  {METADATA_TAG: provenance},
                                  lambda fraction, message: ctx.progress(1.0, f"sound {message}"))
-            if new_folder:
-                os.replace(staging, folder)  # the whole folder appears at once
-            else:
-                for item in sorted(staging.iterdir()):
-                    os.replace(item, folder / item.name)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            stage.publish(range(first, last + 1), clip_frames)
         written = [frame_path(pattern, number) for number in range(first, last + 1)]
         result = {"path": str(pattern), "fingerprint": sequence_fingerprint(written), "first": first, "last": last}
         if sound is not None:
@@ -210,6 +200,13 @@ class Export(NodeType):
                 return False  # the sidecar WAV went or changed
             return written["path"] == str(pattern) and current == written["fingerprint"]
         return written["path"] == str(target) and file_fingerprint(target) == written["fingerprint"]
+
+
+def encode_frame(frame: np.ndarray, fmt: ExportFormat, params: dict) -> bytes:
+    """One frame of an image sequence as the bytes of its file."""
+    if fmt.codec == "exr":
+        return encode_exr(frame, half=params["exr_precision"] == "half")
+    return encode_dpx10(frame) if fmt.codec == "dpx" else encode_png16(frame)
 
 
 def sidecar_name(pattern: Path) -> str:

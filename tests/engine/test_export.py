@@ -1,6 +1,7 @@
 """The Export node, run through the executor: decode what it wrote and check timing, tags and pixels."""
 
 import json
+import os
 import warnings
 from fractions import Fraction
 
@@ -285,3 +286,121 @@ def test_sequence_render_is_cached_until_a_frame_goes(tmp_path, cache):
     assert export(tmp_path, pattern, cache=cache, **params).results["export"].status == "ran"
     assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == [
         "s.aiprod.json", "s_00.png", "s_01.png", "s_02.png", "s_40.png"]
+
+
+# --- a sequence written over an older one in an existing folder ---
+
+def old_render(folder):
+    """An earlier 8-frame render of seq_%02d.png, 48 pixels wide (the new one is 64), with its sidecars."""
+    folder.mkdir(exist_ok=True)
+    report = export(folder.parent, folder / "seq_%02d.png", format="PNG sequence", source={"count": 8, "width": 48})
+    assert report.status == "finished", report.results["export"].message
+    (folder / "seq.wav").write_bytes(b"the soundtrack of the old render")
+    return {p.name: p.read_bytes() for p in folder.glob("seq_*.png")}
+
+
+def hidden_leftovers(tmp_path):
+    return [p.relative_to(tmp_path) for p in tmp_path.rglob(".*")]
+
+
+def assert_new_frames(folder, count):
+    frames = sorted(folder.glob("seq_*.png"))
+    assert [p.name for p in frames] == [f"seq_{n:02d}.png" for n in range(count)]
+    for number, path in enumerate(frames):
+        expected = to_output(patches(number, 64, 36, False), "lin_rec709", "Rec.709 (gamma 2.4)")
+        assert np.abs(read_image(path) - expected).max() < 1e-4  # this render's picture, 64 wide
+
+
+@pytest.mark.parametrize("unrelated", [False, True], ids=["folder of its own", "folder shared with other files"])
+def test_sequence_over_a_longer_one_leaves_exactly_the_new_frames(tmp_path, unrelated):
+    folder = tmp_path / "renders"
+    old_render(folder)
+    others = {}
+    if unrelated:
+        (folder / "notes.txt").write_text("director's notes")
+        (folder / "other_00.png").write_bytes(b"another sequence's frame")
+        (folder / "plates").mkdir()
+        (folder / "plates" / "plate.exr").write_bytes(b"a plate")
+        others = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()
+                  and not p.name.startswith("seq")}
+    inode = folder.stat().st_ino
+    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 5})
+    assert report.status == "finished", report.results["export"].message
+    assert (folder.stat().st_ino != inode) == (not unrelated)  # swapped whole, or only its own files replaced
+    assert_new_frames(folder, 5)  # frames 5..7 of the old render are gone
+    assert not (folder / "seq.wav").exists()  # the old soundtrack does not describe these frames
+    assert json.loads((folder / "seq.aiprod.json").read_text())["aiprod_export"]["params"]["path"].endswith("%02d.png")
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in others} == others  # untouched, to the nanosecond
+    rest = {p.name for p in folder.iterdir()} - {f"seq_{n:02d}.png" for n in range(5)}
+    assert rest == ({"seq.aiprod.json", "notes.txt", "other_00.png", "plates"} if unrelated else {"seq.aiprod.json"})
+    assert hidden_leftovers(tmp_path) == []  # no staging folder, no old folder set aside
+
+
+@pytest.mark.parametrize("unrelated", [False, True], ids=["folder of its own", "folder shared with other files"])
+def test_failure_mid_write_leaves_the_old_frames_intact(tmp_path, monkeypatch, unrelated):
+    folder = tmp_path / "renders"
+    old = old_render(folder)
+    if unrelated:
+        (folder / "notes.txt").write_text("director's notes")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    import app.nodes.export as export_module
+
+    encode, calls = export_module.encode_png16, []
+
+    def breaks_after_two(frame):
+        calls.append(1)
+        if len(calls) > 2:
+            raise OSError(28, "No space left on device")
+        return encode(frame)
+
+    monkeypatch.setattr(export_module, "encode_png16", breaks_after_two)
+    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 5})
+    assert report.status == "failed" and "No space left on device" in report.results["export"].message
+    assert len(calls) == 3
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # all 8 old frames, sidecars too
+    assert len(old) == 8 and all(before[name] == data for name, data in old.items())
+    assert hidden_leftovers(tmp_path) == []
+
+
+def test_a_failed_swap_puts_the_old_folder_back(tmp_path, monkeypatch):
+    import engine.media.sequence_folder as sequence_folder
+
+    folder = tmp_path / "renders"
+    old_render(folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    rename = os.rename
+
+    def staging_will_not_move(src, dst):
+        if os.fspath(src).endswith(".part"):
+            raise OSError(13, "Permission denied")
+        rename(src, dst)
+
+    monkeypatch.setattr(sequence_folder.os, "rename", staging_will_not_move)
+    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 5})
+    assert report.status == "failed" and "Permission denied" in report.results["export"].message
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert hidden_leftovers(tmp_path) == []
+
+
+def test_a_re_rendered_range_slots_into_the_older_frames(tmp_path):
+    folder = tmp_path / "renders"
+    old = old_render(folder)
+    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 8}, first_frame=2,
+                    last_frame=4)
+    assert report.status == "finished", report.results["export"].message
+    now = {p.name: p.read_bytes() for p in folder.glob("seq_*.png")}
+    assert sorted(now) == sorted(old)
+    assert [name for name in sorted(now) if now[name] != old[name]] == ["seq_02.png", "seq_03.png", "seq_04.png"]
+    assert read_image(folder / "seq_03.png").shape == (36, 64, 3)
+    assert hidden_leftovers(tmp_path) == []
+
+
+UMASK = os.umask(0)
+os.umask(UMASK)
+
+
+@pytest.mark.skipif(os.name != "posix" or 0o777 & ~UMASK == 0o700, reason="needs POSIX permissions wider than 0o700")
+def test_a_new_sequence_folder_gets_ordinary_permissions(tmp_path):
+    report = export(tmp_path, tmp_path / "new" / "s_%02d.png", format="PNG sequence", source={"count": 1})
+    assert report.status == "finished", report.results["export"].message
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o777 & ~UMASK  # not the staging folder's owner-only 0o700
