@@ -106,15 +106,22 @@ def test_validate_finds_a_bad_key_list_without_running_and_ignores_it_when_unuse
         CameraPathNode().execute(None, {}, broken)
 
 
-def test_projects_saved_before_keyframes_load_the_same_two_key_move():
+def test_projects_saved_before_keyframes_load_the_same_two_key_move(tmp_path):
     from app.nodes import build_registry
     from engine.project import load_project
-    from tests.engine.stub_nodes import project_root
 
-    project = load_project(project_root() / "resources" / "examples" / "sample.aiprod", build_registry())
+    # A Camera Path as projects saved it before keyframes existed: no keys, no path_shape.
+    old = {"schema_version": 1, "kind": "aiprod.project", "name": "old", "settings": {}, "links": [],
+           "nodes": [{"object": "Node.1", "id": "push_in", "type": "shot.camera_path", "type_version": 1,
+                      "label": "Slow push in", "position": [0, 0],
+                      "params": {"move": "push in", "amount": 0.15, "easing": "ease-in-out"}}]}
+    (tmp_path / "old.aiprod").write_text(json.dumps(old))
+    project = load_project(tmp_path / "old.aiprod", build_registry())
     params = project.graph.nodes["push_in"].params
-    assert params["keys"] and params["path_shape"] == "linear"  # filled from the defaults
-    data = CameraPathNode().execute(None, {}, params)["path"]
+    assert "keys" not in old["nodes"][0]["params"]
+    assert params.get("path_shape", "linear") == "linear"  # what a missing value means: the old behaviour
+    defaults = {p.name: p.default for p in CameraPathNode.schema.params}
+    data = CameraPathNode().execute(None, {}, {**defaults, **params})["path"]
     assert "time_unit" not in data and [k["t"] for k in data["keys"]] == [0.0, 1.0]
     assert CameraPath.from_dict(data) == CameraPath.move(Pose(), Pose(zoom=1.15), "ease-in-out",
                                                                  shake=Shake(0.0, 1.5, 0), blur_samples=8)
