@@ -48,22 +48,34 @@ def open_window(project_path: str | None = None, interactive: bool = True):
     return window
 
 
-def warm_up() -> None:
-    """Import the colour library in the background now, not in the middle of the first render.
+def warm_up():
+    """Import the render libraries in the background now, then take them out of the garbage collector's sight.
 
-    The import takes about two seconds and holds the interpreter lock in long stretches; done
-    while the user looks at the freshly opened window, the first render does not stall the GUI.
+    The imports (the colour library alone takes about two seconds) hold the interpreter lock in
+    long stretches; done while the user looks at the freshly opened window, the first render
+    does not stall the GUI. Then the collector's full passes: with torch, colour-science and
+    OpenCV loaded, each one walks millions of long-lived objects for ~150 ms with the lock held,
+    in whichever thread happens to allocate, and the GUI freezes for that long in mid-render.
+    gc.freeze() moves everything alive after start-up to a generation those passes skip
+    (the objects live as long as the program, so nothing collectable is kept). Returns the thread.
     """
     import threading
 
     def work() -> None:
+        import gc
+
         import numpy as np
 
         from engine.color import srgb_to_linear
+        from engine.media import camera_render, flow, grade_ocio, image_io, video_io  # noqa: F401  (imports)
 
         srgb_to_linear(np.zeros((1, 1, 3), np.float32))
+        gc.collect()
+        gc.freeze()
 
-    threading.Thread(target=work, name="aiprod-warm-up", daemon=True).start()
+    thread = threading.Thread(target=work, name="aiprod-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def wait_for_render(window, timeout_s: float = 120.0) -> None:

@@ -7,7 +7,7 @@ touches the graph. It repaints when the scene changes or the canvas scrolls or z
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -16,6 +16,7 @@ from . import theme
 SIZE = (220, 150)
 MARGIN = 10  # from the canvas corner
 PAD = 200.0  # scene units around the graph, so edge nodes are not flush with the frame
+REDRAW_MS = 100
 
 
 class Minimap(QWidget):
@@ -28,7 +29,13 @@ class Minimap(QWidget):
         self.setCursor(Qt.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the canvas there")
         self._drag_world: QRectF | None = None  # the map's scene area, frozen during a drag
-        view.scene().changed.connect(lambda _rects: self.update())
+        # Badges and progress change the scene many times a second while rendering; the map only
+        # shows where nodes are, so it is redrawn at most every REDRAW_MS, not on every change.
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(REDRAW_MS)
+        self._redraw.timeout.connect(self.update)
+        view.scene().changed.connect(lambda _rects: self._redraw.start() if not self._redraw.isActive() else None)
         view.horizontalScrollBar().valueChanged.connect(self.update)
         view.verticalScrollBar().valueChanged.connect(self.update)
         view.installEventFilter(self)  # follow the view's size (it does not lay its children out)

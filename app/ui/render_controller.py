@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 
@@ -33,6 +34,23 @@ class NodeStatus:
     fraction: float = 0.0
     seconds: float = 0.0
     message: str = ""
+
+
+RENDER_NICENESS = 10  # below the GUI thread: the editor answers first, the render takes the rest
+
+
+def lower_thread_priority() -> None:
+    """Give the calling thread (and the threads it starts: encoders, OpenCV, OpenColorIO pools) a
+    lower CPU priority than the GUI, so a render that keeps every core busy cannot starve the
+    event loop. On Linux each thread has its own nice value and new threads inherit it; elsewhere
+    this does nothing. Lower priority costs the render nothing when the GUI is idle."""
+    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, RENDER_NICENESS))
+    except OSError:  # not permitted here: render at normal priority
+        pass
 
 
 def snapshot(graph: Graph) -> Graph:
@@ -158,6 +176,7 @@ class RenderController(QObject):
         self._edited_during_run = set()
 
         def work() -> None:
+            lower_thread_priority()
             try:
                 executor.cache = self.cache()
                 result = executor.run(graph, targets, cancel, load_outputs=True)
