@@ -110,3 +110,33 @@ def test_opening_another_project_during_a_render_ignores_the_old_render(stub_win
     assert other == slow  # same id in the new project: the old render's events must not reach it
     wait_render(qtbot, window)
     assert window.renderer.status(other).state == "idle"
+
+
+def test_the_render_thread_runs_below_the_gui_threads_priority():
+    import os
+    import sys
+    import threading
+
+    import pytest
+
+    from app.ui.render_controller import RENDER_NICENESS, lower_thread_priority
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread nice values are a Linux feature")
+    seen = {}
+
+    def work():
+        lower_thread_priority()
+        seen["render"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        child = threading.Thread(target=lambda: seen.update(child=os.getpriority(os.PRIO_PROCESS,
+                                                                                  threading.get_native_id())))
+        child.start()
+        child.join()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen["render"] == max(gui, RENDER_NICENESS) > gui or gui >= RENDER_NICENESS
+    assert seen["child"] == seen["render"]  # threads the render starts (encoders, pools) inherit it
+    assert gui == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # the GUI thread is untouched
