@@ -266,7 +266,7 @@ class SeedEditor(ParamEditor):
         self.lock_toggled.emit(locked)
 
     def _show_lock(self, locked: bool) -> None:
-        self.lock.setText("🔒" if locked else "🔓")
+        self.lock.setText("Locked" if locked else "Lock")  # words: emoji glyphs are missing from many fonts
         self.lock.setToolTip("Locked: this seed is kept when new seeds are rolled; click to unlock" if locked
                              else "Lock this seed, so New Seeds (Edit menu) leaves it as it is")
         self.spin.setEnabled(not locked)

@@ -1,10 +1,10 @@
 """Small pictures of each node's last output, drawn on the node after a render.
 
 When a render finishes, every node that ran or came from the cache and has a picture output
-(an Image, or the first frame of Frames) gets its value read back on a small worker pool,
+(an Image, or the middle frame of Frames) gets its value read back on a small worker pool,
 exactly as the preview reads it, shrunk to THUMB_WIDTH and handed to its NodeItem on the GUI
 thread. Nodes whose outputs are cheap enough not to be cached (a camera move over a still, a
-grade, a title) are simply run again for their first frame; a node that stores its outputs
+grade, a title) are simply run again for that frame; a node that stores its outputs
 (interpolation, generation, a file export) is never re-run for a thumbnail. Two workers at most: thumbnails are a nicety and must never
 compete with a render or the preview for long. An edit that makes a node's result stale (its
 badge goes back to idle) clears its picture, and a stale load arriving late is dropped.
@@ -38,11 +38,15 @@ def picture_port(schema) -> str | None:
 
 
 def thumbnail_image(value) -> QImage | None:
-    """An sRGB QImage THUMB_WIDTH wide (tall, if portrait) of an Image or a clip's first frame (worker thread)."""
+    """An sRGB QImage THUMB_WIDTH wide (tall, if portrait) of an Image or a clip's middle frame (worker thread).
+
+    The middle, not the first: films and titles open on a fade from black, and a row of black
+    thumbnails tells the user nothing.
+    """
     if isinstance(value, Image):
         pixels, space = value.pixels, value.color_space
     elif is_clip(value) and value.frame_count:
-        pixels, space = value.frame(0), value.color_space
+        pixels, space = value.frame(value.frame_count // 2), value.color_space
     else:
         return None
     # Decimate before the colour transform: it costs per pixel, and 2× the width is plenty to smooth.

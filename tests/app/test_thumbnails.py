@@ -51,6 +51,19 @@ def test_thumbnail_sizes_landscape_portrait_and_non_pictures():
     assert thumbnail_image("some text") is None
 
 
+def test_a_clip_that_fades_in_from_black_is_pictured_by_its_middle_frame():
+    from fractions import Fraction
+
+    import numpy as np
+
+    from app.ui.thumbnails import thumbnail_image
+    from engine.media.clip import ClipInfo, FunctionClip
+
+    fade_in = FunctionClip(ClipInfo(64, 36, Fraction(24), 25), lambda i: np.full((36, 64, 3), i / 24, np.float32))
+    colour = thumbnail_image(fade_in).pixelColor(10, 10)
+    assert 150 < colour.red() < 210  # half way up the fade (0.5 linear is ~188 in sRGB), not frame 0's black
+
+
 def test_a_cheap_uncached_node_gets_its_thumbnail_by_running_again(window, qtbot):
     """A grade is not cached (it costs less than storing it), so its thumbnail re-runs the grade
     over the cached bars, and nothing costly runs."""
