@@ -1,6 +1,6 @@
 """What the preview shows for a value, worked out on the preview's worker thread.
 
-A picture becomes a QImage through the viewer transform (sRGB by default), a clip keeps its lazy frame reader (frames are read as the
+A picture becomes a QImage through the viewer transform (sRGB by default, via export's fast encoders), a clip keeps its lazy frame reader (frames are read as the
 slider moves), a sound becomes waveform peaks, anything else is text. For grading nodes the
 "before" side is the value feeding the node's graded input, read from the cache like the output.
 """
@@ -15,7 +15,7 @@ from PySide6.QtGui import QImage
 
 from engine.audio.buffer import Audio
 from engine.image import Image
-from engine.media.colorspaces import to_output
+from engine.media.transfer_fast import encode_output
 
 from .waveform import audio_peaks
 
@@ -48,7 +48,7 @@ def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer(
     if viewer.transform == "Raw values":
         shown = picked
     elif viewer.transform in VIEWER_TRANSFORMS:
-        shown = to_output(picked, color_space, viewer.transform)
+        shown = encode_output(picked, color_space, viewer.transform)  # export's fast path, same values
     else:
         raise ValueError(f"unknown viewer transform {viewer.transform!r}; use one of {', '.join(VIEWER_TRANSFORMS)}")
     rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
