@@ -1,7 +1,8 @@
 """What the preview shows for a value, worked out on the preview's worker thread.
 
-A picture becomes a QImage through the viewer transform (sRGB by default, via export's fast encoders), a clip keeps its lazy frame reader (frames are read as the
-slider moves), a sound becomes waveform peaks, anything else is text. For grading nodes the
+A picture becomes a QImage through the viewer transform (sRGB by default, encoded by export's
+fast path), a clip keeps its lazy frame reader (frames are read as the slider moves), a sound
+becomes waveform peaks, anything else is text. For grading nodes the
 "before" side is the value feeding the node's graded input, read from the cache like the output.
 """
 
