@@ -1,7 +1,8 @@
 """The editor's entry point: a QApplication with the dark theme, the main window, a project opened.
 
-Rendering runs on worker threads whose events reach the GUI thread through queued Qt signals,
-so a plain QApplication event loop is enough (no asyncio loop is needed yet).
+Renders run in a render process whose events reach the GUI thread through queued Qt signals
+(app.ui.render_controller), previews and thumbnails on worker threads, so a plain QApplication
+event loop is enough (no asyncio loop is needed yet).
 """
 
 from __future__ import annotations
@@ -49,8 +50,11 @@ def open_window(project_path: str | None = None, interactive: bool = True):
 
 
 def warm_up():
-    """Import the render libraries in the background now, then take them out of the garbage collector's sight.
+    """Start a render process, import the render libraries in the background now, then take them out
+    of the garbage collector's sight.
 
+    The render process starts first: Python and its imports take it seconds, which the first
+    render would otherwise wait. This process needs the libraries too, for previews and thumbnails.
     The imports (the colour library alone takes about two seconds) hold the interpreter lock in
     long stretches; done while the user looks at the freshly opened window, the first render
     does not stall the GUI. Then the collector's full passes: with torch, colour-science and
@@ -65,6 +69,15 @@ def warm_up():
         import gc
 
         import numpy as np
+
+        from engine import render_process
+
+        try:
+            render_process.start_spare()
+        except Exception as exc:  # renders fall back to a thread; say why once, here
+            import logging
+
+            logging.getLogger("aiprod.editor").warning("cannot start a render process: %s", exc)
 
         from engine.color import srgb_to_linear
         from engine.media import camera_render, flow, grade_ocio, image_io, video_io  # noqa: F401  (imports)

@@ -43,3 +43,11 @@ def model_folders() -> list[Path]:
         if folder not in found:
             found.append(folder)
     return found
+
+
+def render_environment() -> dict[str, str]:
+    """This process's environment with every model folder (the Preferences' too) in AIPROD_MODEL_DIRS,
+    for a render process: it finds what this process would find."""
+    environ = dict(os.environ)
+    environ[MODEL_DIRS_ENV] = os.pathsep.join(str(folder) for folder in model_folders())
+    return environ

@@ -4,9 +4,11 @@
 
 The last line printed is one JSON object: open_ms (open the file and show every node),
 repaint_ms (average full repaint of the view while panning with every node in view),
-repaint_1to1_ms (the same at 100 % zoom), max_stall_ms (longest gap of a 5 ms GUI timer while
-the sample project renders on the worker thread, imports already warm; first_render_stall_ms
-includes the first use of the voice model and encoders). Targets: open < 1000, repaint < 16, stall < 50.
+repaint_1to1_ms (the same at 100 % zoom), max_stall_ms (longest gap of a 5 ms GUI timer from
+just before Render is pressed until the sample project has rendered, the editor warmed up as at
+start-up; first_render_stall_ms is the first such render, whose render process has not rendered
+before). The project is opened and its first paint done before the timer starts: opening is
+open_ms's business. Targets: open < 1000, repaint < 16, stall < 50.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def stall_probe(app, window, sample: Path, cache_dir: Path) -> tuple[float, int]
 
     window.renderer.set_cache_location(cache_dir, window.renderer.cache_limit)  # fresh and empty: every node runs
     window.open_project(sample)
+    settled = time.perf_counter() + 0.5  # the freshly opened project's first paints and layout
+    while time.perf_counter() < settled:
+        app.processEvents()
+        time.sleep(0.005)
     gaps, last = [], [time.perf_counter()]
 
     def tick() -> None:
@@ -118,9 +124,10 @@ def main(argv: list[str]) -> int:
         # export writes into the temporary folder, not the repository.
         shutil.copytree(ROOT / "resources" / "examples", Path(tmp) / "examples")
         sample = Path(tmp) / "examples" / "sample.aiprod"
-        # As the editor does at start-up: render libraries imported, the start-up heap frozen out of
-        # the garbage collector's full passes (app.editor.warm_up). The first render still loads
-        # what only a render needs (the voice model, the encoders); the second shows the steady state.
+        # As the editor does at start-up (app.editor.warm_up): a render process started, render
+        # libraries imported, the start-up heap frozen out of the garbage collector's full passes.
+        # The first render still loads what only a render needs (the voice model, the encoders)
+        # into the render process; the second shows the steady state.
         from app.editor import warm_up
 
         warm_up().join()

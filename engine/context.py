@@ -12,10 +12,13 @@ from .events import EventEmitter
 
 
 class CancelToken:
-    """Set from any thread (the Cancel button); nodes see it at their next progress() or check."""
+    """Set from any thread (the Cancel button); nodes see it at their next progress() or check.
 
-    def __init__(self) -> None:
-        self._event = threading.Event()
+    `event` may be a multiprocessing Event, so that a token in a render process is set from the editor.
+    """
+
+    def __init__(self, event=None) -> None:
+        self._event = event if event is not None else threading.Event()
 
     def cancel(self) -> None:
         self._event.set()

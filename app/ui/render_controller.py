@@ -1,8 +1,10 @@
 """Renders off the GUI thread and turns engine events into per-node statuses for the badges.
 
-The executor runs in a worker thread on a snapshot of the graph, so the user can keep
-editing while it renders. Its events are re-emitted through a Qt signal with a queued
-connection: every slot that touches a widget runs on the GUI thread.
+The executor runs in a render process (engine.render_process) on a snapshot of the graph, so the
+user can keep editing while it renders and the render never holds the GUI's interpreter lock.
+A graph whose node types cannot be sent to another process (a plug-in class defined inside a
+function) renders in a worker thread instead. Either way its events are re-emitted through a Qt
+signal with a queued connection: every slot that touches a widget runs on the GUI thread.
 """
 
 from __future__ import annotations
@@ -10,18 +12,19 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
 import threading
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from engine import events as ev
+from engine import render_process
 from engine.cache import DiskCache
 from engine.context import CancelToken
 from engine.executor import Executor
 from engine.graph import Graph
 from engine.project import project_to_data
+from engine.render_process import RenderJob, RenderProcessError, lower_thread_priority
 
 from .. import settings
 
@@ -34,23 +37,6 @@ class NodeStatus:
     fraction: float = 0.0
     seconds: float = 0.0
     message: str = ""
-
-
-RENDER_NICENESS = 10  # below the GUI thread: the editor answers first, the render takes the rest
-
-
-def lower_thread_priority() -> None:
-    """Give the calling thread (and the threads it starts: encoders, OpenCV, OpenColorIO pools) a
-    lower CPU priority than the GUI, so a render that keeps every core busy cannot starve the
-    event loop. On Linux each thread has its own nice value and new threads inherit it; elsewhere
-    this does nothing. Lower priority costs the render nothing when the GUI is idle."""
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return
-    try:
-        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, RENDER_NICENESS))
-    except OSError:  # not permitted here: render at normal priority
-        pass
 
 
 def snapshot(graph: Graph) -> Graph:
@@ -74,8 +60,7 @@ class RenderController(QObject):
         self.document = document
         self.statuses: dict[str, NodeStatus] = {}
         self.last_report = None
-        self._cancel: CancelToken | None = None
-        self._thread: threading.Thread | None = None
+        self._render: _ProcessRender | _ThreadRender | None = None
         self._order: tuple[str, ...] = ()
         self._settled = 0
         self._cache: DiskCache | None = None
@@ -134,7 +119,12 @@ class RenderController(QObject):
 
     @property
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._render is not None
+
+    @property
+    def render_pid(self) -> int | None:
+        """The process the running render runs in; None when idle or rendering in a thread here."""
+        return getattr(self._render, "pid", None)
 
     def set_cache_location(self, folder, limit_bytes: int) -> None:
         """Use another cache folder or size limit from the next render on (Preferences)."""
@@ -165,46 +155,42 @@ class RenderController(QObject):
             return False
         project = self.document.project
         graph = snapshot(project.graph)
-        executor = Executor(None, project_dir=project.folder)
-        executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
+        metadata = {"project": json.dumps(project_to_data(project, project.folder), ensure_ascii=False)}
+        job = RenderJob(graph.registry, graph.nodes, graph.links, targets, project.folder,
+                        self.cache_dir, self.cache_limit, metadata, settings.render_environment())
         self._run_number += 1
         number = self._run_number
-        executor.events.connect(lambda event: self._from_worker.emit((number, event)))  # on the worker thread
-        self._cancel = cancel = CancelToken()
         self._settled = 0
         self._order = ()
         self._edited_during_run = set()
 
-        def work() -> None:
-            lower_thread_priority()
-            try:
-                executor.cache = self.cache()
-                result = executor.run(graph, targets, cancel, load_outputs=True)
-            except Exception as exc:  # shown in the log and status bar, never a crash
-                log.exception("render failed")
-                result = exc
+        def on_event(event) -> None:  # on a worker thread
+            self._from_worker.emit((number, event))
+
+        def on_finished(result) -> None:  # on a worker thread
             self._from_worker.emit((number, ("finished", result)))
 
-        self._thread = threading.Thread(target=work, name="aiprod-render", daemon=True)
+        self._render = _ProcessRender.start(job, on_event, on_finished)
+        if self._render is None:
+            self._render = _ThreadRender(job, self.cache, on_event, on_finished)
         self.started.emit()
-        self._thread.start()
         return True
 
     def cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.cancel()
+        if self._render is not None:
+            self._render.cancel()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until the worker ends (tests, closing the window); events still arrive queued."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Block until the render ends (tests, closing the window); its events still arrive queued."""
+        if self._render is not None:
+            self._render.wait(timeout)
 
     # ---- events, on the GUI thread ------------------------------------------------------------
 
     def _on_worker(self, message) -> None:
         number, event = message
         if isinstance(event, tuple) and event[0] == "finished":
-            self._thread, self._cancel = None, None
+            self._render = None
             self.last_report = event[1]
             self.progress.emit(1.0, "")
             self.finished.emit(event[1])
@@ -249,3 +235,68 @@ class RenderController(QObject):
     def _report_progress(self, fraction: float, node_id: str) -> None:
         total = max(len(self._order), 1)
         self.progress.emit(min(1.0, (self._settled + fraction) / total), self.document.graph.display_name(node_id))
+
+
+class _ProcessRender:
+    """A render in a render process taken from the pool, and given back when it has finished."""
+
+    def __init__(self, process: render_process.RenderProcess):
+        self.process = process
+        self.pid = process.pid
+
+    @classmethod
+    def start(cls, job: RenderJob, on_event, on_finished) -> "_ProcessRender | None":
+        """Running, or None when the job cannot go to a process (it renders in a thread instead)."""
+        try:
+            process = render_process.acquire()
+        except Exception as exc:  # no processes allowed here (a sandbox, a frozen app): render in a thread
+            log.warning("rendering in a thread: cannot start a render process: %s", exc)
+            return None
+
+        def finished(result) -> None:
+            render_process.release(process)
+            on_finished(result)
+
+        try:
+            process.submit(job, on_event, finished)
+        except RenderProcessError as exc:
+            log.warning("rendering in a thread: %s", exc)
+            render_process.release(process)
+            return None
+        return cls(process)
+
+    def cancel(self) -> None:
+        self.process.cancel()
+
+    def wait(self, timeout: float | None) -> None:
+        self.process.wait(timeout)
+
+
+class _ThreadRender:
+    """A render in a worker thread of this process, at a lower CPU priority than the GUI."""
+
+    def __init__(self, job: RenderJob, open_cache, on_event, on_finished):
+        self.token = CancelToken()
+        graph = Graph(job.registry)
+        graph.nodes, graph.links = job.nodes, job.links
+        executor = Executor(None, project_dir=job.project_dir, run_metadata=job.run_metadata)
+        executor.events.connect(on_event)
+
+        def work() -> None:
+            lower_thread_priority()
+            try:
+                executor.cache = open_cache()
+                result = executor.run(graph, job.targets, self.token)
+            except Exception as exc:  # shown in the log and status bar, never a crash
+                log.exception("render failed")
+                result = exc
+            on_finished(result)
+
+        self.thread = threading.Thread(target=work, name="aiprod-render", daemon=True)
+        self.thread.start()
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def wait(self, timeout: float | None) -> None:
+        self.thread.join(timeout)

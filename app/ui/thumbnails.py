@@ -5,9 +5,12 @@ When a render finishes, every node that ran or came from the cache and has a pic
 exactly as the preview reads it, shrunk to THUMB_WIDTH and handed to its NodeItem on the GUI
 thread. Nodes whose outputs are cheap enough not to be cached (a camera move over a still, a
 grade, a title) are simply run again for that frame; a node that stores its outputs
-(interpolation, generation, a file export) is never re-run for a thumbnail. Two workers at most: thumbnails are a nicety and must never
-compete with a render or the preview for long. An edit that makes a node's result stale (its
-badge goes back to idle) clears its picture, and a stale load arriving late is dropped.
+(interpolation, generation, a file export) is never re-run for a thumbnail. Two workers at most:
+thumbnails are a nicety and must never compete with a render or the preview for long. Loads run
+in the editor's process, so they would share its interpreter lock with the GUI while a render
+keeps the cores busy: a render starting cancels the loads in flight, and its end asks again for
+every picture still missing. An edit that makes a node's result stale (its badge goes back to
+idle) clears its picture, and a stale load arriving late is dropped.
 """
 
 from __future__ import annotations
@@ -57,13 +60,15 @@ def thumbnail_image(value) -> QImage | None:
     return image.scaledToWidth(THUMB_WIDTH, Qt.SmoothTransformation)
 
 
-def load_thumbnail(executor: Executor, graph, node_id: str, port: str) -> QImage | None:
-    """The node's output from the cache, re-running only cheap nodes; None if a costly one would run.
+def load_thumbnail(executor: Executor, graph, node_id: str, port: str,
+                   cancel: CancelToken | None = None) -> QImage | None:
+    """The node's output from the cache, re-running only cheap nodes; None if a costly one would run
+    or `cancel` is set.
 
     A stored result evicted from the cache is not worth recomputing (it may be a slow model, or
     an export that writes a file) for a 96-pixel picture: such a node starting cancels the load.
     """
-    cancel = CancelToken()
+    cancel = CancelToken() if cancel is None else cancel
     executor.events.connect(lambda event: cancel.cancel() if isinstance(event, ev.NodeStarted) and event.stores
                             else None)
     report = executor.run(graph, [node_id], cancel, load_outputs=True)
@@ -84,9 +89,17 @@ class ThumbnailLoader(QObject):
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="aiprod-thumbnail")
         self._generation: dict[str, int] = {}  # bumped on each clear: a load of an older result is stale
         self.pending: set[str] = set()
+        self._cancel = CancelToken()  # shared by the loads in flight; replaced when a render stops them
         self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
+        self.renderer.started.connect(self._render_started)
         self.renderer.finished.connect(self._render_finished)
         self.renderer.status_changed.connect(self._status_changed)
+
+    def _render_started(self) -> None:
+        """Out of the render's way: loads in flight stop at their next node, queued ones do not start."""
+        self._cancel.cancel()
+        self._cancel = CancelToken()
+        self.pending.clear()  # asked for again when the render finishes
 
     def _render_finished(self, _report) -> None:
         # After the render, not per finished node: then every result is surely in the cache.
@@ -106,15 +119,19 @@ class ThumbnailLoader(QObject):
             return False
         generation = self._generation.get(node_id, 0)
         graph_copy = snapshot(graph) if graph_copy is None else graph_copy
-        folder = self.document.project.folder
+        folder, cancel = self.document.project.folder, self._cancel
         self.pending.add(node_id)
 
         def work() -> None:
+            if cancel.cancelled:
+                return
             try:
-                image = load_thumbnail(Executor(self.renderer.cache(), project_dir=folder), graph_copy, node_id, port)
+                image = load_thumbnail(Executor(self.renderer.cache(), project_dir=folder), graph_copy, node_id,
+                                       port, cancel)
             except Exception:  # a thumbnail that cannot be read is simply not shown
                 image = None
-            self._loaded.emit(node_id, generation, image)
+            if not cancel.cancelled:
+                self._loaded.emit(node_id, generation, image)
 
         self._pool.submit(work)
         return True

@@ -7,6 +7,7 @@ import shutil
 from engine.commands import AddNode, UndoStack
 from engine.graph import Graph
 from engine.project import Project, load_project, save_project
+from tests.app.conftest import wait_render
 
 
 def _project_reading_two_images(window, folder):
@@ -58,7 +59,7 @@ def test_no_dialog_when_nothing_is_missing_or_the_user_cancels(window, tmp_path)
     assert len(dialog.remaining) == 2 and not window.document.is_dirty
 
 
-def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, tmp_path):
+def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, qtbot, tmp_path):
     from engine.audio.tts import BUILTIN_VOICE, find_voices
 
     from app import settings
@@ -84,5 +85,8 @@ def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, 
     shutil.copy(builtin.config, shelf / "narrator-v2.onnx.json")
     assert dialog.relink_row(0) and dialog.models[0].status == "relinked" and not dialog.remaining
     assert str(shelf) in window.preferences.model_folders and shelf in settings.model_folders()
+    window.render_all()  # the render process, started before the relink, looks in the new folder too
+    wait_render(qtbot, window)
+    assert window.renderer.status("v").state == "done", window.renderer.status("v").message
     window.document.stack.undo()  # the rename undoes like any edit
     assert window.document.graph.nodes["v"].params["voice"] == "narrator"

@@ -1,11 +1,8 @@
-"""Rendering from the editor: off the GUI thread, badges follow the engine's events, cancel works."""
+"""Rendering from the editor: in a render process, badges follow the engine's events, cancel works."""
 
 from __future__ import annotations
 
-import threading
-
 from tests.app.conftest import states, wait_preview, wait_render
-from tests.engine.stub_nodes import Slow
 
 
 def test_render_sample_badges_done_then_cached(window, qtbot, sample_path):
@@ -59,16 +56,11 @@ def test_cancel_a_render(stub_window, qtbot):
     actions.set_param(slow, "steps", 2000)  # 20 s unless cancelled
     after = actions.add_node("test.add", (300, 0))
     actions.connect_ports(slow, "value", after, "a")
-    Slow.started = threading.Event()
-    try:
-        window.render_all()
-        assert Slow.started.wait(10)
-        qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=5000)
-        assert window.menu_actions["cancel"].isEnabled()
-        window.menu_actions["cancel"].trigger()
-        wait_render(qtbot, window, timeout_ms=10_000)
-    finally:
-        Slow.started = None
+    window.render_all()
+    qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=15_000)
+    assert window.menu_actions["cancel"].isEnabled()
+    window.menu_actions["cancel"].trigger()
+    wait_render(qtbot, window, timeout_ms=10_000)
     assert window.renderer.last_report.status == "cancelled"
     assert states(window) == {slow: "cancelled", after: "cancelled"}
     assert "cancelled" in window.status_label.text()
@@ -112,31 +104,63 @@ def test_opening_another_project_during_a_render_ignores_the_old_render(stub_win
     assert window.renderer.status(other).state == "idle"
 
 
-def test_the_render_thread_runs_below_the_gui_threads_priority():
+def test_the_render_runs_in_another_process_below_the_gui_priority(stub_window, qtbot):
     import os
-    import sys
-    import threading
 
-    import pytest
+    from engine.render_process import RENDER_NICENESS
 
-    from app.ui.render_controller import RENDER_NICENESS, lower_thread_priority
+    window = stub_window
+    slow = window.actions_.add_node("test.slow", (0, 0))
+    window.actions_.set_param(slow, "steps", 2000)
+    window.render_all()
+    qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=15_000)
+    pid = window.renderer.render_pid
+    assert pid is not None and pid != os.getpid()
+    if hasattr(os, "getpriority"):
+        gui = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == max(gui, RENDER_NICENESS)
+    window.renderer.cancel()
+    wait_render(qtbot, window)
 
-    if not sys.platform.startswith("linux"):
-        pytest.skip("per-thread nice values are a Linux feature")
-    seen = {}
 
-    def work():
-        lower_thread_priority()
-        seen["render"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        child = threading.Thread(target=lambda: seen.update(child=os.getpriority(os.PRIO_PROCESS,
-                                                                                  threading.get_native_id())))
-        child.start()
-        child.join()
+def test_a_killed_render_process_fails_the_render_and_the_next_render_works(stub_window, qtbot):
+    import os
+    import signal
 
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join()
-    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert seen["render"] == max(gui, RENDER_NICENESS) > gui or gui >= RENDER_NICENESS
-    assert seen["child"] == seen["render"]  # threads the render starts (encoders, pools) inherit it
-    assert gui == os.getpriority(os.PRIO_PROCESS, threading.get_native_id())  # the GUI thread is untouched
+    window = stub_window
+    slow = window.actions_.add_node("test.slow", (0, 0))
+    window.actions_.set_param(slow, "steps", 2000)
+    window.render_all()
+    qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=15_000)
+    killed = window.renderer.render_pid
+    os.kill(killed, signal.SIGKILL)
+    wait_render(qtbot, window)
+    report = window.renderer.last_report
+    assert isinstance(report, Exception) and "SIGKILL" in str(report) and "render again" in str(report)
+    assert "Render stopped" in window.status_label.text()
+    window.actions_.set_param(slow, "steps", 3)
+    window.render_all()
+    assert window.renderer.render_pid not in (None, killed)  # a fresh process
+    wait_render(qtbot, window)
+    assert window.renderer.last_report.ran == [slow] and window.renderer.status(slow).state == "done"
+
+
+def test_node_types_that_cannot_go_to_another_process_render_in_a_thread(qtbot):
+    from engine.ports import INT
+    from engine.registry import Registry
+    from engine.schema import IntParam, NodeSchema, NodeType, Port
+    from tests.app.conftest import _window
+
+    class Local(NodeType):  # defined in a function: pickle cannot name it
+        schema = NodeSchema("test.local", "Local", "Test", outputs=(Port("value", INT),),
+                            params=(IntParam("value", 4, min=0, max=10),))
+
+        def execute(self, ctx, inputs, params):
+            return {"value": params["value"] * 2}
+
+    window = _window(qtbot, Registry([Local]))
+    node = window.actions_.add_node("test.local", (0, 0))
+    window.render_all()
+    assert window.renderer.render_pid is None  # in this process
+    wait_render(qtbot, window)
+    assert window.renderer.last_report.ran == [node] and window.renderer.status(node).state == "done"

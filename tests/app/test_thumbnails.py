@@ -89,3 +89,36 @@ def test_a_cheap_uncached_node_gets_its_thumbnail_by_running_again(window, qtbot
     executor.events.connect(lambda e: started.append((e.node_id, e.stores)) if isinstance(e, ev.NodeStarted) else None)
     assert load_thumbnail(executor, window.document.graph, grade, "image") is not None
     assert started == [(grade, False)]  # the bars came from the cache
+
+
+def test_a_render_starting_stops_thumbnail_loads_and_its_end_restarts_them(stub_window, qtbot, monkeypatch):
+    """Loads share the editor's interpreter lock with the GUI: none may run beside a render."""
+    import time
+
+    from app.ui import thumbnails
+
+    window, seen = stub_window, []
+    real_load = thumbnails.load_thumbnail
+
+    def slow_load(executor, graph, node_id, port, cancel):  # a load long enough to be caught in flight
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline and not cancel.cancelled:
+            time.sleep(0.01)
+        seen.append("cancelled" if cancel.cancelled else "loaded")
+        return real_load(executor, graph, node_id, port, cancel)
+
+    monkeypatch.setattr(thumbnails, "load_thumbnail", slow_load)
+    gradient = window.actions_.add_node("test.gradient", (0, 0))
+    slow = window.actions_.add_node("test.slow", (0, 200))
+    window.actions_.set_param(slow, "steps", 2000)
+    window.renderer.run_to(gradient)
+    wait_render(qtbot, window)  # its end asks for the gradient's thumbnail: the load starts
+    window.render_all()  # and this render stops it
+    qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=15_000)
+    qtbot.waitUntil(lambda: seen == ["cancelled"], timeout=5000)
+    qtbot.wait(700)  # longer than a load: none has started again during the render
+    assert seen == ["cancelled"] and window.scene.nodes[gradient].thumbnail is None
+    window.renderer.cancel()
+    wait_render(qtbot, window)
+    qtbot.waitUntil(lambda: window.scene.nodes[gradient].thumbnail is not None, timeout=5000)
+    assert seen == ["cancelled", "loaded"]
