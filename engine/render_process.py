@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +42,10 @@ class RenderProcessError(AiprodError):
 
 def lower_thread_priority() -> None:
     """Give the calling thread (and the threads it starts afterwards: encoders, OpenCV, OpenColorIO
-    pools) a lower CPU priority than the GUI, so a render that keeps every core busy cannot starve
-    the event loop. On Linux each thread has its own nice value and new threads inherit it, so
-    called first thing in a process it lowers the whole process; elsewhere it does nothing. A lower
-    priority costs the render nothing while the GUI is idle."""
+    pools) a lower CPU priority than the GUI, for a render in a thread of the editor's process.
+    On Linux each thread has its own nice value and new threads inherit it; elsewhere this does
+    nothing. Not SCHED_IDLE: a thread of the editor's process holds the interpreter lock the GUI
+    needs, and an idle-policy thread holding it could be kept off the CPU for long."""
     if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
         return
     try:
@@ -61,12 +62,28 @@ def lower_process_priority() -> None:
     its slice before the woken GUI thread gets the core, and with a dozen render threads (x264,
     OpenCV, torch) those waits added up to 20-40 ms stalls. Linux's SCHED_IDLE policy is
     preempted at once by any normal thread that wakes, and costs the render nothing while the
-    editor idles (other busy programs do take precedence over it). Where it is missing, nice."""
-    lower_thread_priority()
+    editor idles (other busy programs do take precedence over it). Elsewhere: a nice value for
+    the whole process (macOS, the BSDs), or the below-normal priority class (Windows).
+    """
+    if sys.platform == "win32":
+        try:
+            import ctypes
+
+            below_normal = 0x00004000  # BELOW_NORMAL_PRIORITY_CLASS
+            kernel32 = ctypes.windll.kernel32
+            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+        except (AttributeError, OSError):
+            pass
+        return
+    if hasattr(os, "setpriority"):
+        try:  # on Linux this is the calling thread, and the threads it starts later inherit it
+            os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), RENDER_NICENESS))
+        except OSError:  # not permitted here: render at normal priority
+            pass
     if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
         try:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except OSError:  # not permitted here: the nice value stays
+        except OSError:
             pass
 
 
