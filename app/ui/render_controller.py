@@ -5,17 +5,24 @@ user can keep editing while it renders and the render never holds the GUI's inte
 A graph whose node types cannot be sent to another process (a plug-in class defined inside a
 function) renders in a worker thread instead. Either way its events are re-emitted through a Qt
 signal with a queued connection: every slot that touches a widget runs on the GUI thread.
+
+A render sends hundreds of events (a progress tick per frame, a burst of "queued" for every node
+at the start), and under a render's load each widget update costs the GUI several times what it
+costs idle. So events are gathered and taken in batches, at most one every BATCH_MS: a node's
+badge changes once per batch (to its latest status) and the progress bar once, however many
+events arrived. The event log still gets every event.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import logging
 import threading
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from engine import events as ev
 from engine import render_process
@@ -29,6 +36,8 @@ from engine.render_process import RenderJob, RenderProcessError, lower_thread_pr
 from .. import settings
 
 log = logging.getLogger("aiprod.ui.render")
+
+BATCH_MS = 40  # badges and the progress bar follow a render at 25 updates a second at most
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class RenderController(QObject):
     progress = Signal(float, str)  # overall fraction 0..1, and what is running
     started = Signal()
     finished = Signal(object)  # the RunReport, or the exception that stopped the render
-    _from_worker = Signal(object)
+    _wake = Signal()  # the first event of a batch has arrived (emitted from a worker thread)
 
     def __init__(self, document, parent: QObject | None = None):
         super().__init__(parent)
@@ -70,8 +79,17 @@ class RenderController(QObject):
         self._graph: Graph | None = None
         self._run_number = 0  # events of a run started before the project was replaced are ignored
         self._edited_during_run: set[str] = set()
-        # Queued: the worker emits, the GUI thread's event loop delivers.
-        self._from_worker.connect(self._on_worker, Qt.QueuedConnection)
+        # Worker threads append (run number, event); the GUI thread takes them in batches.
+        self._inbox: collections.deque = collections.deque()
+        self._inbox_lock = threading.Lock()
+        self._wake_sent = False
+        self._changed: dict[str, None] = {}  # nodes whose badge changed in this batch, in order
+        self._progress: tuple[float, str] | None = None
+        self._batch_timer = QTimer(self)
+        self._batch_timer.setSingleShot(True)
+        self._batch_timer.setInterval(BATCH_MS)
+        self._batch_timer.timeout.connect(self._take_batch)
+        self._wake.connect(self._on_wake, Qt.QueuedConnection)  # queued: delivered on the GUI thread
         document.replaced.connect(self._attach)
         self._attach()
 
@@ -92,6 +110,7 @@ class RenderController(QObject):
         self._link_dst = {l.id: l.dst_node for l in self._graph.links.values()}
         self._run_number += 1
         self.cancel()
+        self._changed, self._progress = {}, None  # a batch of the old project's render
         for node_id in list(self.statuses):
             self._set(node_id, NodeStatus())
         self.statuses.clear()
@@ -165,10 +184,10 @@ class RenderController(QObject):
         self._edited_during_run = set()
 
         def on_event(event) -> None:  # on a worker thread
-            self._from_worker.emit((number, event))
+            self._post(number, event)
 
         def on_finished(result) -> None:  # on a worker thread
-            self._from_worker.emit((number, ("finished", result)))
+            self._post(number, ("finished", result))
 
         self._render = _ProcessRender.start(job, on_event, on_finished)
         if self._render is None:
@@ -187,9 +206,47 @@ class RenderController(QObject):
 
     # ---- events, on the GUI thread ------------------------------------------------------------
 
-    def _on_worker(self, message) -> None:
-        number, event = message
+    def _post(self, number: int, event) -> None:
+        """From a worker thread: keep the event; the first of a batch wakes the GUI thread."""
+        with self._inbox_lock:
+            self._inbox.append((number, event))
+            if self._wake_sent:
+                return
+            self._wake_sent = True
+        self._wake.emit()
+
+    def _on_wake(self) -> None:
+        if not self._batch_timer.isActive():
+            self._batch_timer.start()
+
+    def _take_batch(self) -> None:
+        with self._inbox_lock:
+            batch = list(self._inbox)
+            self._inbox.clear()
+            self._wake_sent = False
+        for number, event in batch:
+            self._on_event(number, event)
+        self._publish()
+
+    def flush(self) -> None:
+        """Take the events that have arrived now, not at the next batch (tests, closing the window)."""
+        self._batch_timer.stop()
+        self._take_batch()
+
+    def _publish(self) -> None:
+        """The batch's badge changes and its latest progress, one signal each."""
+        changed, self._changed = self._changed, {}
+        for node_id in changed:
+            self.status_changed.emit(node_id)
+        if self._progress is not None:
+            fraction, node_id = self._progress
+            self._progress = None
+            name = self.document.graph.display_name(node_id) if node_id in self.document.graph.nodes else ""
+            self.progress.emit(fraction, name)
+
+    def _on_event(self, number: int, event) -> None:
         if isinstance(event, tuple) and event[0] == "finished":
+            self._publish()  # the render's last badges before its end
             self._render = None
             self.last_report = event[1]
             self.progress.emit(1.0, "")
@@ -228,13 +285,15 @@ class RenderController(QObject):
         self._report_progress(0.0, node_id)
 
     def _show(self, node_id: str, status: NodeStatus) -> None:
-        """A status from the running render; a node edited since it started stays idle (its result is stale)."""
+        """A status from the running render, shown when the batch ends; a node edited since the
+        render started stays idle (its result is stale)."""
         if node_id not in self._edited_during_run:
-            self._set(node_id, status)
+            self.statuses[node_id] = status
+            self._changed[node_id] = None
 
     def _report_progress(self, fraction: float, node_id: str) -> None:
         total = max(len(self._order), 1)
-        self.progress.emit(min(1.0, (self._settled + fraction) / total), self.document.graph.display_name(node_id))
+        self._progress = (min(1.0, (self._settled + fraction) / total), node_id)
 
 
 class _ProcessRender:

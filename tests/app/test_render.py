@@ -166,3 +166,19 @@ def test_node_types_that_cannot_go_to_another_process_render_in_a_thread(qtbot):
     assert window.renderer.render_pid is None  # in this process
     wait_render(qtbot, window)
     assert window.renderer.last_report.ran == [node] and window.renderer.status(node).state == "done"
+
+
+def test_badges_follow_a_render_in_batches_not_event_by_event(stub_window, qtbot):
+    from app.ui.render_controller import BATCH_MS
+
+    window = stub_window
+    slow = window.actions_.add_node("test.slow", (0, 0))
+    window.actions_.set_param(slow, "steps", 100)  # 1 s, a progress event every 10 ms
+    changes, log_lines = [], []
+    window.renderer.status_changed.connect(lambda node_id: changes.append(window.renderer.status(node_id).state))
+    window.renderer.event.connect(log_lines.append)
+    window.render_all()
+    wait_render(qtbot, window)
+    assert sum(1 for e in log_lines if type(e).__name__ == "NodeProgress") == 100  # the log sees every event
+    assert changes[-1] == "done" and "running" in changes
+    assert len(changes) <= 1000 / BATCH_MS + 10  # not one badge change per event (over 100)
