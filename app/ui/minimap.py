@@ -30,11 +30,13 @@ class Minimap(QWidget):
         self.setToolTip("Overview: click or drag to move the canvas there")
         self._drag_world: QRectF | None = None  # the map's scene area, frozen during a drag
         # Badges and progress change the scene many times a second while rendering; the map only
-        # shows where nodes are, so it is redrawn at most every REDRAW_MS, not on every change.
+        # shows where nodes are, so a scene change is looked at most every REDRAW_MS, and redrawn
+        # only if a node was added, removed, moved or resized.
+        self._painted: tuple = ()
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(REDRAW_MS)
-        self._redraw.timeout.connect(self.update)
+        self._redraw.timeout.connect(self._redraw_if_moved)
         view.scene().changed.connect(lambda _rects: self._redraw.start() if not self._redraw.isActive() else None)
         view.horizontalScrollBar().valueChanged.connect(self.update)
         view.verticalScrollBar().valueChanged.connect(self.update)
@@ -50,6 +52,14 @@ class Minimap(QWidget):
         self.move(self.view.width() - self.width() - MARGIN, self.view.height() - self.height() - MARGIN)
         self.raise_()
         self.update()  # a resized canvas shows a different region
+
+    def _layout(self) -> tuple:
+        """What the map pictures of the scene: each node's rectangle and colour."""
+        return tuple((item.sceneBoundingRect().getRect(), item.category) for item in self.view.scene().nodes.values())
+
+    def _redraw_if_moved(self) -> None:
+        if self._layout() != self._painted:
+            self.update()
 
     # ---- geometry -----------------------------------------------------------------------------
 
@@ -85,6 +95,7 @@ class Minimap(QWidget):
     # ---- painting and input -------------------------------------------------------------------
 
     def paintEvent(self, event) -> None:
+        self._painted = self._layout()
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(20, 20, 20, 215))
         world = self.world_rect()

@@ -2,7 +2,8 @@
 and a thumbnail of its last picture output.
 
 Everything is painted by hand (no child text items): cheaper with hundreds of nodes, and it
-avoids the text items Qt may collect when they are built with a parent.
+avoids the text items Qt may collect when they are built with a parent. The status badge is a
+child item of its own (app.ui.status_badge), so a render's progress does not repaint the node.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from engine.graph import Graph
 from . import theme
 from .port_item import PortItem
 from .render_controller import NodeStatus
+from .status_badge import StatusBadge
 
 WIDTH = 210.0
 TITLE_H = 26.0
@@ -35,14 +37,6 @@ def _short(value) -> str:
     return text if len(text) <= 24 else text[:23] + "…"
 
 
-def badge_text(status: NodeStatus) -> str:
-    if status.state == "running":
-        return f"running {status.fraction * 100:.0f}%"
-    if status.state == "done":
-        return f"done {status.seconds:.2f}s"
-    return "" if status.state == "idle" else status.state
-
-
 class NodeItem(QGraphicsItem):
     """Moves freely while dragged (snapped to the grid); the scene turns a finished drag into MoveNode commands."""
 
@@ -60,6 +54,8 @@ class NodeItem(QGraphicsItem):
         # Panning and redrawing a large graph blits cached pixmaps instead of repainting text.
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self._build_ports()
+        self.badge = StatusBadge(WIDTH - 5, 5)
+        self.badge.setParentItem(self)
         self.refresh()
 
     # ---- model -> item ------------------------------------------------------------------
@@ -124,7 +120,8 @@ class NodeItem(QGraphicsItem):
     def set_status(self, status: NodeStatus) -> None:
         self.status = status
         self._update_tooltip()
-        self.update()
+        if self.badge.set_status(status):  # a wider or narrower badge: the title is elided anew
+            self.update()
 
     def _update_tooltip(self) -> None:
         lines = [self.graph.display_name(self.node_id) if self.node_id in self.graph.nodes else self.node_id]
@@ -158,16 +155,13 @@ class NodeItem(QGraphicsItem):
             port.paint_dot(painter)
         self._paint_thumbnail(painter)  # a picture still reads zoomed out
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
-        if lod < 0.35:  # too small to read: colour blocks only
-            self._paint_badge_dot(painter)
+        if lod < 0.35:  # too small to read: colour blocks only (the badge shows a dot)
             return
         font = QFont(painter.font())
         font.setPointSizeF(9.0)
         font.setBold(True)
         painter.setFont(font)
-        painter.setPen(QColor("#f2f2f2"))
-        badge = badge_text(self.status)
-        badge_w = self._paint_badge(painter, badge) if badge else 0.0
+        badge_w = self.badge.width + 5 if self.badge.width else 0.0
         metrics = QFontMetrics(font)
         title = metrics.elidedText(self.title, Qt.ElideRight, int(WIDTH - 16 - badge_w))
         painter.setPen(QColor("#f2f2f2"))
@@ -192,31 +186,6 @@ class NodeItem(QGraphicsItem):
         if self.thumbnail is not None:
             top = self.height - 4 - self.thumbnail.height()
             painter.drawImage(QPointF((WIDTH - self.thumbnail.width()) / 2, top), self.thumbnail)
-
-    def _paint_badge(self, painter: QPainter, text: str) -> float:
-        font = QFont(painter.font())
-        font.setPointSizeF(7.5)
-        painter.setFont(font)
-        width = QFontMetrics(font).horizontalAdvance(text) + 12
-        rect = QRectF(WIDTH - width - 5, 5, width, TITLE_H - 10)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(QColor(theme.STATUS_COLORS.get(self.status.state, "#666")))
-        painter.drawRoundedRect(rect, 4, 4)
-        if self.status.state == "running":  # the filled part of the badge is the progress
-            painter.setBrush(QColor(0, 0, 0, 70))
-            done = rect.adjusted(rect.width() * self.status.fraction, 0, 0, 0)
-            painter.drawRoundedRect(done, 4, 4)
-        painter.setPen(QColor("#101010") if self.status.state in ("running", "queued") else QColor("#f5f5f5"))
-        painter.drawText(rect, Qt.AlignCenter, text)
-        font.setPointSizeF(9.0)
-        font.setBold(True)
-        painter.setFont(font)
-        return width + 5
-
-    def _paint_badge_dot(self, painter: QPainter) -> None:
-        if self.status.state != "idle":
-            painter.setBrush(QColor(theme.STATUS_COLORS.get(self.status.state, "#666")))
-            painter.drawEllipse(QRectF(WIDTH - 22, 5, 16, 16))
 
     # ---- interaction --------------------------------------------------------------------
 

@@ -40,3 +40,27 @@ def test_dragging_in_the_minimap_pans_and_the_menu_hides_it(window, sample_path)
     minimap.grab()  # paints without error
     window.menu_actions["minimap"].trigger()
     assert not minimap.isVisible()
+
+
+def test_the_map_is_redrawn_when_nodes_move_not_when_badges_change(window, sample_path, qtbot):
+    from PySide6.QtCore import QRectF
+
+    from app.ui.minimap import REDRAW_MS
+    from app.ui.render_controller import NodeStatus
+
+    window.open_project(sample_path)
+    minimap, view = window.minimap, window.view
+    corners = minimap.geometry()
+    top_left, bottom_right = (view.viewport().mapFrom(view, p) for p in (corners.topLeft(), corners.bottomRight()))
+    under_map = QRectF(view.mapToScene(top_left), view.mapToScene(bottom_right))
+    assert not any(under_map.intersects(n.sceneBoundingRect()) for n in window.scene.nodes.values())
+    minimap.grab()
+    qtbot.wait(REDRAW_MS + 30)
+    painted = minimap._painted  # a new tuple each time the map paints
+    for step in range(5):  # a render's progress ticks change the scene, not the layout
+        for item in window.scene.nodes.values():
+            item.set_status(NodeStatus("running", step / 5))
+        qtbot.wait(REDRAW_MS + 30)
+    assert minimap._painted is painted
+    window.actions_.move_nodes({"bars": (900.0, 600.0)})
+    qtbot.waitUntil(lambda: minimap._painted == minimap._layout() != painted, timeout=2000)  # drawn anew

@@ -1,0 +1,48 @@
+"""The status badge is an item of its own: a render's progress repaints the badge, not the whole node."""
+
+from __future__ import annotations
+
+from app.ui.render_controller import NodeStatus
+from app.ui.status_badge import StatusBadge, badge_text
+
+
+def test_badge_texts():
+    assert badge_text(NodeStatus("running", 0.426)) == "running 43%"
+    assert badge_text(NodeStatus("done", 1.0, 2.345)) == "done 2.35s"
+    assert badge_text(NodeStatus("cached")) == "cached" and badge_text(NodeStatus()) == ""
+
+
+def test_progress_ticks_repaint_the_badge_and_not_the_node(window, sample_path, qtbot, monkeypatch):
+    from app.ui.node_item import NodeItem
+
+    window.open_project(sample_path)
+    item = window.scene.nodes["title"]
+    viewport = window.view.viewport()
+    painted = []
+    real_node, real_badge = NodeItem.paint, StatusBadge.paint
+    monkeypatch.setattr(NodeItem, "paint", lambda self, *a: (painted.append(("node", self.node_id)), real_node(self, *a)))
+    monkeypatch.setattr(StatusBadge, "paint", lambda self, *a: (painted.append(("badge", self.parentItem().node_id)),
+                                                                  real_badge(self, *a)))
+    assert not item.badge.isVisible()
+    item.set_status(NodeStatus("running", 0.0))  # a badge appears: the title makes room once
+    viewport.repaint()
+    assert ("node", "title") in painted and ("badge", "title") in painted and item.badge.isVisible()
+    painted.clear()
+    for fraction in (0.2, 0.5, 0.9):
+        item.set_status(NodeStatus("running", fraction, message="frame"))
+        viewport.repaint()
+    assert painted.count(("badge", "title")) == 3 and ("node", "title") not in painted
+    painted.clear()
+    item.set_status(NodeStatus("done", 1.0, 1.5))  # another width: the title is elided anew
+    viewport.repaint()
+    assert ("node", "title") in painted and item.badge.width == item.badge.width_for(NodeStatus("done", 1.0, 1.5))
+    item.set_status(NodeStatus())
+    assert not item.badge.isVisible() and item.badge.width == 0
+
+
+def test_the_badge_lets_clicks_through_to_its_node(window, sample_path):
+    from PySide6.QtCore import Qt
+
+    window.open_project(sample_path)
+    badge = window.scene.nodes["title"].badge
+    assert badge.acceptedMouseButtons() == Qt.NoButton
