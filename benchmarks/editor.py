@@ -61,7 +61,7 @@ def stall_probe(app, window, sample: Path, cache_dir: Path) -> tuple[float, int]
     """Longest gap between ticks of a 5 ms timer while the sample renders into an empty cache,
     and how many nodes ran. A render that fails part way would measure a shorter, lighter job,
     so it stops the benchmark instead."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
     window.renderer.set_cache_location(cache_dir, window.renderer.cache_limit)  # fresh and empty: every node runs
     window.open_project(sample)
@@ -81,10 +81,13 @@ def stall_probe(app, window, sample: Path, cache_dir: Path) -> tuple[float, int]
     timer.timeout.connect(tick)
     timer.start()
     last[0] = time.perf_counter()
+    # The editor's own event loop, as app.exec() runs it, until the render's end has been shown.
+    loop = QEventLoop()
+    window.renderer.finished.connect(loop.quit)
     window.render_all()
-    while window.renderer.is_running:
-        app.processEvents()
-        time.sleep(0.001)
+    if window.renderer.is_running:
+        loop.exec()
+    window.renderer.finished.disconnect(loop.quit)
     timer.stop()
     report = window.renderer.last_report
     if isinstance(report, Exception) or report.status != "finished" or report.failed:

@@ -139,9 +139,14 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.show_message("Rendering…")
 
     def _render_progress(self, fraction: float, what: str) -> None:
-        self.progress_bar.setValue(round(fraction * 1000))
-        if what:
-            self.progress_bar.setFormat(f"{what[:28]}  %p%")
+        # Only real changes: a new format re-lays out the status bar, and under a render's load
+        # each repaint of the styled bar costs the GUI several milliseconds.
+        value = round(fraction * 1000)
+        if value != self.progress_bar.value():
+            self.progress_bar.setValue(value)
+        label = f"{what[:28]}  %p%"
+        if what and label != self.progress_bar.format():
+            self.progress_bar.setFormat(label)
 
     def _render_finished(self, report) -> None:
         self.progress_bar.hide()

@@ -153,7 +153,9 @@ class RenderController(QObject):
                 self._cache = None  # reopened where the next render asks for it
 
     def cache(self) -> DiskCache | None:
-        """The shared disk cache, opened on first use (from the worker, so the GUI never waits on it)."""
+        """The disk cache as this process reads it (previews, thumbnails, a render in a thread), opened
+        on first use from a worker thread, so the GUI never waits on it. A render process opens the
+        same folder itself."""
         with self._cache_lock:
             if self._cache is None:
                 try:
@@ -227,11 +229,6 @@ class RenderController(QObject):
         for number, event in batch:
             self._on_event(number, event)
         self._publish()
-
-    def flush(self) -> None:
-        """Take the events that have arrived now, not at the next batch (tests, closing the window)."""
-        self._batch_timer.stop()
-        self._take_batch()
 
     def _publish(self) -> None:
         """The batch's badge changes and its latest progress, one signal each."""

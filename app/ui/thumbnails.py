@@ -8,8 +8,8 @@ grade, a title) are simply run again for that frame; a node that stores its outp
 (interpolation, generation, a file export) is never re-run for a thumbnail. Two workers at most:
 thumbnails are a nicety and must never compete with a render or the preview for long. Loads run
 in the editor's process, so they would share its interpreter lock with the GUI while a render
-keeps the cores busy: a render starting cancels the loads in flight, and its end asks again for
-every picture still missing. An edit that makes a node's result stale (its badge goes back to
+keeps the cores busy: a render starting (or another project opening) cancels the loads in flight,
+and a render's end asks again for every picture still missing. An edit that makes a node's result stale (its badge goes back to
 idle) clears its picture, and a stale load arriving late is dropped.
 """
 
@@ -91,15 +91,16 @@ class ThumbnailLoader(QObject):
         self.pending: set[str] = set()
         self._cancel = CancelToken()  # shared by the loads in flight; replaced when a render stops them
         self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
-        self.renderer.started.connect(self._render_started)
+        self.renderer.started.connect(self._stop_loads)
+        self.document.replaced.connect(self._stop_loads)  # another project: its loads are of no use
         self.renderer.finished.connect(self._render_finished)
         self.renderer.status_changed.connect(self._status_changed)
 
-    def _render_started(self) -> None:
-        """Out of the render's way: loads in flight stop at their next node, queued ones do not start."""
+    def _stop_loads(self) -> None:
+        """Out of a render's way: loads in flight stop at their next node, queued ones do not start."""
         self._cancel.cancel()
         self._cancel = CancelToken()
-        self.pending.clear()  # asked for again when the render finishes
+        self.pending.clear()  # asked for again when the next render finishes
 
     def _render_finished(self, _report) -> None:
         # After the render, not per finished node: then every result is surely in the cache.
