@@ -104,16 +104,22 @@ def test_opening_another_project_during_a_render_ignores_the_old_render(stub_win
     assert window.renderer.status(other).state == "idle"
 
 
+def start_long_render(window, qtbot) -> str:
+    """A slow node rendering (20 s unless cancelled); its id once its badge says running."""
+    slow = window.actions_.add_node("test.slow", (0, 0))
+    window.actions_.set_param(slow, "steps", 2000)
+    window.render_all()
+    qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=15_000)
+    return slow
+
+
 def test_the_render_runs_in_another_process_below_the_gui_priority(stub_window, qtbot):
     import os
 
     from engine.render_process import RENDER_NICENESS
 
     window = stub_window
-    slow = window.actions_.add_node("test.slow", (0, 0))
-    window.actions_.set_param(slow, "steps", 2000)
-    window.render_all()
-    qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=15_000)
+    start_long_render(window, qtbot)
     pid = window.renderer.render_pid
     assert pid is not None and pid != os.getpid()
     if hasattr(os, "getpriority"):
@@ -130,10 +136,7 @@ def test_a_killed_render_process_fails_the_render_and_the_next_render_works(stub
     import signal
 
     window = stub_window
-    slow = window.actions_.add_node("test.slow", (0, 0))
-    window.actions_.set_param(slow, "steps", 2000)
-    window.render_all()
-    qtbot.waitUntil(lambda: window.renderer.status(slow).state == "running", timeout=15_000)
+    slow = start_long_render(window, qtbot)
     killed = window.renderer.render_pid
     os.kill(killed, signal.SIGKILL)
     wait_render(qtbot, window)
