@@ -124,6 +124,8 @@ class RenderProcess:
     def __init__(self) -> None:
         self._conn, child_conn = _CONTEXT.Pipe()
         self._cancel = _CONTEXT.Event()
+        # Daemonic, so that multiprocessing ends it at exit even if shutdown() did not run; the price:
+        # a node cannot start processes of its own with multiprocessing (subprocesses are fine).
         self._process = _CONTEXT.Process(target=serve, args=(child_conn, self._cancel), name="aiprod-render",
                                          daemon=True)
         self._process.start()
@@ -193,9 +195,9 @@ class RenderProcess:
                 kind, payload = self._conn.recv()
             except (EOFError, OSError):
                 break
-            except Exception as exc:  # a message that cannot be unpickled here: report, keep reading
+            except Exception:  # an event that cannot be unpickled here (a plug-in's): skip it, keep reading
                 log.exception("unreadable message from the render process")
-                kind, payload = "error", f"a message from the render process could not be read: {exc}"
+                continue
             if kind == "event":
                 self._deliver(self._on_event, payload)
             else:

@@ -19,10 +19,15 @@ def test_progress_ticks_repaint_the_badge_and_not_the_node(window, sample_path, 
     item = window.scene.nodes["title"]
     viewport = window.view.viewport()
     painted = []
-    real_node, real_badge = NodeItem.paint, StatusBadge.paint
-    monkeypatch.setattr(NodeItem, "paint", lambda self, *a: (painted.append(("node", self.node_id)), real_node(self, *a)))
-    monkeypatch.setattr(StatusBadge, "paint", lambda self, *a: (painted.append(("badge", self.parentItem().node_id)),
-                                                                  real_badge(self, *a)))
+
+    def recording(kind, real, node_id_of):
+        def paint(self, *args):
+            painted.append((kind, node_id_of(self)))
+            real(self, *args)
+        return paint
+
+    monkeypatch.setattr(NodeItem, "paint", recording("node", NodeItem.paint, lambda item: item.node_id))
+    monkeypatch.setattr(StatusBadge, "paint", recording("badge", StatusBadge.paint, lambda b: b.parentItem().node_id))
     assert not item.badge.isVisible()
     item.set_status(NodeStatus("running", 0.0))  # a badge appears: the title makes room once
     viewport.repaint()
