@@ -50,26 +50,17 @@ def open_window(project_path: str | None = None, interactive: bool = True):
 
 
 def warm_up():
-    """Start a render process, import the render libraries in the background now, then take them out
-    of the garbage collector's sight.
+    """Start a render process, then import the render libraries here too, in the background.
 
     The render process starts first: Python and its imports take it seconds, which the first
-    render would otherwise wait. This process needs the libraries too, for previews and thumbnails.
-    The imports (the colour library alone takes about two seconds) hold the interpreter lock in
-    long stretches; done while the user looks at the freshly opened window, the first render
-    does not stall the GUI. Then the collector's full passes: with torch, colour-science and
-    OpenCV loaded, each one walks millions of long-lived objects for ~150 ms with the lock held,
-    in whichever thread happens to allocate, and the GUI freezes for that long in mid-render.
-    gc.freeze() moves everything alive after start-up to a generation those passes skip
-    (the objects live as long as the program, so nothing collectable is kept). Returns the thread.
+    render would otherwise wait. This process needs the libraries for previews and thumbnails;
+    imported while the user looks at the freshly opened window, they do not stall a later
+    render, and frozen out of the garbage collector's full passes they do not stall it either
+    (engine.render_process.warm_imports). Returns the thread.
     """
     import threading
 
     def work() -> None:
-        import gc
-
-        import numpy as np
-
         from engine import render_process
 
         try:
@@ -78,13 +69,7 @@ def warm_up():
             import logging
 
             logging.getLogger("aiprod.editor").warning("cannot start a render process: %s", exc)
-
-        from engine.color import srgb_to_linear
-        from engine.media import camera_render, flow, grade_ocio, image_io, video_io  # noqa: F401  (imports)
-
-        srgb_to_linear(np.zeros((1, 1, 3), np.float32))
-        gc.collect()
-        gc.freeze()
+        render_process.warm_imports()
 
     thread = threading.Thread(target=work, name="aiprod-warm-up", daemon=True)
     thread.start()

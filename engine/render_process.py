@@ -40,19 +40,22 @@ class RenderProcessError(AiprodError):
     """The render could not run in its process, or the process ended in the middle of it."""
 
 
+def _nice_down(who: int) -> None:
+    """Raise the nice value of `who` (0: the calling thread on Linux, the process elsewhere) to RENDER_NICENESS."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, who, max(os.getpriority(os.PRIO_PROCESS, who), RENDER_NICENESS))
+    except OSError:  # not permitted here: render at normal priority
+        pass
+
+
 def lower_thread_priority() -> None:
     """Give the calling thread (and the threads it starts afterwards: encoders, OpenCV, OpenColorIO
     pools) a lower CPU priority than the GUI, for a render in a thread of the editor's process.
     On Linux each thread has its own nice value and new threads inherit it; elsewhere this does
     nothing. Not SCHED_IDLE: a thread of the editor's process holds the interpreter lock the GUI
     needs, and an idle-policy thread holding it could be kept off the CPU for long."""
-    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return
-    try:
-        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, RENDER_NICENESS))
-    except OSError:  # not permitted here: render at normal priority
-        pass
+    if sys.platform.startswith("linux"):
+        _nice_down(0)
 
 
 def lower_process_priority() -> None:
@@ -76,10 +79,7 @@ def lower_process_priority() -> None:
             pass
         return
     if hasattr(os, "setpriority"):
-        try:  # on Linux this is the calling thread, and the threads it starts later inherit it
-            os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), RENDER_NICENESS))
-        except OSError:  # not permitted here: render at normal priority
-            pass
+        _nice_down(0)  # on Linux the calling thread, whose later threads inherit it
     if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
         try:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
@@ -92,7 +92,7 @@ class RenderJob:
     """Everything a render needs, all picklable: node types travel as references to their classes."""
 
     registry: Any  # engine.registry.Registry
-    nodes: dict  # node id -> engine.graph.Node (a private copy)
+    nodes: dict  # node id -> engine.graph.Node (copied when the job is pickled to its process)
     links: dict  # link id -> engine.graph.Link
     targets: list[str] | None
     project_dir: Path | None
@@ -102,6 +102,14 @@ class RenderJob:
     # The editor's environment when Render was pressed (settings the nodes read: model folders,
     # cache and data folders), so a process started earlier renders with today's settings.
     environ: dict[str, str] | None = None
+
+    def graph(self):
+        """The graph to render, on the job's nodes and links."""
+        from .graph import Graph
+
+        graph = Graph(self.registry)
+        graph.nodes, graph.links = self.nodes, self.links
+        return graph
 
 
 def describe_exit(exitcode: int | None) -> str:
@@ -271,9 +279,15 @@ def shutdown() -> None:
 
 # ---- the child's side -----------------------------------------------------------------------------
 
-def _warm_imports() -> None:
-    """The libraries renders use, imported before the first job, then out of the collector's sight
-    (gc.freeze: their millions of long-lived objects are not walked by every full collection)."""
+def warm_imports() -> None:
+    """Import the libraries renders use, then take them out of the garbage collector's sight.
+
+    The imports (the colour library alone takes about two seconds) hold the interpreter lock in
+    long stretches. Then the collector's full passes: with torch, colour-science and OpenCV
+    loaded, each one walks millions of long-lived objects for ~150 ms with the lock held, in
+    whichever thread happens to allocate. gc.freeze() moves everything alive now to a generation
+    those passes skip (the objects live as long as the program, so nothing collectable is kept).
+    Used by a render process before its first job, and by the editor for its previews."""
     import numpy as np
 
     from .color import srgb_to_linear
@@ -292,12 +306,11 @@ def serve(conn, cancel_event) -> None:
     from .context import CancelToken
     from .events import EventEmitter
     from .executor import Executor
-    from .graph import Graph
 
     send_lock = threading.Lock()  # events may come from several of the render's threads
     caches: dict[tuple, DiskCache | None] = {}
     try:
-        _warm_imports()
+        warm_imports()
     except Exception:  # a library that will not import fails the node that needs it, with its message
         log.exception("render process warm-up")
     while True:
@@ -327,12 +340,10 @@ def serve(conn, cancel_event) -> None:
                 except OSError as exc:  # render without a cache rather than not at all
                     log.warning("%s", exc)
                     caches[key] = None
-            graph = Graph(job.registry)
-            graph.nodes, graph.links = job.nodes, job.links
             events = EventEmitter()
             events.connect(lambda event: send("event", event))
             executor = Executor(caches.get(key), events, project_dir=job.project_dir, run_metadata=job.run_metadata)
-            report = executor.run(graph, job.targets, cancel)
+            report = executor.run(job.graph(), job.targets, cancel)
         except Exception as exc:
             log.exception("render failed")
             send("error", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)

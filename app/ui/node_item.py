@@ -17,7 +17,7 @@ from engine.graph import Graph
 from . import theme
 from .port_item import PortItem
 from .render_controller import NodeStatus
-from .status_badge import StatusBadge
+from .status_badge import ZOOMED_OUT_LOD, StatusBadge
 
 WIDTH = 210.0
 TITLE_H = 26.0
@@ -155,7 +155,7 @@ class NodeItem(QGraphicsItem):
             port.paint_dot(painter)
         self._paint_thumbnail(painter)  # a picture still reads zoomed out
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
-        if lod < 0.35:  # too small to read: colour blocks only (the badge shows a dot)
+        if lod < ZOOMED_OUT_LOD:  # too small to read: colour blocks only (the badge shows a dot)
             return
         font = QFont(painter.font())
         font.setPointSizeF(9.0)

@@ -175,8 +175,10 @@ class RenderController(QObject):
         if self.is_running or not self.document.graph.nodes:
             return False
         project = self.document.project
-        graph = snapshot(project.graph)
+        graph = project.graph
         metadata = {"project": json.dumps(project_to_data(project, project.folder), ensure_ascii=False)}
+        # The live nodes: handing the job to a process pickles it, which is the snapshot; a
+        # render in a thread takes a copy of its own.
         job = RenderJob(graph.registry, graph.nodes, graph.links, targets, project.folder,
                         self.cache_dir, self.cache_limit, metadata, settings.render_environment())
         self._run_number += 1
@@ -333,8 +335,7 @@ class _ThreadRender:
 
     def __init__(self, job: RenderJob, open_cache, on_event, on_finished):
         self.token = CancelToken()
-        graph = Graph(job.registry)
-        graph.nodes, graph.links = job.nodes, job.links
+        graph = snapshot(job.graph())
         executor = Executor(None, project_dir=job.project_dir, run_metadata=job.run_metadata)
         executor.events.connect(on_event)
 
