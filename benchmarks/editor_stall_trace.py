@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,10 +39,56 @@ def thread_times() -> tuple[float, float]:
         return time.thread_time(), 0.0
 
 
+def thread_faults() -> tuple[int, int, float, float]:
+    """(minor faults, major faults, user s, system s) of this thread; zeros where unknown."""
+    try:
+        fields = Path("/proc/thread-self/stat").read_text().rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[7]), int(fields[9]), int(fields[11]) / tick, int(fields[12]) / tick
+    except (OSError, ValueError, IndexError):
+        return 0, 0, 0.0, 0.0
+
+
+def machine_steal() -> float:
+    """Seconds the hypervisor took this machine's CPUs from it so far (all CPUs); 0 where unknown."""
+    try:
+        return int(Path("/proc/stat").read_text().split()[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class StackSampler:
+    """A thread that, while the GUI thread has not ticked for `after` seconds, records the GUI
+    thread's Python stack every 2 ms: which Python code (or which Qt call it made) a stall is in."""
+
+    def __init__(self, gui_thread: int, last_tick: list, after: float = 0.015):
+        self.gui, self.last_tick, self.after = gui_thread, last_tick, after
+        self.samples: list[tuple[float, str]] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while self.running:
+            time.sleep(0.002)
+            now = time.perf_counter()
+            if now - self.last_tick[0] < self.after:
+                continue
+            frame = sys._current_frames().get(self.gui)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)[-4:]
+            self.samples.append((now, " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                                                 for f in reversed(stack))))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=4)
     parser.add_argument("--over-ms", type=float, default=25.0)
+    parser.add_argument("--stacks", action="store_true", help="sample the GUI thread's Python stack in stalls")
     args = parser.parse_args(argv)
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -98,12 +145,15 @@ def main(argv: list[str]) -> int:
             while time.perf_counter() < settled:
                 app.processEvents()
                 time.sleep(0.005)
-            gaps, last = [], [time.perf_counter(), thread_times()]
+            gaps, last = [], [time.perf_counter(), thread_times(), thread_faults(), machine_steal(), time.process_time()]
 
             def tick() -> None:
-                now, times = time.perf_counter(), thread_times()
-                gaps.append((last[0], now - last[0], times[0] - last[1][0], times[1] - last[1][1]))
-                last[0], last[1] = now, times
+                now, times, faults, steal = time.perf_counter(), thread_times(), thread_faults(), machine_steal()
+                process = time.process_time()
+                gaps.append((last[0], now - last[0], times[0] - last[1][0], times[1] - last[1][1],
+                             tuple(b - a for a, b in zip(last[2], faults)), steal - last[3],
+                             process - last[4] - (times[0] - last[1][0])))
+                last[0], last[1], last[2], last[3], last[4] = now, times, faults, steal, process
 
             timer = QTimer()
             timer.setInterval(5)
@@ -113,21 +163,30 @@ def main(argv: list[str]) -> int:
             window.renderer.finished.connect(loop.quit)
             timer.start()
             started = last[0] = time.perf_counter()
-            last[1] = thread_times()
+            last[1], last[2], last[3], last[4] = thread_times(), thread_faults(), machine_steal(), time.process_time()
+            sampler = StackSampler(threading.get_ident(), last) if args.stacks else None
             recording["on"] = True
             window.render_all()
             loop.exec()
             recording["on"] = False
+            if sampler is not None:
+                sampler.running = False
             timer.stop()
             window.renderer.finished.disconnect(loop.quit)
             stalls = [g for g in gaps if g[1] * 1000 > args.over_ms]
             print(f"render {run}: {time.perf_counter() - started:.1f} s, longest gap "
                   f"{max(g[1] for g in gaps) * 1000:.1f} ms, GUI on CPU {sum(g[2] for g in gaps) * 1000:.0f} ms, "
                   f"waiting for a CPU {sum(g[3] for g in gaps) * 1000:.0f} ms")
-            for begin, wall, on_cpu, waiting in stalls:
+            print("  threads:", [t.name for t in threading.enumerate()])
+            for begin, wall, on_cpu, waiting, (minor, major, user, system), steal, others in stalls:
                 end = begin + wall
                 print(f"  stall at {begin - started:.2f} s: {wall * 1000:.0f} ms, on CPU {on_cpu * 1000:.0f}, "
-                      f"waiting {waiting * 1000:.0f}")
+                      f"waiting {waiting * 1000:.0f}; user {user * 1000:.0f} ms, system {system * 1000:.0f} ms, "
+                      f"faults {minor} minor {major} major, machine steal {steal * 1000:.0f} ms, "
+                      f"the editor's other threads on CPU {others * 1000:.0f} ms")
+                if sampler is not None:
+                    print("    stacks:", [(round(t - started, 3), stack) for t, stack in sampler.samples
+                                        if begin <= t <= end])
                 print("    events:", [(round(t - started, 3), kind, node) for t, kind, node in arrivals
                                       if begin - 0.15 <= t <= end])
                 print("    deliveries:", [(round(t - started, 3), round(d * 1000, 1), receiver, kind)
