@@ -84,11 +84,23 @@ class StackSampler:
                                                  for f in reversed(stack))))
 
 
+def editor_benchmark():
+    """benchmarks/editor.py as a module (for its Scrubber): the folder is not a package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("editor_benchmark", Path(__file__).with_name("editor.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=4)
     parser.add_argument("--over-ms", type=float, default=25.0)
     parser.add_argument("--stacks", action="store_true", help="sample the GUI thread's Python stack in stalls")
+    parser.add_argument("--scrub", action="store_true",
+                        help="drag the preview's slider through the first shot once it is done, as editor.py's third render")
     args = parser.parse_args(argv)
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -167,7 +179,11 @@ def main(argv: list[str]) -> int:
             sampler = StackSampler(threading.get_ident(), last) if args.stacks else None
             recording["on"] = True
             window.render_all()
+            scrubber = editor_benchmark().Scrubber(window) if args.scrub else None
             loop.exec()
+            if scrubber is not None:
+                scrubber.stop()
+                print(f"scrubbing from {scrubber.since - started:.1f} s")
             recording["on"] = False
             if sampler is not None:
                 sampler.running = False

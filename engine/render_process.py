@@ -29,62 +29,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import AiprodError
+from .priority import lower_process_priority
 
 log = logging.getLogger("aiprod.render_process")
 
-RENDER_NICENESS = 10  # below the GUI: the editor answers first, the render takes the rest
 _CONTEXT = multiprocessing.get_context("spawn")  # fork is unsafe in a process with Qt and pool threads
 
 
 class RenderProcessError(AiprodError):
     """The render could not run in its process, or the process ended in the middle of it."""
-
-
-def _nice_down(who: int) -> None:
-    """Raise the nice value of `who` (0: the calling thread on Linux, the process elsewhere) to RENDER_NICENESS."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, who, max(os.getpriority(os.PRIO_PROCESS, who), RENDER_NICENESS))
-    except OSError:  # not permitted here: render at normal priority
-        pass
-
-
-def lower_thread_priority() -> None:
-    """Give the calling thread (and the threads it starts afterwards: encoders, OpenCV, OpenColorIO
-    pools) a lower CPU priority than the GUI, for a render in a thread of the editor's process.
-    On Linux each thread has its own nice value and new threads inherit it; elsewhere this does
-    nothing. Not SCHED_IDLE: a thread of the editor's process holds the interpreter lock the GUI
-    needs, and an idle-policy thread holding it could be kept off the CPU for long."""
-    if sys.platform.startswith("linux"):
-        _nice_down(0)
-
-
-def lower_process_priority() -> None:
-    """Called first thing in a render process: the lowest CPU priority for it and every thread it starts.
-
-    A nice value alone is not enough on 2 cores: the kernel lets a running nice-10 thread finish
-    its slice before the woken GUI thread gets the core, and with a dozen render threads (x264,
-    OpenCV, torch) those waits added up to 20-40 ms stalls. Linux's SCHED_IDLE policy is
-    preempted at once by any normal thread that wakes, and costs the render nothing while the
-    editor idles (other busy programs do take precedence over it). Elsewhere: a nice value for
-    the whole process (macOS, the BSDs), or the below-normal priority class (Windows).
-    """
-    if sys.platform == "win32":
-        try:
-            import ctypes
-
-            below_normal = 0x00004000  # BELOW_NORMAL_PRIORITY_CLASS
-            kernel32 = ctypes.windll.kernel32
-            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
-        except (AttributeError, OSError):
-            pass
-        return
-    if hasattr(os, "setpriority"):
-        _nice_down(0)  # on Linux the calling thread, whose later threads inherit it
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except OSError:
-            pass
 
 
 @dataclass

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, Q
                                QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from engine.executor import Executor
+from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
-from .preview_load import (GRADING_INPUTS, VIEWER_TRANSFORMS, Viewer, before_source, display_image,
+from .preview_load import (GRADING_INPUTS, VIEWER_TRANSFORMS, Viewer, before_source, display_image, fitted,
                            load_output)
 from .render_controller import snapshot
 from .theme import mono_font
@@ -32,6 +33,8 @@ from .waveform import WaveformView
 class PictureView(QWidget):
     """Paints a QImage fitted to the widget on a neutral dark grey surround."""
 
+    resized = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.image: QImage | None = None
@@ -40,6 +43,15 @@ class PictureView(QWidget):
     def set_image(self, image: QImage | None) -> None:
         self.image = image
         self.update()
+
+    def pixel_size(self) -> tuple[int, int]:
+        """The picture area in device pixels: what a frame is fitted to before it is shown."""
+        ratio = self.devicePixelRatioF()
+        return round(self.width() * ratio), round(self.height() * ratio)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -61,9 +73,13 @@ class Preview(QWidget):
         self.document, self.renderer = document, renderer
         self.node_id: str | None = None
         self.clip = None
+        self._frame_fit: tuple[int, int] | None = None  # the area the shown frame was fitted to
         self._request = 0
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiprod-preview")
+        # Below the GUI thread: working out a frame (torch, OpenCV, OpenColorIO threads started from
+        # this worker inherit its priority) must not take a core from the GUI while a render has the other.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiprod-preview",
+                                        initializer=lower_thread_priority, initargs=(BACKGROUND_NICENESS,))
         self.caption = QLabel()
         self.caption.setObjectName("hint")
         self.picture = PictureView()
@@ -96,6 +112,12 @@ class Preview(QWidget):
         self.slider = QSlider(Qt.Horizontal)
         self.slider.valueChanged.connect(self._frame_changed)
         self.frame_label = QLabel()
+        # A fixed size: a label that may change width asks the whole dock to lay out again on every
+        # frame of a scrub; this one only repaints itself.
+        self.frame_label.setFixedSize(self.frame_label.fontMetrics().horizontalAdvance("00000 / 00000") + 8,
+                                      self.frame_label.sizeHint().height())
+        self.frame_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.picture.resized.connect(self._picture_resized)
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.frame_label)
@@ -123,6 +145,8 @@ class Preview(QWidget):
             self._request += 1
             number = self._request
         def run():
+            if number != self._request:
+                return  # superseded while queued (a slider dragged on): only the latest is worth working out
             try:
                 result = job()
             except Exception as exc:  # shown in the preview, never raised into the GUI
@@ -135,7 +159,7 @@ class Preview(QWidget):
             self.before.blockSignals(True)
             self.before.setChecked(False)  # a newly selected grade starts on its result
             self.before.blockSignals(False)
-        self.node_id, self.clip = node_id, None
+        self.node_id, self.clip, self._frame_fit = node_id, None, None
         self._show_frames_controls(False)
         graph = self.document.graph
         if node_id is None or node_id not in graph.nodes:
@@ -207,8 +231,20 @@ class Preview(QWidget):
         if clip is None:
             return
         self.frame_label.setText(f"{index} / {clip.frame_count - 1}")
-        viewer = self.viewer
-        self._submit(lambda: ("frame", display_image(clip.frame(index), clip.color_space, viewer)))
+        viewer, self._frame_fit = self.viewer, self.picture.pixel_size()
+        width, height = self._frame_fit
+        self._submit(lambda: ("frame", fitted(display_image(clip.frame(index), clip.color_space, viewer),
+                                              width, height)))
+
+    def _picture_resized(self) -> None:
+        """A frame shrunk to fit the old size is worked out again for a larger picture area."""
+        image, fit = self.picture.image, self._frame_fit
+        if self.clip is None or image is None or fit is None:
+            return
+        shrunk = image.width() >= fit[0] - 1 or image.height() >= fit[1] - 1  # it filled the old area
+        width, height = self.picture.pixel_size()
+        if shrunk and (width > fit[0] or height > fit[1]):
+            self._frame_changed(self.slider.value())
 
     def set_viewer(self, transform: str, exposure: float = 0.0) -> None:
         """Choose the viewer transform and exposure (the widgets follow, and the picture is redrawn)."""

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from engine.audio.buffer import Audio
@@ -55,6 +56,15 @@ def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer(
     rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
     height, width = rgb.shape[:2]
     return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()  # copy: own the bytes
+
+
+def fitted(image: QImage, width: int, height: int) -> QImage:
+    """`image` shrunk to fit width×height device pixels (never enlarged), in the 32-bit format the
+    painter draws without converting (worker thread). A scrubbed frame then costs the GUI thread a
+    plain copy to the screen, not a per-paint conversion and resample of a 1280-wide picture."""
+    if width > 0 and height > 0 and (image.width() > width or image.height() > height):
+        image = image.scaled(width, height, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+    return image.convertToFormat(QImage.Format_RGB32)
 
 
 def is_clip(value) -> bool:

@@ -31,7 +31,8 @@ from engine.context import CancelToken
 from engine.executor import Executor
 from engine.graph import Graph
 from engine.project import project_to_data
-from engine.render_process import RenderJob, RenderProcessError, lower_thread_priority
+from engine.priority import lower_thread_priority
+from engine.render_process import RenderJob, RenderProcessError
 
 from .. import settings
 

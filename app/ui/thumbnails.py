@@ -24,6 +24,7 @@ from PySide6.QtGui import QImage
 from engine import events as ev
 from engine.context import CancelToken
 from engine.executor import Executor
+from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 from engine.image import Image
 from engine.ports import FRAMES, IMAGE
 
@@ -87,7 +88,8 @@ class ThumbnailLoader(QObject):
     def __init__(self, scene):
         super().__init__(scene)
         self.scene_, self.document, self.renderer = scene, scene.document, scene.renderer
-        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="aiprod-thumbnail")
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="aiprod-thumbnail",
+                                        initializer=lower_thread_priority, initargs=(BACKGROUND_NICENESS,))
         self._generation: dict[str, int] = {}  # bumped on each clear: a load of an older result is stale
         self.pending: set[str] = set()
         self._cancel = CancelToken()  # shared by the loads in flight; replaced when a render stops them

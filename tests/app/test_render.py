@@ -116,7 +116,7 @@ def start_long_render(window, qtbot) -> str:
 def test_the_render_runs_in_another_process_below_the_gui_priority(stub_window, qtbot):
     import os
 
-    from engine.render_process import RENDER_NICENESS
+    from engine.priority import RENDER_NICENESS
 
     window = stub_window
     start_long_render(window, qtbot)
