@@ -122,3 +122,22 @@ def test_a_render_starting_stops_thumbnail_loads_and_its_end_restarts_them(stub_
     wait_render(qtbot, window)
     qtbot.waitUntil(lambda: window.scene.nodes[gradient].thumbnail is not None, timeout=5000)
     assert seen == ["cancelled", "loaded"]
+
+
+def test_the_sample_films_nodes_do_not_overlap_once_they_have_thumbnails(window):
+    """Each picture node grows by a 16:9 thumbnail after a render; the sample is laid out for that."""
+    from PySide6.QtGui import QImage
+
+    from app.ui.thumbnails import THUMB_WIDTH, picture_port
+    from tests.app.conftest import ROOT
+
+    window.exec_dialog = lambda dialog: None  # its stills are found; no missing-media list expected
+    assert window.open_project(ROOT / "resources" / "examples" / "sample.aiprod")
+    graph, items = window.document.graph, window.scene.nodes
+    grown = [n for n in items if picture_port(graph.schema_of(n))]
+    assert len(grown) >= 10
+    for node_id in grown:
+        items[node_id].set_thumbnail(QImage(THUMB_WIDTH, THUMB_WIDTH * 9 // 16, QImage.Format_RGB32))
+    rects = {n: item.sceneBoundingRect() for n, item in items.items()}
+    overlaps = [(a, b) for a in rects for b in rects if a < b and rects[a].intersects(rects[b])]
+    assert not overlaps, f"nodes drawn over each other in the sample: {overlaps}"
