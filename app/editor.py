@@ -90,12 +90,15 @@ def wait_for_render(window, timeout_s: float = 120.0) -> None:
 
 
 def screenshot(window, path: str | Path, size: tuple[int, int] = (1600, 1000)) -> Path:
-    """Grab the whole window into a PNG (docs/screenshots.py); works offscreen."""
+    """Grab the whole window at `size`, the whole graph framed, into a PNG (docs/screenshots.py,
+    `--screenshot`); works offscreen."""
     from PySide6.QtWidgets import QApplication
 
     window.resize(*size)
     for _ in range(5):  # let layouts and the preview's queued image settle
         QApplication.processEvents()
+    window.view.frame_all()  # at the final size: framed before the resize, the graph would be small
+    QApplication.processEvents()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path)):

@@ -37,7 +37,6 @@ def main(argv: list[str]) -> int:
         wait_for_thumbnails(window)
         window.scene.select_nodes(["dawn"])  # the preview shows the dawn shot, with a frame slider
         wait_for_preview(window)
-        window.view.frame_all()
         path = screenshot(window, output)
         window.document.stack.set_clean()
         window.close()

@@ -58,3 +58,26 @@ def test_no_display_gives_a_clear_message_instead_of_an_abort(monkeypatch, capsy
     monkeypatch.setattr(editor, "run_editor", lambda *a: (_ for _ in ()).throw(AssertionError("Qt started")))
     assert editor.main([]) == 2
     assert "no display found" in capsys.readouterr().err
+
+
+def test_a_screenshot_frames_the_whole_graph_at_its_final_size(window, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from tests.app.conftest import ROOT
+
+    window.exec_dialog = lambda dialog: None
+    assert window.open_project(ROOT / "resources" / "examples" / "sample.aiprod")
+    window.resize(700, 500)
+    window.view.frame_all()  # framed at a small size, as a window just shown is
+    path = editor.screenshot(window, tmp_path / "shot.png", size=(1600, 1000))
+    picture = QImage(str(path))
+    assert (picture.width(), picture.height()) == (1600, 1000)
+    view = window.view
+    graph = None
+    for item in window.scene.nodes.values():
+        graph = item.sceneBoundingRect() if graph is None else graph.united(item.sceneBoundingRect())
+    shown = view.mapFromScene(graph).boundingRect()
+    viewport = view.viewport().rect()
+    assert viewport.adjusted(-2, -2, 2, 2).contains(shown), "part of the graph is outside the screenshot"
+    assert shown.width() > 0.8 * viewport.width() or shown.height() > 0.8 * viewport.height(), \
+        f"the graph fills only {shown.width()}x{shown.height()} of a {viewport.width()}x{viewport.height()} canvas"
