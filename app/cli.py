@@ -21,6 +21,18 @@ from . import settings
 from .nodes import build_registry
 
 
+def user_preferences():
+    """The editor's saved Preferences; the defaults (environment variables, platform folders)
+    where Qt's core library, which reads the file, cannot load on this machine."""
+    from .preferences import Preferences
+
+    try:
+        return Preferences.load()
+    except ImportError as exc:
+        print(f"aiprod: warning: the editor's preferences were not read ({exc}); using the defaults", file=sys.stderr)
+        return Preferences()
+
+
 def _fail(message: str, code: int = 2) -> int:
     print(f"aiprod: error: {message}", file=sys.stderr)
     return code
@@ -107,9 +119,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         _apply_output(project, targets, args.output)
     # Exports embed the graph they were rendered from, so a film can be traced back to its project.
     executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
+    # The editor's Preferences (model folders, cache folder and size) hold here too, so a headless
+    # render finds the same models and reuses what the editor rendered; --cache-dir beats them.
+    prefs = user_preferences()
+    settings.set_model_folders(prefs.model_folders)
     if not args.no_cache:
-        cache_root = Path(args.cache_dir) if args.cache_dir else settings.cache_dir()
-        executor.cache = DiskCache(cache_root, settings.cache_limit_bytes())
+        cache_root = Path(args.cache_dir) if args.cache_dir else prefs.cache_dir()
+        executor.cache = DiskCache(cache_root, prefs.cache_limit_bytes())
     console = Console(stderr=True)
     cancel = CancelToken()
     outcome: dict = {}
@@ -230,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("project", help="the .aiprod project file")
     render.add_argument("-o", "--output", help="write the output node's file here instead of its saved path")
     render.add_argument("--node", help="render only up to this node id (and what it needs)")
-    render.add_argument("--cache-dir", help="node-output cache folder (default: the user cache folder)")
+    render.add_argument("--cache-dir", help="node-output cache folder (default: the editor's Preferences, "
+                                            "else AIPROD_CACHE_DIR, else the user cache folder)")
     render.add_argument("--no-cache", action="store_true", help="run every node; read and write no cache")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     render.set_defaults(func=cmd_render)

@@ -25,7 +25,8 @@ from .inspector import Inspector
 from .menus import build_menus
 from .minimap import Minimap
 from .palette import Palette
-from .preferences import Preferences, restore_layout, save_layout
+from ..preferences import Preferences
+from .preferences import restore_layout, save_layout
 from .preview import Preview
 from .recent_files import add_recent
 from .render_controller import RenderController

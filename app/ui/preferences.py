@@ -1,68 +1,15 @@
-"""Preferences and window layout, kept in one INI file in the user data folder.
+"""The Preferences dialog, and the window layout (docks, geometry) saved between runs.
 
-An INI file beside the autosaves, not the system registry or ~/.config, so one folder
-(AIPROD_DATA_DIR) holds everything the editor remembers and a portable install stays portable.
-Model folders, the node cache (folder and size limit) and the autosave interval are edited in
-the Preferences dialog; the render controller and the document's autosave timer read them.
+The preferences themselves, and the INI file they and the layout are kept in, are app/preferences.py.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit,
                                QListWidget, QPushButton, QVBoxLayout, QWidget)
 
 from .. import settings
-
-INI_NAME = "editor.ini"
-
-
-def store() -> QSettings:
-    """The editor's INI file (created on first write)."""
-    return QSettings(str(settings.data_dir() / INI_NAME), QSettings.IniFormat)
-
-
-@dataclass
-class Preferences:
-    model_folders: list[str] = field(default_factory=list)
-    cache_folder: str = ""  # empty: the default (app.settings.cache_dir, which AIPROD_CACHE_DIR overrides)
-    cache_limit_gb: float = 0.0  # 0: the default (AIPROD_CACHE_GB, else 20)
-    autosave_minutes: float = 1.0
-
-    @classmethod
-    def load(cls) -> "Preferences":
-        ini, default = store(), cls()
-        try:  # a list is stored as JSON: INI files turn a one-item list into a plain string
-            folders = json.loads(str(ini.value("models/folders", "[]")))
-        except ValueError:
-            folders = []
-        def number(key: str, fallback: float) -> float:
-            try:
-                return float(ini.value(key, fallback))
-            except (TypeError, ValueError):
-                return fallback
-        return cls([str(f) for f in folders if f] if isinstance(folders, list) else [],
-                   str(ini.value("cache/folder", default.cache_folder) or ""),
-                   max(0.0, number("cache/limit_gb", default.cache_limit_gb)),
-                   max(0.0, number("autosave/minutes", default.autosave_minutes)) or default.autosave_minutes)
-
-    def save(self) -> None:
-        ini = store()
-        ini.setValue("models/folders", json.dumps(self.model_folders))
-        ini.setValue("cache/folder", self.cache_folder)
-        ini.setValue("cache/limit_gb", self.cache_limit_gb)
-        ini.setValue("autosave/minutes", self.autosave_minutes)
-        ini.sync()
-
-    def cache_dir(self) -> Path:
-        return Path(self.cache_folder).expanduser() if self.cache_folder else settings.cache_dir()
-
-    def cache_limit_bytes(self) -> int:
-        return int(self.cache_limit_gb * 1024**3) if self.cache_limit_gb > 0 else settings.cache_limit_bytes()
+from ..preferences import Preferences, store
 
 
 def save_layout(window) -> None:

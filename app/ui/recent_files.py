@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMenu
 
-from .preferences import store
+from ..preferences import store
 
 KEY = "recent/projects"
 LIMIT = 10

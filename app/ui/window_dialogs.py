@@ -15,7 +15,8 @@ from engine.errors import AiprodError
 
 from .. import settings
 from . import recovery
-from .preferences import Preferences, PreferencesDialog
+from ..preferences import Preferences
+from .preferences import PreferencesDialog
 from .relink import MissingMediaDialog, find_missing, find_missing_models
 
 

@@ -40,6 +40,24 @@ def test_second_render_runs_nothing(sample, tmp_path, capsys):
     assert "4 cached" in err and " ran" not in err.split("\n")[-2]
 
 
+def test_render_uses_the_editors_preferred_cache_and_model_folders(sample, tmp_path, capsys):
+    from app import settings
+    from app.preferences import Preferences
+
+    preferred, models = tmp_path / "preferred-cache", tmp_path / "studio-models"
+    Preferences(model_folders=[str(models)], cache_folder=str(preferred)).save()
+    assert main(["render", str(sample), "-o", str(tmp_path / "a.png")]) == 0
+    assert any(preferred.rglob("*")), "the render did not use the cache folder set in Preferences"
+    assert not (tmp_path / "user-cache").exists()  # AIPROD_CACHE_DIR is only the default
+    assert models in settings.model_folders()
+    capsys.readouterr()
+    assert main(["render", str(sample), "-o", str(tmp_path / "a.png")]) == 0  # what the first render cached
+    assert "4 cached" in capsys.readouterr().err
+    elsewhere = tmp_path / "flag-cache"
+    assert main(["render", str(sample), "-o", str(tmp_path / "b.png"), "--cache-dir", str(elsewhere)]) == 0
+    assert any(elsewhere.rglob("*"))  # the flag beats the preference
+
+
 def test_render_up_to_a_node(sample, capsys):
     assert main(["render", str(sample), "--node", "title"]) == 0
     err = capsys.readouterr().err
