@@ -2,12 +2,19 @@
 of benchmarks/editor.py's max_stall_ms, not a benchmark of its own.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/editor_stall_trace.py [--renders 4] [--over-ms 25]
+        [--stacks] [--threads] [--scrub]
 
 For every gap of the 5 ms GUI timer longer than --over-ms it prints when it began, how long the
 GUI thread was on a CPU and how long it waited for one in that gap (Linux's schedstat; on CPU
-means the GUI's own work, waiting means the render took the cores), the render events that
-arrived around it, and the Qt event deliveries over 2 ms inside it (paints, timers, queued
-calls). Garbage-collector passes over 5 ms are listed too. The last line is one JSON object.
+means the GUI's own work, waiting means the render took the cores), its user and system time
+and page faults, the machine's steal time (the hypervisor taking the CPUs), the CPU time of the
+editor's other threads, the render events that arrived around it, and the Qt event deliveries
+over 2 ms inside it (paints, timers, queued calls). Garbage-collector passes over 5 ms are
+listed too. --stacks samples the GUI thread's Python stack inside stalls; --threads names every
+thread that ran in each (it reads them all at every tick, so the GUI's own CPU time doubles);
+--scrub drags the preview's slider as editor.py's third render does. The last line is one JSON
+object. The instrumentation costs the GUI time of its own: read stalls here as a diagnosis, and
+take the figures from editor.py.
 """
 
 from __future__ import annotations
@@ -57,6 +64,18 @@ def machine_steal() -> float:
         return 0.0
 
 
+def task_times() -> dict[str, float]:
+    """Seconds on a CPU of every thread of this process, Python's or native, by name and id."""
+    times = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            times[f"{name}/{task.name}"] = int((task / "schedstat").read_text().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            continue
+    return times
+
+
 class StackSampler:
     """A thread that, while the GUI thread has not ticked for `after` seconds, records the GUI
     thread's Python stack every 2 ms: which Python code (or which Qt call it made) a stall is in."""
@@ -99,6 +118,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--renders", type=int, default=4)
     parser.add_argument("--over-ms", type=float, default=25.0)
     parser.add_argument("--stacks", action="store_true", help="sample the GUI thread's Python stack in stalls")
+    parser.add_argument("--threads", action="store_true",
+                        help="read every thread's CPU time at each tick and show which ran in each stall")
     parser.add_argument("--scrub", action="store_true",
                         help="drag the preview's slider through the first shot once it is done, as editor.py's third render")
     args = parser.parse_args(argv)
@@ -157,6 +178,7 @@ def main(argv: list[str]) -> int:
             while time.perf_counter() < settled:
                 app.processEvents()
                 time.sleep(0.005)
+            busy, last_tasks = {}, [task_times() if args.threads else {}]
             gaps, last = [], [time.perf_counter(), thread_times(), thread_faults(), machine_steal(), time.process_time()]
 
             def tick() -> None:
@@ -166,6 +188,11 @@ def main(argv: list[str]) -> int:
                              tuple(b - a for a, b in zip(last[2], faults)), steal - last[3],
                              process - last[4] - (times[0] - last[1][0])))
                 last[0], last[1], last[2], last[3], last[4] = now, times, faults, steal, process
+                if args.threads:  # every thread's CPU time at every tick: which ran during a stall
+                    tasks = task_times()
+                    if gaps[-1][1] * 1000 > args.over_ms:
+                        busy[gaps[-1][0]] = {n: t - last_tasks[0].get(n, 0.0) for n, t in tasks.items()}
+                    last_tasks[0] = tasks
 
             timer = QTimer()
             timer.setInterval(5)
@@ -200,6 +227,11 @@ def main(argv: list[str]) -> int:
                       f"waiting {waiting * 1000:.0f}; user {user * 1000:.0f} ms, system {system * 1000:.0f} ms, "
                       f"faults {minor} minor {major} major, machine steal {steal * 1000:.0f} ms, "
                       f"the editor's other threads on CPU {others * 1000:.0f} ms")
+                if begin in busy:
+                    names = {f"/{t.native_id}": t.name for t in threading.enumerate()}
+                    print("    threads on a CPU (ms):", {
+                        next((python for tid, python in names.items() if name.endswith(tid)), name): round(v * 1000, 1)
+                        for name, v in sorted(busy[begin].items(), key=lambda kv: -kv[1]) if v > 0.0005})
                 if sampler is not None:
                     print("    stacks:", [(round(t - started, 3), stack) for t, stack in sampler.samples
                                         if begin <= t <= end])
