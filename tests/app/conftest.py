@@ -64,3 +64,16 @@ def settle(qtbot, ms: int = 20) -> None:
     deadline = time.monotonic() + ms / 1000
     while time.monotonic() < deadline:
         qtbot.wait(5)
+
+
+def preview_title_clip(window, qtbot, resolution: str, fade_in: float = 0.0):
+    """A one-second, 24-frame title rendered and shown in the preview as a clip; the preview."""
+    title = window.actions_.add_node("title.overlay", (0, 0))
+    for name, value in (("resolution", resolution), ("duration", 1.0), ("fade_in", fade_in), ("text", "Hi")):
+        window.actions_.set_param(title, name, value)
+    window.scene.select_nodes([title])
+    window.run_selected()
+    wait_render(qtbot, window)
+    wait_preview(qtbot, window)
+    qtbot.waitUntil(lambda: window.preview.clip is not None, timeout=5000)
+    return window.preview

@@ -11,22 +11,13 @@ import pytest
 from PySide6.QtGui import QImage
 
 from engine.priority import BACKGROUND_NICENESS
-from tests.app.conftest import wait_preview, wait_render
+from tests.app.conftest import preview_title_clip
 
 
 def _title_clip(window, qtbot):
-    """A rendered 1280x720, 24-frame title selected in the preview; returns the preview."""
-    title = window.actions_.add_node("title.overlay", (0, 0))
-    for name, value in (("resolution", "1280x720 (720p)"), ("duration", 1.0), ("text", "Scrub")):
-        window.actions_.set_param(title, name, value)
-    window.resize(900, 700)  # a preview dock narrower than the clip: frames are shrunk to fit it
-    window.scene.select_nodes([title])
-    window.run_selected()
-    wait_render(qtbot, window)
-    wait_preview(qtbot, window)
-    preview = window.preview
-    qtbot.waitUntil(lambda: preview.clip is not None, timeout=5000)
-    return preview
+    """A rendered 1280x720 title in a preview dock narrower than it: frames are shrunk to fit."""
+    window.resize(900, 700)
+    return preview_title_clip(window, qtbot, "1280x720 (720p)")
 
 
 def test_a_drag_works_out_only_the_latest_frame_fitted_to_the_picture(window, qtbot, monkeypatch):

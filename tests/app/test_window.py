@@ -6,19 +6,11 @@ import sys
 
 from PySide6.QtCore import QRectF
 
-from tests.app.conftest import wait_preview, wait_render
+from tests.app.conftest import preview_title_clip, wait_preview, wait_render
 
 
 def test_clip_preview_reads_frames_lazily_with_the_slider(window, qtbot):
-    title = window.actions_.add_node("title.overlay", (0, 0))
-    for name, value in (("resolution", "640x360 (proxy)"), ("duration", 1.0), ("fade_in", 0.5), ("text", "Hi")):
-        window.actions_.set_param(title, name, value)
-    window.scene.select_nodes([title])
-    window.run_selected()
-    wait_render(qtbot, window)
-    wait_preview(qtbot, window)
-    preview = window.preview
-    qtbot.waitUntil(lambda: preview.clip is not None, timeout=5000)
+    preview = preview_title_clip(window, qtbot, "640x360 (proxy)", fade_in=0.5)
     assert preview.clip.frame_count == 24 and preview.slider.maximum() == 23
     assert not preview.slider.isHidden()
     first = preview.picture.image
