@@ -6,7 +6,7 @@ import sys
 
 from PySide6.QtCore import QRectF
 
-from tests.app.conftest import preview_title_clip, wait_preview, wait_render
+from tests.app.conftest import preview_title_clip
 
 
 def test_clip_preview_reads_frames_lazily_with_the_slider(window, qtbot):
