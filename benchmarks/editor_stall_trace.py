@@ -10,7 +10,8 @@ means the GUI's own work, waiting means the render took the cores), its user and
 and page faults, the machine's steal time (the hypervisor taking the CPUs), the CPU time of the
 editor's other threads, the render events that arrived around it, and the Qt event deliveries
 over 2 ms inside it (paints, timers, queued calls). Garbage-collector passes over 5 ms are
-listed too. --stacks samples the GUI thread's Python stack inside stalls; --threads names every
+listed too. --stacks samples the GUI thread's Python stack inside stalls; --perf records it with
+Linux perf and names the native call chains in each stall; --threads names every
 thread that ran in each (it reads them all at every tick, so the GUI's own CPU time doubles);
 --scrub drags the preview's slider as editor.py's third render does. The last line is one JSON
 object. The instrumentation costs the GUI time of its own: read stalls here as a diagnosis, and
@@ -76,6 +77,51 @@ def task_times() -> dict[str, float]:
     return times
 
 
+class NativeSampler:
+    """`perf record` on the GUI thread alone (call graphs, the monotonic clock that perf_counter
+    reads), so the native code inside a stall can be named: Qt, the interpreter, a library."""
+
+    def __init__(self, folder: Path, tid: int, hz: int = 997):
+        import subprocess
+
+        self.data = folder / "gui.perf"
+        self.process = subprocess.Popen(["perf", "record", "-q", "-k", "CLOCK_MONOTONIC", "-F", str(hz), "-g",
+                                         "-t", str(tid), "-o", str(self.data)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(0.3)  # perf attaches before the render starts
+        if self.process.poll() is not None:
+            raise SystemExit(f"perf could not record: {self.process.stderr.read().decode().strip()}")
+
+    def stop(self) -> list[tuple[float, list[str]]]:
+        """The samples: (monotonic seconds, frames from the leaf outwards)."""
+        import signal
+        import subprocess
+
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        script = subprocess.run(["perf", "script", "-i", str(self.data), "-F", "time,ip,sym,dso"],
+                                capture_output=True, text=True, timeout=300).stdout
+        samples, current = [], None
+        for line in script.splitlines():
+            if not line.strip():
+                current = None
+            elif current is None:
+                current = (float(line.strip().rstrip(":")), [])
+                samples.append(current)
+            else:
+                parts = line.split(None, 1)
+                current[1].append(parts[1].strip() if len(parts) > 1 else parts[0])
+        return samples
+
+
+def native_summary(samples, begin: float, end: float, depth: int = 3) -> list[tuple[int, str]]:
+    """The most frequent call chains (leaf and `depth` - 1 callers) among the samples in [begin, end]."""
+    from collections import Counter
+
+    chains = Counter(" < ".join(frames[:depth]) for t, frames in samples if begin <= t <= end)
+    return [(count, chain) for chain, count in chains.most_common(6)]
+
+
 class StackSampler:
     """A thread that, while the GUI thread has not ticked for `after` seconds, records the GUI
     thread's Python stack every 2 ms: which Python code (or which Qt call it made) a stall is in."""
@@ -120,6 +166,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--stacks", action="store_true", help="sample the GUI thread's Python stack in stalls")
     parser.add_argument("--threads", action="store_true",
                         help="read every thread's CPU time at each tick and show which ran in each stall")
+    parser.add_argument("--perf", action="store_true",
+                        help="record the GUI thread with Linux perf and name the native code in each stall")
     parser.add_argument("--scrub", action="store_true",
                         help="drag the preview's slider through the first shot once it is done, as editor.py's third render")
     args = parser.parse_args(argv)
@@ -204,6 +252,8 @@ def main(argv: list[str]) -> int:
             started = last[0] = time.perf_counter()
             last[1], last[2], last[3], last[4] = thread_times(), thread_faults(), machine_steal(), time.process_time()
             sampler = StackSampler(threading.get_ident(), last) if args.stacks else None
+            native = NativeSampler(Path(tmp), threading.get_native_id()) if args.perf else None
+            last[0] = time.perf_counter()  # perf's start is not a stall
             recording["on"] = True
             window.render_all()
             scrubber = editor_benchmark().Scrubber(window) if args.scrub else None
@@ -215,6 +265,7 @@ def main(argv: list[str]) -> int:
             if sampler is not None:
                 sampler.running = False
             timer.stop()
+            native_samples = native.stop() if native is not None else []
             window.renderer.finished.disconnect(loop.quit)
             stalls = [g for g in gaps if g[1] * 1000 > args.over_ms]
             print(f"render {run}: {time.perf_counter() - started:.1f} s, longest gap "
@@ -235,6 +286,8 @@ def main(argv: list[str]) -> int:
                 if sampler is not None:
                     print("    stacks:", [(round(t - started, 3), stack) for t, stack in sampler.samples
                                         if begin <= t <= end])
+                if native is not None:
+                    print("    native (samples, chain):", native_summary(native_samples, begin, end))
                 print("    events:", [(round(t - started, 3), kind, node) for t, kind, node in arrivals
                                       if begin - 0.15 <= t <= end])
                 print("    deliveries:", [(round(t - started, 3), round(d * 1000, 1), receiver, kind)
