@@ -90,3 +90,34 @@ def test_ctrl_z_and_ctrl_shift_z_undo_and_redo_from_the_keyboard(window):
     assert len(graph.nodes) == 2
     QTest.keyClick(window.view, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
     assert len(graph.nodes) == 3
+
+
+def test_nodes_seen_once_are_not_drawn_again_when_panned_back_to(window, monkeypatch):
+    """Each node keeps its picture in Qt's pixmap cache; the cache holds a large graph at 100 %
+    zoom, so panning back over nodes already seen blits them instead of painting them anew."""
+    from app.ui.node_item import NodeItem
+
+    for i in range(200):  # about 18 MB of node pictures at 1:1: more than Qt's 10 MB default
+        window.actions_.add_node("value.number", ((i % 20) * 260, (i // 20) * 160))
+    window.resize(1600, 1000)
+    view = window.view
+    view.reset_zoom()
+    painted = []
+    real_paint = NodeItem.paint
+
+    def counting_paint(self, painter, option, widget=None):
+        painted.append(self.node_id)
+        real_paint(self, painter, option, widget)
+
+    monkeypatch.setattr(NodeItem, "paint", counting_paint)
+
+    def pan_over_every_node():
+        for item in window.scene.nodes.values():
+            view.centerOn(item)
+            view.viewport().repaint()
+
+    pan_over_every_node()
+    assert len(set(painted)) == 200  # the first pass draws each node into its cache
+    painted.clear()
+    pan_over_every_node()
+    assert len(painted) < 20, f"{len(painted)} nodes were drawn again: the pixmap cache evicted them"
