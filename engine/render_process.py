@@ -22,7 +22,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -9,7 +9,8 @@ grade, a title) are simply run again for that frame; a node that stores its outp
 thumbnails are a nicety and must never compete with a render or the preview for long. Loads run
 in the editor's process, so they would share its interpreter lock with the GUI while a render
 keeps the cores busy: a render starting (or another project opening) cancels the loads in flight,
-and a render's end asks again for every picture still missing. An edit that makes a node's
+and a render's end asks again for every picture still missing. The workers run a little below
+the GUI's priority (engine.priority). An edit that makes a node's
 result stale (its badge goes back to idle) clears its picture, and a stale load arriving late is
 dropped.
 """
