@@ -20,7 +20,8 @@ MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
 WORLD = 100_000.0  # the scene is far larger than any graph, so panning never hits an edge
 # Each node and badge keeps its picture in Qt's shared pixmap cache (DeviceCoordinateCache). Qt's
 # 10 MB default holds about 55 nodes at 100 % zoom, so panning a large graph evicted and redrew
-# them over and over: 128 MB holds 500 (benchmarks/editor.py repaints ~20-30 % faster with it).
+# them over and over. 128 MB holds 500: repainting benchmarks/editor.py's 500-node project while
+# panning took 20-30 % less time with it (alternating runs on 2 cores).
 PIXMAP_CACHE_KB = 128 * 1024
 
 

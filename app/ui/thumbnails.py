@@ -10,9 +10,8 @@ thumbnails are a nicety and must never compete with a render or the preview for 
 in the editor's process, so they would share its interpreter lock with the GUI while a render
 keeps the cores busy: a render starting (or another project opening) cancels the loads in flight,
 and a render's end asks again for every picture still missing. The workers run a little below
-the GUI's priority (engine.priority). An edit that makes a node's
-result stale (its badge goes back to idle) clears its picture, and a stale load arriving late is
-dropped.
+the GUI's priority (engine.priority). An edit that makes a node's result stale (its badge goes
+back to idle) clears its picture, and a stale load arriving late is dropped.
 """
 
 from __future__ import annotations
@@ -25,9 +24,9 @@ from PySide6.QtGui import QImage
 from engine import events as ev
 from engine.context import CancelToken
 from engine.executor import Executor
-from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 from engine.image import Image
 from engine.ports import FRAMES, IMAGE
+from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
 from .preview_load import display_image, is_clip
 from .render_controller import snapshot
