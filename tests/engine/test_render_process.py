@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import threading
 import time
 
 import pytest
@@ -115,6 +116,23 @@ def test_a_job_that_cannot_be_pickled_is_refused_and_the_process_stays_usable(pr
         process.submit(job, print, print)
     assert not process.busy
     assert Collector().submit(process, job_for(graph)).result().status == "finished"
+
+
+def test_a_large_job_is_handed_over_without_waiting_for_the_child_to_read_it(process, graph, stack):
+    add(stack, "test.number", "n", value=3)
+    big = job_for(graph, run_metadata={"project": "x" * (4 << 20)})  # far more than a pipe holds
+    os.kill(process.pid, signal.SIGSTOP)  # a child still busy importing: it reads nothing for now
+    resume = threading.Timer(3.0, os.kill, (process.pid, signal.SIGCONT))
+    resume.start()
+    try:
+        started = time.monotonic()
+        collector = Collector().submit(process, big)
+        handed_over = time.monotonic() - started
+    finally:
+        resume.cancel()
+        os.kill(process.pid, signal.SIGCONT)
+    assert handed_over < 1.0  # a write to the pipe from the caller would have waited for the child
+    assert collector.result().status == "finished"
 
 
 def test_a_killed_process_fails_its_job_with_the_reason_and_is_not_reused(graph, stack):
