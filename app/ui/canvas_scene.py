@@ -7,7 +7,7 @@ undo and redo redraw exactly like the edit itself did.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from engine import events as ev
@@ -22,6 +22,10 @@ from .wire_item import WireItem
 
 
 class CanvasScene(QGraphicsScene):
+    # A node was added, removed, moved or resized: what the minimap draws. A badge or a progress
+    # tick changes the scene (QGraphicsScene.changed) but not this.
+    layout_changed = Signal()
+
     def __init__(self, document, actions, renderer, parent=None):
         super().__init__(parent)
         self.document, self.actions, self.renderer = document, actions, renderer
@@ -58,12 +62,14 @@ class CanvasScene(QGraphicsScene):
             self._add_wire(link_id)
         self.backdrops.reset()  # clear() took the old project's backdrop items and dots
         self.reroutes.reset()
+        self.layout_changed.emit()
 
     def _add_node(self, node_id: str) -> None:
         item = NodeItem(self._graph, node_id)
         item.set_status(self.renderer.status(node_id))
         self.addItem(item)
         self.nodes[node_id] = item
+        self.layout_changed.emit()
 
     def _add_wire(self, link_id: str) -> None:
         link = self._graph.links[link_id]
@@ -96,6 +102,7 @@ class CanvasScene(QGraphicsScene):
             item = self.nodes.pop(event.node_id, None)
             if item is not None:
                 self.removeItem(item)
+                self.layout_changed.emit()
         elif isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.ParamChanged)):
             if event.node_id in self.nodes:
                 self.nodes[event.node_id].refresh()

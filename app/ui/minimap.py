@@ -30,14 +30,14 @@ class Minimap(QWidget):
         self.setToolTip("Overview: click or drag to move the canvas there")
         self._drag_world: QRectF | None = None  # the map's scene area, frozen during a drag
         # Badges and progress change the scene many times a second while rendering; the map only
-        # shows where nodes are, so a scene change is looked at most every REDRAW_MS, and redrawn
-        # only if a node was added, removed, moved or resized.
-        self._painted: tuple = ()
+        # shows where nodes are, so it follows the scene's layout_changed (a node added, removed,
+        # moved or resized), at most once every REDRAW_MS while nodes are dragged. Reading every
+        # node's rectangle at each scene change to find out cost 3 ms a look with 500 nodes.
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(REDRAW_MS)
-        self._redraw.timeout.connect(self._redraw_if_moved)
-        view.scene().changed.connect(lambda _rects: self._redraw.start() if not self._redraw.isActive() else None)
+        self._redraw.timeout.connect(self.update)
+        view.scene().layout_changed.connect(lambda: self._redraw.start() if not self._redraw.isActive() else None)
         view.horizontalScrollBar().valueChanged.connect(self.update)
         view.verticalScrollBar().valueChanged.connect(self.update)
         view.installEventFilter(self)  # follow the view's size (it does not lay its children out)
@@ -52,14 +52,6 @@ class Minimap(QWidget):
         self.move(self.view.width() - self.width() - MARGIN, self.view.height() - self.height() - MARGIN)
         self.raise_()
         self.update()  # a resized canvas shows a different region
-
-    def _layout(self) -> tuple:
-        """What the map pictures of the scene: each node's rectangle and colour."""
-        return tuple((item.sceneBoundingRect().getRect(), item.category) for item in self.view.scene().nodes.values())
-
-    def _redraw_if_moved(self) -> None:
-        if self._layout() != self._painted:
-            self.update()
 
     # ---- geometry -----------------------------------------------------------------------------
 
@@ -95,7 +87,6 @@ class Minimap(QWidget):
     # ---- painting and input -------------------------------------------------------------------
 
     def paintEvent(self, event) -> None:
-        self._painted = self._layout()
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(20, 20, 20, 215))
         world = self.world_rect()

@@ -49,6 +49,7 @@ class NodeItem(QGraphicsItem):
         self.wires: set = set()  # WireItems attached, refreshed when the node moves
         self._syncing = False
         self.thumbnail: QImage | None = None  # the last output's picture (app.ui.thumbnails)
+        self._tooltip = ""
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         # Panning and redrawing a large graph blits cached pixmaps instead of repainting text.
@@ -104,6 +105,12 @@ class NodeItem(QGraphicsItem):
         self.prepareGeometryChange()
         margin = 8  # the port dots stick out of the sides
         self._bounds = QRectF(-margin, -2, WIDTH + 2 * margin, self.height + 4)
+        self._layout_changed()
+
+    def _layout_changed(self) -> None:
+        scene = self.scene()
+        if scene is not None:  # not while it is being built: the scene counts it when it is added
+            scene.layout_changed.emit()
 
     def _thumbnail_height(self) -> float:
         return self.thumbnail.height() + THUMB_MARGIN if self.thumbnail is not None else 0.0
@@ -131,7 +138,12 @@ class NodeItem(QGraphicsItem):
             lines.append(f"failed: {self.status.message}")
         elif self.status.state == "running" and self.status.message:
             lines.append(self.status.message)
-        self.setToolTip("\n".join(lines))
+        text = "\n".join(lines)
+        # Set only when it changes: every badge change lands here, and each setToolTip is an
+        # itemChange call into Python, hundreds per batch when a large graph starts rendering.
+        if text != self._tooltip:
+            self._tooltip = text
+            self.setToolTip(text)
 
     # ---- painting -----------------------------------------------------------------------
 
@@ -196,4 +208,5 @@ class NodeItem(QGraphicsItem):
         if change == QGraphicsItem.ItemPositionHasChanged:
             for wire in self.wires:
                 wire.refresh()
+            self._layout_changed()
         return super().itemChange(change, value)
