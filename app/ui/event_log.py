@@ -1,9 +1,15 @@
-"""The event log dock: what each render did, node by node, with timings and failure messages."""
+"""The event log dock: what each render did, node by node, with timings and failure messages.
+
+A render's lines are gathered and appended once per turn of the event loop, after the batch that
+brought them: each append lays the log out anew, which under a render's load took milliseconds,
+and a large graph's batch brings dozens of lines. Other messages (`log`) are shown at once.
+"""
 
 from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPlainTextEdit
 
 from engine import events as ev
@@ -13,6 +19,10 @@ from .theme import mono_font
 MAX_LINES = 5000
 
 
+def _stamped(text: str) -> str:
+    return f"{time.strftime('%H:%M:%S')}  {text}"
+
+
 class EventLog(QPlainTextEdit):
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -20,9 +30,27 @@ class EventLog(QPlainTextEdit):
         self.setReadOnly(True)
         self.setFont(mono_font(9))
         self.setMaximumBlockCount(MAX_LINES)  # a long session must not grow without bound
+        self._pending: list[str] = []  # a render's lines not yet shown
+        self._flush_soon = QTimer(self)
+        self._flush_soon.setSingleShot(True)
+        self._flush_soon.setInterval(0)
+        self._flush_soon.timeout.connect(self.flush)
 
     def log(self, text: str) -> None:
-        self.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
+        """Show a line now (after any of a render's lines still waiting)."""
+        self._pending.append(_stamped(text))
+        self.flush()
+
+    def _note(self, text: str) -> None:
+        """A render's line: shown with the others of its turn of the event loop."""
+        self._pending.append(_stamped(text))
+        if not self._flush_soon.isActive():
+            self._flush_soon.start()
+
+    def flush(self) -> None:
+        if self._pending:
+            lines, self._pending = self._pending, []
+            self.appendPlainText("\n".join(lines))
 
     def _name(self, node_id: str) -> str:
         graph = self.document.graph
@@ -31,18 +59,18 @@ class EventLog(QPlainTextEdit):
     def on_event(self, event) -> None:
         """Engine events, already on the GUI thread; progress ticks are left to the badges."""
         if isinstance(event, ev.RunStarted):
-            self.log(f"render {event.run_id} started: {len(event.node_ids)} node(s)")
+            self._note(f"render {event.run_id} started: {len(event.node_ids)} node(s)")
         elif isinstance(event, ev.NodeStarted):
-            self.log(f"  {self._name(event.node_id)} running")
+            self._note(f"  {self._name(event.node_id)} running")
         elif isinstance(event, ev.NodeFinished):
-            self.log(f"  {self._name(event.node_id)} done in {event.seconds:.2f} s")
+            self._note(f"  {self._name(event.node_id)} done in {event.seconds:.2f} s")
         elif isinstance(event, ev.NodeCached):
-            self.log(f"  {self._name(event.node_id)} cached")
+            self._note(f"  {self._name(event.node_id)} cached")
         elif isinstance(event, ev.NodeSkipped):
-            self.log(f"  {self._name(event.node_id)} skipped (what it feeds is cached)")
+            self._note(f"  {self._name(event.node_id)} skipped (what it feeds is cached)")
         elif isinstance(event, ev.NodeFailed):
-            self.log(f"  {self._name(event.node_id)} FAILED: {event.message}")
+            self._note(f"  {self._name(event.node_id)} FAILED: {event.message}")
         elif isinstance(event, ev.NodeCancelled):
-            self.log(f"  {self._name(event.node_id)} cancelled")
+            self._note(f"  {self._name(event.node_id)} cancelled")
         elif isinstance(event, ev.RunFinished):
-            self.log(f"render {event.run_id} {event.status} in {event.seconds:.2f} s")
+            self._note(f"render {event.run_id} {event.status} in {event.seconds:.2f} s")

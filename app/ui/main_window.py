@@ -144,12 +144,18 @@ class MainWindow(WindowDialogs, QMainWindow):
         # each repaint of the styled bar costs the GUI several milliseconds.
         value = round(fraction * 1000)
         if value != self.progress_bar.value():
+            # QProgressBar.setValue repaints at once, and a repaint at once paints every dirty
+            # part of the window with it (the canvas, the log) inside this call. With updates off
+            # it only marks itself dirty, and is painted with the rest at the window's next update.
+            self.progress_bar.setUpdatesEnabled(False)
             self.progress_bar.setValue(value)
+            self.progress_bar.setUpdatesEnabled(True)
         label = f"{what[:28]}  %p%"
         if what and label != self.progress_bar.format():
             self.progress_bar.setFormat(label)
 
     def _render_finished(self, report) -> None:
+        self.event_log.flush()  # the render's last lines with its end, not a turn later
         self.progress_bar.hide()
         self.progress_bar.setFormat("%p%")
         self.menu_actions["cancel"].setEnabled(False)

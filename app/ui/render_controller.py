@@ -10,13 +10,16 @@ A render sends hundreds of events (a progress tick per frame, a burst of "queued
 at the start), and under a render's load each widget update costs the GUI several times what it
 costs idle. So events are gathered and taken in batches, at most one every BATCH_MS: a node's
 badge changes once per batch (to its latest status) and the progress bar once, however many
-events arrived. The event log still gets every event.
+events arrived, and at most PUBLISH_LIMIT badges change in one turn of the event loop (the rest
+in the next turns; all of them before the render's end is shown). The event log still gets every
+event.
 """
 
 from __future__ import annotations
 
 import collections
 import copy
+import itertools
 import json
 import logging
 import threading
@@ -39,6 +42,9 @@ from .. import settings
 log = logging.getLogger("aiprod.ui.render")
 
 BATCH_MS = 40  # badges and the progress bar follow a render at 25 updates a second at most
+# Badges changed in one turn of the event loop; more (all 500 nodes of a large graph turn "queued"
+# at once) follow in the next turns, so input and the rest of the window are served in between.
+PUBLISH_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,10 @@ class RenderController(QObject):
         self._batch_timer.setSingleShot(True)
         self._batch_timer.setInterval(BATCH_MS)
         self._batch_timer.timeout.connect(self._take_batch)
+        self._publish_rest = QTimer(self)  # badges left over by a batch over PUBLISH_LIMIT
+        self._publish_rest.setSingleShot(True)
+        self._publish_rest.setInterval(0)
+        self._publish_rest.timeout.connect(self._publish)
         self._wake.connect(self._on_wake, Qt.QueuedConnection)  # queued: delivered on the GUI thread
         document.replaced.connect(self._attach)
         self._attach()
@@ -233,9 +243,16 @@ class RenderController(QObject):
             self._on_event(number, event)
         self._publish()
 
-    def _publish(self) -> None:
-        """The batch's badge changes and its latest progress, one signal each."""
-        changed, self._changed = self._changed, {}
+    def _publish(self, limit: int | None = PUBLISH_LIMIT) -> None:
+        """The batch's badge changes (`limit` at most, the rest in the next turn) and its latest
+        progress, one signal each."""
+        if limit is None or len(self._changed) <= limit:
+            changed, self._changed = list(self._changed), {}
+        else:
+            changed = list(itertools.islice(self._changed, limit))
+            for node_id in changed:
+                del self._changed[node_id]
+            self._publish_rest.start()
         for node_id in changed:
             self.status_changed.emit(node_id)
         if self._progress is not None:
@@ -246,7 +263,7 @@ class RenderController(QObject):
 
     def _on_event(self, number: int, event) -> None:
         if isinstance(event, tuple) and event[0] == "finished":
-            self._publish()  # the render's last badges before its end
+            self._publish(limit=None)  # the render's last badges, all of them, before its end
             self._render = None
             self.last_report = event[1]
             self.progress.emit(1.0, "")
