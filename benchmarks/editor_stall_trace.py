@@ -2,7 +2,7 @@
 of benchmarks/editor.py's max_stall_ms, not a benchmark of its own.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/editor_stall_trace.py [--renders 4] [--over-ms 25]
-        [--stacks] [--threads] [--scrub]
+        [--stacks] [--threads] [--scrub] [--big N]
 
 For every gap of the 5 ms GUI timer longer than --over-ms it prints when it began, how long the
 GUI thread was on a CPU and how long it waited for one in that gap (Linux's schedstat; on CPU
@@ -13,7 +13,8 @@ over 2 ms inside it (paints, timers, queued calls). Garbage-collector passes ove
 listed too. --stacks samples the GUI thread's Python stack inside stalls; --perf records it with
 Linux perf and names the native call chains in each stall; --threads names every
 thread that ran in each (it reads them all at every tick, so the GUI's own CPU time doubles);
---scrub drags the preview's slider as editor.py's third render does. The last line is one JSON
+--scrub drags the preview's slider as editor.py's third render does; --big N renders its N-node
+project instead of the sample, as its fourth render does. The last line is one JSON
 object. The instrumentation costs the GUI time of its own: read stalls here as a diagnosis, and
 take the figures from editor.py.
 """
@@ -150,7 +151,7 @@ class StackSampler:
 
 
 def editor_benchmark():
-    """benchmarks/editor.py as a module (for its Scrubber): the folder is not a package."""
+    """benchmarks/editor.py as a module (for its Scrubber and big_project): the folder is not a package."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("editor_benchmark", Path(__file__).with_name("editor.py"))
@@ -170,7 +171,11 @@ def main(argv: list[str]) -> int:
                         help="record the GUI thread with Linux perf and name the native code in each stall")
     parser.add_argument("--scrub", action="store_true",
                         help="drag the preview's slider through the first shot once it is done, as editor.py's third render")
+    parser.add_argument("--big", type=int, default=0, metavar="N",
+                        help="render editor.py's N-node project instead of the sample, as its fourth render does")
     args = parser.parse_args(argv)
+    if args.big and args.scrub:
+        parser.error("--scrub drags the sample's first shot, which the --big project does not have")
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -217,11 +222,15 @@ def main(argv: list[str]) -> int:
         window.resize(1600, 1000)
         window.show()
         shutil.copytree(ROOT / "resources" / "examples", Path(tmp) / "examples")
+        project = Path(tmp) / "examples" / "sample.aiprod"
+        if args.big:
+            project = Path(tmp) / "big.aiprod"
+            project.write_text(json.dumps(editor_benchmark().big_project(args.big)))
         warm_up().join()
         summary = []
         for run in range(args.renders):
             window.renderer.set_cache_location(Path(tmp) / f"cache{run}", window.renderer.cache_limit)
-            window.open_project(Path(tmp) / "examples" / "sample.aiprod")
+            window.open_project(project)
             settled = time.perf_counter() + 0.5
             while time.perf_counter() < settled:
                 app.processEvents()
