@@ -77,3 +77,20 @@ def preview_title_clip(window, qtbot, resolution: str, fade_in: float = 0.0):
     wait_preview(qtbot, window)
     qtbot.waitUntil(lambda: window.preview.clip is not None, timeout=5000)
     return window.preview
+
+
+def paint_counter(widget):
+    """An event filter installed on `widget` that counts its paint events (its `count`)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintCounter(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Paint:
+                self.count += 1
+            return False
+
+    counter = PaintCounter(widget)  # parented: it lives as long as the widget
+    widget.installEventFilter(counter)
+    return counter

@@ -43,19 +43,12 @@ def test_dragging_in_the_minimap_pans_and_the_menu_hides_it(window, sample_path)
 
 
 def test_the_map_is_redrawn_when_nodes_move_or_grow_not_when_badges_change(window, sample_path, qtbot):
-    from PySide6.QtCore import QEvent, QObject, QRectF
+    from PySide6.QtCore import QRectF
     from PySide6.QtGui import QImage
 
     from app.ui.minimap import REDRAW_MS
     from app.ui.render_controller import NodeStatus
-
-    class PaintCounter(QObject):
-        count = 0
-
-        def eventFilter(self, watched, event):
-            if event.type() == QEvent.Paint:
-                self.count += 1
-            return False
+    from tests.app.conftest import paint_counter
 
     window.open_project(sample_path)
     minimap, view, scene = window.minimap, window.view, window.scene
@@ -63,8 +56,7 @@ def test_the_map_is_redrawn_when_nodes_move_or_grow_not_when_badges_change(windo
     top_left, bottom_right = (view.viewport().mapFrom(view, p) for p in (corners.topLeft(), corners.bottomRight()))
     under_map = QRectF(view.mapToScene(top_left), view.mapToScene(bottom_right))
     assert not any(under_map.intersects(n.sceneBoundingRect()) for n in scene.nodes.values())
-    counter, layout_changes = PaintCounter(), []
-    minimap.installEventFilter(counter)
+    counter, layout_changes = paint_counter(minimap), []
     scene.layout_changed.connect(lambda: layout_changes.append(1))
     qtbot.wait(REDRAW_MS + 30)
     for step in range(5):  # a render's progress ticks change the scene, not the layout

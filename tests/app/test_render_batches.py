@@ -6,22 +6,11 @@ turns, and all of them, and every log line, are shown by the time the render's e
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
-
 from app.ui.render_controller import PUBLISH_LIMIT
 from engine import events as ev
-from tests.app.conftest import states, wait_render
+from tests.app.conftest import paint_counter, states, wait_render
 
 NODES = 2 * PUBLISH_LIMIT + 50
-
-
-class PaintCounter(QObject):
-    count = 0
-
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Paint:
-            self.count += 1
-        return False
 
 
 def _many_numbers(window) -> list[str]:
@@ -78,8 +67,7 @@ def test_the_progress_bar_is_painted_with_the_window_not_inside_the_batch(window
     bar = window.progress_bar
     bar.show()
     qtbot.wait(20)
-    counter = PaintCounter()
-    bar.installEventFilter(counter)
+    counter = paint_counter(bar)
     window._render_progress(0.5, "Title card")
     assert bar.value() == 500 and counter.count == 0  # QProgressBar.setValue alone would paint here
     qtbot.waitUntil(lambda: counter.count > 0, timeout=2000)
