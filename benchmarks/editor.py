@@ -18,8 +18,8 @@ kernel stopping every process). scrubbing_max_stall_ms (and its own share) is a 
 during which, once the first shot is done, it is selected and the preview's frame slider is
 dragged through it, each frame worked out in the editor's process (select_during_render_ms is
 how long that click took to answer: inspector and preview built). big_render_max_stall_ms (and
-its own share) is a fourth render, of the 500-node project itself: 500 badges queued at once,
-125 images written. Targets: open < 1000, repaint < 16, every stall < 50.
+its own share) is a fourth render, of that --nodes project itself (500: every badge queued at once,
+125 images written). Targets: open < 1000, repaint < 16, every stall < 50.
 """
 
 from __future__ import annotations
@@ -168,15 +168,15 @@ class Scrubber:
             raise SystemExit(f"the sample's {SCRUBBED_NODE!r} shot never finished, so nothing was scrubbed")
 
 
-def stall_probe(app, window, sample: Path, cache_dir: Path, scrub: bool = False) -> dict:
-    """Gaps between ticks of a 5 ms timer while a project (the sample) renders into an empty cache, beside the
+def stall_probe(app, window, project: Path, cache_dir: Path, scrub: bool = False) -> dict:
+    """Gaps between ticks of a 5 ms timer while `project` renders into an empty cache, beside the
     same timer in a bare peer process, and how many nodes ran; with `scrub`, only the gaps while
     the preview is being scrubbed. A render that fails part way would measure a shorter, lighter
     job, so it stops the benchmark instead."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     window.renderer.set_cache_location(cache_dir, window.renderer.cache_limit)  # fresh and empty: every node runs
-    window.open_project(sample)
+    window.open_project(project)
     settled = time.perf_counter() + 0.5  # the freshly opened project's first paints and layout
     while time.perf_counter() < settled:
         app.processEvents()
@@ -210,7 +210,7 @@ def stall_probe(app, window, sample: Path, cache_dir: Path, scrub: bool = False)
         gaps, select_ms = [gap for gap in gaps if gap[0] >= scrubber.since], scrubber.select_ms
     report = window.renderer.last_report
     if isinstance(report, Exception) or report.status != "finished" or report.failed:
-        raise SystemExit(f"{sample.name} did not render, so its stalls mean nothing: {report}")
+        raise SystemExit(f"{project.name} did not render, so its stalls mean nothing: {report}")
     lengths = sorted(length for _, length in gaps)
     return {"max_ms": max(lengths, default=0.0) * 1000,
             "p99_ms": lengths[int(len(lengths) * 0.99)] * 1000 if lengths else 0.0,

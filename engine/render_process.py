@@ -24,8 +24,8 @@ import os
 import queue
 import signal
 import threading
-from multiprocessing.reduction import ForkingPickler
 from dataclasses import dataclass, field
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, Callable
 
