@@ -50,6 +50,7 @@ class NodeItem(QGraphicsItem):
         self._syncing = False
         self.thumbnail: QImage | None = None  # the last output's picture (app.ui.thumbnails)
         self._tooltip = ""
+        self._bounds = QRectF()  # set by the first refresh
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         # Panning and redrawing a large graph blits cached pixmaps instead of repainting text.
@@ -102,9 +103,12 @@ class NodeItem(QGraphicsItem):
     def _update_geometry(self) -> None:
         rows = max(len(self.inputs), len(self.outputs), 1)
         self.height = TITLE_H + rows * ROW_H + len(self.summary) * SUMMARY_H + 8 + self._thumbnail_height()
-        self.prepareGeometryChange()
         margin = 8  # the port dots stick out of the sides
-        self._bounds = QRectF(-margin, -2, WIDTH + 2 * margin, self.height + 4)
+        bounds = QRectF(-margin, -2, WIDTH + 2 * margin, self.height + 4)
+        if bounds == self._bounds:
+            return  # a parameter edited, the same size: neither the scene's index nor the minimap need know
+        self.prepareGeometryChange()
+        self._bounds = bounds
         self._layout_changed()
 
     def _layout_changed(self) -> None:
