@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from .leftovers import part_name
 
 
 def _default_file_mode() -> int:
@@ -39,9 +40,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], keep_ba
     """
     path = Path(path)
     folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part" + path.suffix, dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # The temporary names this process, so a sweep can tell one left by a killed render from a live one.
+    tmp = folder / part_name(path, path.suffix)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         # mkstemp makes owner-only files; the result should have the permissions of a normal save.
         os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _NEW_FILE_MODE)

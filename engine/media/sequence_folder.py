@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
-import uuid
 from pathlib import Path
 
+from ..leftovers import sweep, temp_name, writer_alive
 from .image_sequence import frame_path, pattern_regex
 
 
@@ -73,7 +72,10 @@ class SequenceStage:
             self.path = self._make_staging(self.folder)
 
     def _make_staging(self, where: Path) -> Path:
-        return Path(tempfile.mkdtemp(prefix=f".{self.folder.name}.", suffix=".part", dir=where))
+        # Owner-only until published, like mkdtemp; the name says which process stages there.
+        path = where / temp_name(prefix=f".{self.folder.name}.", suffix=".part")
+        path.mkdir(mode=0o700)
+        return path
 
     def frame_number(self, name: str) -> int | None:
         """The frame number of a file of this sequence, None for any other name."""
@@ -139,7 +141,7 @@ class SequenceStage:
 
     def _swap(self) -> None:
         os.chmod(self.path, os.stat(self.folder).st_mode & 0o7777)
-        aside = self.folder.with_name(f".{self.folder.name}.{uuid.uuid4().hex[:8]}.old")
+        aside = self.folder.with_name(temp_name(prefix=f".{self.folder.name}.", suffix=".old"))
         os.rename(self.folder, aside)
         try:
             os.rename(self.path, self.folder)
@@ -168,3 +170,25 @@ class SequenceStage:
 
     def __exit__(self, *exc_info) -> None:
         self.discard()
+
+
+def sweep_sequence_leftovers(pattern: str | os.PathLike) -> None:
+    """Remove what a killed render left of the sequence `pattern`: staging folders beside and inside
+    its folder, and an old sequence renamed aside (put back if the new one never took its place)."""
+    folder = Path(pattern).parent
+    for where in (folder.parent, folder):
+        sweep(where, f".{folder.name}.aiprod-*.part")
+    try:
+        asides = list(folder.parent.glob(f".{folder.name}.aiprod-*.old"))
+    except OSError:
+        return
+    for aside in asides:
+        if writer_alive(aside.name) is not False:
+            continue
+        if not folder.exists():
+            try:
+                os.rename(aside, folder)  # killed between the two renames of a swap
+                continue
+            except OSError:
+                pass
+        shutil.rmtree(aside, ignore_errors=True)
