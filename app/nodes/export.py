@@ -7,7 +7,9 @@ or cancelled export leaves neither a partial file nor the temporary, and a seque
 an older one replaces it in one swap where its folder holds nothing else
 (engine.media.sequence_folder). The project graph and the node's own settings go into the file's
 "comment" tag (a sidecar .aiprod.json for sequences), so any render can be traced back to what
-made it.
+made it. The "comment" carries AIPROD's mark (engine.media.authorship): a render replaces a file
+only if AIPROD wrote it or the user allowed it (engine.output_target), and first removes what
+renders killed while writing there left behind.
 
 A linked `audio` input becomes the film's soundtrack, cut to exactly the frames written (so sound
 and picture last the same time) and encoded in step with the frames: AAC with H.264, H.265, VP9
@@ -28,6 +30,7 @@ from engine.fingerprint import file_fingerprint
 from engine.media.clip import Clip
 from engine.media.colorspaces import OUTPUT_TRANSFORM_CHOICES, OUTPUT_TRANSFORMS
 from engine.media.audio_mux import ENCODINGS, FilmAudio, write_audio_file
+from engine.media.authorship import container_tags, stamp
 from engine.media.export_formats import (FORMAT_CHOICES, FORMATS, ExportFormat, audio_codec_for, extension_problem,
                                          size_problem)
 from engine.media.image_io import encode_dpx10, encode_exr, encode_png16
@@ -36,10 +39,10 @@ from engine.media.prefetch import Prefetch
 from engine.media.sequence_folder import SequenceStage
 from engine.media.transfer_fast import encode_output_uint16
 from engine.media.video_io import VideoEncoder
+from engine.output_target import claim_file, claim_sequence
 from engine.ports import AUDIO, FILE, FRAMES
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
-METADATA_TAG = "comment"  # the one free-text tag that MP4, MOV, MKV and WebM all keep
 
 
 class Export(NodeType):
@@ -111,8 +114,14 @@ class Export(NodeType):
         folder = write_pattern(target, fmt.extensions[0]).parent.parent if fmt.sequence else target.parent
         if not folder.is_dir():  # checked before any frame is computed
             raise NodeExecutionError(f"cannot write {target}: the folder {folder} does not exist; create it first")
-        provenance = json.dumps({"aiprod_export": {"node": ctx.node_id, "params": params},
-                                 "project": _as_json(ctx.run_metadata.get("project"))}, sort_keys=True)
+        if fmt.sequence:
+            pattern = write_pattern(target, fmt.extensions[0])
+            claim_sequence(ctx, pattern, (sidecar_name(pattern), audio_sidecar_name(pattern)), sidecar_name(pattern),
+                           range(first, last + 1), clip.frame_count)
+        else:
+            claim_file(ctx, target)
+        provenance = {"aiprod_export": {"node": ctx.node_id, "params": params},
+                      "project": _as_json(ctx.run_metadata.get("project"))}
         audio = inputs.get("audio")
         sound = FilmAudio(audio, clip.fps, first, last + 1) if audio is not None else None
         frames = Prefetch(self._converted(clip, fmt, params, first, last + 1))
@@ -147,7 +156,7 @@ class Export(NodeType):
         def write(tmp: Path) -> None:
             encoder = VideoEncoder(tmp, fmt, clip.width, clip.height, clip.fps,
                                    OUTPUT_TRANSFORMS[params["output_transform"]], params["quality"],
-                                   {METADATA_TAG: provenance}, audio=audio)
+                                   container_tags(provenance, target.suffix), audio=audio)
             try:
                 for index, signal in enumerate(frames):
                     encoder.write(signal)
@@ -171,11 +180,12 @@ class Export(NodeType):
             for index, frame in enumerate(frames):
                 (stage.path / frame_path(pattern, first + index).name).write_bytes(encode_frame(frame, fmt, params))
                 ctx.progress((index + 1) / count, f"frame {index + 1}/{count}")
-            (stage.path / sidecar_name(pattern)).write_text(provenance, encoding="utf-8")
+            (stage.path / sidecar_name(pattern)).write_text(json.dumps(stamp(provenance), sort_keys=True),
+                                                            encoding="utf-8")
             if sound is not None:
                 ctx.progress(1.0, "sound")
                 write_audio_file(stage.path / audio_sidecar_name(pattern), sound, ENCODINGS[fmt.audio_codec],
-                                 {METADATA_TAG: provenance},
+                                 container_tags(provenance, ".wav"),
                                  lambda fraction, message: ctx.progress(1.0, f"sound {message}"))
             stage.publish(range(first, last + 1), clip_frames)
         written = [frame_path(pattern, number) for number in range(first, last + 1)]

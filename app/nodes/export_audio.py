@@ -4,12 +4,12 @@ Written as it is, without normalisation (the Mix already brought it to its loudn
 24-bit files hold every sample to within half a 24-bit step, 16-bit ones are rounded to 16 bits
 (no dither). Channels stay as they come: mono, stereo or 5.1 (L R C LFE Ls Rs, tagged so). The
 file is written under a temporary name and renamed at the end, so a cancelled or failed export
-leaves nothing; the project and the node's settings go into the file's comment tag.
+leaves nothing; the project and the node's settings go into the file's comment tag, with AIPROD's
+mark, and a file without that mark is not replaced unless the user allowed it (engine.output_target).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from engine.atomic import atomic_write
@@ -17,10 +17,12 @@ from engine.audio.buffer import Audio
 from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
 from engine.media.audio_mux import AUDIO_FILE_FORMATS, FilmAudio, write_audio_file
+from engine.media.authorship import container_tags
+from engine.output_target import claim_file
 from engine.ports import AUDIO, FILE
 from engine.schema import EnumParam, NodeSchema, NodeType, PathParam, Port
 
-from .export import METADATA_TAG, _as_json
+from .export import _as_json
 
 FORMAT_CHOICES = tuple(AUDIO_FILE_FORMATS)
 
@@ -60,12 +62,12 @@ class ExportAudio(NodeType):
         if not target.parent.is_dir():
             raise NodeExecutionError(f"cannot write {target}: the folder {target.parent} does not exist; "
                                      "create it first")
-        provenance = json.dumps({"aiprod_export": {"node": ctx.node_id, "params": params},
-                                 "project": _as_json(ctx.run_metadata.get("project"))}, sort_keys=True)
+        claim_file(ctx, target)
+        tags = container_tags({"aiprod_export": {"node": ctx.node_id, "params": params},
+                               "project": _as_json(ctx.run_metadata.get("project"))}, target.suffix)
         sound = FilmAudio.whole(audio)
         try:
-            atomic_write(target, lambda tmp: write_audio_file(tmp, sound, encoding, {METADATA_TAG: provenance},
-                                                              ctx.progress))
+            atomic_write(target, lambda tmp: write_audio_file(tmp, sound, encoding, tags, ctx.progress))
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
                                      "write to, with free space.") from exc

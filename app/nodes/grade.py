@@ -8,6 +8,7 @@ torch, on the CPU as one OpenColorIO processor (engine.media.grade_ocio), both b
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,9 +17,11 @@ import numpy as np
 from engine.atomic import atomic_write
 from engine.errors import NodeExecutionError
 from engine.image import Image
+from engine.media.authorship import TEXT_MARK
 from engine.media.clip import Clip, MapClip
 from engine.media.grade_math import DISPLAY_SPACE, LUT_INPUT_SPACES, apply_ops, apply_ops_numpy, build_ops
 from engine.media.lut import Lut, device, identity_lut, read_cube, write_cube
+from engine.output_target import claim_file
 from engine.ports import FRAMES, GRADE, IMAGE
 from engine.schema import ColorParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port
 
@@ -130,7 +133,9 @@ def make_grader(ctx, params: dict, working: str) -> tuple[Callable[[np.ndarray],
         target = ctx.resolve_path(params["export_lut_path"])
         if not target.parent.is_dir():
             raise NodeExecutionError(f"cannot write the LUT {target}: the folder {target.parent} does not exist")
+        claim_file(ctx, target)
         baked = bake_display_lut(ops, mix, working)
+        baked = replace(baked, comments=(*baked.comments, TEXT_MARK))  # so a re-render may replace it
         try:
             atomic_write(target, lambda temporary: write_cube(temporary, baked))
         except OSError as exc:

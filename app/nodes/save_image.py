@@ -1,4 +1,8 @@
-"""Writes a picture to PNG, TIFF or JPEG in sRGB, atomically; the file is what the render delivers."""
+"""Writes a picture to PNG, TIFF or JPEG in sRGB, atomically; the file is what the render delivers.
+
+The file's EXIF Software tag names AIPROD Studio, so a re-render may replace it; a file without
+that mark is replaced only when the user allowed it (engine.output_target).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from engine.atomic import atomic_write
 from engine.color import linear_to_srgb, to_8bit
 from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
+from engine.media.authorship import picture_exif
+from engine.output_target import claim_file
 from engine.ports import FILE, IMAGE
 from engine.schema import IntParam, NodeSchema, NodeType, PathParam, Port
 
@@ -47,6 +53,7 @@ class SaveImage(NodeType):
             raise NodeExecutionError(f"Save Image writes sRGB from linear Rec.709; the picture is {image.color_space}")
         if not path.parent.is_dir():
             raise NodeExecutionError(f"cannot write {path}: the folder {path.parent} does not exist")
+        claim_file(ctx, path)
         rgb = to_8bit(linear_to_srgb(image.pixels[..., :3]))
         if image.pixels.shape[2] == 4 and FORMATS[path.suffix.lower()] != "JPEG":
             alpha = to_8bit(np.clip(image.pixels[..., 3:], 0, 1))
@@ -54,7 +61,9 @@ class SaveImage(NodeType):
         else:
             picture = PILImage.fromarray(rgb, "RGB")
         ctx.progress(0.5, f"writing {path.name}")
-        save_options = {"quality": params["jpeg_quality"]} if FORMATS[path.suffix.lower()] == "JPEG" else {}
+        save_options = {"exif": picture_exif()}
+        if FORMATS[path.suffix.lower()] == "JPEG":
+            save_options["quality"] = params["jpeg_quality"]
         try:
             atomic_write(path, lambda tmp: picture.save(tmp, FORMATS[path.suffix.lower()], **save_options))
         except OSError as exc:

@@ -3,6 +3,9 @@
 Two nodes, because burning needs a picture and writing files does not: "Subtitles" turns word
 timings into cues and writes the files the user asked for; "Burn Subtitles" draws cues onto a
 shot as it streams (nothing is stored, like a title).
+
+A WebVTT file carries AIPROD's mark in a NOTE; SRT has no comments, so its mark is a hidden
+sidecar (engine.media.authorship). A file without the mark is replaced only if the user allowed it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from engine.audio.subtitles import STYLES, CueRules, SubtitleBurner, cues_from_t
     to_vtt
 from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
+from engine.media.authorship import TEXT_MARK, write_sidecar
 from engine.media.clip import MapClip
+from engine.output_target import claim_file
 from engine.ports import FRAMES, SUBTITLES
 from engine.schema import EnumParam, FloatParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
@@ -58,15 +63,20 @@ class Subtitles(NodeType):
             cues = [c for c in cues if c.end > 0]
         else:
             cues = cues_from_timings(value, rules, params["offset"])
-        written = []
-        for name, (_, writer) in _WRITERS.items():
-            if not params[name]:
-                continue
-            path = ctx.resolve_path(params[name])
+        targets = {name: ctx.resolve_path(params[name]) for name in _WRITERS if params[name]}
+        for path in targets.values():  # all checked before either file is written
             if not path.parent.is_dir():
                 raise NodeExecutionError(f"cannot write {path}: the folder {path.parent} does not exist")
+            claim_file(ctx, path)
+        written = []
+        for name, path in targets.items():
+            text = _WRITERS[name][1](cues)
+            if name == "vtt_path":
+                text = text.replace("WEBVTT\n\n", f"WEBVTT\n\nNOTE {TEXT_MARK}\n\n", 1)
             try:
-                atomic_write_text(path, writer(cues))
+                atomic_write_text(path, text)
+                if name == "srt_path":
+                    write_sidecar(path)
             except OSError as exc:
                 raise NodeExecutionError(f"cannot write {path}: {exc.strerror or exc}. Choose another folder.") from exc
             written.append({"path": str(path), "fingerprint": file_fingerprint(path)})
