@@ -14,11 +14,13 @@ from engine.commands import SetParam
 from engine.context import CancelToken
 from engine.errors import AiprodError
 from engine.executor import Executor, RunReport
+from engine.output_target import OVERWRITE
 from engine.project import Project, load_project, project_to_data
 from engine.registry import Registry
 
 from . import settings
 from .nodes import build_registry
+from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 
 
 def user_preferences():
@@ -117,6 +119,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         targets = executor.default_targets(project.graph)
     if args.output:
         _apply_output(project, targets, args.output)
+    # Outputs served from the cache do not run, so their folders are swept of killed renders' leftovers here.
+    sweep_output_leftovers(planned_outputs(project.graph, project.folder, targets))
+    if args.overwrite:
+        executor.run_metadata[OVERWRITE] = True
     # Exports embed the graph they were rendered from, so a film can be traced back to its project.
     executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
     # The editor's Preferences (model folders, cache folder and size) hold here too, so a headless
@@ -230,6 +236,15 @@ def validate_project(project: Project) -> list[str]:
 def cmd_validate(args: argparse.Namespace) -> int:
     project = _load(args.project, build_registry())
     problems = validate_project(project)
+    try:
+        outputs = planned_outputs(project.graph, project.folder)
+    except AiprodError:  # a cycle: validate_project has reported it
+        outputs = []
+    for output in outputs:  # where a render would write, before it does
+        print(f"aiprod: {output.describe(project.graph)}")
+    problems += [f"{project.graph.display_name(o.node_id)}: would refuse to replace {o.path}: it exists and was "
+                 "not written by AIPROD Studio; choose another path or render with --overwrite"
+                 for o in outputs if o.refused]
     for problem in problems:
         print(f"aiprod: problem: {problem}", file=sys.stderr)
     if problems:
@@ -250,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
                                             "else AIPROD_CACHE_DIR, else the user cache folder)")
     render.add_argument("--no-cache", action="store_true", help="run every node; read and write no cache")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    render.add_argument("--overwrite", action="store_true",
+                        help="replace existing output files even if AIPROD Studio did not write them")
     render.set_defaults(func=cmd_render)
     nodes = sub.add_parser("nodes", help="list the installed node types with their ports and parameters")
     nodes.add_argument("--json", action="store_true", help="machine-readable output")

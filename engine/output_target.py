@@ -32,12 +32,18 @@ class OverwriteRefused(NodeExecutionError):
     """A node would replace a file AIPROD did not write, and the render did not allow it."""
 
     def __init__(self, path: str | os.PathLike):
-        self.path = str(path)
+        self.path = _key(path)
         super().__init__(refusal_message(self.path))
 
 
+def _key(path: str | os.PathLike) -> str:
+    """A target as the refusal names it and an allowance lists it: absolute, `..` resolved (links are not,
+    since a link is what would be replaced)."""
+    return os.path.abspath(path)
+
+
 def refusal_message(path: str | os.PathLike) -> str:
-    return f"{path}{_TAIL}"
+    return f"{_key(path)}{_TAIL}"
 
 
 def refused_path(message: str) -> str | None:
@@ -48,7 +54,7 @@ def refused_path(message: str) -> str | None:
 def allowed(run_metadata: dict, path: str | os.PathLike) -> bool:
     """Whether this render may replace `path` whoever wrote it."""
     allowance = run_metadata.get(OVERWRITE)
-    return allowance is True or (isinstance(allowance, (list, tuple, set)) and str(path) in allowance)
+    return allowance is True or (isinstance(allowance, (list, tuple, set)) and _key(path) in allowance)
 
 
 def replace_refused(path: str | os.PathLike) -> bool:

@@ -1,0 +1,105 @@
+"""The files a render of a project would write, found without running it.
+
+`aiprod validate` lists them (a project from someone else shows where it would write before it
+renders), and the editor and `aiprod render` sweep what killed renders left beside them when a
+project opens or renders, including beside outputs that come from the cache and so do not run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import AiprodError
+from engine.graph import Graph
+from engine.leftovers import sweep_beside
+from engine.media.export_formats import FORMATS
+from engine.media.image_sequence import write_pattern
+from engine.media.sequence_folder import sweep_sequence_leftovers
+from engine.output_target import replace_refused, sequence_refused
+
+from .export import Export, audio_sidecar_name, sidecar_name
+
+
+@dataclass(frozen=True)
+class PlannedOutput:
+    node_id: str
+    param: str
+    path: Path  # absolute; for an image sequence, its frame pattern
+    sequence: bool
+    outside: bool  # not inside the project folder
+    refused: bool  # something AIPROD did not write is there: the render would refuse to replace it
+
+    def describe(self, graph: Graph) -> str:
+        notes = [note for note, flag in (("outside the project folder", self.outside),
+                                         ("would refuse to replace it: it was not written by AIPROD Studio",
+                                          self.refused)) if flag]
+        return (f"{graph.display_name(self.node_id)} writes {self.path}"
+                + (f" ({'; '.join(notes)})" if notes else ""))
+
+
+def _resolve(value: str, project_dir: Path | None) -> Path:
+    """As RunContext.resolve_path does for the render: '~' expanded, relative to the project folder."""
+    path = Path(os.path.expanduser(value))
+    if not path.is_absolute() and project_dir is not None:
+        path = project_dir / path
+    return Path(os.path.abspath(path))
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return True
+    # Real paths, so neither `..` nor a link out of the project hides where the file goes.
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+
+
+def _sequence_pattern(graph: Graph, node_id: str, path: Path) -> Path | None:
+    """The frame pattern an Export to `path` writes, None when it writes a movie."""
+    if graph.nodes[node_id].type_id != Export.schema.type_id:
+        return None
+    fmt = FORMATS.get(graph.nodes[node_id].params.get("format", ""))
+    return write_pattern(path, fmt.extensions[0]) if fmt is not None and fmt.sequence else None
+
+
+def planned_outputs(graph: Graph, project_dir: Path | None, targets: list[str] | None = None) -> list[PlannedOutput]:
+    """What rendering `targets` (default: the output nodes, as the executor chooses) would write."""
+    from engine.executor import Executor
+
+    needed = graph.upstream(targets if targets is not None else Executor().default_targets(graph))
+    found = []
+    for node_id, node in graph.nodes.items():
+        schema = graph.schema_of(node_id)
+        if node_id not in needed or schema is None:
+            continue
+        for param in schema.params:
+            if param.kind != "path" or param.path_mode != "save":
+                continue
+            try:
+                value = param.coerce(node.params.get(param.name, param.default))
+            except AiprodError:
+                continue  # validate reports the bad value itself
+            if not value:
+                continue
+            path = _resolve(value, project_dir)
+            pattern = _sequence_pattern(graph, node_id, path)
+            if pattern is not None:
+                # Not knowing the clip's length here, any frame of the sequence counts as replaced.
+                refused = sequence_refused(pattern, (sidecar_name(pattern), audio_sidecar_name(pattern)),
+                                           sidecar_name(pattern), range(sys.maxsize), sys.maxsize)
+                found.append(PlannedOutput(node_id, param.name, pattern, True, not _inside(pattern, project_dir),
+                                           refused))
+            else:
+                found.append(PlannedOutput(node_id, param.name, path, False, not _inside(path, project_dir),
+                                           replace_refused(path)))
+    return found
+
+
+def sweep_output_leftovers(outputs: list[PlannedOutput]) -> None:
+    """Remove what renders killed while writing these outputs left beside them (live writers' stay)."""
+    for output in outputs:
+        if output.sequence:
+            sweep_sequence_leftovers(output.path)
+        else:
+            sweep_beside(output.path)
