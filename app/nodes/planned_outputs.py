@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from engine.errors import AiprodError
@@ -30,7 +31,17 @@ class PlannedOutput:
     path: Path  # absolute; for an image sequence, its frame pattern
     sequence: bool
     outside: bool  # not inside the project folder
-    refused: bool  # something AIPROD did not write is there: the render would refuse to replace it
+
+    @cached_property
+    def refused(self) -> bool:
+        """Something AIPROD did not write is there: the render would refuse to replace it (reads the
+        files, so it is only worked out when asked)."""
+        if not self.sequence:
+            return replace_refused(self.path)
+        # Not knowing the clip's length here, any frame of the sequence counts as replaced.
+        own = sidecar_name(self.path)
+        return sequence_refused(self.path, (own, audio_sidecar_name(self.path)), own, range(sys.maxsize),
+                                sys.maxsize)
 
     def describe(self, graph: Graph) -> str:
         notes = [note for note, flag in (("outside the project folder", self.outside),
@@ -84,15 +95,9 @@ def planned_outputs(graph: Graph, project_dir: Path | None, targets: list[str] |
                 continue
             path = _resolve(value, project_dir)
             pattern = _sequence_pattern(graph, node_id, path)
-            if pattern is not None:
-                # Not knowing the clip's length here, any frame of the sequence counts as replaced.
-                refused = sequence_refused(pattern, (sidecar_name(pattern), audio_sidecar_name(pattern)),
-                                           sidecar_name(pattern), range(sys.maxsize), sys.maxsize)
-                found.append(PlannedOutput(node_id, param.name, pattern, True, not _inside(pattern, project_dir),
-                                           refused))
-            else:
-                found.append(PlannedOutput(node_id, param.name, path, False, not _inside(path, project_dir),
-                                           replace_refused(path)))
+            written = pattern or path
+            found.append(PlannedOutput(node_id, param.name, written, pattern is not None,
+                                       not _inside(written, project_dir)))
     return found
 
 

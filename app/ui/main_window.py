@@ -6,6 +6,7 @@ unsaved changes); the menus are declared in app.ui.menus, the dialogs in app.ui.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -25,6 +26,7 @@ from .inspector import Inspector
 from .menus import build_menus
 from .minimap import Minimap
 from .palette import Palette
+from ..nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 from ..preferences import Preferences
 from .preferences import restore_layout, save_layout
 from .preview import Preview
@@ -124,6 +126,10 @@ class MainWindow(WindowDialogs, QMainWindow):
     def _document_replaced(self) -> None:
         self._selection_changed()
         self.view.frame_all()
+        project = self.document.project
+        if project.folder is not None:  # what renders killed while writing its outputs left, off the GUI thread
+            outputs = planned_outputs(project.graph, project.folder)
+            threading.Thread(target=sweep_output_leftovers, args=(outputs,), name="aiprod-sweep", daemon=True).start()
 
     def _selection_changed(self) -> None:
         selected = self.scene.selected_node_ids()
@@ -168,6 +174,15 @@ class MainWindow(WindowDialogs, QMainWindow):
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         self.show_message(f"Render {report.status} in {report.seconds:.2f} s ({summary})")
+        self._offer_to_replace(self.renderer.refused_files(report))
+
+    def _offer_to_replace(self, refused: list[str]) -> None:
+        """Ask about each file the render would not replace; render again allowed to replace those confirmed."""
+        confirmed = [path for path in refused if self.confirm_replace(path)]
+        for path in refused:
+            self.event_log.log(f"{'replacing' if path in confirmed else 'kept'} {path} (not written by AIPROD Studio)")
+        if confirmed:
+            self.renderer.run(self.renderer.last_targets, overwrite=confirmed)
 
     # ---- commands from the menus ---------------------------------------------------------------
 

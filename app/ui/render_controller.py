@@ -33,6 +33,7 @@ from engine.cache import DiskCache
 from engine.context import CancelToken
 from engine.executor import Executor
 from engine.graph import Graph
+from engine.output_target import OVERWRITE, refused_path
 from engine.project import project_to_data
 from engine.priority import lower_thread_priority
 from engine.render_process import RenderJob, RenderProcessError
@@ -76,6 +77,7 @@ class RenderController(QObject):
         self.document = document
         self.statuses: dict[str, NodeStatus] = {}
         self.last_report = None
+        self.last_targets: list[str] | None = None  # what the last render was asked for, to render it again
         self._render: _ProcessRender | _ThreadRender | None = None
         self._order: tuple[str, ...] = ()
         self._settled = 0
@@ -181,13 +183,19 @@ class RenderController(QObject):
     def run_to(self, node_id: str) -> bool:
         return self.run([node_id])
 
-    def run(self, targets: list[str] | None) -> bool:
-        """Start a render; False if one is already running or there is nothing to render."""
+    def run(self, targets: list[str] | None, overwrite: list[str] | None = None) -> bool:
+        """Start a render; False if one is already running or there is nothing to render.
+
+        `overwrite`: files the user confirmed the render may replace although AIPROD did not write them.
+        """
         if self.is_running or not self.document.graph.nodes:
             return False
         project = self.document.project
         graph = project.graph
         metadata = {"project": json.dumps(project_to_data(project, project.folder), ensure_ascii=False)}
+        if overwrite:
+            metadata[OVERWRITE] = list(overwrite)
+        self.last_targets = targets
         # The live nodes: handing the job to a process pickles it, which is the snapshot; a
         # render in a thread takes a copy of its own.
         job = RenderJob(graph.registry, graph.nodes, graph.links, targets, project.folder,
@@ -209,6 +217,14 @@ class RenderController(QObject):
             self._render = _ThreadRender(job, self.cache, on_event, on_finished)
         self.started.emit()
         return True
+
+    @staticmethod
+    def refused_files(report) -> list[str]:
+        """The files a finished render refused to replace because AIPROD did not write them."""
+        if isinstance(report, Exception):
+            return []
+        found = (refused_path(result.message) for result in report.results.values() if result.status == "failed")
+        return list(dict.fromkeys(path for path in found if path is not None))
 
     def cancel(self) -> None:
         if self._render is not None:

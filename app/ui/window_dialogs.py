@@ -1,7 +1,7 @@
 """The main window's dialogs and the start-up checks that use them, each one replaceable in tests.
 
 Every question the window asks (unsaved changes, restoring a crashed session, a file to relink,
-preferences) goes through one method here, so tests swap the method for an answer instead of
+replacing a file AIPROD did not write, preferences) goes through one method here, so tests swap the method for an answer instead of
 clicking a modal box; crash recovery, missing media and preferences are wired up here too.
 """
 
@@ -38,6 +38,12 @@ class WindowDialogs:
         """True to restore a crashed session's autosave (tests replace it)."""
         answer = QMessageBox.question(self, "Restore unsaved work?", found.describe() + "\n\nRestore it?",
                                       QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+        return answer == QMessageBox.Yes
+
+    def confirm_replace(self, path: str) -> bool:
+        """True to let a render replace `path`, a file AIPROD Studio did not write."""
+        answer = QMessageBox.question(self, "Replace file?", f"Replace {path}?\n\nIt was not written by AIPROD Studio.",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 
     def choose_file(self, title: str, folder: str = "", filters: str = "") -> str:
