@@ -1,8 +1,9 @@
 """The main window's dialogs and the start-up checks that use them, each one replaceable in tests.
 
 Every question the window asks (unsaved changes, restoring a crashed session, a file to relink,
-replacing a file AIPROD did not write, preferences) goes through one method here, so tests swap the method for an answer instead of
-clicking a modal box; crash recovery, missing media and preferences are wired up here too.
+replacing a file AIPROD did not write, preferences) goes through one method here, so tests swap the
+method for an answer instead of clicking a modal box; crash recovery, missing media and preferences
+are wired up here too.
 """
 
 from __future__ import annotations
