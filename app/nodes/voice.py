@@ -19,7 +19,7 @@ from engine.audio.tts import BUILTIN_VOICE, VoiceError, alignments_available, fi
 from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
 from engine.ports import AUDIO, FLOAT, SUBTITLES, TEXT
-from engine.schema import FloatParam, MissingModel, NodeSchema, NodeType, Port, StringParam
+from engine.schema import FloatParam, MissingModel, NodeSchema, NodeType, Port, SeedParam, StringParam
 
 # "ALICE:", "DR. SMITH:", "BOB 2:" — screenplay tags are capitals, so "Note: bring milk" is spoken
 # as written unless "Note" is named in the speakers mapping.
@@ -76,7 +76,7 @@ def _ms(samples: int) -> float:
 
 class Voice(NodeType):
     schema = NodeSchema(
-        type_id="sound.voice", title="Voice", category="Sound",
+        type_id="sound.voice", title="Voice", category="Sound", version=2,
         inputs=(Port("text", TEXT, optional=True, help="Overrides the text parameter when linked."),),
         outputs=(Port("audio", AUDIO, help="All lines spoken in order, mono."),
                  Port("timings", SUBTITLES, help="Lines, sentences and words with start/end seconds."),
@@ -93,9 +93,18 @@ class Voice(NodeType):
                        help="Seconds of silence between sentences."),
             FloatParam("line_pause", 0.6, min=0.0, max=10.0, step=0.1, help="Seconds of silence between lines."),
             FloatParam("gain_db", 0.0, min=-40.0, max=20.0, step=0.5, help="Level change; 0 dB peaks at -6 dBFS."),
+            SeedParam(help="Which take of each line; the same seed always speaks a line the same way."),
         ),
         help="Speaks dialogue with a local text-to-speech voice (Piper) and times every word.",
     )
+
+    @classmethod
+    def upgrade_params(cls, params, from_version):
+        # Version 1 had no seed and drew fresh noise for every take, so no earlier take can be
+        # matched; 0 is the seed a new Voice node gets.
+        if from_version < 2:
+            params.setdefault("seed", 0)
+        return params
 
     def missing_models(self, params):
         try:
@@ -163,7 +172,7 @@ class Voice(NodeType):
             ctx.progress(index / len(takes), f"line {index + 1} of {len(takes)}")
             try:
                 speech = synthesize_line(load_voice(files[name]), words, params["speaking_rate"],
-                                         params["sentence_pause"], params["gain_db"])
+                                         params["sentence_pause"], params["gain_db"], params["seed"])
             except VoiceError as exc:
                 raise NodeExecutionError(f"line {index + 1}: {exc}") from exc
             if pieces:

