@@ -29,6 +29,7 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, Callable
 
+from . import offline
 from .errors import AiprodError
 from .priority import lower_process_priority
 
@@ -304,6 +305,7 @@ def serve(conn, cancel_event) -> None:
         if job.environ is not None:
             os.environ.clear()
             os.environ.update(job.environ)
+            offline.apply()  # whatever the editor's environment held, the switches stay on here
         try:
             key = (job.cache_dir, job.cache_limit)
             if job.cache_dir is not None and key not in caches:
