@@ -47,3 +47,11 @@ def test_replacing_a_file_aiprod_did_not_write_waits_for_the_users_yes(window, q
     window.render_all()
     wait_render(qtbot, window)
     assert len(asked) == 2 and states(window)["save"] == "done"
+
+
+def test_opening_a_project_sweeps_what_killed_renders_left_beside_its_outputs(window, qtbot, sample_path):
+    from tests.engine.test_killed_export import dead_writers_temporary
+
+    left = dead_writers_temporary(sample_path.parent / "sample.png")
+    assert window.open_project(sample_path)
+    qtbot.waitUntil(lambda: not left.exists(), timeout=5000)

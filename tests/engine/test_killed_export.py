@@ -73,3 +73,27 @@ def test_a_sequence_render_killed_while_staging_leaves_nothing_after_the_next(tm
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in frames.parent.iterdir()) == ["frames"]
     assert len(list(frames.glob("frame_*.png"))) == 48
+
+
+def dead_writers_temporary(beside):
+    """A temporary named as one a render that has since died was writing beside `beside`."""
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()
+    path = beside.with_name(f".{beside.stem}.aiprod-{gone.pid}-1-0123456789ab.part{beside.suffix}")
+    path.write_bytes(b"half a file")
+    return path
+
+
+def test_a_render_whose_output_comes_from_the_cache_still_sweeps_beside_it(tmp_path, capsys):
+    from app.cli import main
+    from tests.small_project import save_bars_project
+
+    (tmp_path / "project").mkdir()
+    project = save_bars_project(tmp_path / "project")
+    assert main(["render", "-q", str(project)]) == 0
+    left = dead_writers_temporary(project.parent / "sample.png")
+    live = project.parent / f".sample.aiprod-{os.getpid()}-0-0123456789ab.part.png"  # a writer still running
+    live.write_bytes(b"being written")
+    assert main(["render", str(project)]) == 0
+    assert "4 cached" in capsys.readouterr().err
+    assert not left.exists() and live.exists()
