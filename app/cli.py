@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -203,8 +204,6 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 
 def validate_project(project: Project) -> list[str]:
     """Everything that would stop a render, found without running anything."""
-    from engine.fingerprint import file_fingerprint
-
     graph, problems = project.graph, []
     try:
         graph.topological_order()
@@ -214,27 +213,35 @@ def validate_project(project: Project) -> list[str]:
         name = graph.display_name(node_id)
         schema = graph.schema_of(node_id)
         if schema is None:
-            problems.append(f"{name}: node type {node.type_id!r} is not installed")
+            problems.append(f"{name}: {graph.unavailable_reason(node_id)}")
             continue
-        for param in schema.params:
-            try:
-                value = param.coerce(node.params.get(param.name, param.default))
-            except AiprodError as exc:
-                problems.append(f"{name}: {exc}")
-                continue
-            if param.kind == "path" and param.path_mode == "open" and value:
-                path = Path(value) if Path(value).is_absolute() else project.folder / value
-                if file_fingerprint(path) == "missing":
-                    problems.append(f"{name}: {param.name} file {path} is missing; relink it")
         for port in schema.inputs:
             if not port.optional and not graph.links_into(node_id, port.name):
                 problems.append(f"{name}: input {port.name!r} ({port.type.name}) is not connected")
-        problems += [f"{name}: {p}" for p in graph.registry.get(node.type_id)().problems(node.params, project.folder)]
+        params, wrong = {}, []
+        for param in schema.params:
+            try:
+                params[param.name] = param.coerce(node.params.get(param.name, param.default))
+            except AiprodError as exc:
+                wrong.append(f"{name}: {exc}")
+        if wrong:  # the node type's own checks below expect values of the right type and range
+            problems += wrong
+            continue
+        for param in schema.params:
+            value = params[param.name]
+            if param.is_unset(value):
+                problems.append(f"{name}: no file chosen for {param.name}; choose one in the inspector")
+            elif param.kind == "path" and param.path_mode == "open" and value:
+                path = Path(os.path.expanduser(value))
+                path = path if path.is_absolute() else project.folder / path
+                if not path.exists():  # not a fingerprint: a path to "/" would hash the whole disk
+                    problems.append(f"{name}: {param.name} file {path} is missing; relink it")
+        problems += [f"{name}: {p}" for p in graph.registry.get(node.type_id)().problems(params, project.folder)]
     return problems
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    project = _load(args.project, build_registry())
+    project = load_project(args.project, build_registry())  # its warnings are problems, listed once below
     problems = validate_project(project)
     try:
         outputs = planned_outputs(project.graph, project.folder)
@@ -294,6 +301,27 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(str(exc))
+    except Exception as exc:  # a bug, not a bad file: one line here, the traceback for the bug report
+        return _internal_error(exc, argv)
+
+
+def _internal_error(exc: Exception, argv: list[str]) -> int:
+    import datetime
+    import traceback
+
+    log_file = settings.log_dir() / "aiprod.log"
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        # One bug report's worth: a log that only ever grows would end up filling the disk.
+        mode = "a" if not log_file.exists() or log_file.stat().st_size < 2**20 else "w"
+        with open(log_file, mode, encoding="utf-8") as log:
+            log.write(f"{datetime.datetime.now().isoformat(timespec='seconds')} aiprod {' '.join(argv)}\n"
+                      + "".join(traceback.format_exception(exc)) + "\n")
+        where = f"details in {log_file}"
+    except OSError as log_error:
+        where = f"the details could not be written to {log_file}: {log_error.strerror}"
+    print(f"aiprod: internal error: {type(exc).__name__}: {str(exc)[:200]} ({where})", file=sys.stderr)
+    return 2
 
 
 def run() -> None:

@@ -20,6 +20,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("AIPROD_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
 
 
+def log_dir() -> Path:
+    """Where the command line writes the details of an internal error; AIPROD_LOG_DIR overrides."""
+    return Path(os.environ.get("AIPROD_LOG_DIR") or platformdirs.user_log_dir(APP_NAME))
+
+
 def cache_limit_bytes() -> int:
     """AIPROD_CACHE_GB sets the cache size limit (default 20 GB); least recently used entries go first."""
     return int(float(os.environ.get("AIPROD_CACHE_GB", "20")) * 1024**3)

@@ -48,3 +48,17 @@ class NodeExecutionError(AiprodError):
 
 class RenderCancelled(AiprodError):
     """Raised inside a node when the user cancelled the render; the executor catches it."""
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """`repr(value)` cut to about `limit` characters: a message quotes what it refuses, and a hostile
+    100,000-character value must not flood the terminal or the event log."""
+    if isinstance(value, str) and len(value) > limit:  # cut before repr: a huge string is never copied whole
+        return repr(value[:limit]) + "…"
+    if isinstance(value, (list, dict, tuple)) and len(value) > limit:
+        return f"<a {type(value).__name__} of {len(value)} items>"
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # nested past the recursion limit; an int past Python's digit limit
+        return f"<a {type(value).__name__} too large to show>"
+    return text if len(text) <= limit else text[:limit] + "…"

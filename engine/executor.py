@@ -130,8 +130,7 @@ class _Run:
         for l in self.inputs[node_id]:
             upstream.setdefault(l.dst_port, []).append(f"{self.keys.get(l.src_node, '?')}:{l.src_port}")
         if node.is_unknown:
-            self.problems[node_id] = (f"node type {node.type_id!r} is not installed; install the plugin that "
-                                      "provides it or remove the node")
+            self.problems[node_id] = graph.unavailable_reason(node_id)
             self.keys[node_id] = "unknown-" + node_id
             return
         node_type = graph.registry.get(node.type_id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
-from .errors import CycleError, GraphError, LinkTypeError
+from .errors import CycleError, GraphError, LinkTypeError, short_repr
 from .events import EventEmitter
 from .registry import Registry
 from .schema import NodeSchema, Port
@@ -56,7 +56,7 @@ class Graph:
     # ---- queries ------------------------------------------------------------------------
 
     def schema_of(self, node_id: str) -> NodeSchema | None:
-        """The node's schema, or None for a node whose type is not installed."""
+        """The node's schema, or None for a node kept as saved (its type not installed, or newer)."""
         node = self.nodes[node_id]
         if node.is_unknown:
             return None
@@ -65,7 +65,21 @@ class Graph:
     def display_name(self, node_id: str) -> str:
         node = self.nodes[node_id]
         schema = self.schema_of(node_id)
-        return f"{node.label or (schema.title if schema else node.type_id)} ({node_id})"
+        name = node.label or (schema.title if schema else node.type_id)
+        return f"{_cut(name)} ({_cut(node_id)})"
+
+    def unavailable_reason(self, node_id: str) -> str | None:
+        """Why a node kept as saved cannot run, with what to do about it; None for a node that can."""
+        node = self.nodes[node_id]
+        if not node.is_unknown:
+            return None
+        current = self.registry.resolve(node.type_id)
+        if current is not None:
+            known = self.registry.get(current).schema.version
+            return (f"saved by a newer version of AIPROD (node type v{node.type_version}, this version knows "
+                    f"v{known}); update AIPROD Studio")
+        return (f"node type {short_repr(node.type_id)} is not installed; install the plugin that provides it "
+                "or remove the node")
 
     def links_into(self, node_id: str, port: str | None = None) -> list[Link]:
         return [l for l in self.links.values() if l.dst_node == node_id and (port is None or l.dst_port == port)]
@@ -182,17 +196,17 @@ class Graph:
         """
         for node_id in (src_node, dst_node):
             if node_id not in self.nodes:
-                raise GraphError(f"there is no node {node_id!r}")
+                raise GraphError(f"there is no node {short_repr(node_id)}")
         src_schema, dst_schema = self.schema_of(src_node), self.schema_of(dst_node)
         for node_id, schema in ((src_node, src_schema), (dst_node, dst_schema)):
             if schema is None:
-                raise GraphError(f"{self.display_name(node_id)} has type {self.nodes[node_id].type_id!r}, "
+                raise GraphError(f"{self.display_name(node_id)} has type {short_repr(self.nodes[node_id].type_id)}, "
                                  "which is not installed; its links cannot be changed")
         out_port, in_port = src_schema.output(src_port), dst_schema.input(dst_port)
         if out_port is None:
-            raise GraphError(f"{self.display_name(src_node)} has no output {src_port!r}")
+            raise GraphError(f"{self.display_name(src_node)} has no output {short_repr(src_port)}")
         if in_port is None:
-            raise GraphError(f"{self.display_name(dst_node)} has no input {dst_port!r}")
+            raise GraphError(f"{self.display_name(dst_node)} has no input {short_repr(dst_port)}")
         if not in_port.type.accepts(out_port.type):
             raise LinkTypeError(
                 f"cannot link {self.display_name(src_node)}.{src_port} ({out_port.type.name}) to "
@@ -245,3 +259,8 @@ class Graph:
     def assign_label(self, node_id: str, label: str) -> None:
         self.nodes[node_id].label = label
         self.events.emit(ev.NodeRenamed(node_id, label))
+
+
+def _cut(name: str, limit: int = 80) -> str:
+    """A label or id as messages and titles show it: a hostile file's 100,000-character name stays one line."""
+    return name if len(name) <= limit else name[:limit] + "…"

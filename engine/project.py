@@ -16,10 +16,13 @@ from typing import Any
 
 from . import __version__
 from .atomic import atomic_write_text
-from .errors import AiprodError, FutureVersionError, ParamError, ProjectFileError
+from .errors import AiprodError, FutureVersionError, ParamError, ProjectFileError, short_repr
 from .fingerprint import file_fingerprint
 from .graph import Graph, Link, Node
+from .project_checks import (check_link_fields, check_node_fields, check_top_fields, check_values, read_document,
+                             require)
 from .registry import Registry
+from .schema import Param
 
 SUFFIX = ".aiprod"
 FILE_KIND = "aiprod.project"
@@ -46,7 +49,11 @@ class ProjectFormat:
             if step is None:
                 raise ProjectFileError(f"{source}: project format {version} is too old to open with this version "
                                        f"(no upgrade from {version}); open and save it with an older AIPROD Studio first")
-            data = step(data)
+            try:
+                data = step(data)
+            except Exception as exc:  # an upgrade written for well-formed files, given a damaged one
+                raise ProjectFileError(f"{source}: project format {version} could not be upgraded to "
+                                       f"{version + 1}: {str(exc)[:200]}") from exc
             version += 1
             data["schema_version"] = version
         return data
@@ -82,6 +89,17 @@ def _portable_path(value: str, old_folder: Path, new_folder: Path) -> str:
         return str(absolute)
 
 
+def _is_set_path(param: Param, value: Any) -> bool:
+    """A path parameter holding a usable path; a wrong one (not text, a NUL inside) is written back as saved."""
+    if param.kind != "path" or not value:
+        return False
+    try:
+        param.coerce(value)
+    except ParamError:
+        return False
+    return True
+
+
 def node_to_data(graph: Graph, node: Node, old_folder: Path, new_folder: Path) -> dict:
     if node.is_unknown:
         return dict(node.unknown_data)
@@ -89,7 +107,7 @@ def node_to_data(graph: Graph, node: Node, old_folder: Path, new_folder: Path) -
     params = dict(node.params)
     files = {}
     for param in schema.params:
-        if param.kind == "path" and isinstance(params.get(param.name), str) and params[param.name]:
+        if _is_set_path(param, params.get(param.name)):
             params[param.name] = _portable_path(params[param.name], old_folder, new_folder)
             if param.path_mode == "open":
                 files[param.name] = file_fingerprint(new_folder / params[param.name])
@@ -145,128 +163,103 @@ def _rebase_paths(project: Project, old_folder: Path, new_folder: Path) -> None:
             continue
         for param in graph.registry.get(node.type_id).schema.params:
             value = node.params.get(param.name)
-            if param.kind == "path" and isinstance(value, str) and value:
+            if _is_set_path(param, value):
                 node.params[param.name] = _portable_path(value, old_folder, new_folder)
 
 
 # ---- reading -----------------------------------------------------------------------------
 
-def _require(condition: bool, source: str, what: str) -> None:
-    if not condition:
-        raise ProjectFileError(f"{source} is not a valid AIPROD project: {what}")
-
-
-def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[str]) -> Node:
-    _require(isinstance(raw, dict) and raw.get("object", "").startswith("Node."), source,
-             f"a node entry is not a labelled Node object: {str(raw)[:80]}")
-    node_id, type_id = raw.get("id"), raw.get("type")
-    _require(isinstance(node_id, str) and node_id and isinstance(type_id, str) and type_id, source,
-             f"a node has no id or type: {str(raw)[:80]}")
-    position = raw.get("position", [0, 0])
-    _require(isinstance(position, list) and len(position) == 2 and all(isinstance(v, (int, float)) for v in position),
-             source, f"node {node_id} has a bad position {position!r}")
+def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[str], index: int = 0) -> Node:
+    check_node_fields(raw, index, source)
+    node_id, type_id = raw["id"], raw["type"]
+    name = f"node {short_repr(node_id)}"
+    position = tuple(float(v) for v in raw.get("position", [0, 0]))
     params = raw.get("params", {})
-    _require(isinstance(params, dict), source, f"node {node_id} params must be an object")
+    label = raw.get("label", "")
     saved_version = raw.get("type_version", 1)
     current_id = registry.resolve(type_id)
     if current_id is None:
-        warnings.append(f"node {node_id} has type {type_id!r}, which is not installed; it is kept as it is")
-        return Node(node_id, type_id, params, tuple(position), raw.get("label", ""), saved_version, unknown_data=raw)
+        warnings.append(f"{name} has type {short_repr(type_id)}, which is not installed; it is kept as it is")
+        return Node(node_id, type_id, params, position, label, saved_version, unknown_data=raw)
     node_type = registry.get(current_id)
     schema = node_type.schema
     if saved_version > schema.version:
-        warnings.append(f"node {node_id} was saved by a newer {type_id} (version {saved_version} > {schema.version}); "
-                        "it is kept as it is and cannot run until AIPROD Studio is updated")
-        return Node(node_id, type_id, params, tuple(position), raw.get("label", ""), saved_version, unknown_data=raw)
+        warnings.append(f"{name} was saved by a newer version of AIPROD (node type v{saved_version}, this version "
+                        f"knows v{schema.version}); it is kept as it is and runs once AIPROD Studio is updated")
+        return Node(node_id, type_id, params, position, label, saved_version, unknown_data=raw)
     if saved_version < schema.version:
         try:
             params = node_type.upgrade_params(dict(params), saved_version)
         except Exception as exc:
-            raise ProjectFileError(f"{source}: node {node_id} ({type_id} version {saved_version}) could not be "
-                                   f"upgraded to version {schema.version}: {exc}") from exc
+            raise ProjectFileError(f"{source}: {name} ({type_id} version {saved_version}) could not be "
+                                   f"upgraded to version {schema.version}: {str(exc)[:200]}") from exc
+        require(isinstance(params, dict), source, f"{name}: its upgraded params are not an object")
     merged = schema.default_params()
     merged.update(params)
     for param in schema.params:
         try:
             merged[param.name] = param.coerce(merged[param.name])
         except ParamError as exc:  # kept as saved so nothing is lost; the node fails until it is fixed
-            warnings.append(f"node {node_id}: {exc}")
+            warnings.append(f"{name}: {exc}")
     extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
-    return Node(node_id, current_id, merged, (float(position[0]), float(position[1])), str(raw.get("label", "")),
-                schema.version, extra=extra)
+    return Node(node_id, current_id, merged, position, label, schema.version, extra=extra)
 
 
 def project_from_data(data: Any, registry: Registry, source: str = "project",
                       fmt: ProjectFormat = PROJECT_FORMAT) -> Project:
-    _require(isinstance(data, dict), source, "the file does not hold a JSON object")
-    _require(data.get("kind", FILE_KIND) == FILE_KIND and "schema_version" in data, source,
-             "it has no schema_version (is it an AIPROD Studio project?)")
+    require(isinstance(data, dict), source, "the file does not hold a JSON object")
+    check_values(data, source)
+    require(data.get("kind", FILE_KIND) == FILE_KIND and "schema_version" in data, source,
+            "it has no schema_version (is it an AIPROD Studio project?)")
     version = data["schema_version"]
-    _require(isinstance(version, int) and not isinstance(version, bool) and version >= 0, source,
-             f"schema_version must be a whole number, got {version!r}")
+    require(isinstance(version, int) and not isinstance(version, bool) and version >= 0, source,
+            f"schema_version must be a whole number, got {short_repr(version)}")
     if version > fmt.current_version:
         raise FutureVersionError(f"{source} was saved by a newer AIPROD Studio (project format {version}; this "
                                  f"version reads up to {fmt.current_version}). Update AIPROD Studio to open it.",
                                  version, fmt.current_version)
     data = fmt.upgrade(dict(data), source)
+    require(isinstance(data, dict), source, "an upgrade step did not give back an object")
+    check_top_fields(data, source)
     nodes, links = data.get("nodes", []), data.get("links", [])
-    _require(isinstance(nodes, list) and isinstance(links, list), source, "nodes and links must be lists")
     warnings: list[str] = []
     graph = Graph(registry)
-    for raw in nodes:
-        node = node_from_data(registry, raw, source, warnings)
-        _require(node.id not in graph.nodes, source, f"two nodes have the id {node.id!r}")
+    for index, raw in enumerate(nodes):
+        node = node_from_data(registry, raw, source, warnings, index)
+        require(node.id not in graph.nodes, source, f"two nodes have the id {short_repr(node.id)}")
         graph.nodes[node.id] = node
     occupied: set = set()  # inputs already fed, so a second link into a single input is caught
-    for raw in links:
-        _require(isinstance(raw, dict) and raw.get("object", "").startswith("Link.")
-                 and isinstance(raw.get("from"), dict) and isinstance(raw.get("to"), dict), source,
-                 f"a link entry is not a labelled Link object: {str(raw)[:80]}")
-        link = Link(str(raw.get("id", "")), raw["from"].get("node"), raw["from"].get("port"),
-                    raw["to"].get("node"), raw["to"].get("port"))
-        _require(bool(link.id) and link.id not in graph.links, source, f"link id {link.id!r} is missing or repeated")
+    for index, raw in enumerate(links):
+        check_link_fields(raw, index, source)
+        link = Link(raw["id"], raw["from"]["node"], raw["from"]["port"], raw["to"]["node"], raw["to"]["port"])
+        require(link.id not in graph.links, source, f"link id {short_repr(link.id)} is repeated")
         for end in (link.src_node, link.dst_node):
-            _require(end in graph.nodes, source, f"link {link.id} refers to a node {end!r} that is not in the file")
+            require(end in graph.nodes, source,
+                    f"link {short_repr(link.id)} refers to a node {short_repr(end)} that is not in the file")
         ends_known = not (graph.nodes[link.src_node].is_unknown or graph.nodes[link.dst_node].is_unknown)
         if ends_known:
             try:
                 in_port = graph.check_port_types(link.src_node, link.src_port, link.dst_node, link.dst_port)
             except AiprodError as exc:
-                raise ProjectFileError(f"{source}: link {link.id} is invalid: {exc}") from None
+                raise ProjectFileError(f"{source}: link {short_repr(link.id)} is invalid: {exc}") from None
             end = (link.dst_node, link.dst_port, None if in_port.multiple else "single")
             feeding = (link.src_node, link.src_port) if in_port.multiple else None
-            _require((end, feeding) not in occupied, source,
-                     f"link {link.id} repeats a link into {link.dst_node}.{link.dst_port}, which takes one link")
+            require((end, feeding) not in occupied, source,
+                    f"link {short_repr(link.id)} repeats a link into {graph.display_name(link.dst_node)}."
+                    f"{link.dst_port}, which takes one link")
             occupied.add((end, feeding))
         graph.links[link.id] = link
     try:
         graph.topological_order()
     except AiprodError as exc:
         raise ProjectFileError(f"{source}: {exc}") from None
-    settings = data.get("settings", {})
-    _require(isinstance(settings, dict), source, "settings must be an object")
     extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}
-    return Project(graph, str(data.get("name", "Untitled")), settings, None, extra, warnings)
+    return Project(graph, data.get("name", "Untitled"), data.get("settings", {}), None, extra, warnings)
 
 
 def load_project(path: str | os.PathLike, registry: Registry, fmt: ProjectFormat = PROJECT_FORMAT) -> Project:
     """Read a project; raises ProjectFileError (or FutureVersionError) naming the file and the problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProjectFileError(f"{path}: no such project file") from None
-    except IsADirectoryError:
-        raise ProjectFileError(f"{path} is a folder, not a project file") from None
-    except UnicodeDecodeError:
-        raise ProjectFileError(f"{path} is not a valid AIPROD project: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise ProjectFileError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProjectFileError(f"{path} is not a valid AIPROD project: broken JSON at line {exc.lineno}, "
-                               f"column {exc.colno} ({exc.msg}). The previous save, if any, is {path.name}.bak") from None
-    project = project_from_data(data, registry, str(path), fmt)
+    project = project_from_data(read_document(path), registry, str(path), fmt)
     project.path = path
     return project

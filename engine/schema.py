@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .errors import ParamError
+from .errors import ParamError, short_repr
 from .ports import PortType
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ class Param:
     file_filter: str = ""  # kind "path": e.g. "Images (*.png *.jpg *.exr)"
     path_mode: str = "open"  # kind "path": "open" (a file read: fingerprinted), "save" or "folder"
     step: float | None = None  # kind "float"/"int": a slider's natural increment
+    # kind "path": the node cannot run without a file; an empty value is a problem `aiprod validate`
+    # reports, though an empty path still loads and saves (a node just added has none yet).
+    required: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -59,44 +62,60 @@ class Param:
         kind = self.kind
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ParamError(f"{self.name} must be a number, got {value!r}")
-            value = float(value)
-            if not math.isfinite(value):
-                raise ParamError(f"{self.name} must be a finite number, got {value!r}")
-            return self._in_range(value)
+                raise ParamError(f"{self.name} must be a number, got {short_repr(value)}")
+            if not _is_finite(value):
+                raise ParamError(f"{self.name} must be a finite number, got {short_repr(value)}")
+            return self._in_range(float(value))
         if kind in ("int", "seed"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-                raise ParamError(f"{self.name} must be a whole number, got {value!r}")
+            # NaN and infinities first: int() of them raises instead of answering.
+            if (isinstance(value, bool) or not isinstance(value, (int, float)) or not _is_finite(value)
+                    or int(value) != value):
+                raise ParamError(f"{self.name} must be a whole number, got {short_repr(value)}")
             value = int(value)
             if kind == "seed" and not 0 <= value <= SEED_MAX:
-                raise ParamError(f"{self.name} must be a seed between 0 and {SEED_MAX}, got {value}")
+                raise ParamError(f"{self.name} must be a seed between 0 and {SEED_MAX}, got {short_repr(value)}")
             return self._in_range(value)
         if kind == "bool":
             if not isinstance(value, bool):
-                raise ParamError(f"{self.name} must be true or false, got {value!r}")
+                raise ParamError(f"{self.name} must be true or false, got {short_repr(value)}")
             return value
         if kind in ("string", "text", "path"):
             if not isinstance(value, str):
-                raise ParamError(f"{self.name} must be text, got {value!r}")
+                raise ParamError(f"{self.name} must be text, got {short_repr(value)}")
+            if kind == "path" and "\0" in value:  # no file system accepts it; os calls raise on it
+                raise ParamError(f"{self.name} must not contain a NUL character, got {short_repr(value)}; "
+                                 "choose the file again")
             return value
         if kind == "enum":
             if value not in self.choices:
-                raise ParamError(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}")
+                raise ParamError(f"{self.name} must be one of {', '.join(self.choices)}; got {short_repr(value)}")
             return value
         # colour: 3 or 4 non-negative floats (scene-linear values may exceed 1)
         if (not isinstance(value, (list, tuple)) or len(value) not in (3, 4)
                 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
-            raise ParamError(f"{self.name} must be a colour [r, g, b] or [r, g, b, a], got {value!r}")
-        if not all(math.isfinite(c) and c >= 0 for c in value):
-            raise ParamError(f"{self.name} components must be finite and not negative, got {value!r}")
+            raise ParamError(f"{self.name} must be a colour [r, g, b] or [r, g, b, a], got {short_repr(value)}")
+        if not all(_is_finite(c) and c >= 0 for c in value):
+            raise ParamError(f"{self.name} components must be finite and not negative, got {short_repr(value)}")
         return [float(c) for c in value]
+
+    def is_unset(self, value: Any) -> bool:
+        """A required path left empty: the node cannot run until one is chosen."""
+        return self.required and value == ""
 
     def _in_range(self, value: float | int) -> float | int:
         if self.min is not None and value < self.min:
-            raise ParamError(f"{self.name} must be at least {self.min}, got {value}")
+            raise ParamError(f"{self.name} must be at least {self.min}, got {short_repr(value)}")
         if self.max is not None and value > self.max:
-            raise ParamError(f"{self.name} must be at most {self.max}, got {value}")
+            raise ParamError(f"{self.name} must be at most {self.max}, got {short_repr(value)}")
         return value
+
+
+def _is_finite(number: int | float) -> bool:
+    """NaN, infinities and ints too large for a float (a JSON number may have thousands of digits) are not."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def FloatParam(name: str, default: float, min: float | None = None, max: float | None = None, help: str = "",
@@ -122,10 +141,11 @@ def EnumParam(name: str, default: str, choices: tuple[str, ...], help: str = "",
 
 
 def PathParam(name: str, default: str = "", file_filter: str = "", help: str = "", label: str = "",
-              mode: str = "open") -> Param:
+              mode: str = "open", required: bool = False) -> Param:
     if mode not in ("open", "save", "folder"):
         raise ValueError(f"path parameter {name!r}: mode must be open, save or folder, not {mode!r}")
-    return Param(name, "path", default, file_filter=file_filter, help=help, label=label, path_mode=mode)
+    return Param(name, "path", default, file_filter=file_filter, help=help, label=label, path_mode=mode,
+                 required=required)
 
 
 def SeedParam(name: str = "seed", default: int = 0, help: str = "Random seed; the same seed gives the same result.",

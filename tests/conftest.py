@@ -43,6 +43,7 @@ def private_user_dirs(tmp_path, monkeypatch):
     """No test reads or writes the real user cache/data folders."""
     monkeypatch.setenv("AIPROD_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("AIPROD_DATA_DIR", str(tmp_path / "user-data"))
+    monkeypatch.setenv("AIPROD_LOG_DIR", str(tmp_path / "user-logs"))
     from app import settings
 
     monkeypatch.delenv(settings.MODEL_DIRS_ENV, raising=False)

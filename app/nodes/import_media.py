@@ -55,7 +55,8 @@ class ImportImage(NodeType):
     schema = NodeSchema(
         type_id="media.import_image", title="Import Image", category="Media", cache_outputs=False,
         outputs=(Port("image", IMAGE),),
-        params=(PathParam("path", "", file_filter=IMAGE_FILTER, help="A PNG, JPEG, TIFF, DPX or EXR file."),
+        params=(PathParam("path", "", file_filter=IMAGE_FILTER, help="A PNG, JPEG, TIFF, DPX or EXR file.",
+                          required=True),
                 _color_param(), _working_param()),
         help="Reads a still picture and converts it to scene-linear light.",
     )
@@ -74,7 +75,7 @@ class ImportSequence(NodeType):
     schema = NodeSchema(
         type_id="media.import_sequence", title="Import Image Sequence", category="Media", cache_outputs=False,
         outputs=(Port("frames", FRAMES),),
-        params=(PathParam("path", "", mode="folder", file_filter=IMAGE_FILTER,
+        params=(PathParam("path", "", mode="folder", file_filter=IMAGE_FILTER, required=True,
                           help="A folder of numbered frames, or a pattern: shot_%04d.exr, shot_####.exr, shot_*.exr."),
                 StringParam("fps", "24", help="Frame rate: 24, 25, 30, 24000/1001, 23.976, 29.97 ..."),
                 _color_param(), _working_param()),
@@ -114,7 +115,8 @@ class ImportVideo(NodeType):
     schema = NodeSchema(
         type_id="media.import_video", title="Import Video", category="Media", cache_outputs=False,
         outputs=(Port("frames", FRAMES),),
-        params=(PathParam("path", "", file_filter=VIDEO_FILTER, help="A movie file (MP4, MOV, MKV, WebM, MXF)."),
+        params=(PathParam("path", "", file_filter=VIDEO_FILTER, help="A movie file (MP4, MOV, MKV, WebM, MXF).",
+                          required=True),
                 _color_param("Rec.709 (gamma 2.4)"), _working_param()),
         help="Reads a movie's picture at its exact frame rate, decoding frames as they are needed.",
     )

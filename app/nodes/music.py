@@ -64,8 +64,8 @@ class MusicFile(NodeType):
         inputs=(Port("length", FLOAT, optional=True, help="Length in seconds; overrides the length parameter."),),
         outputs=(Port("audio", AUDIO),),
         params=(
-            PathParam("path", "", file_filter=AUDIO_FILTER, help="A music, ambience or effect file (WAV, FLAC, MP3, "
-                                                                 "AAC, Opus...)."),
+            PathParam("path", "", file_filter=AUDIO_FILTER, required=True,
+                      help="A music, ambience or effect file (WAV, FLAC, MP3, AAC, Opus...)."),
             FloatParam("length", 0.0, min=0.0, max=MAX_LENGTH, step=1.0,
                        help="Seconds to cut or extend it to; 0: the file's own length."),
             BoolParam("loop", True, help="When the length is longer than the file: loop it (else silence after)."),
@@ -73,11 +73,6 @@ class MusicFile(NodeType):
         ),
         help="Imports any sound file as 48 kHz stereo, optionally cut or looped to a length.",
     )
-
-    def problems(self, params, project_dir):
-        if not params.get("path"):
-            return ["no audio file chosen; set the path parameter"]
-        return []
 
     def execute(self, ctx, inputs, params):
         if not params["path"]:
