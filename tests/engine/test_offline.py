@@ -1,0 +1,126 @@
+"""A render reaches no network: no socket for IPv4 or IPv6 is opened, by Python code or by a library's
+native code (onnxruntime's telemetry uploader, which Piper would start), and no telemetry files are left.
+
+The render runs in a child process whose `socket.socket` and `getaddrinfo` refuse internet families
+and report each attempt. Native code does not go through Python's socket module, so where `strace`
+can run the child is also traced for socket and connect system calls.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.engine.stub_nodes import project_root
+
+# onnxruntime's uploader resolved its host 3 to 9 s after the first session was made (measured on two
+# cores); the child stays alive this long after its render so a late start is caught too.
+LINGER_S = 15
+
+GUARDED_RENDER = r"""
+import socket, sys, time
+
+_Socket = socket.socket
+_getaddrinfo = socket.getaddrinfo
+INTERNET = (socket.AF_INET, socket.AF_INET6)
+
+
+def refuse(what):
+    print(f"NETWORK ATTEMPT: {what}", file=sys.stderr, flush=True)
+    raise OSError(f"no network in a render: {what}")
+
+
+class GuardedSocket(_Socket):
+    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+        if fileno is None and (family == -1 or family in INTERNET):  # -1: the default, AF_INET
+            refuse(f"socket(family={family})")
+        super().__init__(family, type, proto, fileno)
+
+
+def guarded_getaddrinfo(host, *args, **kwargs):
+    refuse(f"getaddrinfo({host!r})")
+
+
+socket.socket = GuardedSocket
+socket.getaddrinfo = guarded_getaddrinfo
+
+from app.cli import main
+
+code = main(sys.argv[2:])
+time.sleep(float(sys.argv[1]))
+sys.exit(code)
+"""
+
+
+def save_voice_project(folder):
+    """A line spoken by the built-in Piper voice, written to a WAV file."""
+    from app.nodes import build_registry
+    from engine.commands import AddNode, Connect, UndoStack
+    from engine.graph import Graph
+    from engine.project import Project, save_project
+
+    graph = Graph(build_registry())
+    stack = UndoStack(graph)
+    stack.push(AddNode("sound.voice", (0, 0), {"text": "Nothing leaves this room."}, node_id="line"))
+    stack.push(AddNode("output.export_audio", (300, 0), {"path": "line.wav"}, node_id="file"))
+    stack.push(Connect("line", "audio", "file", "audio"))
+    return save_project(Project(graph, "Offline"), folder / "offline.aiprod")
+
+
+def strace_usable() -> bool:
+    """strace is installed and may trace here (containers often forbid ptrace)."""
+    if shutil.which("strace") is None:
+        return False
+    probe = subprocess.run(["strace", "-f", "-o", os.devnull, "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+def guarded_render(tmp_path, linger=0.0, trace=None):
+    """Render the voice project in a guarded child (under strace, writing `trace`, if given)."""
+    project = save_voice_project(tmp_path)
+    home = tmp_path / "home"  # where onnxruntime's telemetry would keep its device id and event database
+    env = {**os.environ, "PYTHONPATH": str(project_root()), "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    command = [sys.executable, "-c", GUARDED_RENDER, str(linger), "render", "-q", "--cache-dir",
+               str(tmp_path / "cache"), str(project)]
+    if trace is not None:
+        command = ["strace", "-f", "-e", "trace=socket,connect", "-o", str(trace), *command]
+    result = subprocess.run(command, cwd=project_root(), env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "line.wav").stat().st_size > 10000, "the line was not spoken"
+    return result.stderr, sorted(str(p.relative_to(home)) for p in home.rglob("*")) if home.exists() else []
+
+
+def assert_offline(stderr, home_files):
+    assert "NETWORK ATTEMPT" not in stderr, stderr
+    telemetry = [p for p in home_files if "Microsoft" in p or "onnxruntime" in p]
+    assert telemetry == [], "telemetry files written"
+
+
+def test_switches_are_set_before_any_library_loads():
+    """Even over a shell's own "0", and before onnxruntime is imported, in a fresh process."""
+    from engine.offline import SWITCHES
+
+    code = ("import os, sys, app.cli, engine.offline as o; assert 'onnxruntime' not in sys.modules; "
+            "print(sorted(k for k, v in o.SWITCHES.items() if os.environ.get(k) != v))")
+    env = {**os.environ, "PYTHONPATH": str(project_root()), "ORT_DISABLE_TELEMETRY": "0", "HF_HUB_OFFLINE": "0"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=project_root(), env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert {"ORT_DISABLE_TELEMETRY", "HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "TRANSFORMERS_OFFLINE",
+            "DO_NOT_TRACK"} <= set(SWITCHES)
+
+
+def test_a_voice_render_opens_no_socket_from_python_and_leaves_no_telemetry_files(tmp_path):
+    assert_offline(*guarded_render(tmp_path))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not strace_usable(), reason="needs strace, allowed to trace child processes")
+def test_a_voice_render_makes_no_internet_socket_even_from_native_code(tmp_path):
+    trace = tmp_path / "render.strace"
+    stderr, home_files = guarded_render(tmp_path, LINGER_S, trace)
+    calls = [line for line in trace.read_text().splitlines() if "AF_INET" in line]  # AF_INET6 too
+    assert calls == [], "sockets opened during the render:\n" + "\n".join(calls[:10])
+    assert_offline(stderr, home_files)
