@@ -64,7 +64,8 @@ class Inspector(QScrollArea):
         about.setWordWrap(True)
         layout.addWidget(about)
         if schema is None:
-            missing = QLabel("This node type is not installed; its parameters are kept as saved but cannot be edited.")
+            missing = QLabel(f"This node cannot run: {graph.unavailable_reason(node_id)}. Its parameters are kept "
+                             "as saved but cannot be edited.")
             missing.setWordWrap(True)
             layout.addWidget(missing)
             return

@@ -30,10 +30,10 @@ THUMB_MARGIN = 6.0  # between the summary and the thumbnail
 def _short(value) -> str:
     if isinstance(value, float):
         text = f"{value:.3g}"
-    elif isinstance(value, list):
-        text = "(" + ", ".join(f"{v:.2f}" for v in value) + ")"
-    else:
-        text = str(value).replace("\n", " ⏎ ")
+    elif isinstance(value, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        text = "(" + ", ".join(f"{v:.2f}" for v in value) + ")"  # a colour
+    else:  # anything else as saved: a file may hold a list or a long text where a number belongs
+        text = str(value)[:25].replace("\n", " ⏎ ")
     return text if len(text) <= 24 else text[:23] + "…"
 
 

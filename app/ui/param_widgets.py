@@ -14,10 +14,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
                                QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox, QToolButton, QWidget)
 
+from engine.errors import ParamError
 from engine.schema import SEED_MAX, Param
 
 SLIDER_STEPS = 1000
 INT_LIMIT = 2**31 - 1
+PROBLEM_COLOR = "#d9534f"
 _gestures = itertools.count(1)
 
 
@@ -35,12 +37,24 @@ class ParamEditor(QWidget):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.layout_.setSpacing(4)
         self.setToolTip(param.help)
+        self.problem: str | None = None  # why the saved value is not shown, if it is not
 
     def set_value(self, value) -> None:
-        """Show `value` without reporting it as an edit."""
+        """Show `value` without reporting it as an edit.
+
+        A value the parameter does not accept (a damaged or hand-edited file: a list for a path, a
+        number out of range) stays in the project as saved; the editor shows the default, outlined,
+        with what is wrong in its tooltip, until the user sets a value.
+        """
+        try:
+            shown, self.problem = self.param.coerce(value), None
+        except ParamError as exc:
+            shown, self.problem = self.param.default, str(exc)
+        self.setStyleSheet(f"border: 1px solid {PROBLEM_COLOR};" if self.problem else "")
+        self.setToolTip(f"{self.problem}\n\n{self.param.help}".strip() if self.problem else self.param.help)
         blocked = [w.blockSignals(True) for w in self.findChildren(QWidget)]
         try:
-            self._show(value)
+            self._show(shown)
         finally:
             for w, was in zip(self.findChildren(QWidget), blocked):
                 w.blockSignals(was)

@@ -1,0 +1,69 @@
+"""File ▸ Open on damaged and hostile project files: a message, never a crash; what opens can be
+inspected and saved back without losing what it holds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.small_project import save_bars_project
+
+
+def _write(path, change) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _node(data, node_id) -> dict:
+    return next(n for n in data["nodes"] if n["id"] == node_id)
+
+
+REFUSED = {
+    "nested 100,000 deep": lambda p: p.write_text('{"schema_version": 1, "nodes": ' + "[" * 100_000
+                                                  + "]" * 100_000 + "}"),
+    "a NaN seed": lambda p: p.write_text(p.read_text().replace('"placement": "lower third"',
+                                                               '"placement": "lower third", "seed": NaN')),
+    "object null": lambda p: _write(p, lambda d: _node(d, "save").update(object=None)),
+    "type_version as text": lambda p: _write(p, lambda d: _node(d, "save").update(type_version="2")),
+    "a link end as a list": lambda p: _write(p, lambda d: d["links"][0]["from"].update(node=["bars"])),
+    "a lone surrogate": lambda p: _write(p, lambda d: _node(d, "title").update(label="\udcff")),
+    "a 5,000-digit number": lambda p: p.write_text(p.read_text().replace('"size": 9.0', '"size": ' + "9" * 5000)),
+}
+
+OPENED = {
+    "a parameter as a list": lambda d: _node(d, "save")["params"].update(path=["a.png", "b.png"]),
+    "a NUL in a path": lambda d: _node(d, "save")["params"].update(path="out\u0000.png"),
+    "a newer node version": lambda d: _node(d, "save").update(type_version=3),
+    "a 100,000-character value and label": lambda d: (_node(d, "bars")["params"].update(resolution="x" * 100_000),
+                                                      _node(d, "title").update(label="y" * 100_000)),
+    "a huge seed and size": lambda d: _node(d, "title")["params"].update(size=10**30, seed=2**64),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED))
+def test_a_hostile_file_is_a_message_not_a_crash(window, tmp_path, case):
+    path = save_bars_project(tmp_path)
+    REFUSED[case](path)
+    before = path.read_bytes()
+    assert not window.open_project(path)
+    (title, text), = window.errors
+    assert title == "Cannot open the project" and "is not a valid AIPROD project" in text and len(text) < 400
+    assert window.document.path is None and path.read_bytes() == before
+
+
+@pytest.mark.parametrize("case", list(OPENED))
+def test_a_file_with_hostile_values_opens_and_saves_back_what_it_holds(window, tmp_path, qtbot, case):
+    path = save_bars_project(tmp_path)
+    _write(path, OPENED[case])
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert window.open_project(path), window.errors
+    assert window.document.project.warnings
+    for node_id in window.document.graph.nodes:  # the inspector shows each node's values, wrong ones too
+        window.scene.select_nodes([node_id])
+        qtbot.wait(5)
+    assert window._save_to(path)
+    again = json.loads(path.read_text(encoding="utf-8"))
+    for node in saved["nodes"]:  # every value the file held is written back as it was
+        assert _node(again, node["id"])["params"] == node["params"], node["id"]
