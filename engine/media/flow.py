@@ -73,11 +73,19 @@ def _remap(picture: np.ndarray, where: np.ndarray) -> np.ndarray:
 def _agreement(flow_there: np.ndarray, motion: np.ndarray) -> np.ndarray:
     """0..1 per pixel: 1 where the flow found at a keyframe pixel is the assumed motion."""
     difference = flow_there - motion
-    error = cv2.magnitude(difference[..., 0], difference[..., 1])
+    # Lengths in numpy, not cv2.magnitude: OpenCV splits that work among its threads and rounds some
+    # values by how it was split, so 1, 2 and 4 threads gave different in-betweens: a machine with
+    # another number of cores would render other bits.
+    error = _length(difference)
     # Allow a pixel plus 10% of the motion: DIS flow is smooth, so large motions are less exact.
-    tolerance = 1.0 + 0.1 * cv2.magnitude(np.ascontiguousarray(motion[..., 0]), np.ascontiguousarray(motion[..., 1]))
+    tolerance = 1.0 + 0.1 * _length(motion)
     ratio = error / tolerance
     return np.exp(-0.5 * ratio * ratio)
+
+
+def _length(vectors: np.ndarray) -> np.ndarray:
+    x, y = vectors[..., 0], vectors[..., 1]
+    return np.sqrt(x * x + y * y)
 
 
 def _consistency(forward: np.ndarray, backward: np.ndarray, grid: np.ndarray) -> np.ndarray:

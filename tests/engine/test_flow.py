@@ -97,3 +97,18 @@ def test_interpolate_node_adds_inbetweens_or_retimes():
     assert retimed.fps == Fraction(30000, 1001) and retimed.frame_count == round(3 * Fraction(30000, 1001) / 12)
     with pytest.raises(NodeExecutionError, match="at least 2 frames"):
         Interpolate().execute(None, {"frames": ArrayClip(keys.frame(0)[None], 12)}, params)
+
+
+def test_an_inbetween_has_the_same_bits_whatever_the_number_of_threads():
+    """OpenCV splits work by its thread count; the in-between must not depend on that (nor on the machine)."""
+    wide = texture(90, 180)
+    first, second = wide[:, 20:].copy(), wide[:, :160].copy()
+    threads = cv2.getNumThreads()
+    try:
+        made = []
+        for count in (1, 2, 3, 4):
+            cv2.setNumThreads(count)
+            made.append(FlowPair(first, second).at(0.4))
+    finally:
+        cv2.setNumThreads(threads)
+    assert all(np.array_equal(made[0], other) for other in made[1:])
