@@ -10,9 +10,8 @@ the lines and is loudness-normalised, and an H.264 export. Editing the file by h
 this script is the record of intent.
 
 The script speaks the city line to learn its length, so that the score and the wind can be made
-as long as the film. Piper's takes vary by a few hundredths of a second from run to run, so a
-render's film may end a frame or two before or after them; the export pads or cuts the sound to
-the picture, and the difference falls in the fade to black.
+as long as the film. It speaks the take the Voice node will speak (the same text and seed, 0),
+rounded to the quarter second; the export pads or cuts the sound to the picture.
 """
 
 from __future__ import annotations
@@ -47,13 +46,10 @@ NARRATION_AT = OPENING - DISSOLVE + 1.5  # 1.5 s into the dawn shot, half a seco
 
 
 def line_seconds(text: str) -> float:
-    """How long the built-in voice takes to say `text`: the median of five takes, to the quarter second.
-
-    Rounded so that regenerating the sample writes the same file although each take differs a little.
-    """
+    """How long the built-in voice takes to say `text`, to the quarter second, as a Voice node with
+    seed 0 says it (rounded, so that a new version of the voice moves the film's length less often)."""
     voice = load_voice(find_voices([])[BUILTIN_VOICE])
-    takes = sorted(synthesize_line(voice, text, SPEAKING_RATE).samples.size / 48000 for _ in range(5))
-    return round(takes[2] * 4) / 4
+    return round(synthesize_line(voice, text, SPEAKING_RATE, seed=0).samples.size / 48000 * 4) / 4
 
 
 def film_seconds(city_line: float) -> float:
