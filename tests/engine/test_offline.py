@@ -6,13 +6,18 @@ and report each attempt. Native code does not go through Python's socket module,
 can run the child is also traced for socket and connect system calls.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
+from engine.offline import SWITCHES
+from engine.ports import FILE
+from engine.schema import NodeSchema, NodeType, PathParam, Port
 from tests.engine.stub_nodes import project_root
 
 # onnxruntime's uploader resolved its host 3 to 9 s after the first session was made (measured on two
@@ -98,10 +103,20 @@ def assert_offline(stderr, home_files):
     assert telemetry == [], "telemetry files written"
 
 
+class WriteSwitches(NodeType):
+    """Writes the switches as the process running it sees them."""
+
+    schema = NodeSchema("test.write_switches", "Write Switches", "Test", outputs=(Port("file", FILE),),
+                        params=(PathParam("path", "", mode="save"),), deterministic=False)
+
+    def execute(self, ctx, inputs, params):
+        path = ctx.resolve_path(params["path"])
+        path.write_text(json.dumps({name: os.environ.get(name) for name in SWITCHES}))
+        return {"file": {"path": str(path)}}
+
+
 def test_switches_are_set_before_any_library_loads():
     """Even over a shell's own "0", and before onnxruntime is imported, in a fresh process."""
-    from engine.offline import SWITCHES
-
     code = ("import os, sys, app.cli, engine.offline as o; assert 'onnxruntime' not in sys.modules; "
             "print(sorted(k for k, v in o.SWITCHES.items() if os.environ.get(k) != v))")
     env = {**os.environ, "PYTHONPATH": str(project_root()), "ORT_DISABLE_TELEMETRY": "0", "HF_HUB_OFFLINE": "0"}
@@ -110,6 +125,31 @@ def test_switches_are_set_before_any_library_loads():
     assert result.stdout.strip() == "[]"
     assert {"ORT_DISABLE_TELEMETRY", "HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "TRANSFORMERS_OFFLINE",
             "DO_NOT_TRACK"} <= set(SWITCHES)
+
+
+def test_a_render_process_keeps_the_switches_whatever_the_editors_environment(tmp_path):
+    """The editor hands its environment to the render process with each job; the switches outlive that."""
+    from engine import render_process
+    from engine.commands import AddNode, UndoStack
+    from engine.graph import Graph
+    from engine.registry import Registry
+    from engine.render_process import RenderJob
+
+    graph = Graph(Registry((WriteSwitches,)))
+    UndoStack(graph).push(AddNode("test.write_switches", params={"path": str(tmp_path / "seen.json")}, node_id="w"))
+    editor = {k: v for k, v in os.environ.items() if k not in SWITCHES} | {"ORT_DISABLE_TELEMETRY": "0"}
+    job = RenderJob(graph.registry, dict(graph.nodes), dict(graph.links), None, None, None, 1 << 30, environ=editor)
+    done = []
+    process = render_process.acquire()
+    try:
+        process.submit(job, lambda event: None, done.append)
+        deadline = time.monotonic() + 60
+        while not done and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        render_process.release(process)
+    assert done and done[0].status == "finished", done
+    assert json.loads((tmp_path / "seen.json").read_text()) == SWITCHES
 
 
 def test_a_voice_render_opens_no_socket_from_python_and_leaves_no_telemetry_files(tmp_path):
