@@ -168,6 +168,7 @@ def _open_voice(voice: VoiceFile):
                          "download the .onnx.json that belongs to the voice again") from exc
     except OSError as exc:
         raise VoiceError(f"voice {voice.name!r}: cannot read {voice.config}: {exc.strerror or exc}") from exc
+    resources = _resources(voice, config)
     try:
         model = onnx.load(str(voice.model))
     except Exception as exc:  # onnx raises DecodeError and friends from protobuf
@@ -190,7 +191,18 @@ def _open_voice(voice: VoiceFile):
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph types
         raise VoiceError(f"voice {voice.name!r}: {voice.model} is not a usable ONNX voice model "
                          f"({type(exc).__name__}); download the voice again or remove it") from exc
-    return PiperVoice(session=NoiseFedSession(session, noise), config=config)
+    return PiperVoice(session=NoiseFedSession(session, noise), config=config, download_dir=resources)
+
+
+def _resources(voice: VoiceFile, config) -> Path:
+    """The folder Piper reads a voice's extra models from: the voice's own. Piper would download a
+    Chinese voice's g2pW model into the current folder while speaking; a render never downloads."""
+    folder = voice.model.parent
+    if getattr(config.phoneme_type, "value", config.phoneme_type) == "pinyin" \
+            and not (folder / "g2pW" / "g2pw.onnx").is_file():
+        raise VoiceError(f"voice {voice.name!r} reads Chinese with the g2pW model, which is not installed: "
+                         f"unpack g2pw.tar.gz (from the zh_CN Piper voices' _resources) into {folder / 'g2pW'}")
+    return folder
 
 
 def line_seed(seed: int, text: str) -> np.random.SeedSequence:

@@ -5,6 +5,7 @@ tests cost the synthesis only: Piper runs ~25x faster than real time on two CPU 
 """
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -202,6 +203,19 @@ def test_missing_or_broken_voice_files_are_clear_errors(tmp_path):
     assert "'ghost' is not installed" in report.results["v"].message
     assert "'ghost' is not installed" in Voice().problems({**Voice.schema.default_params(),
                                                            "speakers": "ALICE=ghost"}, None)[0]
+
+
+def test_a_chinese_voice_without_its_g2pw_model_is_a_clear_error_not_a_download(tmp_path):
+    folder = tmp_path / "user-data" / "voices"
+    folder.mkdir(parents=True)
+    builtin = find_voices(None)[BUILTIN_VOICE]
+    shutil.copy(builtin.model, folder / "zh.onnx")
+    config = json.loads(builtin.config.read_text())
+    (folder / "zh.onnx.json").write_text(json.dumps({**config, "phoneme_type": "pinyin"}))
+    report, _ = run_voice(text="Hello.", voice="zh")
+    message = report.results["v"].message
+    assert report.status == "failed" and "g2pW model, which is not installed" in message
+    assert str(folder / "g2pW") in message
 
 
 def test_empty_text_and_bad_mapping_are_clear_errors():
