@@ -13,7 +13,7 @@ from engine import events as ev
 from engine.cache import DiskCache
 from engine.commands import SetParam
 from engine.context import CancelToken
-from engine.errors import AiprodError
+from engine.errors import AiprodError, cut
 from engine.executor import Executor, RunReport
 from engine.output_target import OVERWRITE
 from engine.project import Project, load_project, project_to_data
@@ -234,8 +234,12 @@ def validate_project(project: Project) -> list[str]:
             elif param.kind == "path" and param.path_mode == "open" and value:
                 path = Path(os.path.expanduser(value))
                 path = path if path.is_absolute() else project.folder / path
-                if not path.exists():  # not a fingerprint: a path to "/" would hash the whole disk
-                    problems.append(f"{name}: {param.name} file {path} is missing; relink it")
+                try:
+                    found, why = path.exists(), "is missing"  # not a fingerprint: "/" would hash the whole disk
+                except OSError as exc:  # a name too long for the file system, say
+                    found, why = False, f"cannot be read ({exc.strerror})"
+                if not found:
+                    problems.append(f"{name}: {param.name} file {cut(str(path), 200)} {why}; relink it")
         problems += [f"{name}: {p}" for p in graph.registry.get(node.type_id)().problems(params, project.folder)]
     return problems
 
@@ -300,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     except AiprodError as exc:
         return _fail(str(exc))
     except OSError as exc:
-        return _fail(str(exc))
+        return _fail(cut(str(exc), 400))  # the system's words may quote a 100,000-character path
     except Exception as exc:  # a bug, not a bad file: one line here, the traceback for the bug report
         return _internal_error(exc, argv)
 

@@ -50,6 +50,11 @@ class RenderCancelled(AiprodError):
     """Raised inside a node when the user cancelled the render; the executor catches it."""
 
 
+def cut(text: str, limit: int = 80) -> str:
+    """`text` cut to `limit` characters, with "…" where it was cut: a name or path inside a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def short_repr(value: object, limit: int = 80) -> str:
     """`repr(value)` cut to about `limit` characters: a message quotes what it refuses, and a hostile
     100,000-character value must not flood the terminal or the event log."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import events as ev
-from .errors import CycleError, GraphError, LinkTypeError, short_repr
+from .errors import CycleError, GraphError, LinkTypeError, cut, short_repr
 from .events import EventEmitter
 from .registry import Registry
 from .schema import NodeSchema, Port
@@ -66,7 +66,7 @@ class Graph:
         node = self.nodes[node_id]
         schema = self.schema_of(node_id)
         name = node.label or (schema.title if schema else node.type_id)
-        return f"{_cut(name)} ({_cut(node_id)})"
+        return f"{cut(name)} ({cut(node_id)})"  # a hostile file's 100,000-character name stays one line
 
     def unavailable_reason(self, node_id: str) -> str | None:
         """Why a node kept as saved cannot run, with what to do about it; None for a node that can."""
@@ -259,8 +259,3 @@ class Graph:
     def assign_label(self, node_id: str, label: str) -> None:
         self.nodes[node_id].label = label
         self.events.emit(ev.NodeRenamed(node_id, label))
-
-
-def _cut(name: str, limit: int = 80) -> str:
-    """A label or id as messages and titles show it: a hostile file's 100,000-character name stays one line."""
-    return name if len(name) <= limit else name[:limit] + "…"

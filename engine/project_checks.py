@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ProjectFileError, short_repr
+from .errors import ProjectFileError, cut, short_repr
 
 # Far above any real project (the sample film is 20 KiB; a feature with thousands of nodes a few MiB),
 # low enough that a wrong file (a movie, a disk image) is refused before it fills the memory.
@@ -104,9 +104,9 @@ def _where(where: tuple | None) -> str:
     while where is not None:
         where, key = where
         if isinstance(key, str):  # a key may be the very half character refused: shown escaped
-            key = key.encode("utf-8", "backslashreplace").decode()
-        keys.append(f"[{key}]" if isinstance(key, int) else "." + (key if len(key) <= 40 else key[:40] + "…"))
-    return "".join(reversed(keys)).lstrip(".") or "the top level"
+            key = cut(key.encode("utf-8", "backslashreplace").decode(), 40)
+        keys.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return cut("".join(reversed(keys)).lstrip("."), 100) or "the top level"
 
 
 # ---- the fields the loader reads -------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.atomic import atomic_write
-from engine.errors import NodeExecutionError
+from engine.errors import NodeExecutionError, cut
 from engine.image import Image
 from engine.media.authorship import TEXT_MARK
 from engine.media.clip import Clip, MapClip
@@ -158,8 +158,12 @@ class _GradeBase(NodeType):
         if lut:
             path = Path(lut).expanduser()
             path = path if path.is_absolute() or project_dir is None else project_dir / path
-            if not path.is_file():
-                found.append(f"LUT file {path} does not exist; choose a .cube file or clear lut_path")
+            try:
+                present = path.is_file()
+            except OSError:  # a name too long for the file system: no such file
+                present = False
+            if not present:
+                found.append(f"LUT file {cut(str(path), 200)} does not exist; choose a .cube file or clear lut_path")
         look = params.get("look", "none")
         if look != "none" and not (looks_folder() / f"{look}.cube").is_file():
             found.append(f"look {look!r} is missing from {looks_folder()}; run resources/luts/make_looks.py")

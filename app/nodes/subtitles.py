@@ -13,7 +13,7 @@ from __future__ import annotations
 from engine.atomic import atomic_write_text
 from engine.audio.subtitles import STYLES, CueRules, SubtitleBurner, cues_from_timings, cues_from_value, to_srt, \
     to_vtt
-from engine.errors import NodeExecutionError
+from engine.errors import NodeExecutionError, short_repr
 from engine.fingerprint import file_fingerprint
 from engine.media.authorship import TEXT_MARK, write_sidecar
 from engine.media.clip import MapClip
@@ -47,7 +47,7 @@ class Subtitles(NodeType):
         found = []
         for name, (suffix, _) in _WRITERS.items():
             if params[name] and not params[name].lower().endswith(suffix):
-                found.append(f"{name} should end in {suffix}, got {params[name]!r}")
+                found.append(f"{name} should end in {suffix}, got {short_repr(params[name])}")
         return found
 
     def execute(self, ctx, inputs, params):

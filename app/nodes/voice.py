@@ -16,7 +16,7 @@ from app.settings import data_dir, model_folders
 from engine.audio.buffer import SAMPLE_RATE, Audio
 from engine.audio.tts import BUILTIN_VOICE, VoiceError, alignments_available, find_voices, load_voice, \
     resolve_voice, synthesize_line
-from engine.errors import NodeExecutionError
+from engine.errors import NodeExecutionError, short_repr
 from engine.fingerprint import file_fingerprint
 from engine.ports import AUDIO, FLOAT, SUBTITLES, TEXT
 from engine.schema import FloatParam, MissingModel, NodeSchema, NodeType, Port, SeedParam, StringParam
@@ -51,7 +51,7 @@ def parse_speakers(mapping: str) -> dict[str, str]:
             continue
         tag, sep, voice = entry.partition("=")
         if not sep or not tag.strip() or not voice.strip():
-            raise ValueError(f"speakers entry {entry.strip()!r} should look like NAME=voice")
+            raise ValueError(f"speakers entry {short_repr(entry.strip())} should look like NAME=voice")
         speakers[tag.strip().upper()] = voice.strip()
     return speakers
 

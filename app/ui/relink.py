@@ -42,8 +42,9 @@ def saved_fingerprints(path: Path | None) -> dict[str, dict]:
     if path is None:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return {n["id"]: n.get("files", {}) for n in data.get("nodes", []) if isinstance(n, dict) and "id" in n}
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        return {n["id"]: n["files"] for n in data.get("nodes", [])
+                if isinstance(n, dict) and "id" in n and isinstance(n.get("files"), dict)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
@@ -85,7 +86,11 @@ def find_missing(project) -> list[MissingFile]:
             if param.kind != "path" or param.path_mode != "open" or not isinstance(value, str) or not value:
                 continue
             absolute = folder / os.path.expanduser(value)
-            if not absolute.exists():
+            try:
+                present = absolute.exists()
+            except (OSError, ValueError):  # a name too long for the file system, a NUL: no such file
+                present = False
+            if not present:
                 missing.append(MissingFile(node.id, param.name, value, absolute,
                                            fingerprints.get(node.id, {}).get(param.name)))
     return missing

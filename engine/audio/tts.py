@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
-from ..errors import AiprodError
+from ..errors import AiprodError, short_repr
 from .buffer import SAMPLE_RATE
 from .voice_noise import NoiseFedSession, UnseedableModel, feed_noise_as_inputs
 
@@ -115,11 +115,15 @@ def resolve_voice(name: str, folders) -> VoiceFile:
         return voices[name]
     searched = _folders(folders)
     for folder in searched:
-        if (folder / f"{name}.onnx").is_file():
-            raise VoiceError(f"voice {name!r} has no config: put {name}.onnx.json (it comes with the voice) "
+        try:
+            has_model = (folder / f"{name}.onnx").is_file()
+        except (OSError, ValueError):  # a name no file can have (too long, a NUL inside): not installed
+            has_model = False
+        if has_model:
+            raise VoiceError(f"voice {short_repr(name)} has no config: put {name}.onnx.json (it comes with the voice) "
                              f"beside {folder / f'{name}.onnx'}")
     where = (f"; to add one, put NAME.onnx and NAME.onnx.json (a Piper voice) in {searched[0]}" if searched else "")
-    raise VoiceError(f"voice {name!r} is not installed; installed voices: {', '.join(voices) or 'none'}{where}")
+    raise VoiceError(f"voice {short_repr(name)} is not installed; installed voices: {', '.join(voices) or 'none'}{where}")
 
 
 _loaded: OrderedDict[tuple, object] = OrderedDict()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.errors import ParamError
+from engine.errors import ParamError, short_repr
 
 from .clip import Clip, ClipInfo, SequentialReader
 
@@ -71,10 +71,10 @@ def _read_join_line(line: str, number: int) -> JoinOverride:
     where = f"joins line {number}"
     match = _JOIN_LINE.match(line)
     if not match:
-        raise ParamError(f"{where}: {line!r} is not 'join: transition [seconds]'; write e.g. {JOINS_EXAMPLE}")
+        raise ParamError(f"{where}: {short_repr(line)} is not 'join: transition [seconds]'; write e.g. {JOINS_EXAMPLE}")
     join_text, rest = match.group(1).strip(), match.group(2).split()
     if not join_text.isdigit() or int(join_text) < 1:
-        raise ParamError(f"{where}: the join number {join_text!r} must be a whole number from 1 "
+        raise ParamError(f"{where}: the join number {short_repr(join_text)} must be a whole number from 1 "
                          "(join 1 is between shots 1 and 2)")
     join = int(join_text)
     seconds = None
@@ -83,7 +83,7 @@ def _read_join_line(line: str, number: int) -> JoinOverride:
         rest = rest[:-1]
     words = " ".join(rest).lower()
     if words not in TRANSITION_WORDS:
-        raise ParamError(f"{where}: {words or 'nothing'!r} is not a transition; use cut, dissolve or fade "
+        raise ParamError(f"{where}: {short_repr(words or 'nothing')} is not a transition; use cut, dissolve or fade "
                          f"(through black), e.g. {JOINS_EXAMPLE}")
     kind = TRANSITION_WORDS[words]
     if kind == "cut" and seconds is not None:

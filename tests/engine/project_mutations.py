@@ -27,6 +27,29 @@ HOSTILE_VALUES: list[Any] = [
 ]
 
 
+def every_type_project(registry) -> bytes:
+    """One node of each installed type with its default values: every type's own checks get to run."""
+    nodes = [{"object": "Node.1", "id": f"n{i}", "type": t.schema.type_id, "type_version": t.schema.version,
+              "label": "", "position": [i * 10, 0], "params": t.schema.default_params()}
+             for i, t in enumerate(registry.types())]
+    return json.dumps({"schema_version": 1, "kind": "aiprod.project", "name": "Every type", "settings": {},
+                       "nodes": nodes, "links": []}).encode()
+
+
+def accepted_values(registry) -> list:
+    """Values some parameter accepts (defaults, bounds, choices): right types, often in the wrong place."""
+    found = []
+    for node_type in registry.types():
+        for param in node_type.schema.params:
+            found += [param.default, *param.choices, *(b for b in (param.min, param.max) if b is not None)]
+    return found
+
+
+def is_raw(value: Any) -> bool:
+    """A stand-in for text json.dumps cannot write: only mutate() turns it into what it stands for."""
+    return isinstance(value, str) and value.startswith(_RAW)
+
+
 def _places(document: Any) -> list[tuple[Any, Any]]:
     """Every (container, key) in the document: the spots an edit can land on."""
     found, stack = [], [document]
@@ -83,7 +106,8 @@ def _edit_document(rng: random.Random, document: Any, pool: list[Any], log: list
         container.insert(rng.randrange(len(container) + 1), json.loads(json.dumps(container[key])))
         log.append(f"repeat item {key!r}")
     else:  # retarget: a link end or any text pointed at a node id or port that may not fit
-        ids = [n.get("id") for n in document.get("nodes", []) if isinstance(n, dict)] if isinstance(document, dict) else []
+        nodes = document.get("nodes") if isinstance(document, dict) else None
+        ids = [n.get("id") for n in nodes if isinstance(n, dict)] if isinstance(nodes, list) else []
         container[key] = rng.choice([*ids, "value", "image", "frames", "audio", "missing"] or [""])
         log.append(f"retarget {key!r} to {container[key]!r}")
     return document
@@ -124,3 +148,9 @@ def mutate(rng: random.Random, original: bytes, pool: list[Any]) -> tuple[bytes,
     if rng.random() < 0.2:
         raw = _edit_text(rng, raw, log)
     return raw, log
+
+
+def describe_case(case: int, log: list[str], raw: bytes, what: str) -> str:
+    """What a failing case was, with the file it made (cut), so it can be reproduced by hand."""
+    shown = raw[:1500].decode("utf-8", "backslashreplace")
+    return f"case {case} ({'; '.join(log)}): {what}\n--- the file (cut) ---\n{shown}"

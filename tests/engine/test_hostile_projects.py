@@ -151,6 +151,14 @@ def test_a_100000_character_value_is_cut_in_messages(bars, capsys):
     assert "…" in line and len(line) < 400
 
 
+def test_a_path_too_long_for_the_file_system(bars, capsys):
+    _edit(bars, lambda d: d["nodes"].append({"object": "Node.1", "id": "still", "type": "media.import_image",
+                                             "params": {"path": "x" * 100_000}}))
+    line = _problem(bars, capsys)
+    assert "Import Image (still): path file" in line and "cannot be read (File name too long); relink it" in line
+    assert len(line) < 400
+
+
 def test_a_byte_order_mark_is_accepted(bars, capsys):
     bars.write_bytes(b"\xef\xbb\xbf" + bars.read_bytes())
     assert main(["validate", str(bars)]) == 0

@@ -7,7 +7,6 @@ the file, never writes beside it, and never reaches the command line's internal-
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import time
@@ -17,36 +16,14 @@ import pytest
 from app import cli
 from app.nodes import build_registry
 from engine.errors import AiprodError
-from engine.project import load_project
-from tests.engine.project_mutations import mutate
+from engine.project import load_project, project_from_data
+from tests.engine.project_mutations import accepted_values, describe_case, every_type_project, mutate
 from tests.engine.stub_nodes import project_root
 
 SEED = 1207
 CASES = 1500
+MESSAGE_LIMIT = 600  # characters: a value quoted in a message is cut, however long it is in the file
 EXAMPLES = project_root() / "resources" / "examples"
-
-
-def _every_type_project(registry) -> bytes:
-    """One node of each installed type with its default values: every type's own checks get to run."""
-    nodes = [{"object": "Node.1", "id": f"n{i}", "type": t.schema.type_id, "type_version": t.schema.version,
-              "label": "", "position": [i * 10, 0], "params": t.schema.default_params()}
-             for i, t in enumerate(registry.types())]
-    return json.dumps({"schema_version": 1, "kind": "aiprod.project", "name": "Every type", "settings": {},
-                       "nodes": nodes, "links": []}).encode()
-
-
-def _accepted_values(registry) -> list:
-    """Values some parameter accepts (defaults, bounds, choices): right types, often in the wrong place."""
-    found = []
-    for node_type in registry.types():
-        for param in node_type.schema.params:
-            found += [param.default, *param.choices, *(b for b in (param.min, param.max) if b is not None)]
-    return found
-
-
-def _report(case: int, log: list[str], raw: bytes, what: str) -> str:
-    shown = raw[:1500].decode("utf-8", "backslashreplace")
-    return f"case {case} ({'; '.join(log)}): {what}\n--- the file (cut) ---\n{shown}"
 
 
 def test_no_hostile_project_escapes_as_anything_but_a_project_error(tmp_path, monkeypatch, capsys):
@@ -62,8 +39,8 @@ def test_no_hostile_project_escapes_as_anything_but_a_project_error(tmp_path, mo
     from tests.small_project import save_bars_project
 
     originals = [(EXAMPLES / "sample.aiprod").read_bytes(), save_bars_project(tmp_path).read_bytes(),
-                 _every_type_project(registry)]
-    pool = _accepted_values(registry)
+                 every_type_project(registry)]
+    pool = accepted_values(registry)
     rng = random.Random(SEED)
     path = folder / "case.aiprod"
     started, opened = time.monotonic(), 0
@@ -72,20 +49,51 @@ def test_no_hostile_project_escapes_as_anything_but_a_project_error(tmp_path, mo
         path.write_bytes(raw)
         listing = sorted(p.name for p in folder.iterdir())
         try:
-            cli.validate_project(load_project(path, registry))
+            messages = cli.validate_project(load_project(path, registry))
             opened += 1
-        except AiprodError:
-            pass
+        except AiprodError as exc:
+            messages = [str(exc)]
         except Exception as exc:
-            pytest.fail(_report(case, log, raw, f"{type(exc).__name__}: {exc}"))
+            pytest.fail(describe_case(case, log, raw, f"{type(exc).__name__}: {exc}"))
+        long = [m for m in messages if len(m) > MESSAGE_LIMIT]
+        assert not long, describe_case(case, log, raw, f"a message of {len(long[0])} characters: {long[0][:300]}")
         try:
             code = cli.main(["validate", str(path)])
         except AssertionError as exc:
-            pytest.fail(_report(case, log, raw, str(exc)))
+            pytest.fail(describe_case(case, log, raw, str(exc)))
         err = capsys.readouterr().err
-        assert code in (0, 1, 2) and "Traceback" not in err, _report(case, log, raw, err[-2000:])
-        assert path.read_bytes() == raw, _report(case, log, raw, "the file was changed")
-        assert sorted(p.name for p in folder.iterdir()) == listing, _report(case, log, raw, "a file was written")
+        assert code in (0, 1, 2) and "Traceback" not in err, describe_case(case, log, raw, err[-2000:])
+        assert path.read_bytes() == raw, describe_case(case, log, raw, "the file was changed")
+        assert sorted(p.name for p in folder.iterdir()) == listing, describe_case(case, log, raw, "a file was written")
     seconds = time.monotonic() - started
     print(f"{CASES} hostile projects in {seconds:.1f} s; {opened} opened, {CASES - opened} refused")
     assert 0 < opened < CASES  # both sides are exercised: projects that open, and files refused
+
+
+def test_every_parameter_of_every_type_takes_every_hostile_value(tmp_path):
+    """Each value in turn in each parameter of each installed node type: the loader and each type's
+    own checks answer with a project error or a problem, never an exception, and cut what they quote."""
+    from tests.engine.project_mutations import HOSTILE_VALUES, is_raw
+
+    registry = build_registry()
+    values = [v for v in HOSTILE_VALUES if not is_raw(v)]
+    values += random.Random(SEED).sample(accepted_values(registry), 40)
+    cases = 0
+    for node_type in registry.types():
+        schema = node_type.schema
+        for param in schema.params:
+            for value in values:
+                params = {**schema.default_params(), param.name: value}
+                data = {"schema_version": 1, "nodes": [{"object": "Node.1", "id": "n", "type": schema.type_id,
+                                                        "params": params}], "links": []}
+                what = f"{schema.type_id}.{param.name} = {str(value)[:60]!r}"
+                try:
+                    messages = cli.validate_project(project_from_data(data, registry, str(tmp_path / "p.aiprod")))
+                except AiprodError as exc:
+                    messages = [str(exc)]
+                except Exception as exc:
+                    pytest.fail(f"{what}: {type(exc).__name__}: {str(exc)[:300]}")
+                long = [m for m in messages if len(m) > MESSAGE_LIMIT]
+                assert not long, f"{what}: a message of {len(long[0])} characters: {long[0][:300]}"
+                cases += 1
+    assert cases > 5000
