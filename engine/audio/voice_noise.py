@@ -43,9 +43,8 @@ class NoiseInput:
         # Generators fill arrays in order, so the first n values do not depend on `length`:
         # a run retried with longer noise gets the same noise where it matters.
         if self.normal:
-            values = rng.standard_normal(length, dtype=np.float32)
-            return values * np.float32(self.b) + np.float32(self.a) if (self.a, self.b) != (0.0, 1.0) else values
-        return (rng.random(length, dtype=np.float32) * np.float32(self.b - self.a) + np.float32(self.a))
+            return rng.standard_normal(length, dtype=np.float32) * np.float32(self.b) + np.float32(self.a)
+        return rng.random(length, dtype=np.float32) * np.float32(self.b - self.a) + np.float32(self.a)
 
 
 def feed_noise_as_inputs(model) -> list[NoiseInput]:
