@@ -20,6 +20,7 @@ from engine.project import Project, load_project, project_to_data
 from engine.registry import Registry
 
 from . import settings
+from .cli_log import engine_log_to_file, record_internal_error
 from .nodes import build_registry
 from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 
@@ -99,7 +100,7 @@ def _print_summary(project: Project, report: RunReport, console) -> None:
         node = project.graph.nodes[node_id]
         table.add_row(project.graph.display_name(node_id), node.type_id,
                       f"[{style[result.status]}]{result.status}[/]",
-                      f"{result.seconds:.2f}" if result.status == "ran" else "", result.message)
+                      f"{result.seconds:.2f}" if result.status == "ran" else "", cut(result.message, 300))
     console.print(table)
     counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "skipped", "failed", "cancelled")}
     console.print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
@@ -168,7 +169,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                 print(value["path"])
     if report.status == "failed":
         for node_id in report.failed:
-            print(f"aiprod: {project.graph.display_name(node_id)} failed: {report.results[node_id].message}",
+            # cut: a node's error may quote the system's words on a 100,000-character path
+            print(f"aiprod: {project.graph.display_name(node_id)} failed: {cut(report.results[node_id].message, 600)}",
                   file=sys.stderr)
         return 1
     return 130 if report.status == "cancelled" else 0
@@ -300,32 +302,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with engine_log_to_file():
+            return args.func(args)
     except AiprodError as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(cut(str(exc), 400))  # the system's words may quote a 100,000-character path
     except Exception as exc:  # a bug, not a bad file: one line here, the traceback for the bug report
-        return _internal_error(exc, argv)
-
-
-def _internal_error(exc: Exception, argv: list[str]) -> int:
-    import datetime
-    import traceback
-
-    log_file = settings.log_dir() / "aiprod.log"
-    try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        # One bug report's worth: a log that only ever grows would end up filling the disk.
-        mode = "a" if not log_file.exists() or log_file.stat().st_size < 2**20 else "w"
-        with open(log_file, mode, encoding="utf-8") as log:
-            log.write(f"{datetime.datetime.now().isoformat(timespec='seconds')} aiprod {' '.join(argv)}\n"
-                      + "".join(traceback.format_exception(exc)) + "\n")
-        where = f"details in {log_file}"
-    except OSError as log_error:
-        where = f"the details could not be written to {log_file}: {log_error.strerror}"
-    print(f"aiprod: internal error: {type(exc).__name__}: {str(exc)[:200]} ({where})", file=sys.stderr)
-    return 2
+        where = record_internal_error(exc, argv)
+        print(f"aiprod: internal error: {type(exc).__name__}: {cut(str(exc), 200)} ({where})", file=sys.stderr)
+        return 2
 
 
 def run() -> None:

@@ -159,6 +159,15 @@ def test_a_path_too_long_for_the_file_system(bars, capsys):
     assert len(line) < 400
 
 
+def test_a_node_that_raises_on_a_hostile_path_is_one_cut_line_its_traceback_in_the_log(bars, capsys, tmp_path):
+    _edit(bars, lambda d: _node(d, "save")["params"].update(path="x" * 100_000 + ".png"))
+    err = _render_fails(bars, capsys)
+    failed = [line for line in err.splitlines() if line.startswith("aiprod: Save Image (save) failed: ")]
+    assert len(failed) == 1 and "File name too long" in failed[0] and len(failed[0]) < 700
+    assert max(len(line) for line in err.splitlines()) < 700
+    assert "Traceback" in (tmp_path / "user-logs" / "aiprod.log").read_text()
+
+
 def test_a_byte_order_mark_is_accepted(bars, capsys):
     bars.write_bytes(b"\xef\xbb\xbf" + bars.read_bytes())
     assert main(["validate", str(bars)]) == 0

@@ -33,7 +33,7 @@ def test_no_hostile_project_escapes_as_anything_but_a_project_error(tmp_path, mo
     def internal_error(exc, argv):
         raise AssertionError(f"the internal-error handler was reached: {type(exc).__name__}: {exc}") from exc
 
-    monkeypatch.setattr(cli, "_internal_error", internal_error)
+    monkeypatch.setattr(cli, "record_internal_error", internal_error)
     folder = tmp_path / "film"
     shutil.copytree(EXAMPLES / "stills", folder / "stills")  # the sample's stills, so its paths resolve
     from tests.small_project import save_bars_project
