@@ -32,8 +32,12 @@ def backdrops(project) -> list[dict]:
     """The project's backdrops; malformed entries (a hand-edited file) are skipped, not fatal."""
     found = []
     for raw in project.settings.get(KEY, []) if isinstance(project.settings.get(KEY), list) else []:
-        rect = raw.get("rect") if isinstance(raw, dict) else None
-        if isinstance(rect, list) and len(rect) == 4 and all(isinstance(v, (int, float)) for v in rect):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            continue
+        rect = raw.get("rect")
+        if (isinstance(rect, list) and len(rect) == 4
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= 1e15 for v in rect)
+                and isinstance(raw.get("title", ""), str) and isinstance(raw.get("color", ""), str)):
             found.append(raw)
     return found
 

@@ -23,9 +23,18 @@ KEY = "reroutes"
 RADIUS = 6.0
 
 
+def _is_point(value) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= 1e15 for v in value))
+
+
 def _entries(project) -> list[dict]:
+    """The saved dots; an entry a hand-edited file broke (a point that is not [x, y]) counts as none."""
     raw = project.settings.get(KEY)
-    return [e for e in raw if isinstance(e, dict) and isinstance(e.get("points"), list)] if isinstance(raw, list) else []
+    if not isinstance(raw, list):
+        return []
+    return [e for e in raw if isinstance(e, dict) and isinstance(e.get("points"), list)
+            and all(_is_point(p) for p in e["points"])]
 
 
 def _ends(graph, link_id: str) -> tuple[list[str], list[str]]:

@@ -80,9 +80,9 @@ def test_damaged_variants_of_real_projects_open_or_are_refused_never_crash(windo
     folder = tmp_path / "film"
     shutil.copytree(examples / "stills", folder / "stills")
     originals = [(examples / "sample.aiprod").read_bytes(), save_bars_project(tmp_path).read_bytes(),
-                 every_type_project(window.registry)]
+                 every_type_project(window.registry), _annotated(save_bars_project(tmp_path))]
     pool, rng, path = accepted_values(window.registry), random.Random(1207), folder / "case.aiprod"
-    for case in range(120):
+    for case in range(150):
         raw, log = mutate(rng, rng.choice(originals), pool)
         path.write_bytes(raw)
         window.errors.clear()
@@ -96,3 +96,15 @@ def test_damaged_variants_of_real_projects_open_or_are_refused_never_crash(windo
                 assert len(text) < 600, text[:600]
         except Exception as exc:  # noqa: BLE001 - the case is what the failure must show
             pytest.fail(describe_case(case, log, raw, f"{type(exc).__name__}: {exc}"))
+
+
+def _annotated(path) -> bytes:
+    """The bars project with what the editor keeps in its settings: a backdrop, a reroute dot, a seed lock."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    link = data["links"][0]
+    data["settings"] = {
+        "backdrops": [{"id": "b1", "title": "Titles", "color": "#445566", "rect": [-20.0, -40.0, 400.0, 300.0]}],
+        "reroutes": [{"link": link["id"], "from": [link["from"]["node"], link["from"]["port"]],
+                      "to": [link["to"]["node"], link["to"]["port"]], "points": [[150.0, 40.0]]}],
+        "seed_locks": {"bars": ["seed"]}}
+    return json.dumps(data).encode()
