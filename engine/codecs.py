@@ -13,14 +13,19 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .cache_files import EntryFiles
+
 
 class ValueCodec(Protocol):
     # writes_files (default True): encode() writes files into `folder`; False: the value is inline.
     # streams (default False): encode() accepts progress=callable(fraction) for long values.
 
+    # decode() reads files only through `files` (engine.cache_files.EntryFiles), which checks each
+    # one against the size and hash recorded when it was stored.
+
     def encode(self, value: Any, folder: Path, stem: str) -> dict: ...
 
-    def decode(self, manifest: dict, folder: Path) -> Any: ...
+    def decode(self, manifest: dict, files: EntryFiles) -> Any: ...
 
 
 class JsonCodec:
@@ -32,7 +37,7 @@ class JsonCodec:
         json.dumps(value)  # refuse what would not round-trip before anything is written
         return {"inline": value}
 
-    def decode(self, manifest: dict, folder: Path) -> Any:
+    def decode(self, manifest: dict, files: EntryFiles) -> Any:
         return manifest["inline"]
 
 
@@ -44,5 +49,5 @@ class NumpyCodec:
         np.save(folder / name, np.ascontiguousarray(value), allow_pickle=False)
         return {"file": name}
 
-    def decode(self, manifest: dict, folder: Path) -> Any:
-        return np.load(folder / manifest["file"], allow_pickle=False)
+    def decode(self, manifest: dict, files: EntryFiles) -> Any:
+        return files.load_array(manifest["file"])

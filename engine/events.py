@@ -132,6 +132,24 @@ class NodeFailed:
 
 
 @dataclass(frozen=True)
+class NodeWarning:
+    """Something the user should know that did not stop the node: a damaged cache entry re-made,
+    an output that could not be cached."""
+
+    run_id: str
+    node_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunWarning:
+    """Something about the render as a whole, such as a cache index that had to be rebuilt."""
+
+    run_id: str
+    message: str
+
+
+@dataclass(frozen=True)
 class NodeCancelled:
     run_id: str
     node_id: str

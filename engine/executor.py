@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import events as ev
-from .cache import DiskCache
+from .cache import CacheStoreError, DiskCache
+from .cache_files import CacheEntryCorrupt
 from .context import CancelToken, RunContext
 from .errors import AiprodError, ParamError, RenderCancelled
 from .events import EventEmitter
@@ -62,6 +63,18 @@ class RunReport:
 
 class _NodeFailure(Exception):
     """A node could not produce its outputs; carries the message shown on the node."""
+
+
+def _damage_in(exc: BaseException) -> CacheEntryCorrupt | None:
+    """The damaged cache entry behind an error, however a node wrapped it (frames are read lazily, so
+    the damage of a shot upstream surfaces inside whichever node pulls its frames)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, CacheEntryCorrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 class Executor:
@@ -111,6 +124,7 @@ class _Run:
         self.problems: dict[str, str] = {}  # found before running: unknown type, bad parameter
         self.values: dict[str, dict[str, Any]] = {}
         self.results: dict[str, NodeResult] = {}
+        self.remade: set[str] = set()  # keys of damaged entries made again this render (once each)
         self.report = RunReport(self.run_id, "finished", 0.0)
 
     def emit(self, event: Any) -> None:
@@ -172,7 +186,11 @@ class _Run:
         node_type = self.types[node_id]
         if type(node_type).cache_is_current is NodeType.cache_is_current:
             return True
-        outputs = cache.load(self.keys[node_id], self.port_types(node_id))
+        try:
+            outputs = cache.load(self.keys[node_id], self.port_types(node_id))
+        except CacheEntryCorrupt as damage:
+            self.warn(node_id, f"its cached output was damaged ({damage.detail}); it is made again")
+            return False
         return outputs is not None and node_type.cache_is_current(outputs, self.params[node_id], self.context(node_id))
 
     def plan(self) -> tuple[set[str], set[str]]:
@@ -202,8 +220,12 @@ class _Run:
         result = self.results.get(node_id)
         if result is not None and result.status == "failed":
             raise _NodeFailure(f"not run: its input {self.graph.display_name(node_id)} failed")
-        loaded = self.ex.cache.load(self.keys[node_id], self.port_types(node_id)) if self.ex.cache else None
-        if loaded is None:  # evicted or corrupt since phase 1: compute it again
+        try:
+            loaded = self.ex.cache.load(self.keys[node_id], self.port_types(node_id)) if self.ex.cache else None
+        except CacheEntryCorrupt as damage:
+            self.forget_damaged(damage)
+            loaded = None
+        if loaded is None:  # evicted or damaged since phase 1: compute it again
             self.execute_node(node_id)
             loaded = self.values[node_id]
         self.values[node_id] = loaded
@@ -224,7 +246,49 @@ class _Run:
                 raise _NodeFailure(f"input {port.name!r} ({port.type.name}) is not connected")
         return inputs
 
+    def warn(self, node_id: str, message: str) -> None:
+        log.warning("%s: %s", self.graph.display_name(node_id), message)
+        self.emit(ev.NodeWarning(self.run_id, node_id, message))
+
+    def forget_damaged(self, damage: CacheEntryCorrupt) -> None:
+        """Drop a damaged entry and every value of this render made from it, so they are made again.
+
+        Each entry is made again once per render: damaged twice, the disk itself is suspect.
+        """
+        owner = next((n for n in self.order if self.keys.get(n) == damage.key), None)
+        if self.ex.cache is not None:
+            self.ex.cache.discard(damage.key)
+        if owner is None:
+            raise _NodeFailure(f"a cached input is damaged ({damage.detail}) and is not part of this render")
+        name = self.graph.display_name(owner)
+        if damage.key in self.remade:
+            where = f" at {self.ex.cache.root}" if self.ex.cache is not None else ""
+            raise _NodeFailure(f"the cached output of {name} was damaged again just after being made "
+                               f"({damage.detail}); the cache disk{where} may be failing")
+        self.remade.add(damage.key)
+        self.warn(owner, f"its cached output was damaged ({damage.detail}); it is made again")
+        for stale in {owner} | self.graph.downstream([owner]):
+            self.values.pop(stale, None)
+
     def execute_node(self, node_id: str) -> None:
+        """Run a node; if a cached input turns out damaged while it reads it, make that input again and retry."""
+        while True:
+            try:
+                return self._execute_once(node_id)
+            except CacheEntryCorrupt as damage:
+                self.forget_damaged(damage)
+
+    def node_error(self, node_id: str, exc: Exception) -> Exception:
+        """What a node's exception means: a damaged cached input to make again, or the node's failure."""
+        damage = _damage_in(exc)
+        if damage is not None:
+            return damage
+        if isinstance(exc, AiprodError):
+            return _NodeFailure(str(exc))
+        log.exception("node %s (%s) raised", node_id, self.types[node_id].schema.type_id)
+        return _NodeFailure(f"{type(exc).__name__}: {exc}")
+
+    def _execute_once(self, node_id: str) -> None:
         if node_id in self.problems:
             raise _NodeFailure(self.problems[node_id])
         inputs = self.gather_inputs(node_id)
@@ -237,11 +301,8 @@ class _Run:
             outputs = node_type.execute(self.context(node_id), inputs, dict(self.params[node_id]))
         except (RenderCancelled, _NodeFailure):
             raise
-        except AiprodError as exc:
-            raise _NodeFailure(str(exc)) from exc
         except Exception as exc:
-            log.exception("node %s (%s) raised", node_id, schema.type_id)
-            raise _NodeFailure(f"{type(exc).__name__}: {exc}") from exc
+            raise self.node_error(node_id, exc) from exc
         outputs = dict(outputs or {})
         missing = [p.name for p in schema.outputs if p.name not in outputs]
         if missing:
@@ -249,9 +310,17 @@ class _Run:
         self.cancel_point()  # a cancel during the last step leaves no cache entry behind
         if self.ex.cache is not None and self.caches(node_id):
             ctx = self.context(node_id)
-            stored = self.ex.cache.store(self.keys[node_id], {p.name: outputs[p.name] for p in schema.outputs},
-                                         self.port_types(node_id), schema.type_id,
-                                         progress=lambda fraction: ctx.progress(fraction, "rendering frames"))
+            try:
+                stored = self.ex.cache.store(self.keys[node_id], {p.name: outputs[p.name] for p in schema.outputs},
+                                             self.port_types(node_id), schema.type_id,
+                                             progress=lambda fraction: ctx.progress(fraction, "rendering frames"))
+            except CacheStoreError as exc:  # the render goes on; the output is made again when needed
+                self.warn(node_id, f"its output was not cached: {exc}")
+                stored = False
+            except (RenderCancelled, _NodeFailure):
+                raise
+            except Exception as exc:  # frames are computed while they are stored: the node's own failure
+                raise self.node_error(node_id, exc) from exc
             if stored and any(getattr(p.type.codec, "streams", False) for p in schema.outputs):
                 # The frames were computed while being stored: read them back rather than compute again.
                 outputs = self.ex.cache.load(self.keys[node_id], self.port_types(node_id)) or outputs
@@ -281,6 +350,11 @@ class _Run:
         self.emit(ev.RunStarted(self.run_id, tuple(self.order)))
         for node_id in self.order:
             self.emit(ev.NodeQueued(self.run_id, node_id))
+        if self.ex.cache is not None:
+            self.ex.cache.sweep_leftovers()  # what renders killed since the cache was opened left behind
+            for notice in self.ex.cache.notices:
+                self.emit(ev.RunWarning(self.run_id, notice))
+            self.ex.cache.notices.clear()
         for node_id in self.order:
             self.prepare(node_id)
         to_run, cached = self.plan()

@@ -44,6 +44,5 @@ class ImageCodec:
         np.save(folder / name, np.ascontiguousarray(value.pixels), allow_pickle=False)
         return {"file": name, "color_space": value.color_space}
 
-    def decode(self, manifest: dict, folder: Path) -> Image:
-        pixels = np.load(folder / manifest["file"], allow_pickle=False)
-        return Image(pixels, manifest["color_space"])
+    def decode(self, manifest: dict, files) -> Image:
+        return Image(files.load_array(manifest["file"]), manifest["color_space"])

@@ -70,6 +70,10 @@ class EventLog(QPlainTextEdit):
             self._note(f"  {self._name(event.node_id)} skipped (what it feeds is cached)")
         elif isinstance(event, ev.NodeFailed):
             self._note(f"  {self._name(event.node_id)} FAILED: {event.message}")
+        elif isinstance(event, ev.NodeWarning):
+            self._note(f"  {self._name(event.node_id)}: warning: {event.message}")
+        elif isinstance(event, ev.RunWarning):
+            self._note(f"  warning: {event.message}")
         elif isinstance(event, ev.NodeCancelled):
             self._note(f"  {self._name(event.node_id)} cancelled")
         elif isinstance(event, ev.RunFinished):

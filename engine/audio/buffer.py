@@ -61,5 +61,5 @@ class AudioCodec:
         np.save(folder / name, np.ascontiguousarray(value.samples), allow_pickle=False)
         return {"file": name, "sample_rate": value.sample_rate}
 
-    def decode(self, manifest: dict, folder: Path) -> Audio:
-        return Audio(np.load(folder / manifest["file"], allow_pickle=False), manifest["sample_rate"])
+    def decode(self, manifest: dict, files) -> Audio:
+        return Audio(files.load_array(manifest["file"]), manifest["sample_rate"])

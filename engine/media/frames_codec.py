@@ -13,23 +13,28 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache_files import EntryFiles
 from .clip import Clip, ClipInfo
 
 HALF_MAX = 65504.0
 
 
 class FrameFolderClip(Clip):
-    """A clip whose frames are files in a cache entry folder."""
+    """A clip whose frames are files in a cache entry, each checked against its hash as it is read."""
 
-    def __init__(self, info: ClipInfo, folder: Path, names: list[str]):
+    def __init__(self, info: ClipInfo, files: EntryFiles, names: list[str]):
         super().__init__(info)
-        self._folder = folder
+        self._files = files
         self._names = names
 
     def frame(self, index: int) -> np.ndarray:
         if not 0 <= index < self.frame_count:
             raise IndexError(f"frame {index} is outside 0..{self.frame_count - 1}")
-        return np.load(self._folder / self._names[index], allow_pickle=False).astype(np.float32)
+        frame = self._files.load_array(self._names[index])
+        if frame.shape != (self.height, self.width, self.info.channels):
+            raise self._files.damaged(f"frame {index} is {frame.shape}, the clip is "
+                                      f"{(self.height, self.width, self.info.channels)}")
+        return frame.astype(np.float32)
 
 
 class FramesCodec:
@@ -50,13 +55,14 @@ class FramesCodec:
                 "frame_count": len(names), "color_space": info.color_space, "channels": info.channels,
                 "frames": names}
 
-    def decode(self, manifest: dict, folder: Path) -> FrameFolderClip:
+    def decode(self, manifest: dict, files: EntryFiles) -> FrameFolderClip:
         info = ClipInfo(manifest["width"], manifest["height"], Fraction(manifest["fps"]), manifest["frame_count"],
                         manifest["color_space"], manifest["channels"])
-        missing = [n for n in manifest["frames"][:1] + manifest["frames"][-1:] if not (folder / n).is_file()]
-        if missing:
-            raise FileNotFoundError(f"cached frames are gone: {missing}")
-        return FrameFolderClip(info, folder, list(manifest["frames"]))
+        names = list(manifest["frames"])
+        if len(names) != info.frame_count:
+            raise files.damaged(f"it lists {len(names)} frames for a clip of {info.frame_count}")
+        files.check_present(*names)  # a truncated or lost frame is found before a node starts on the clip
+        return FrameFolderClip(info, files, names)
 
 
 def iter_with_progress(clip: Clip, report: Callable[[float, str], None], what: str = "frame") -> Iterator[np.ndarray]:

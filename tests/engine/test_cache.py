@@ -7,8 +7,9 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
-from engine.cache import DiskCache
+from engine.cache import CacheStoreError, DiskCache
 from engine.commands import SetParam
 from engine.executor import Executor
 from engine.ports import IMAGE
@@ -168,7 +169,7 @@ def test_corrupt_entry_is_a_miss_not_a_crash(graph, stack, cache):
 def test_entries_survive_a_process_restart(tmp_path):
     script = textwrap.dedent("""
         import json, sys
-        from engine.cache import DiskCache
+        from engine.cache import CacheStoreError, DiskCache
         from engine.commands import UndoStack
         from engine.executor import Executor
         from engine.graph import Graph
@@ -199,7 +200,8 @@ def test_store_is_atomic_when_encoding_fails(cache):
     from engine.ports import PortType
 
     exploding = PortType("Boom", "#000", "", codec=Exploding())
-    assert cache.store("k" * 40, {"x": 1}, {"x": exploding}) is False
+    with pytest.raises(CacheStoreError, match="could not write to the cache folder"):
+        cache.store("k" * 40, {"x": 1}, {"x": exploding})
     assert cache.keys() == [] and list((cache.root / "tmp").iterdir()) == []
 
 
