@@ -84,6 +84,10 @@ class _ProgressView:
         elif isinstance(event, ev.NodeProgress):
             self.progress.update(self.task, completed=self.done + event.fraction,
                                  description=f"{self.graph.display_name(event.node_id)} {event.message}")
+        elif isinstance(event, ev.NodeWarning):  # printed above the bar, so it stays on screen
+            self.progress.console.print(f"aiprod: warning: {self.graph.display_name(event.node_id)}: {event.message}")
+        elif isinstance(event, ev.RunWarning):
+            self.progress.console.print(f"aiprod: warning: {event.message}")
         elif isinstance(event, (ev.NodeFinished, ev.NodeCached, ev.NodeSkipped, ev.NodeFailed, ev.NodeCancelled)):
             self.done += 1
             self.progress.update(self.task, completed=self.done)
