@@ -257,3 +257,44 @@ def test_a_reader_never_gets_unchecked_bytes(cache):
     with pytest.raises(CacheEntryCorrupt, match="does not hold the bytes"):
         cache.load("a" * 40, {"image": IMAGE})
     assert cache.keys() == [] and not cache._files("a" * 40).exists()  # dropped at once
+
+
+_SLOW_STORE = """
+import sys, time
+import numpy as np
+from engine.cache import DiskCache
+from engine.media.clip import ClipInfo, FunctionClip
+from engine.ports import FRAMES
+
+def frame(i):
+    time.sleep(0.05)
+    return np.full((64, 64, 3), i, np.float32)
+
+DiskCache(sys.argv[1]).store("c" * 40, {"frames": FunctionClip(ClipInfo(64, 64, 24, 100000), frame)}, {"frames": FRAMES})
+"""
+
+
+def test_a_store_killed_midway_leaves_nothing_once_the_cache_is_used_again(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.engine.stub_nodes import project_root
+
+    root = tmp_path / "cache"
+    env = dict(os.environ, PYTHONPATH=str(project_root()))
+    writer = subprocess.Popen([sys.executable, "-c", _SLOW_STORE, str(root)], env=env, cwd=project_root())
+    try:
+        deadline = time.monotonic() + 60
+        while not any((root / "tmp").glob("aiprod-*/*.npy")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any((root / "tmp").glob("aiprod-*/*.npy")), "the writer never started storing"
+        live = DiskCache(root)  # opened beside a live writer: its temporary must stay
+        assert any((root / "tmp").iterdir()) and live.keys() == []
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(10)
+    cache = DiskCache(root)  # the next user of the cache sweeps what the dead writer left
+    assert list((root / "tmp").iterdir()) == [] and cache.keys() == []
+    assert not any((root / "entries").rglob("*.npy"))
