@@ -49,8 +49,11 @@ def temp_name(prefix: str = "", suffix: str = "") -> str:
     return f"{prefix}{owner_tag()}-{uuid.uuid4().hex[:12]}{suffix}"
 
 
-def _pid_running(pid: int) -> bool:
-    if sys.platform == "win32":
+def pid_alive(pid: int) -> bool:
+    """True if a process with this id runs on this machine (conservative: unknown counts as alive)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill would terminate the process on Windows
         import ctypes
 
         kernel32 = ctypes.windll.kernel32
@@ -65,7 +68,7 @@ def _pid_running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # another user's process
+    except OSError:  # it exists but belongs to someone else
         return True
     return True
 
@@ -78,7 +81,7 @@ def writer_alive(name: str) -> bool | None:
     pid, start = int(match.group(1)), int(match.group(2))
     if pid == os.getpid():
         return start == _start_time(pid) or start == 0
-    if not _pid_running(pid):
+    if not pid_alive(pid):
         return False
     now = _start_time(pid)
     return not (start and now and now != start)  # the PID now belongs to a newer process

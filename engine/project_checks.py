@@ -131,13 +131,19 @@ def check_top_fields(data: dict, source: str) -> None:
     require(isinstance(data.get("settings", {}), dict), source, "settings must be an object")
 
 
+def _check_labelled(raw: Any, index: int, source: str, kind: str) -> None:
+    """An entry of `nodes` or `links` is an object labelled "Node.1" / "Link.1" (kind: "Node" or "Link")."""
+    where = f"{kind.lower()}s[{index}]"
+    require(isinstance(raw, dict), source, f"{where} is not a labelled {kind} object: {short_repr(raw)}")
+    label = raw.get("object")
+    require(isinstance(label, str) and label.startswith(f"{kind}."), source,
+            f"{where} (id {short_repr(raw.get('id'))}) is not a labelled {kind} object: its \"object\" "
+            f"must be \"{kind}.1\", got {short_repr(label)}")
+
+
 def check_node_fields(raw: Any, index: int, source: str) -> None:
     """The fields of a node entry, checked for every node, known type or not: the canvas draws them all."""
-    require(isinstance(raw, dict), source, f"nodes[{index}] is not a labelled Node object: {short_repr(raw)}")
-    label = raw.get("object")
-    require(isinstance(label, str) and label.startswith("Node."), source,
-            f"nodes[{index}] (id {short_repr(raw.get('id'))}) is not a labelled Node object: its \"object\" "
-            f"must be \"Node.1\", got {short_repr(label)}")
+    _check_labelled(raw, index, source, "Node")
     require(_text(raw.get("id")), source, f"nodes[{index}] has no id: its \"id\" must be non-empty text, "
                                           f"got {short_repr(raw.get('id'))}")
     name = f"node {short_repr(raw['id'])}"
@@ -156,11 +162,7 @@ def check_node_fields(raw: Any, index: int, source: str) -> None:
 
 
 def check_link_fields(raw: Any, index: int, source: str) -> None:
-    require(isinstance(raw, dict), source, f"links[{index}] is not a labelled Link object: {short_repr(raw)}")
-    label = raw.get("object")
-    require(isinstance(label, str) and label.startswith("Link."), source,
-            f"links[{index}] (id {short_repr(raw.get('id'))}) is not a labelled Link object: its \"object\" "
-            f"must be \"Link.1\", got {short_repr(label)}")
+    _check_labelled(raw, index, source, "Link")
     for end in ("from", "to"):
         require(isinstance(raw.get(end), dict), source, f"links[{index}] (id {short_repr(raw.get('id'))}): "
                 f"\"{end}\" must be an object {{\"node\": ..., \"port\": ...}}, got {short_repr(raw.get(end))}")

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.atomic import atomic_write_text
+from engine.leftovers import pid_alive
 from engine.project import load_project
 
 from .. import settings
@@ -27,30 +27,6 @@ from .. import settings
 
 def sessions_dir() -> Path:
     return settings.data_dir() / "sessions"
-
-
-def pid_alive(pid: int) -> bool:
-    """True if a process with this id runs on this machine (conservative: unknown counts as alive)."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # os.kill would terminate the process on Windows
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # it exists but belongs to someone else
-        return True
-    return True
 
 
 class SessionMarker:

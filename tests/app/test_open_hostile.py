@@ -9,19 +9,10 @@ import shutil
 
 import pytest
 
-from tests.engine.project_mutations import accepted_values, describe_case, every_type_project, mutate
+from tests.engine.project_mutations import (accepted_values, describe_case, edit_project, every_type_project, mutate,
+                                            node_entry)
 from tests.engine.stub_nodes import project_root
 from tests.small_project import save_bars_project
-
-
-def _write(path, change) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(json.dumps(data), encoding="utf-8")
-
-
-def _node(data, node_id) -> dict:
-    return next(n for n in data["nodes"] if n["id"] == node_id)
 
 
 REFUSED = {
@@ -29,20 +20,20 @@ REFUSED = {
                                                   + "]" * 100_000 + "}"),
     "a NaN seed": lambda p: p.write_text(p.read_text().replace('"placement": "lower third"',
                                                                '"placement": "lower third", "seed": NaN')),
-    "object null": lambda p: _write(p, lambda d: _node(d, "save").update(object=None)),
-    "type_version as text": lambda p: _write(p, lambda d: _node(d, "save").update(type_version="2")),
-    "a link end as a list": lambda p: _write(p, lambda d: d["links"][0]["from"].update(node=["bars"])),
-    "a lone surrogate": lambda p: _write(p, lambda d: _node(d, "title").update(label="\udcff")),
+    "object null": lambda p: edit_project(p, lambda d: node_entry(d, "save").update(object=None)),
+    "type_version as text": lambda p: edit_project(p, lambda d: node_entry(d, "save").update(type_version="2")),
+    "a link end as a list": lambda p: edit_project(p, lambda d: d["links"][0]["from"].update(node=["bars"])),
+    "a lone surrogate": lambda p: edit_project(p, lambda d: node_entry(d, "title").update(label="\udcff")),
     "a 5,000-digit number": lambda p: p.write_text(p.read_text().replace('"size": 9.0', '"size": ' + "9" * 5000)),
 }
 
 OPENED = {
-    "a parameter as a list": lambda d: _node(d, "save")["params"].update(path=["a.png", "b.png"]),
-    "a NUL in a path": lambda d: _node(d, "save")["params"].update(path="out\u0000.png"),
-    "a newer node version": lambda d: _node(d, "save").update(type_version=3),
-    "a 100,000-character value and label": lambda d: (_node(d, "bars")["params"].update(resolution="x" * 100_000),
-                                                      _node(d, "title").update(label="y" * 100_000)),
-    "a huge seed and size": lambda d: _node(d, "title")["params"].update(size=10**30, seed=2**64),
+    "a parameter as a list": lambda d: node_entry(d, "save")["params"].update(path=["a.png", "b.png"]),
+    "a NUL in a path": lambda d: node_entry(d, "save")["params"].update(path="out\u0000.png"),
+    "a newer node version": lambda d: node_entry(d, "save").update(type_version=3),
+    "a 100,000-character value and label": lambda d: (node_entry(d, "bars")["params"].update(resolution="x" * 100_000),
+                                                      node_entry(d, "title").update(label="y" * 100_000)),
+    "a huge seed and size": lambda d: node_entry(d, "title")["params"].update(size=10**30, seed=2**64),
 }
 
 
@@ -60,7 +51,7 @@ def test_a_hostile_file_is_a_message_not_a_crash(window, tmp_path, case):
 @pytest.mark.parametrize("case", list(OPENED))
 def test_a_file_with_hostile_values_opens_and_saves_back_what_it_holds(window, tmp_path, qtbot, case):
     path = save_bars_project(tmp_path)
-    _write(path, OPENED[case])
+    edit_project(path, OPENED[case])
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert window.open_project(path), window.errors
     assert window.document.project.warnings
@@ -70,7 +61,7 @@ def test_a_file_with_hostile_values_opens_and_saves_back_what_it_holds(window, t
     assert window._save_to(path)
     again = json.loads(path.read_text(encoding="utf-8"))
     for node in saved["nodes"]:  # every value the file held is written back as it was
-        assert _node(again, node["id"])["params"] == node["params"], node["id"]
+        assert node_entry(again, node["id"])["params"] == node["params"], node["id"]
 
 
 def test_damaged_variants_of_real_projects_open_or_are_refused_never_crash(window, tmp_path, qtbot):

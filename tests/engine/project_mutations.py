@@ -154,3 +154,14 @@ def describe_case(case: int, log: list[str], raw: bytes, what: str) -> str:
     """What a failing case was, with the file it made (cut), so it can be reproduced by hand."""
     shown = raw[:1500].decode("utf-8", "backslashreplace")
     return f"case {case} ({'; '.join(log)}): {what}\n--- the file (cut) ---\n{shown}"
+
+
+def edit_project(path, change) -> None:
+    """Apply `change(data)` to the JSON of the project file at `path`, in place."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def node_entry(data, node_id) -> dict:
+    return next(n for n in data["nodes"] if n["id"] == node_id)

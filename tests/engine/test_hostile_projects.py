@@ -8,22 +8,13 @@ import json
 import pytest
 
 from app.cli import main
+from tests.engine.project_mutations import edit_project, node_entry
 from tests.small_project import save_bars_project
 
 
 @pytest.fixture
 def bars(tmp_path):
     return save_bars_project(tmp_path)
-
-
-def _edit(path, change) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(json.dumps(data), encoding="utf-8")
-
-
-def _node(data, node_id) -> dict:
-    return next(n for n in data["nodes"] if n["id"] == node_id)
 
 
 def _refused(command: str, path, capsys) -> str:
@@ -63,7 +54,7 @@ def _render_fails(path, capsys) -> str:
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_a_seed_that_is_not_a_number(bars, capsys, literal):
-    _edit(bars, lambda d: d["nodes"].append({"object": "Node.1", "id": "move", "type": "shot.camera_path",
+    edit_project(bars, lambda d: d["nodes"].append({"object": "Node.1", "id": "move", "type": "shot.camera_path",
                                              "params": {"seed": "SEED"}}))
     bars.write_text(bars.read_text().replace('"SEED"', literal))
     _both_refuse(bars, capsys, "nodes[4].params.seed", "write a finite number")
@@ -75,25 +66,25 @@ def test_json_nested_100000_deep(bars, capsys):
 
 
 def test_a_number_of_5000_digits(bars, capsys):
-    _edit(bars, lambda d: _node(d, "bars").update(position=["BIG", 0]))
+    edit_project(bars, lambda d: node_entry(d, "bars").update(position=["BIG", 0]))
     bars.write_text(bars.read_text().replace('"BIG"', "9" * 5000))
     _both_refuse(bars, capsys, "number too long", "write a shorter number")
 
 
 @pytest.mark.parametrize("value", [None, False, 3])
 def test_a_node_object_label_that_is_not_text(bars, capsys, value):
-    _edit(bars, lambda d: _node(d, "save").update(object=value))
+    edit_project(bars, lambda d: node_entry(d, "save").update(object=value))
     _both_refuse(bars, capsys, "nodes[3]", "'save'", '"object" must be "Node.1"', f"got {value!r}")
 
 
 def test_a_type_version_given_as_text(bars, capsys):
-    _edit(bars, lambda d: _node(d, "save").update(type_version="2"))
+    edit_project(bars, lambda d: node_entry(d, "save").update(type_version="2"))
     _both_refuse(bars, capsys, "node 'save'", "type_version must be a whole number", "'2'")
 
 
 @pytest.mark.parametrize("end, key", [("from", "node"), ("to", "port")])
 def test_a_link_end_given_as_a_list(bars, capsys, end, key):
-    _edit(bars, lambda d: d["links"][0][end].update({key: ["bars"]}))
+    edit_project(bars, lambda d: d["links"][0][end].update({key: ["bars"]}))
     _both_refuse(bars, capsys, f"{end}.{key} must be the text of a", "got ['bars']")
 
 
@@ -105,28 +96,28 @@ def test_a_link_end_given_as_a_list(bars, capsys, end, key):
     ("type", None, "has no type"),
 ])
 def test_other_node_fields_of_the_wrong_type(bars, capsys, field, value, words):
-    _edit(bars, lambda d: _node(d, "title").update({field: value}))
+    edit_project(bars, lambda d: node_entry(d, "title").update({field: value}))
     _both_refuse(bars, capsys, words)
 
 
 def test_a_name_that_is_not_text(bars, capsys):
-    _edit(bars, lambda d: d.update(name=["Bars"]))
+    edit_project(bars, lambda d: d.update(name=["Bars"]))
     _both_refuse(bars, capsys, "name must be text")
 
 
 def test_a_lone_surrogate_escape(bars, capsys):
-    _edit(bars, lambda d: _node(d, "save").update(label="\ud800"))
+    edit_project(bars, lambda d: node_entry(d, "save").update(label="\ud800"))
     _both_refuse(bars, capsys, "nodes[3].label", "lone surrogate")
 
 
 def test_a_parameter_given_as_a_list(bars, capsys):
-    _edit(bars, lambda d: _node(d, "save")["params"].update(path=["a.png", "b.png"]))
+    edit_project(bars, lambda d: node_entry(d, "save")["params"].update(path=["a.png", "b.png"]))
     assert "Save Image (save): path must be text, got ['a.png', 'b.png']" in _problem(bars, capsys)
     assert "Save Image (save) failed: parameter path must be text" in _render_fails(bars, capsys)
 
 
 def test_a_nul_character_in_a_path(bars, capsys):
-    _edit(bars, lambda d: _node(d, "save")["params"].update(path="out\u0000.png"))
+    edit_project(bars, lambda d: node_entry(d, "save")["params"].update(path="out\u0000.png"))
     assert "path must not contain a NUL character" in _problem(bars, capsys)
     err = _render_fails(bars, capsys)
     assert "Save Image (save) failed: parameter path must not contain a NUL character" in err
@@ -134,7 +125,7 @@ def test_a_nul_character_in_a_path(bars, capsys):
 
 
 def test_a_node_saved_by_a_newer_version_says_to_update(bars, capsys):
-    _edit(bars, lambda d: _node(d, "save").update(type_version=3))
+    edit_project(bars, lambda d: node_entry(d, "save").update(type_version=3))
     message = "saved by a newer version of AIPROD (node type v3, this version knows v1); update AIPROD Studio"
     line = _problem(bars, capsys)
     assert message in line and "not installed" not in line
@@ -143,16 +134,16 @@ def test_a_node_saved_by_a_newer_version_says_to_update(bars, capsys):
 
 
 def test_a_100000_character_value_is_cut_in_messages(bars, capsys):
-    _edit(bars, lambda d: _node(d, "bars")["params"].update(resolution="x" * 100_000))
+    edit_project(bars, lambda d: node_entry(d, "bars")["params"].update(resolution="x" * 100_000))
     line = _problem(bars, capsys)
     assert "resolution must be one of" in line and "…" in line and len(line) < 500
-    _edit(bars, lambda d: _node(d, "bars").update(object="y" * 100_000))
+    edit_project(bars, lambda d: node_entry(d, "bars").update(object="y" * 100_000))
     line = _refused("validate", bars, capsys)
     assert "…" in line and len(line) < 400
 
 
 def test_a_path_too_long_for_the_file_system(bars, capsys):
-    _edit(bars, lambda d: d["nodes"].append({"object": "Node.1", "id": "still", "type": "media.import_image",
+    edit_project(bars, lambda d: d["nodes"].append({"object": "Node.1", "id": "still", "type": "media.import_image",
                                              "params": {"path": "x" * 100_000}}))
     line = _problem(bars, capsys)
     assert "Import Image (still): path file" in line and "cannot be read (File name too long); relink it" in line
@@ -160,7 +151,7 @@ def test_a_path_too_long_for_the_file_system(bars, capsys):
 
 
 def test_a_node_that_raises_on_a_hostile_path_is_one_cut_line_its_traceback_in_the_log(bars, capsys, tmp_path):
-    _edit(bars, lambda d: _node(d, "save")["params"].update(path="x" * 100_000 + ".png"))
+    edit_project(bars, lambda d: node_entry(d, "save")["params"].update(path="x" * 100_000 + ".png"))
     err = _render_fails(bars, capsys)
     failed = [line for line in err.splitlines() if line.startswith("aiprod: Save Image (save) failed: ")]
     assert len(failed) == 1 and "File name too long" in failed[0] and len(failed[0]) < 700
@@ -191,7 +182,7 @@ def test_a_file_far_too_large_to_be_a_project(bars, capsys, monkeypatch):
 
 
 def test_an_empty_path_that_render_would_refuse_is_a_validate_problem(bars, capsys):
-    _edit(bars, lambda d: d["nodes"].append({"object": "Node.1", "id": "still", "type": "media.import_image",
+    edit_project(bars, lambda d: d["nodes"].append({"object": "Node.1", "id": "still", "type": "media.import_image",
                                              "params": {"path": ""}}))
     assert "Import Image (still): no file chosen for path" in _problem(bars, capsys)
 
