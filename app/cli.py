@@ -12,6 +12,7 @@ from pathlib import Path
 from engine import events as ev
 from engine.cache import DiskCache
 from engine.commands import SetParam
+from engine.project_model import ProjectModel
 from engine.context import CancelToken
 from engine.errors import AiprodError, cut
 from engine.executor import Executor, RunReport
@@ -68,7 +69,7 @@ def _apply_output(project: Project, targets: list[str], output: str) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)  # `-o renders/film.mov` should just work
     except OSError as exc:
         raise AiprodError(f"cannot create the folder {target.parent} for -o: {exc.strerror}") from exc
-    SetParam(node_id, _save_path_param(graph.schema_of(node_id)), str(target)).do(graph)
+    SetParam(node_id, _save_path_param(graph.schema_of(node_id)), str(target)).do(ProjectModel(graph))
 
 
 class _ProgressView:

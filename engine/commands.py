@@ -1,7 +1,8 @@
-"""Every edit of a graph as a command with do/undo, and the undo stack that holds them.
+"""Every edit of a project model (its graph and annotations) as a command with do/undo, and the undo stack.
 
-The canvas and inspector never change the graph themselves: they push commands here, so undo
-and redo work the same with or without a GUI, and tests drive them directly.
+The canvas and inspector never change the model themselves: they push commands here, so undo
+and redo work the same with or without a GUI, and tests drive them directly. A command is given
+the ProjectModel; graph edits use `model.graph`, annotation edits live in engine.annotation_commands.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from typing import Any
 from .errors import GraphError, ParamError
 from .events import EventEmitter
 from .graph import Graph, Link, Node
+from .project_model import ProjectModel, SeedLock
 
 
 class Command:
     text = "Edit"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
         raise GraphError(f"{type(self).__name__} does not implement do()")
 
-    def undo(self, graph: Graph) -> None:
+    def undo(self, model: ProjectModel) -> None:
         raise GraphError(f"{type(self).__name__} does not implement undo()")
 
     def merge(self, later: "Command") -> bool:
@@ -37,7 +39,8 @@ class AddNode(Command):
         self.node_id = node_id  # chosen on the first do(), then stable across redo
         self.text = f"Add {type_id}"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
         node_type = graph.registry.get(self.type_id)
         schema = node_type.schema
         params = schema.default_params()
@@ -50,29 +53,51 @@ class AddNode(Command):
         graph.insert_node(Node(self.node_id, schema.type_id, params, tuple(self.position), self.label,
                                type_version=schema.version))
 
-    def undo(self, graph: Graph) -> None:
-        graph.delete_node(self.node_id)
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.delete_node(self.node_id)
 
 
 class RemoveNode(Command):
+    """Remove a node, its links, and what was attached to them (seed locks, reroute dots), as one step."""
+
     def __init__(self, node_id: str):
         self.node_id = node_id
         self._node: Node | None = None
-        self._links: list[tuple[Link, int]] = []
+        self._links: list[tuple[Link, tuple, int]] = []  # link, its reroute points, its index
+        self._locks: list[SeedLock] = []
         self.text = f"Remove {node_id}"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
+        self._locks = model.locks_of(self.node_id)
+        for lock in self._locks:
+            model.assign_seed_lock(lock, False)
         attached = [l.id for l in graph.links.values() if self.node_id in (l.src_node, l.dst_node)]
         # Removed last-to-first so that re-inserting first-to-last restores each original index.
-        self._links = [graph.delete_link(link_id) for link_id in reversed(attached)]
+        self._links = [_delete_link(model, link_id) for link_id in reversed(attached)]
         self._node = graph.delete_node(self.node_id)
 
-    def undo(self, graph: Graph) -> None:
-        graph.insert_node(self._node)
-        for link, index in reversed(self._links):
-            graph.insert_link(link, index)
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.insert_node(self._node)
+        for removed in reversed(self._links):
+            _restore_link(model, removed)
+        for lock in self._locks:
+            model.assign_seed_lock(lock, True)
+
+
+def _delete_link(model: ProjectModel, link_id: str) -> tuple[Link, tuple, int]:
+    """Remove a link with its reroute dots; returns what _restore_link needs to put both back."""
+    points = model.assign_reroute(link_id, ())
+    link, index = model.graph.delete_link(link_id)
+    return link, points, index
+
+
+def _restore_link(model: ProjectModel, removed: tuple[Link, tuple, int]) -> None:
+    link, points, index = removed
+    model.graph.insert_link(link, index)
+    model.assign_reroute(link.id, points)
 
 
 class MoveNode(Command):
@@ -81,14 +106,15 @@ class MoveNode(Command):
         self._old: tuple[float, float] | None = None
         self.text = f"Move {node_id}"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
         self._old = graph.nodes[self.node_id].position
         graph.assign_position(self.node_id, self.position)
 
-    def undo(self, graph: Graph) -> None:
-        graph.assign_position(self.node_id, self._old)
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.assign_position(self.node_id, self._old)
 
 
 class RenameNode(Command):
@@ -97,14 +123,15 @@ class RenameNode(Command):
         self._old = ""
         self.text = f"Rename {node_id}"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
         self._old = graph.nodes[self.node_id].label
         graph.assign_label(self.node_id, self.label)
 
-    def undo(self, graph: Graph) -> None:
-        graph.assign_label(self.node_id, self._old)
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.assign_label(self.node_id, self._old)
 
 
 class Connect(Command):
@@ -113,34 +140,35 @@ class Connect(Command):
     def __init__(self, src_node: str, src_port: str, dst_node: str, dst_port: str, link_id: str | None = None):
         self.ends = (src_node, src_port, dst_node, dst_port)
         self.link_id = link_id
-        self._replaced: tuple[Link, int] | None = None
+        self._replaced: tuple[Link, tuple, int] | None = None
         self.text = f"Connect {src_node}.{src_port} to {dst_node}.{dst_port}"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
         replaced = graph.check_link(*self.ends)
-        self._replaced = graph.delete_link(replaced.id) if replaced else None
+        self._replaced = _delete_link(model, replaced.id) if replaced else None
         self.link_id = self.link_id or graph.new_link_id()
         graph.insert_link(Link(self.link_id, *self.ends))
 
-    def undo(self, graph: Graph) -> None:
-        graph.delete_link(self.link_id)
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.delete_link(self.link_id)
         if self._replaced:
-            graph.insert_link(*self._replaced)
+            _restore_link(model, self._replaced)
 
 
 class Disconnect(Command):
     def __init__(self, link_id: str):
         self.link_id = link_id
-        self._removed: tuple[Link, int] | None = None
+        self._removed: tuple[Link, tuple, int] | None = None
         self.text = f"Disconnect {link_id}"
 
-    def do(self, graph: Graph) -> None:
-        if self.link_id not in graph.links:
+    def do(self, model: ProjectModel) -> None:
+        if self.link_id not in model.graph.links:
             raise GraphError(f"there is no link {self.link_id!r}")
-        self._removed = graph.delete_link(self.link_id)
+        self._removed = _delete_link(model, self.link_id)
 
-    def undo(self, graph: Graph) -> None:
-        graph.insert_link(*self._removed)
+    def undo(self, model: ProjectModel) -> None:
+        _restore_link(model, self._removed)
 
 
 class SetParam(Command):
@@ -151,7 +179,8 @@ class SetParam(Command):
         self._old: Any = None
         self.text = f"Set {node_id}.{name}"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
         schema = graph.schema_of(self.node_id)
@@ -168,8 +197,8 @@ class SetParam(Command):
         self._old = graph.nodes[self.node_id].params.get(self.name, param.default)
         graph.assign_param(self.node_id, self.name, self.value)
 
-    def undo(self, graph: Graph) -> None:
-        graph.assign_param(self.node_id, self.name, self._old)
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.assign_param(self.node_id, self.name, self._old)
 
     def merge(self, later: Command) -> bool:
         if (isinstance(later, SetParam) and self.merge_key is not None and later.merge_key == self.merge_key
@@ -186,27 +215,30 @@ class CommandGroup(Command):
         self.text = text
         self.children: list[Command] = list(children or [])
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
         done: list[Command] = []
         try:
             for child in self.children:
-                child.do(graph)
+                child.do(model)
                 done.append(child)
         except Exception:
             for child in reversed(done):
-                child.undo(graph)
+                child.undo(model)
             raise
 
-    def undo(self, graph: Graph) -> None:
+    def undo(self, model: ProjectModel) -> None:
         for child in reversed(self.children):
-            child.undo(graph)
+            child.undo(model)
 
 
 class UndoStack:
-    """Commands done on one graph, with undo/redo and a clean mark for 'unsaved changes'."""
+    """Commands done on one project model, with undo/redo and a clean mark for 'unsaved changes'.
 
-    def __init__(self, graph: Graph):
-        self.graph = graph
+    Given a bare Graph (a test, a headless script), the stack edits a model of that graph with no annotations.
+    """
+
+    def __init__(self, model: ProjectModel | Graph):
+        self.model = model if isinstance(model, ProjectModel) else ProjectModel(model)
         self.events = EventEmitter()  # emits the stack itself after every change
         self._done: list[Command] = []
         self._undone: list[Command] = []
@@ -214,8 +246,8 @@ class UndoStack:
         self._group: CommandGroup | None = None
 
     def push(self, command: Command) -> Command:
-        """Do `command` and record it; if do() raises, nothing is recorded and the graph is unchanged."""
-        command.do(self.graph)
+        """Do `command` and record it; if do() raises, nothing is recorded and the model is unchanged."""
+        command.do(self.model)
         if self._group is not None:
             self._group.children.append(command)
         else:
@@ -242,7 +274,7 @@ class UndoStack:
             yield group
         except BaseException:
             self._group = None
-            group.undo(self.graph)
+            group.undo(self.model)
             raise
         self._group = None
         if group.children:
@@ -252,7 +284,7 @@ class UndoStack:
         if not self._done:
             return
         command = self._done.pop()
-        command.undo(self.graph)
+        command.undo(self.model)
         self._undone.append(command)
         self.events.emit(self)
 
@@ -260,9 +292,13 @@ class UndoStack:
         if not self._undone:
             return
         command = self._undone.pop()
-        command.do(self.graph)
+        command.do(self.model)
         self._done.append(command)
         self.events.emit(self)
+
+    @property
+    def graph(self) -> Graph:
+        return self.model.graph
 
     @property
     def can_undo(self) -> bool:

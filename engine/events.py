@@ -72,6 +72,37 @@ class LinkRemoved:
     link_id: str
 
 
+# ---- annotation events (engine.project_model): backdrops, reroute dots, seed locks ----------
+
+@dataclass(frozen=True)
+class BackdropAdded:
+    backdrop_id: str
+
+
+@dataclass(frozen=True)
+class BackdropRemoved:
+    backdrop_id: str
+
+
+@dataclass(frozen=True)
+class BackdropChanged:
+    backdrop_id: str
+
+
+@dataclass(frozen=True)
+class RerouteChanged:
+    """The dots a link's wire passes through changed (none left: the wire is straight again)."""
+
+    link_id: str
+
+
+@dataclass(frozen=True)
+class SeedLockChanged:
+    node_id: str
+    param: str
+    locked: bool
+
+
 # ---- execution events ---------------------------------------------------------------------
 
 @dataclass(frozen=True)

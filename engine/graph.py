@@ -7,7 +7,6 @@ primitive steps those commands use, and each announces itself on `graph.events`.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from . import events as ev
 from .errors import CycleError, GraphError, LinkTypeError, cut, short_repr
 from .events import EventEmitter
+from .ids import IdCounters
 from .registry import Registry
 from .schema import NodeSchema, Port
 
@@ -52,6 +52,7 @@ class Graph:
         self.events = EventEmitter()
         self.nodes: dict[str, Node] = {}
         self.links: dict[str, Link] = {}  # insertion order = order of links into a multi-link input
+        self.ids = IdCounters()
 
     # ---- queries ------------------------------------------------------------------------
 
@@ -165,16 +166,11 @@ class Graph:
         return [n for n in self.nodes if n not in feeding]
 
     def new_node_id(self) -> str:
-        for i in itertools.count(len(self.nodes) + 1):
-            if f"n{i}" not in self.nodes:
-                return f"n{i}"
-        raise AssertionError("unreachable")
+        """An id no node of this project has ever had (the counters are saved with the project)."""
+        return self.ids.take("n", self.nodes)
 
     def new_link_id(self) -> str:
-        for i in itertools.count(len(self.links) + 1):
-            if f"l{i}" not in self.links:
-                return f"l{i}"
-        raise AssertionError("unreachable")
+        return self.ids.take("l", self.links)
 
     def check_link(self, src_node: str, src_port: str, dst_node: str, dst_port: str) -> Link | None:
         """Raise if the link may not be made; return the link it would replace on a single input."""
@@ -220,6 +216,7 @@ class Graph:
         if node.id in self.nodes:
             raise GraphError(f"a node with id {node.id!r} already exists")
         self.nodes[node.id] = node
+        self.ids.move_past((node.id,))  # a caller-chosen "n7" is never handed out again either
         self.events.emit(ev.NodeAdded(node.id))
 
     def delete_node(self, node_id: str) -> Node:
@@ -239,6 +236,7 @@ class Graph:
             items = list(self.links.items())
             items.insert(index, (link.id, link))
             self.links = dict(items)
+        self.ids.move_past((link.id,))
         self.events.emit(ev.LinkAdded(link.id))
 
     def delete_link(self, link_id: str) -> tuple[Link, int]:

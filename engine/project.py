@@ -1,6 +1,6 @@
 """The `.aiprod` project file: JSON, versioned, upgraded on load, saved atomically with a backup.
 
-Every node and link is a labelled object ("Node.1", "Link.1"). Nodes of types that are not
+Every node, link and annotation is a labelled object ("Node.1", "Link.1", "Backdrop.1", ...). Nodes of types that are not
 installed, and keys this version does not know, are kept and written back unchanged, so opening
 and saving a project in an older or plugin-less install loses nothing. Opening never runs code.
 """
@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .annotation_file import (ANNOTATION_KEYS, COUNTERS_KEY, annotations_to_data, read_annotations,
+                              upgrade_annotations_from_v1)
 from .atomic import atomic_write_text
 from .errors import AiprodError, FutureVersionError, ParamError, ProjectFileError, short_repr
 from .fingerprint import file_fingerprint
 from .graph import Graph, Link, Node
 from .project_checks import (check_link_fields, check_node_fields, check_top_fields, check_values, read_document,
                              require)
+from .project_model import ProjectModel
 from .registry import Registry
 from .schema import Param
 
@@ -28,7 +31,7 @@ SUFFIX = ".aiprod"
 FILE_KIND = "aiprod.project"
 NODE_OBJECT = "Node.1"
 LINK_OBJECT = "Link.1"
-_TOP_KEYS = {"schema_version", "kind", "app", "name", "settings", "nodes", "links"}
+_TOP_KEYS = {"schema_version", "kind", "app", "name", "settings", "nodes", "links", COUNTERS_KEY, *ANNOTATION_KEYS}
 _NODE_KEYS = {"object", "id", "type", "type_version", "label", "position", "params", "files"}
 
 
@@ -59,7 +62,8 @@ class ProjectFormat:
         return data
 
 
-PROJECT_FORMAT = ProjectFormat()
+# 2: annotations (backdrops, reroute dots, seed locks) left "settings" for typed objects; id counters saved.
+PROJECT_FORMAT = ProjectFormat(current_version=2, upgrades={1: upgrade_annotations_from_v1})
 
 
 @dataclass
@@ -70,6 +74,11 @@ class Project:
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # top-level keys this version does not know
     warnings: list[str] = field(default_factory=list)  # found while loading; shown to the user
+    model: ProjectModel | None = None  # the graph and its annotations; made around `graph` when not given
+
+    def __post_init__(self) -> None:
+        if self.model is None:
+            self.model = ProjectModel(self.graph)
 
     @property
     def folder(self) -> Path:
@@ -131,7 +140,8 @@ def project_to_data(project: Project, folder: Path, fmt: ProjectFormat = PROJECT
             # A project never saved has its relative paths meant from where it is now being saved.
             "nodes": [node_to_data(graph, n, project.path.parent if project.path else folder, folder)
                       for n in graph.nodes.values()],
-            "links": [link_to_data(l) for l in graph.links.values()]}
+            "links": [link_to_data(l) for l in graph.links.values()],
+            **annotations_to_data(project.model)}
     data.update(project.extra)
     return data
 
@@ -253,8 +263,10 @@ def project_from_data(data: Any, registry: Registry, source: str = "project",
         graph.topological_order()
     except AiprodError as exc:
         raise ProjectFileError(f"{source}: {exc}") from None
+    model = ProjectModel(graph)
+    read_annotations(data, model, warnings)
     extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}
-    return Project(graph, data.get("name", "Untitled"), data.get("settings", {}), None, extra, warnings)
+    return Project(graph, data.get("name", "Untitled"), data.get("settings", {}), None, extra, warnings, model)
 
 
 def load_project(path: str | os.PathLike, registry: Registry, fmt: ProjectFormat = PROJECT_FORMAT) -> Project:

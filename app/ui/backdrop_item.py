@@ -1,27 +1,32 @@
 """Backdrops on the canvas: a frame behind the nodes, dragged by its title bar, resized by its corner.
 
-The items only mirror project.settings["backdrops"]: the layer re-reads it whenever the undo
-stack changes (an edit, undo or redo). A drag moves the frame and the nodes inside it on screen;
-the release turns it into one command (app.ui.backdrop_model), after the mouse handler returns.
+The items only mirror the project model's backdrops: the layer adds, changes or removes one item
+per model event (an edit, undo or redo). A drag moves the frame and the nodes inside it on screen;
+the release turns it into one command (app.ui.backdrop_model); the event it causes updates this
+same item, so the command is pushed from inside the mouse handler.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
+from engine import events as ev
+from engine.project_model import Backdrop
+
 from . import theme
-from .backdrop_model import TITLE_HEIGHT, backdrops, move_backdrop, update_backdrop
+from .backdrop_model import TITLE_HEIGHT, move_backdrop, update_backdrop
 
 CORNER = 16.0  # the resize handle's size, bottom right
 MIN_SIZE = 120.0
 
 
 class BackdropItem(QGraphicsItem):
-    def __init__(self, layer, data: dict):
+    def __init__(self, layer, backdrop: Backdrop):
         super().__init__()
-        self.layer, self.data = layer, data
+        self.layer, self.backdrop = layer, backdrop
+        self._rect = QRectF(*backdrop.rect)  # differs from the model's while a resize is dragged
         self.setZValue(-10)  # behind wires (0) and nodes
         self.setAcceptHoverEvents(True)
         self._press: QPointF | None = None
@@ -30,22 +35,22 @@ class BackdropItem(QGraphicsItem):
 
     @property
     def backdrop_id(self) -> str:
-        return self.data["id"]
+        return self.backdrop.id
 
     def rect(self) -> QRectF:
-        return QRectF(*self.data["rect"])
+        return self._rect
 
     def boundingRect(self) -> QRectF:
         return self.rect().adjusted(-1, -1, 1, 1)
 
-    def set_data(self, data: dict) -> None:
+    def show_backdrop(self, backdrop: Backdrop) -> None:
         self.prepareGeometryChange()
-        self.data = data
-        self.setPos(0, 0)
+        self.backdrop, self._rect = backdrop, QRectF(*backdrop.rect)
+        self.setPos(0, 0)  # a drag shows its offset as the item's position until the model moves it
         self.update()
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
-        rect, color = self.rect(), QColor(self.data.get("color", "#4a5a6a"))
+        rect, color = self.rect(), QColor(self.backdrop.color)
         body = QColor(color)
         body.setAlpha(70)
         painter.fillRect(rect, body)
@@ -58,7 +63,7 @@ class BackdropItem(QGraphicsItem):
         font.setPointSizeF(11)
         font.setBold(True)
         painter.setFont(font)
-        painter.drawText(title.adjusted(10, 0, -10, 0), Qt.AlignVCenter | Qt.AlignLeft, str(self.data.get("title", "")))
+        painter.drawText(title.adjusted(10, 0, -10, 0), Qt.AlignVCenter | Qt.AlignLeft, self.backdrop.title)
         corner = QRectF(rect.right() - CORNER, rect.bottom() - CORNER, CORNER, CORNER)
         painter.setPen(QPen(color.lighter(150), 1))
         painter.drawLine(corner.bottomLeft(), corner.topRight())
@@ -94,8 +99,8 @@ class BackdropItem(QGraphicsItem):
                 self.scene().nodes[node_id].setPos(start + delta)
         else:
             self.prepareGeometryChange()
-            x, y, w, h = self.layer.stored(self.backdrop_id)["rect"]
-            self.data = dict(self.data, rect=[x, y, max(MIN_SIZE, w + delta.x()), max(MIN_SIZE, h + delta.y())])
+            x, y, w, h = self.backdrop.rect
+            self._rect = QRectF(x, y, max(MIN_SIZE, w + delta.x()), max(MIN_SIZE, h + delta.y()))
             self.update()
 
     def mouseReleaseEvent(self, event) -> None:
@@ -105,12 +110,12 @@ class BackdropItem(QGraphicsItem):
         self._press, self._mode, self._inside = None, "", {}
         step = theme.GRID if self.scene().snap else 1
         dx, dy = round(delta.x() / step) * step, round(delta.y() / step) * step
-        document, backdrop_id, rect = self.layer.document, self.backdrop_id, list(self.data["rect"])
-        # Committed after this handler returns: the command's refresh may replace this very item.
+        document = self.layer.document
+        rect = (self._rect.x(), self._rect.y(), self._rect.width(), self._rect.height())
         if mode == "move" and (dx or dy):
-            QTimer.singleShot(0, lambda: move_backdrop(document, backdrop_id, dx, dy, list(inside)))
-        elif mode == "resize" and rect != self.layer.stored(backdrop_id)["rect"]:
-            QTimer.singleShot(0, lambda: update_backdrop(document, backdrop_id, "Resize backdrop", rect=rect))
+            move_backdrop(document, self.backdrop_id, dx, dy, list(inside))
+        elif mode == "resize" and rect != self.backdrop.rect:
+            update_backdrop(document, self.backdrop_id, "Resize backdrop", rect=rect)
         else:  # a click, or a move shorter than the snap: put everything back
             self.setPos(0, 0)
             for node_id, start in inside.items():
@@ -118,32 +123,38 @@ class BackdropItem(QGraphicsItem):
 
 
 class BackdropLayer:
-    """The scene's backdrop items, kept equal to the project's backdrop list."""
+    """The scene's backdrop items, one per backdrop of the model, updated from the model's events."""
 
     def __init__(self, scene):
         self.scene, self.document = scene, scene.document
         self.items: dict[str, BackdropItem] = {}
-        self.document.changed.connect(self.sync)
-
-    def stored(self, backdrop_id: str) -> dict:
-        return next(b for b in backdrops(self.document.project) if b.get("id") == backdrop_id)
 
     def reset(self) -> None:
         """After the scene was cleared (another project): the old items are gone with it."""
         self.items = {}
-        self.sync()
+        for backdrop_id in self.document.model.backdrops:
+            self._add(backdrop_id)
 
-    def sync(self) -> None:
-        wanted = {b["id"]: b for b in backdrops(self.document.project) if "id" in b}
-        for backdrop_id in [b for b in self.items if b not in wanted]:
-            self.scene.removeItem(self.items.pop(backdrop_id))
-        for backdrop_id, data in wanted.items():
-            item = self.items.get(backdrop_id)
-            if item is None:
-                item = self.items[backdrop_id] = BackdropItem(self, dict(data))
-                self.scene.addItem(item)
-            elif item.data != data or item.pos() != QPointF(0, 0):
-                item.set_data(dict(data))
+    def on_event(self, event) -> None:
+        if isinstance(event, ev.BackdropAdded):
+            self._add(event.backdrop_id)
+        elif isinstance(event, ev.BackdropRemoved):
+            item = self.items.pop(event.backdrop_id, None)
+            if item is not None:
+                self.scene.removeItem(item)
+        elif isinstance(event, ev.BackdropChanged) and event.backdrop_id in self.items:
+            self.items[event.backdrop_id].show_backdrop(self.document.model.backdrops[event.backdrop_id])
+
+    def _add(self, backdrop_id: str) -> None:
+        item = self.items[backdrop_id] = BackdropItem(self, self.document.model.backdrops[backdrop_id])
+        self.scene.addItem(item)
+        self._restack()
+
+    def _restack(self) -> None:
+        """Later backdrops above earlier ones (an undone delete goes back to its place), all behind the wires."""
+        for depth, backdrop_id in enumerate(self.document.model.backdrops):
+            if backdrop_id in self.items:
+                self.items[backdrop_id].setZValue(-10 - 1e-3 * (len(self.items) - depth))
 
     def at(self, scene_pos: QPointF) -> BackdropItem | None:
-        return next((i for i in self.items.values() if i.rect().contains(scene_pos)), None)
+        return next((i for i in reversed(self.items.values()) if i.rect().contains(scene_pos)), None)

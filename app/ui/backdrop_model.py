@@ -1,58 +1,20 @@
-"""Backdrops as project data: titled, coloured frames kept in project.settings["backdrops"].
+"""Backdrop edits the canvas asks for, as engine commands on the project model (engine.annotation_commands).
 
-A backdrop is UI state, not part of the graph (it renders nothing), so it lives in the project's
-settings, which the project file already saves and loads untouched: a list of
-{"id", "title", "color", "rect": [x, y, width, height]}. Every change is one SetBackdrops
-command on the project's undo stack, so backdrops undo like any edit; moving a backdrop also
-moves the nodes inside it, in the same undo step.
+A backdrop is a titled, coloured frame behind a group of nodes; moving one by its title bar
+moves the nodes inside it too, in the same undo step.
 """
 
 from __future__ import annotations
 
-import copy
-
+from engine.annotation_commands import AddBackdrop, EditBackdrop, RemoveBackdrop
 from engine.commands import MoveNode
 
-from .settings_command import SetProjectSetting
-
-KEY = "backdrops"
-COLORS = ["#4a5a6a", "#5a4a6a", "#4a6a5a", "#6a5a3a", "#6a3a3a", "#3a5a6a"]
 MARGIN = 40.0  # room around the nodes a new backdrop frames
 TITLE_HEIGHT = 28.0
 
 
-class SetBackdrops(SetProjectSetting):
-    """Replace the project's backdrop list (the only command that edits it)."""
-
-    def __init__(self, project, backdrops: list[dict], text: str = "Edit backdrop"):
-        super().__init__(project, KEY, backdrops, text)
-
-
-def backdrops(project) -> list[dict]:
-    """The project's backdrops; malformed entries (a hand-edited file) are skipped, not fatal."""
-    found = []
-    for raw in project.settings.get(KEY, []) if isinstance(project.settings.get(KEY), list) else []:
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            continue
-        rect = raw.get("rect")
-        if (isinstance(rect, list) and len(rect) == 4
-                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= 1e15 for v in rect)
-                and isinstance(raw.get("title", ""), str) and isinstance(raw.get("color", ""), str)):
-            found.append(raw)
-    return found
-
-
-def _new_id(existing: list[dict]) -> str:
-    taken = {b.get("id") for b in existing}
-    return next(f"b{i}" for i in range(1, len(taken) + 2) if f"b{i}" not in taken)
-
-
 def add_backdrop(document, rect: tuple[float, float, float, float], title: str = "Backdrop") -> str:
-    current = backdrops(document.project)
-    backdrop = {"id": _new_id(current), "title": title, "color": COLORS[len(current) % len(COLORS)],
-                "rect": [float(v) for v in rect]}
-    document.stack.push(SetBackdrops(document.project, current + [backdrop], "Add backdrop"))
-    return backdrop["id"]
+    return document.stack.push(AddBackdrop(rect, title)).backdrop_id
 
 
 def frame_rect(node_rects: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
@@ -65,28 +27,19 @@ def frame_rect(node_rects: list[tuple[float, float, float, float]]) -> tuple[flo
 
 
 def update_backdrop(document, backdrop_id: str, text: str = "Edit backdrop", **changes) -> None:
-    current = copy.deepcopy(backdrops(document.project))
-    for backdrop in current:
-        if backdrop.get("id") == backdrop_id:
-            backdrop.update(changes)
-    document.stack.push(SetBackdrops(document.project, current, text))
+    document.stack.push(EditBackdrop(backdrop_id, text, **changes))
 
 
 def remove_backdrop(document, backdrop_id: str) -> None:
-    kept = [b for b in backdrops(document.project) if b.get("id") != backdrop_id]
-    document.stack.push(SetBackdrops(document.project, kept, "Delete backdrop"))
+    document.stack.push(RemoveBackdrop(backdrop_id))
 
 
 def move_backdrop(document, backdrop_id: str, dx: float, dy: float, node_ids: list[str]) -> None:
     """Move the backdrop and the nodes inside it as one undo step."""
-    stack, graph = document.stack, document.graph
-    current = copy.deepcopy(backdrops(document.project))
-    for backdrop in current:
-        if backdrop.get("id") == backdrop_id:
-            x, y, w, h = backdrop["rect"]
-            backdrop["rect"] = [x + dx, y + dy, w, h]
+    stack, model = document.stack, document.model
+    x, y, w, h = model.backdrops[backdrop_id].rect
     with stack.group("Move backdrop"):
-        stack.push(SetBackdrops(document.project, current, "Move backdrop"))
+        stack.push(EditBackdrop(backdrop_id, "Move backdrop", rect=(x + dx, y + dy, w, h)))
         for node_id in node_ids:
-            x, y = graph.nodes[node_id].position
+            x, y = model.graph.nodes[node_id].position
             stack.push(MoveNode(node_id, (x + dx, y + dy)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QInputDialog, QMenu
 
+from engine.project_model import BACKDROP_COLORS
+
 from . import backdrop_model as bm
 from .node_item import NodeItem
 from .wire_item import WireItem
@@ -59,7 +61,7 @@ def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
         backdrop_id = backdrop.backdrop_id
         menu.addAction("Rename Backdrop…", lambda: rename_backdrop(view, backdrop_id))
         colours = menu.addMenu("Backdrop Colour")
-        for colour in bm.COLORS:
+        for colour in BACKDROP_COLORS:
             colours.addAction(colour, lambda c=colour: bm.update_backdrop(scene.document, backdrop_id,
                                                                           "Colour backdrop", color=c))
         menu.addAction("Delete Backdrop", lambda: bm.remove_backdrop(scene.document, backdrop_id))
@@ -89,7 +91,7 @@ def add_backdrop_around(scene, node_ids: list[str]) -> str | None:
 
 def rename_backdrop(view, backdrop_id: str) -> None:
     document = view.scene().document
-    current = view.scene().backdrops.stored(backdrop_id).get("title", "")
+    current = view.scene().document.model.backdrops[backdrop_id].title
     title, ok = QInputDialog.getText(view, "Rename backdrop", "Title:", text=current)
     if ok and title.strip() != current:
         bm.update_backdrop(document, backdrop_id, "Rename backdrop", title=title.strip())

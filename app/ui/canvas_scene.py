@@ -1,4 +1,5 @@
-"""The canvas scene: one NodeItem per node and one WireItem per link, kept in step with graph events.
+"""The canvas scene: one NodeItem per node, one WireItem per link, and the annotations' layers (backdrops,
+reroute dots), kept in step with the project model's events.
 
 The scene never edits the graph. Dragging a wire between ports, finishing a move or deleting
 asks EditActions for a command; the graph's events then add, move or remove the items, so
@@ -107,13 +108,19 @@ class CanvasScene(QGraphicsScene):
             if event.node_id in self.nodes:
                 self.nodes[event.node_id].refresh()
         elif isinstance(event, ev.LinkAdded):
-            self._add_wire(event.link_id)  # its reroute dots follow when the stack reports the edit
+            self._add_wire(event.link_id)
+            self.reroutes.on_event(event)
             self.nodes[graph.links[event.link_id].dst_node].refresh()  # a linked param leaves the summary
         elif isinstance(event, ev.LinkRemoved):
             wire = self.wires.get(event.link_id)
+            self.reroutes.on_event(event)
             self._remove_wire(event.link_id)
             if wire is not None and wire.dst.node_id in self.nodes:
                 self.nodes[wire.dst.node_id].refresh()
+        elif isinstance(event, ev.RerouteChanged):
+            self.reroutes.on_event(event)
+        elif isinstance(event, (ev.BackdropAdded, ev.BackdropRemoved, ev.BackdropChanged)):
+            self.backdrops.on_event(event)
 
     def _on_status(self, node_id: str) -> None:
         item = self.nodes.get(node_id)

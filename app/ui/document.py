@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from engine.atomic import atomic_write_text
 from engine.commands import UndoStack
 from engine.graph import Graph
+from engine.project_model import ProjectModel
 from engine.project import Project, load_project, project_to_data, save_project
 from engine.registry import Registry
 
@@ -34,7 +35,7 @@ class ProjectDocument(QObject):
         super().__init__(parent)
         self.registry = registry
         self.project = Project(Graph(registry))
-        self.stack = UndoStack(self.project.graph)
+        self.stack = UndoStack(self.project.model)
         self.stack.events.connect(self._on_stack)
         self._restored = False  # a crash autosave shown as unsaved until it is saved somewhere
         self._session = uuid.uuid4().hex  # names this window's autosave until the project has a file
@@ -48,6 +49,10 @@ class ProjectDocument(QObject):
     @property
     def graph(self) -> Graph:
         return self.project.graph
+
+    @property
+    def model(self) -> ProjectModel:
+        return self.project.model
 
     @property
     def path(self) -> Path | None:
@@ -71,7 +76,7 @@ class ProjectDocument(QObject):
         self._restored = restored
         self.stack.events.disconnect(self._on_stack)
         self.project = project
-        self.stack = UndoStack(project.graph)
+        self.stack = UndoStack(project.model)
         self.stack.events.connect(self._on_stack)
         self.replaced.emit()
         self.changed.emit()

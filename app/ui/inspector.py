@@ -25,7 +25,6 @@ class Inspector(QScrollArea):
         self.setWidgetResizable(True)
         self.setMinimumWidth(280)
         document.replaced.connect(self._attach)
-        document.changed.connect(self._show_locks)  # a lock changed, or its change was undone
         self._attach()
 
     def _attach(self) -> None:
@@ -82,7 +81,7 @@ class Inspector(QScrollArea):
             editor = make_editor(param, node.params.get(param.name, param.default), suggestions)
             editor.edited.connect(lambda value, key, name=param.name: self._edited(name, value, key))
             if isinstance(editor, SeedEditor):
-                editor.set_locked(seed_locks.is_locked(self.document.project, node_id, param.name))
+                editor.set_locked(self.document.model.is_locked(node_id, param.name))
                 editor.lock_toggled.connect(
                     lambda locked, name=param.name: seed_locks.set_locked(self.document, node_id, name, locked))
             if param.name in linked:  # an input of the same name overrides the parameter
@@ -103,13 +102,6 @@ class Inspector(QScrollArea):
             self.editors[param.name] = editor
         layout.addLayout(form)
 
-    def _show_locks(self) -> None:
-        if self.node_id is None or self.node_id not in self.document.graph.nodes:
-            return
-        for name, editor in self.editors.items():
-            if isinstance(editor, SeedEditor):
-                editor.set_locked(seed_locks.is_locked(self.document.project, self.node_id, name))
-
     def _edited(self, name: str, value, merge_key) -> None:
         if self.node_id is not None:
             if not self.actions.set_param(self.node_id, name, value, merge_key):
@@ -125,6 +117,10 @@ class Inspector(QScrollArea):
             return
         if isinstance(event, ev.ParamChanged) and event.node_id == self.node_id and event.name in self.editors:
             self.editors[event.name].set_value(event.value)  # an undo, a redo, or a refused value put back
+        elif isinstance(event, ev.SeedLockChanged) and event.node_id == self.node_id:
+            editor = self.editors.get(event.param)
+            if isinstance(editor, SeedEditor):
+                editor.set_locked(event.locked)  # locked here, or the lock's change undone
         elif isinstance(event, ev.NodeRemoved) and event.node_id == self.node_id:
             self.show_nodes([])
         elif isinstance(event, (ev.LinkAdded, ev.LinkRemoved, ev.NodeRenamed)):

@@ -1,67 +1,32 @@
 """Reroute dots: points a wire is routed through, to keep a busy graph readable.
 
-A dot is UI state, not a graph node (it passes the value through unchanged and renders
-nothing), kept in project.settings["reroutes"] as {"link", "from": [node, port],
-"to": [node, port], "points": [[x, y], ...]}. The link's ends are stored with its id because
-link ids are reused: a new link that happens to get the id of a deleted one keeps its own,
-straight route. Double-click a wire to add a dot, drag a dot to move it, double-click it to
-remove it; each is one SetProjectSetting command, so undo works as for any edit.
+A dot is an annotation of the project model (engine.project_model.Reroute), not a graph node:
+it passes the value through unchanged and renders nothing. Double-click a wire to add a dot, drag
+a dot to move it, double-click it to remove it; each is one SetReroute command, so undo works as
+for any edit, and a link's dots go away with the link in the same step.
 """
 
 from __future__ import annotations
 
-import copy
-
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem
 
-from . import theme
-from .settings_command import SetProjectSetting
+from engine import events as ev
+from engine.annotation_commands import SetReroute
 
-KEY = "reroutes"
+from . import theme
+
 RADIUS = 6.0
 
 
-def _is_point(value) -> bool:
-    return (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= 1e15 for v in value))
-
-
-def _entries(project) -> list[dict]:
-    """The saved dots; an entry a hand-edited file broke (a point that is not [x, y]) counts as none."""
-    raw = project.settings.get(KEY)
-    if not isinstance(raw, list):
-        return []
-    return [e for e in raw if isinstance(e, dict) and isinstance(e.get("points"), list)
-            and all(_is_point(p) for p in e["points"])]
-
-
-def _ends(graph, link_id: str) -> tuple[list[str], list[str]]:
-    link = graph.links[link_id]
-    return [link.src_node, link.src_port], [link.dst_node, link.dst_port]
-
-
-def points_for(project, link_id: str) -> list[tuple[float, float]]:
-    """The link's dots in order from output to input; none if the link is gone or was remade."""
-    if link_id not in project.graph.links:
-        return []
-    src, dst = _ends(project.graph, link_id)
-    for entry in _entries(project):
-        if entry.get("link") == link_id and entry.get("from") == src and entry.get("to") == dst:
-            return [(float(p[0]), float(p[1])) for p in entry["points"]]
-    return []
+def points_for(model, link_id: str) -> list[tuple[float, float]]:
+    """The link's dots in order from output to input."""
+    return list(model.points_of(link_id))
 
 
 def set_points(document, link_id: str, points: list[tuple[float, float]], text: str) -> None:
-    project = document.project
-    src, dst = _ends(project.graph, link_id)
-    # Entries of links that no longer exist are dropped here, so they never pile up in the file.
-    kept = [copy.deepcopy(e) for e in _entries(project)
-            if e.get("link") != link_id and e.get("link") in project.graph.links]
-    if points:
-        kept.append({"link": link_id, "from": src, "to": dst, "points": [[x, y] for x, y in points]})
-    document.stack.push(SetProjectSetting(project, KEY, kept, text))
+    document.stack.push(SetReroute(link_id, points, text))
 
 
 def _length(points: list[tuple[float, float]]) -> float:
@@ -70,7 +35,7 @@ def _length(points: list[tuple[float, float]]) -> float:
 
 def add_dot(document, link_id: str, start: QPointF, end: QPointF, at: QPointF) -> int:
     """Insert a dot where it lengthens the route least (between the two points it was put between)."""
-    points = points_for(document.project, link_id)
+    points = points_for(document.model, link_id)
     new = (float(at.x()), float(at.y()))
     route = [(start.x(), start.y()), *points, (end.x(), end.y())]
     index = min(range(len(points) + 1), key=lambda i: _length(route[:i + 1] + [new] + route[i + 1:]))
@@ -106,41 +71,53 @@ class RerouteDot(QGraphicsEllipseItem):
         self._dragging = False
         step = theme.GRID if self.scene().snap else 1
         x, y = round(self.pos().x() / step) * step, round(self.pos().y() / step) * step
-        points = points_for(self.layer.document.project, self.link_id)
+        points = points_for(self.layer.document.model, self.link_id)
         if 0 <= self.index < len(points) and points[self.index] != (x, y):
             points[self.index] = (float(x), float(y))
-            document, link_id = self.layer.document, self.link_id
-            QTimer.singleShot(0, lambda: set_points(document, link_id, points, "Move reroute dot"))
+            set_points(self.layer.document, self.link_id, points, "Move reroute dot")  # moves this same dot
         else:
-            self.layer.sync()
+            self.layer.show_link(self.link_id)  # put the dot back where the model has it
 
 
 class RerouteLayer:
-    """The scene's dots and the routes its wires follow, kept equal to the project's reroutes."""
+    """The scene's dots and the routes its wires follow, updated link by link from the model's events."""
 
     def __init__(self, scene):
         self.scene, self.document = scene, scene.document
         self.dots: dict[str, list[RerouteDot]] = {}
-        self.document.changed.connect(self.sync)
 
     def reset(self) -> None:
         self.dots = {}  # the scene was cleared with the old project's dots
-        self.sync()
+        for link_id in self.document.model.reroutes:
+            self.show_link(link_id)
 
-    def sync(self) -> None:
-        project = self.document.project
-        for link_id in list(self.dots):
-            for dot in self.dots.pop(link_id):
+    def on_event(self, event) -> None:
+        if isinstance(event, (ev.RerouteChanged, ev.LinkAdded)):
+            self.show_link(event.link_id)
+        elif isinstance(event, ev.LinkRemoved):
+            for dot in self.dots.pop(event.link_id, []):
                 self.scene.removeItem(dot)
-        for link_id, wire in self.scene.wires.items():
-            points = points_for(project, link_id)
-            if points or wire.points:
-                wire.points = [QPointF(*p) for p in points]
-                wire.refresh()
-            if points:
-                self.dots[link_id] = [RerouteDot(self, link_id, i, p, wire.color) for i, p in enumerate(points)]
-                for dot in self.dots[link_id]:
-                    self.scene.addItem(dot)
+
+    def show_link(self, link_id: str) -> None:
+        """Dots and route of one wire as the model has them; a dot being dragged is moved, not remade."""
+        wire = self.scene.wires.get(link_id)
+        points = points_for(self.document.model, link_id) if wire is not None else []
+        dots = self.dots.get(link_id, [])
+        if len(dots) != len(points):
+            for dot in dots:
+                self.scene.removeItem(dot)
+            dots = [RerouteDot(self, link_id, i, p, wire.color) for i, p in enumerate(points)]
+            for dot in dots:
+                self.scene.addItem(dot)
+        for dot, point in zip(dots, points):
+            dot.setPos(*point)
+        if dots:
+            self.dots[link_id] = dots
+        else:
+            self.dots.pop(link_id, None)
+        if wire is not None:
+            wire.points = [QPointF(*p) for p in points]
+            wire.refresh()
 
     def reshape(self, link_id: str) -> None:
         wire = self.scene.wires.get(link_id)
@@ -149,8 +126,7 @@ class RerouteLayer:
             wire.refresh()
 
     def remove_dot(self, dot: RerouteDot) -> None:
-        points = points_for(self.document.project, dot.link_id)
+        points = points_for(self.document.model, dot.link_id)
         if 0 <= dot.index < len(points):
             del points[dot.index]
-            document, link_id = self.document, dot.link_id
-            QTimer.singleShot(0, lambda: set_points(document, link_id, points, "Remove reroute dot"))
+            set_points(self.document, dot.link_id, points, "Remove reroute dot")

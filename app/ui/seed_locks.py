@@ -1,44 +1,21 @@
-"""Seed locks: which seeds "New Seeds" leaves alone, kept in project.settings["seed_locks"].
+"""Seed locks and "New Seeds": rolling new seeds for a shot or the whole graph changes only the unlocked ones.
 
-A studio that likes a take locks its seed; rolling new seeds for a shot or the whole graph then
-changes only the unlocked ones. A lock renders nothing, so it is UI state in the project's
-settings ({node id: [param names]}), changed through SetProjectSetting so it undoes like any edit.
+A studio that likes a take locks its seed. Locks are part of the project model
+(engine.project_model.SeedLock), edited by the SetSeedLock command so they undo like any edit,
+and removed with their node in the same step.
 """
 
 from __future__ import annotations
 
 import random
 
+from engine.annotation_commands import SetSeedLock
 from engine.commands import SetParam
 from engine.schema import SEED_MAX
 
-from .settings_command import SetProjectSetting
-
-KEY = "seed_locks"
-
-
-def locks(project) -> dict[str, list[str]]:
-    """The project's locks; a malformed entry (a hand-edited file) counts as no lock."""
-    raw = project.settings.get(KEY)
-    if not isinstance(raw, dict):
-        return {}
-    return {node: [n for n in names if isinstance(n, str)] for node, names in raw.items()
-            if isinstance(node, str) and isinstance(names, list)}
-
-
-def is_locked(project, node_id: str, name: str) -> bool:
-    return name in locks(project).get(node_id, [])
-
 
 def set_locked(document, node_id: str, name: str, locked: bool) -> None:
-    current = locks(document.project)
-    names = [n for n in current.get(node_id, []) if n != name] + ([name] if locked else [])
-    if names:
-        current[node_id] = names
-    else:
-        current.pop(node_id, None)
-    verb = "Lock" if locked else "Unlock"
-    document.stack.push(SetProjectSetting(document.project, KEY, current, f"{verb} {node_id}.{name}"))
+    document.stack.push(SetSeedLock(node_id, name, locked))
 
 
 def seed_params(graph, node_id: str) -> list[str]:
@@ -49,9 +26,9 @@ def seed_params(graph, node_id: str) -> list[str]:
 def new_seeds(document, node_ids, rng: random.Random | None = None) -> int:
     """Give every unlocked seed of `node_ids` a new random value, in one undo step; returns how many."""
     rng = rng or random.Random()
-    graph, project = document.graph, document.project
-    changes = [(node_id, name) for node_id in node_ids if node_id in graph.nodes
-               for name in seed_params(graph, node_id) if not is_locked(project, node_id, name)]
+    model = document.model
+    changes = [(node_id, name) for node_id in node_ids if node_id in model.graph.nodes
+               for name in seed_params(model.graph, node_id) if not model.is_locked(node_id, name)]
     if changes:
         with document.stack.group(f"New seeds for {len(changes)} parameter(s)"):
             for node_id, name in changes:

@@ -1,8 +1,8 @@
-"""Backdrops: titled frames stored in project.settings, moved by their title bar with the nodes inside."""
+"""Backdrops: titled frames in the project model, moved by their title bar with the nodes inside."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 
 from app.ui.canvas_menu import add_backdrop_around, build_canvas_menu
@@ -18,18 +18,18 @@ def _framed(window):
 
 def test_a_backdrop_is_one_undoable_step_saved_in_the_project(window, tmp_path):
     a, b, outside, backdrop_id = _framed(window)
-    (stored,) = window.document.project.settings["backdrops"]
+    (stored,) = window.document.model.backdrops.values()
     item = window.scene.backdrops.items[backdrop_id]
     for node_id in (a, b):
         assert item.rect().contains(window.scene.nodes[node_id].sceneBoundingRect())
     assert not item.rect().contains(window.scene.nodes[outside].sceneBoundingRect())
     assert window.document.stack.undo_text == "Add backdrop"
     window.document.stack.undo()
-    assert "backdrops" not in window.document.project.settings and not window.scene.backdrops.items
+    assert not window.document.model.backdrops and not window.scene.backdrops.items
     window.document.stack.redo()
     path = tmp_path / "framed.aiprod"
     assert window._save_to(path)
-    assert load_project(path, window.registry).settings["backdrops"] == [stored]
+    assert list(load_project(path, window.registry).model.backdrops.values()) == [stored]
     window.menu_actions["new"].trigger()
     assert not window.scene.backdrops.items
     window.open_project(path)
@@ -48,12 +48,13 @@ def test_dragging_the_title_moves_the_nodes_inside_in_one_step(window, qtbot):
     for step in range(1, 5):
         QTest.mouseMove(view.viewport(), grab + shift * step / 4)
     QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab + shift)
-    qtbot.waitUntil(lambda: window.document.stack.undo_text == "Move backdrop", timeout=2000)
+    assert window.document.stack.undo_text == "Move backdrop"  # pushed from the release itself
     dx, dy = graph.nodes[a].position[0], graph.nodes[a].position[1]
     assert 80 <= dx <= 120 and 40 <= dy <= 80 and dx % 20 == 0 and dy % 20 == 0
     assert graph.nodes[b].position == (dx, 200 + dy) and graph.nodes[outside].position == (900.0, 0.0)
-    moved = window.document.project.settings["backdrops"][0]["rect"]
-    assert moved[:2] == [rect.x() + dx, rect.y() + dy]
+    moved = window.document.model.backdrops[backdrop_id].rect
+    assert moved[:2] == (rect.x() + dx, rect.y() + dy)
+    assert scene.backdrops.items[backdrop_id].rect() == QRectF(*moved) and scene.backdrops.items[backdrop_id].pos() == QPointF()
     assert scene.nodes[b].pos() == QPointF(dx, 200 + dy)
     window.document.stack.undo()  # backdrop and nodes together
     assert graph.nodes[a].position == (0.0, 0.0) and graph.nodes[b].position == (0.0, 200.0)
@@ -72,11 +73,11 @@ def test_backdrop_menu_renames_recolours_and_deletes(window, monkeypatch):
 
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Act one", True))
     entries(build_canvas_menu(window.view, inside_body))["Rename Backdrop…"].trigger()
-    assert window.document.project.settings["backdrops"][0]["title"] == "Act one"
+    assert window.document.model.backdrops[backdrop_id].title == "Act one"
     colours = entries(build_canvas_menu(window.view, inside_body))["Backdrop Colour"].menu()
     colours.actions()[-1].trigger()
-    assert window.document.project.settings["backdrops"][0]["color"] == colours.actions()[-1].text()
+    assert window.document.model.backdrops[backdrop_id].color == colours.actions()[-1].text()
     entries(build_canvas_menu(window.view, inside_body))["Delete Backdrop"].trigger()
-    assert window.document.project.settings["backdrops"] == [] and not window.scene.backdrops.items
+    assert not window.document.model.backdrops and not window.scene.backdrops.items
     window.document.stack.undo()
-    assert window.scene.backdrops.items[backdrop_id].data["title"] == "Act one"
+    assert window.scene.backdrops.items[backdrop_id].backdrop.title == "Act one"

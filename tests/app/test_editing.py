@@ -303,7 +303,7 @@ def test_a_locked_seed_is_kept_when_new_seeds_are_rolled_and_the_lock_undoes(win
     assert not editor.lock.isChecked() and editor.spin.isEnabled()
     editor.lock.click()  # lock it through the widget
     assert editor.lock.isChecked() and not editor.spin.isEnabled() and not editor.dice.isEnabled()
-    assert window.document.project.settings["seed_locks"] == {kept: ["seed"]}
+    assert window.document.model.is_locked(kept, "seed") and len(window.document.model.seed_locks) == 1
     before = {n: graph.nodes[n].params.get("seed", 0) for n in (kept, rolled)}
     window.scene.clearSelection()
     window.menu_actions["new_seeds"].trigger()  # nothing selected: every node's unlocked seeds
@@ -316,7 +316,7 @@ def test_a_locked_seed_is_kept_when_new_seeds_are_rolled_and_the_lock_undoes(win
     stack.undo()  # the lock
     editor = window.inspector.editors["seed"]
     assert not editor.lock.isChecked() and editor.spin.isEnabled()
-    assert "seed_locks" not in window.document.project.settings
+    assert not window.document.model.seed_locks
 
 
 def test_the_voice_field_lists_the_installed_voices_and_still_takes_a_typed_name(window):

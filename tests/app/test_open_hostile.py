@@ -90,12 +90,11 @@ def test_damaged_variants_of_real_projects_open_or_are_refused_never_crash(windo
 
 
 def _annotated(path) -> bytes:
-    """The bars project with what the editor keeps in its settings: a backdrop, a reroute dot, a seed lock."""
+    """The bars project with the annotations the editor saves: a backdrop, a reroute dot, a seed lock."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    link = data["links"][0]
-    data["settings"] = {
-        "backdrops": [{"id": "b1", "title": "Titles", "color": "#445566", "rect": [-20.0, -40.0, 400.0, 300.0]}],
-        "reroutes": [{"link": link["id"], "from": [link["from"]["node"], link["from"]["port"]],
-                      "to": [link["to"]["node"], link["to"]["port"]], "points": [[150.0, 40.0]]}],
-        "seed_locks": {"bars": ["seed"]}}
+    data.update({
+        "backdrops": [{"object": "Backdrop.1", "id": "b1", "title": "Titles", "color": "#445566",
+                       "rect": [-20.0, -40.0, 400.0, 300.0]}],
+        "reroutes": [{"object": "Reroute.1", "link": data["links"][0]["id"], "points": [[150.0, 40.0]]}],
+        "seed_locks": [{"object": "SeedLock.1", "node": "bars", "param": "seed"}]})
     return json.dumps(data).encode()

@@ -42,7 +42,7 @@ def test_round_trip_is_equal(project, registry, tmp_path):
 
 def test_file_is_labelled_json(project, tmp_path):
     data = json.loads(save_project(project, tmp_path / "film.aiprod").read_text())
-    assert data["schema_version"] == 1 and data["kind"] == "aiprod.project"
+    assert data["schema_version"] == 2 and data["kind"] == "aiprod.project"
     assert {n["object"] for n in data["nodes"]} == {"Node.1"}
     assert {l["object"] for l in data["links"]} == {"Link.1"}
     assert data["links"][0]["from"] == {"node": "src", "port": "value"}
@@ -215,7 +215,7 @@ def test_future_version_is_refused_with_its_own_error(registry, tmp_path):
     path.write_text(json.dumps({"schema_version": 99, "nodes": [], "links": []}))
     with pytest.raises(FutureVersionError, match="newer AIPROD Studio") as err:
         load_project(path, registry)
-    assert (err.value.found, err.value.supported) == (99, 1)
+    assert (err.value.found, err.value.supported) == (99, 2)
 
 
 def test_upgrade_functions_run_in_sequence(registry):
