@@ -63,7 +63,7 @@ def test_drag_and_remove_a_dot(window, qtbot):
     qtbot.waitUntil(lambda: window.document.stack.undo_text == "Move reroute dot", timeout=2000)
     (point,) = points_for(window.document.model, link_id)
     assert abs(point[0] - 200) <= 20 and abs(point[1] - 400) <= 20 and point[0] % 20 == 0
-    (dot,) = scene.reroutes.dots[link_id]
+    assert scene.reroutes.dots[link_id] == [dot] and dot.pos() == QPointF(*point)  # moved, not remade
     _double_click(view, dot.pos())
     qtbot.waitUntil(lambda: window.document.stack.undo_text == "Remove reroute dot", timeout=2000)
     assert points_for(window.document.model, link_id) == [] and not scene.reroutes.dots
