@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 from pathlib import Path
@@ -117,7 +116,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     registry = build_registry()
     project = _load(args.project, registry)
-    executor = Executor(events=None, project_dir=project.folder)
+    executor = Executor(events=None, project_dir=project.folder, paths=project.paths)
     if args.node:
         if args.node not in project.graph.nodes:
             return _fail(f"there is no node {args.node!r} in {args.project}; `aiprod validate` lists them")
@@ -212,6 +211,7 @@ def cmd_nodes(args: argparse.Namespace) -> int:
 def validate_project(project: Project) -> list[str]:
     """Everything that would stop a render, found without running anything."""
     graph, problems = project.graph, []
+    paths = project.paths  # what a render resolves with (cmd_render), so '~' and relative paths agree
     try:
         graph.topological_order()
     except AiprodError as exc:
@@ -239,15 +239,14 @@ def validate_project(project: Project) -> list[str]:
             if param.is_unset(value):
                 problems.append(f"{name}: no file chosen for {param.name}; choose one in the inspector")
             elif param.kind == "path" and param.path_mode == "open" and value:
-                path = Path(os.path.expanduser(value))
-                path = path if path.is_absolute() else project.folder / path
+                path = paths.file(value)
                 try:
                     found, why = path.exists(), "is missing"  # not a fingerprint: "/" would hash the whole disk
                 except OSError as exc:  # a name too long for the file system, say
                     found, why = False, f"cannot be read ({exc.strerror})"
                 if not found:
                     problems.append(f"{name}: {param.name} file {cut(str(path), 200)} {why}; relink it")
-        problems += [f"{name}: {p}" for p in graph.registry.get(node.type_id)().problems(params, project.folder)]
+        problems += [f"{name}: {p}" for p in graph.registry.get(node.type_id)().problems(params, paths)]
     return problems
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import events as ev
 from .errors import RenderCancelled
 from .events import EventEmitter
+from .paths import PathResolver
 
 
 class CancelToken:
@@ -30,13 +31,15 @@ class CancelToken:
 
 class RunContext:
     def __init__(self, node_id: str, run_id: str, events: EventEmitter, cancel: CancelToken,
-                 project_dir: Path | None = None, run_metadata: dict | None = None):
+                 project_dir: Path | None = None, run_metadata: dict | None = None,
+                 paths: PathResolver | None = None):
         self.node_id = node_id
         # What the whole render is (e.g. "project": the project file's JSON text), so exports can
         # embed the graph they came from.
         self.run_metadata = run_metadata or {}
         self.run_id = run_id
         self.project_dir = project_dir
+        self.paths = paths if paths is not None else PathResolver(project_dir)
         self._events = events
         self._cancel = cancel
 
@@ -51,8 +54,5 @@ class RunContext:
         self._events.emit(ev.NodeProgress(self.run_id, self.node_id, min(max(float(fraction), 0.0), 1.0), message))
 
     def resolve_path(self, path: str | os.PathLike) -> Path:
-        """A path parameter as a real path: '~' expanded, relative paths taken from the project folder."""
-        resolved = Path(os.path.expanduser(os.fspath(path)))
-        if not resolved.is_absolute() and self.project_dir is not None:
-            resolved = self.project_dir / resolved
-        return resolved
+        """A path parameter as a real path (engine.paths.PathResolver.file, so that nodes read simply)."""
+        return self.paths.file(path)

@@ -24,6 +24,7 @@ from .context import CancelToken, RunContext
 from .errors import AiprodError, ParamError, RenderCancelled
 from .events import EventEmitter
 from .graph import Graph, Link
+from .paths import PathResolver
 from .schema import NodeType
 
 log = logging.getLogger("aiprod.executor")
@@ -79,11 +80,13 @@ def _damage_in(exc: BaseException) -> CacheEntryCorrupt | None:
 
 class Executor:
     def __init__(self, cache: DiskCache | None = None, events: EventEmitter | None = None,
-                 project_dir: Path | None = None, run_metadata: dict | None = None):
+                 project_dir: Path | None = None, run_metadata: dict | None = None,
+                 paths: PathResolver | None = None):
         self.cache = cache
         self.run_metadata = run_metadata or {}
         self.events = events or EventEmitter()
         self.project_dir = project_dir
+        self.paths = paths if paths is not None else PathResolver(project_dir)
 
     def default_targets(self, graph: Graph) -> list[str]:
         """Output nodes (exports) if the graph has any, otherwise every node that feeds nothing."""
@@ -132,7 +135,7 @@ class _Run:
 
     def context(self, node_id: str) -> RunContext:
         return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir,
-                          self.ex.run_metadata)
+                          self.ex.run_metadata, paths=self.ex.paths)
 
     # ---- phase 1: what each node is, and its cache key ----------------------------------------
 
@@ -162,7 +165,12 @@ class _Run:
         except Exception as exc:
             fingerprints = {}
             self.problems[node_id] = f"could not read its files: {exc}"
-        identity = [schema.type_id, schema.version, params, fingerprints, upstream]
+        # Path values as the project file stores them, so a project folder moved with its media
+        # (absolute paths in the model, relative in the file) keeps its cache.
+        path_params = {p.name for p in schema.params if p.kind == "path"}
+        portable = {name: self.ex.paths.to_file(value) if name in path_params and isinstance(value, str) else value
+                    for name, value in params.items()}
+        identity = [schema.type_id, schema.version, portable, fingerprints, upstream]
         if not schema.deterministic:
             identity.append(self.run_id)  # a fresh key each render: it re-runs, and so does what it feeds
         digest = hashlib.blake2b(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode(), digest_size=20)

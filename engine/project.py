@@ -3,6 +3,11 @@
 Every node, link and annotation is a labelled object ("Node.1", "Link.1", "Backdrop.1", ...). Nodes of types that are not
 installed, and keys this version does not know, are kept and written back unchanged, so opening
 and saving a project in an older or plugin-less install loses nothing. Opening never runs code.
+
+Path parameters: the model holds what the user chose (engine.paths); only the file is converted.
+Writing stores a path inside the project's folder relative to it, reading makes a relative path
+absolute against the file's folder. Save As never edits the model: an absolute path keeps naming its
+file, and a path typed relative keeps meaning "relative to the project", so it follows the project.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from .atomic import atomic_write_text
 from .errors import AiprodError, FutureVersionError, ParamError, ProjectFileError, short_repr
 from .fingerprint import file_fingerprint
 from .graph import Graph, Link, Node
+from .paths import PathResolver, from_file, to_file
 from .project_checks import (check_link_fields, check_node_fields, check_top_fields, check_values, read_document,
                              require)
 from .project_model import ProjectModel
@@ -84,19 +90,13 @@ class Project:
     def folder(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
+    @property
+    def paths(self) -> PathResolver:
+        """Where this project's path parameters lead now (relative ones: from its folder)."""
+        return PathResolver(self.folder)
+
 
 # ---- writing -----------------------------------------------------------------------------
-
-def _portable_path(value: str, old_folder: Path, new_folder: Path) -> str:
-    """A path parameter as stored: relative to the project when the file lies inside its folder."""
-    if not value:
-        return value
-    absolute = (old_folder / os.path.expanduser(value)).resolve()
-    try:
-        return absolute.relative_to(new_folder.resolve()).as_posix()
-    except ValueError:
-        return str(absolute)
-
 
 def _is_set_path(param: Param, value: Any) -> bool:
     """A path parameter holding a usable path; a wrong one (not text, a NUL inside) is written back as saved."""
@@ -109,17 +109,23 @@ def _is_set_path(param: Param, value: Any) -> bool:
     return True
 
 
-def node_to_data(graph: Graph, node: Node, old_folder: Path, new_folder: Path) -> dict:
+def node_to_data(graph: Graph, node: Node, folder: Path | None, paths: PathResolver | None = None) -> dict:
+    """The node as a project file in `folder` stores it; with no folder, its paths as the model holds them.
+
+    `paths` finds the files read, for their fingerprints (default: relative paths from `folder`).
+    """
     if node.is_unknown:
         return dict(node.unknown_data)
+    paths = paths if paths is not None else PathResolver(folder)
     schema = graph.registry.get(node.type_id).schema
     params = dict(node.params)
     files = {}
     for param in schema.params:
         if _is_set_path(param, params.get(param.name)):
-            params[param.name] = _portable_path(params[param.name], old_folder, new_folder)
             if param.path_mode == "open":
-                files[param.name] = file_fingerprint(new_folder / params[param.name])
+                files[param.name] = file_fingerprint(paths.file(params[param.name]))
+            if folder is not None:
+                params[param.name] = to_file(params[param.name], folder)
     data = {"object": NODE_OBJECT, "id": node.id, "type": node.type_id, "type_version": node.type_version,
             "label": node.label, "position": [node.position[0], node.position[1]], "params": params}
     if files:
@@ -133,13 +139,14 @@ def link_to_data(link: Link) -> dict:
             "to": {"node": link.dst_node, "port": link.dst_port}}
 
 
-def project_to_data(project: Project, folder: Path, fmt: ProjectFormat = PROJECT_FORMAT) -> dict:
+def project_to_data(project: Project, folder: Path | None, fmt: ProjectFormat = PROJECT_FORMAT) -> dict:
+    """The project as a file in `folder` holds it; with no folder (an autosave), paths as the model holds them."""
     graph = project.graph
+    # Typed-relative paths follow the project: in the file being written they mean `folder`.
+    paths = PathResolver(folder) if folder is not None else project.paths
     data = {"schema_version": fmt.current_version, "kind": FILE_KIND, "app": f"AIPROD Studio {__version__}",
             "name": project.name, "settings": project.settings,
-            # A project never saved has its relative paths meant from where it is now being saved.
-            "nodes": [node_to_data(graph, n, project.path.parent if project.path else folder, folder)
-                      for n in graph.nodes.values()],
+            "nodes": [node_to_data(graph, n, folder, paths) for n in graph.nodes.values()],
             "links": [link_to_data(l) for l in graph.links.values()],
             **annotations_to_data(project.model)}
     data.update(project.extra)
@@ -147,7 +154,10 @@ def project_to_data(project: Project, folder: Path, fmt: ProjectFormat = PROJECT
 
 
 def save_project(project: Project, path: str | os.PathLike, fmt: ProjectFormat = PROJECT_FORMAT) -> Path:
-    """Write the project atomically to `path`, keeping the previous file as `<path>.bak`."""
+    """Write the project atomically to `path`, keeping the previous file as `<path>.bak`.
+
+    Only `project.path` changes: parameter values stay as the user chose them (see the module doc).
+    """
     path = Path(path)
     if path.suffix != SUFFIX:
         path = path.with_name(path.name + SUFFIX)
@@ -159,27 +169,15 @@ def save_project(project: Project, path: str | os.PathLike, fmt: ProjectFormat =
     except OSError as exc:
         raise ProjectFileError(f"cannot save {path}: {exc.strerror or exc}. Nothing was changed on disk; "
                                "choose another folder with Save As.") from exc
-    if project.path is not None and project.path.parent.resolve() != path.parent.resolve():
-        # Paths were rebased for the new folder: keep the in-memory ones pointing at the same files.
-        _rebase_paths(project, project.path.parent, path.parent)
     project.path = path
     return path
 
 
-def _rebase_paths(project: Project, old_folder: Path, new_folder: Path) -> None:
-    graph = project.graph
-    for node in graph.nodes.values():
-        if node.is_unknown:
-            continue
-        for param in graph.registry.get(node.type_id).schema.params:
-            value = node.params.get(param.name)
-            if _is_set_path(param, value):
-                node.params[param.name] = _portable_path(value, old_folder, new_folder)
-
-
 # ---- reading -----------------------------------------------------------------------------
 
-def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[str], index: int = 0) -> Node:
+def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[str], index: int = 0,
+                   folder: Path | None = None) -> Node:
+    """A node as the model holds it; relative paths in a file read from `folder` become absolute."""
     check_node_fields(raw, index, source)
     node_id, type_id = raw["id"], raw["type"]
     name = f"node {short_repr(node_id)}"
@@ -211,12 +209,17 @@ def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[st
             merged[param.name] = param.coerce(merged[param.name])
         except ParamError as exc:  # kept as saved so nothing is lost; the node fails until it is fixed
             warnings.append(f"{name}: {exc}")
+            continue
+        if folder is not None and _is_set_path(param, merged[param.name]):
+            merged[param.name] = from_file(merged[param.name], folder)
     extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
     return Node(node_id, current_id, merged, position, label, schema.version, extra=extra)
 
 
 def project_from_data(data: Any, registry: Registry, source: str = "project",
-                      fmt: ProjectFormat = PROJECT_FORMAT) -> Project:
+                      fmt: ProjectFormat = PROJECT_FORMAT, folder: Path | None = None) -> Project:
+    """The project in `data`; relative paths are made absolute against `folder`, the file's folder
+    (None keeps them relative: an autosave holds the model's own values)."""
     require(isinstance(data, dict), source, "the file does not hold a JSON object")
     check_values(data, source)
     require(data.get("kind", FILE_KIND) == FILE_KIND and "schema_version" in data, source,
@@ -235,7 +238,7 @@ def project_from_data(data: Any, registry: Registry, source: str = "project",
     warnings: list[str] = []
     graph = Graph(registry)
     for index, raw in enumerate(nodes):
-        node = node_from_data(registry, raw, source, warnings, index)
+        node = node_from_data(registry, raw, source, warnings, index, folder)
         require(node.id not in graph.nodes, source, f"two nodes have the id {short_repr(node.id)}")
         graph.nodes[node.id] = node
     occupied: set = set()  # inputs already fed, so a second link into a single input is caught
@@ -272,6 +275,6 @@ def project_from_data(data: Any, registry: Registry, source: str = "project",
 def load_project(path: str | os.PathLike, registry: Registry, fmt: ProjectFormat = PROJECT_FORMAT) -> Project:
     """Read a project; raises ProjectFileError (or FutureVersionError) naming the file and the problem."""
     path = Path(path)
-    project = project_from_data(read_document(path), registry, str(path), fmt)
+    project = project_from_data(read_document(path), registry, str(path), fmt, folder=path.parent)
     project.path = path
     return project

@@ -10,7 +10,6 @@ import abc
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import ParamError, short_repr
@@ -18,6 +17,7 @@ from .ports import PortType
 
 if TYPE_CHECKING:
     from .context import RunContext
+    from .paths import PathResolver
 
 PARAM_KINDS = ("float", "int", "bool", "string", "text", "enum", "path", "seed", "color")
 SEED_MAX = 2**32 - 1
@@ -238,8 +238,11 @@ class NodeType(abc.ABC):
         return {p.name: file_fingerprint(ctx.resolve_path(params[p.name]))
                 for p in self.schema.params if p.kind == "path" and p.path_mode == "open" and params.get(p.name)}
 
-    def problems(self, params: dict[str, Any], project_dir: Path | None) -> list[str]:
-        """What would stop this node from running, found without running it (for `aiprod validate`)."""
+    def problems(self, params: dict[str, Any], paths: "PathResolver") -> list[str]:
+        """What would stop this node from running, found without running it (for `aiprod validate`).
+
+        `paths` turns a path parameter into its file exactly as a render does (`paths.file(value)`).
+        """
         return []
 
     def missing_models(self, params: dict[str, Any]) -> list[MissingModel]:

@@ -138,7 +138,7 @@ def path_from_params(params: dict) -> CameraPath:
 class _MoveNode(NodeType):
     """What both camera nodes share: `aiprod validate` reads their move without running them."""
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         try:
             checked = {p.name: p.coerce(params.get(p.name, p.default)) for p in self.schema.params}
         except ParamError:

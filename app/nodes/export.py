@@ -75,7 +75,7 @@ class Export(NodeType):
         help="Writes frames to a movie file or an image sequence, with colour tags and the project embedded.",
     )
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         fmt = FORMATS[params["format"]]
         path = Path(params["path"])
         problem = extension_problem(fmt, self._sequence_extension(path, fmt) if fmt.sequence else path.suffix)
@@ -96,7 +96,7 @@ class Export(NodeType):
         return path.suffix if (is_pattern(path) or path.suffix) else fmt.extensions[0]
 
     def execute(self, ctx, inputs, params):
-        problems = self.problems(params, ctx.project_dir)
+        problems = self.problems(params, ctx.paths)
         if problems:
             raise NodeExecutionError(problems[0])
         fmt = FORMATS[params["format"]]

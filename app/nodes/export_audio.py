@@ -42,7 +42,7 @@ class ExportAudio(NodeType):
         help="Writes a sound to a WAV or FLAC file, sample for sample, in mono, stereo or 5.1.",
     )
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         _, extension = AUDIO_FILE_FORMATS[params["format"]]
         suffix = Path(params["path"]).suffix.lower()
         if suffix != extension:
@@ -51,7 +51,7 @@ class ExportAudio(NodeType):
         return []
 
     def execute(self, ctx, inputs, params):
-        problems = self.problems(params, ctx.project_dir)
+        problems = self.problems(params, ctx.paths)
         if problems:
             raise NodeExecutionError(problems[0])
         audio: Audio = inputs["audio"]

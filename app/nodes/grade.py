@@ -152,12 +152,11 @@ def make_grader(ctx, params: dict, working: str) -> tuple[Callable[[np.ndarray],
 
 
 class _GradeBase(NodeType):
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         found = []
         lut = params.get("lut_path") or ""
         if lut:
-            path = Path(lut).expanduser()
-            path = path if path.is_absolute() or project_dir is None else project_dir / path
+            path = paths.file(lut)
             try:
                 present = path.is_file()
             except OSError:  # a name too long for the file system: no such file

@@ -20,6 +20,7 @@ from engine.media.export_formats import FORMATS
 from engine.media.image_sequence import write_pattern
 from engine.media.sequence_folder import sweep_sequence_leftovers
 from engine.output_target import replace_refused, sequence_refused
+from engine.paths import PathResolver
 
 from .export import Export, audio_sidecar_name, sidecar_name
 
@@ -51,14 +52,6 @@ class PlannedOutput:
                 + (f" ({'; '.join(notes)})" if notes else ""))
 
 
-def _resolve(value: str, project_dir: Path | None) -> Path:
-    """As RunContext.resolve_path does for the render: '~' expanded, relative to the project folder."""
-    path = Path(os.path.expanduser(value))
-    if not path.is_absolute() and project_dir is not None:
-        path = project_dir / path
-    return Path(os.path.abspath(path))
-
-
 def _inside(path: Path, folder: Path | None) -> bool:
     if folder is None:
         return True
@@ -79,6 +72,7 @@ def planned_outputs(graph: Graph, project_dir: Path | None, targets: list[str] |
     from engine.executor import Executor
 
     needed = graph.upstream(targets if targets is not None else Executor().default_targets(graph))
+    paths = PathResolver(project_dir)
     found = []
     for node_id, node in graph.nodes.items():
         schema = graph.schema_of(node_id)
@@ -93,7 +87,7 @@ def planned_outputs(graph: Graph, project_dir: Path | None, targets: list[str] |
                 continue  # validate reports the bad value itself
             if not value:
                 continue
-            path = _resolve(value, project_dir)
+            path = Path(os.path.abspath(paths.file(value)))  # the file a render writes, '..' taken out
             pattern = _sequence_pattern(graph, node_id, path)
             written = pattern or path
             found.append(PlannedOutput(node_id, param.name, written, pattern is not None,

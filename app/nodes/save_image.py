@@ -37,7 +37,7 @@ class SaveImage(NodeType):
         help="Writes a picture as an sRGB image file.",
     )
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         suffix = Path(params["path"]).suffix.lower()
         if suffix not in FORMATS:
             return [f"unsupported image extension {suffix or '(none)'!r}; use one of {', '.join(FORMATS)}"]
@@ -45,7 +45,7 @@ class SaveImage(NodeType):
 
     def execute(self, ctx, inputs, params):
         path = ctx.resolve_path(params["path"])
-        problem = self.problems(params, ctx.project_dir)
+        problem = self.problems(params, ctx.paths)
         if problem:
             raise NodeExecutionError(problem[0])
         image = inputs["image"]

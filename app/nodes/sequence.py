@@ -56,7 +56,7 @@ class Sequence(NodeType):
         help="Joins shots into one clip with cuts, dissolves or fades through black, each join its own if need be.",
     )
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         try:  # a join number beyond the shots is found only at run time, when the links are counted
             parse_join_overrides(params.get("joins") or "")
         except ParamError as exc:

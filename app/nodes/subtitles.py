@@ -43,7 +43,7 @@ class Subtitles(NodeType):
         help="Turns spoken dialogue timings into subtitle cues and writes SRT / WebVTT files.",
     )
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         found = []
         for name, (suffix, _) in _WRITERS.items():
             if params[name] and not params[name].lower().endswith(suffix):
@@ -51,7 +51,7 @@ class Subtitles(NodeType):
         return found
 
     def execute(self, ctx, inputs, params):
-        problems = self.problems(params, ctx.project_dir)
+        problems = self.problems(params, ctx.paths)
         if problems:
             raise NodeExecutionError(problems[0])
         rules = CueRules(max_chars=params["max_chars"], max_cps=params["reading_speed"])

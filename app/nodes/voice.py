@@ -123,7 +123,7 @@ class Voice(NodeType):
     def _voice_names(self, params) -> list[str]:
         return list(dict.fromkeys([params["voice"], *parse_speakers(params["speakers"]).values()]))
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         try:
             names = self._voice_names(params)
         except ValueError as exc:

@@ -1,32 +1,32 @@
 """Nodes on the system clipboard as JSON, so a copy pastes into another window or another project.
 
 The data is the project file's own node and link objects (engine.project), as JSON text (a chat
-or a text file can carry it too). Path parameters are made
-absolute on copy: the project being pasted into may live in another folder.
+or a text file can carry it too). Path parameters are copied as the files they name now (the
+project's PathResolver): the project being pasted into may live in another folder.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
 from engine.graph import Graph
+from engine.paths import PathResolver
 from engine.project import link_to_data, node_to_data
 
 CLIPBOARD_KIND = "aiprod.nodes"
 NODES_MIME = "application/x-aiprod-nodes+json"
 
 
-def _absolute_paths(graph: Graph, data: dict, folder: Path) -> dict:
+def _absolute_paths(graph: Graph, data: dict, paths: PathResolver) -> dict:
     schema = graph.registry.get(data["type"]).schema
     params = dict(data.get("params", {}))
     for param in schema.params:
         value = params.get(param.name)
         if param.kind == "path" and isinstance(value, str) and value:
-            params[param.name] = str((folder / value).resolve())
+            params[param.name] = str(paths.file(value))
     data = dict(data, params=params)
     data.pop("files", None)  # fingerprints describe the source project's files, not the paste
     return data
@@ -34,11 +34,11 @@ def _absolute_paths(graph: Graph, data: dict, folder: Path) -> dict:
 
 def nodes_data(project, node_ids: list[str]) -> dict:
     """The nodes (installed types only) and the links among them, as JSON-ready data."""
-    graph, folder = project.graph, project.folder
+    graph, paths = project.graph, project.paths
     chosen = [n for n in node_ids if n in graph.nodes and not graph.nodes[n].is_unknown]
     kept = set(chosen)
     return {"kind": CLIPBOARD_KIND,
-            "nodes": [_absolute_paths(graph, node_to_data(graph, graph.nodes[n], folder, folder), folder)
+            "nodes": [_absolute_paths(graph, node_to_data(graph, graph.nodes[n], None, paths), paths)
                       for n in chosen],
             "links": [link_to_data(l) for l in graph.links.values() if l.src_node in kept and l.dst_node in kept]}
 

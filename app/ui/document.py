@@ -141,7 +141,7 @@ class ProjectDocument(QObject):
         target = self.autosave_path()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            data = project_to_data(self.project, self.project.folder)
+            data = project_to_data(self.project, None)  # the model's own path values: restored as they were
             atomic_write_text(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         except OSError as exc:  # autosave is a safety net: it must never interrupt work
             log.warning("autosave to %s failed: %s", target, exc)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from engine.atomic import atomic_write_text
 from engine.leftovers import pid_alive
-from engine.project import load_project
+from engine.project import project_from_data
+from engine.project_checks import read_document
 
 from .. import settings
 
@@ -112,7 +113,9 @@ def find_recoverable(own_marker: Path | None = None) -> tuple[list[Recoverable],
 
 def restore(document, found: Recoverable) -> list[str]:
     """Open the autosave as an unsaved project at its original path; the loader's warnings."""
-    project = load_project(found.autosave, document.registry)
+    # No folder: the autosave holds path values as the model did, typed-relative ones still relative
+    # to the project (engine.project); they must not be taken from the autosave's folder.
+    project = project_from_data(read_document(found.autosave), document.registry, str(found.autosave))
     project.path = found.project
     project.name = found.name
     document.adopt_unsaved(project)

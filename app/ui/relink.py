@@ -14,7 +14,6 @@ joins the model folders in Preferences, and a name parameter follows the file's 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from engine.schema import MissingModel
 class MissingFile:
     node_id: str
     param: str
-    value: str  # as the node holds it (often relative to the project)
+    value: str  # as the node holds it (absolute, or typed relative to the project)
     absolute: Path
     fingerprint: str | None  # from the project file, when it recorded one
     status: str = "missing"
@@ -74,7 +73,7 @@ def find_missing_models(project) -> list[MissingModelEntry]:
 
 
 def find_missing(project) -> list[MissingFile]:
-    graph, folder = project.graph, project.folder
+    graph, paths = project.graph, project.paths
     fingerprints = saved_fingerprints(project.path)
     missing = []
     for node in graph.nodes.values():
@@ -85,7 +84,7 @@ def find_missing(project) -> list[MissingFile]:
             value = node.params.get(param.name)
             if param.kind != "path" or param.path_mode != "open" or not isinstance(value, str) or not value:
                 continue
-            absolute = folder / os.path.expanduser(value)
+            absolute = paths.file(value)
             try:
                 present = absolute.exists()
             except (OSError, ValueError):  # a name too long for the file system, a NUL: no such file

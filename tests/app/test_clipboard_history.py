@@ -107,3 +107,27 @@ def test_the_app_exits_cleanly_after_a_copy(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_paste_between_projects_in_different_folders_keeps_naming_the_same_files(window, qtbot, tmp_path,
+                                                                                 monkeypatch):
+    """A typed-relative path and a '~' path are copied as the files they name in the source project."""
+    home, first_dir, second_dir = tmp_path / "home", tmp_path / "a", tmp_path / "b"
+    for folder in (home, first_dir, second_dir):
+        folder.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    (first_dir / "plate.png").write_bytes(b"x")
+    (home / "still.png").write_bytes(b"y")
+    window._save_to(first_dir / "one.aiprod")
+    typed = window.actions_.add_node("media.import_image", (0, 0))
+    window.actions_.set_param(typed, "path", "plate.png")
+    from_home = window.actions_.add_node("media.import_image", (0, 300))
+    window.actions_.set_param(from_home, "path", "~/still.png")
+    window.scene.select_nodes([typed, from_home])
+    window.menu_actions["copy"].trigger()
+
+    other = _window(qtbot, window.registry)
+    other._save_to(second_dir / "two.aiprod")
+    other.menu_actions["paste"].trigger()
+    pasted = {other.document.project.paths.file(n.params["path"]) for n in other.document.graph.nodes.values()}
+    assert pasted == {first_dir / "plate.png", home / "still.png"}

@@ -114,3 +114,27 @@ def test_two_untitled_windows_or_two_films_of_one_name_keep_separate_autosaves(q
     second.save(tmp_path / "b" / "trailer.aiprod")
     assert first.autosave_path() != second.autosave_path()
     assert first.autosave_path().name.startswith("trailer-")
+
+
+def test_a_restored_autosave_holds_the_path_values_the_user_chose(window, tmp_path):
+    """A chosen (absolute) path stays absolute and a typed-relative one relative to the project,
+    though the autosave lives in another folder than the project."""
+    film = tmp_path / "film"
+    (film / "shots").mkdir(parents=True)
+    chosen = window.actions_.add_node("media.import_image", (0, 0))
+    window.actions_.set_param(chosen, "path", str(film / "shots" / "a.png"))
+    typed = window.actions_.add_node("media.import_image", (0, 300))
+    window.actions_.set_param(typed, "path", "shots/b.png")
+    window._save_to(film / "film.aiprod")
+    window.actions_.set_param(typed, "path", "shots/c.png")  # unsaved: only the autosave has it
+    values = {n: node.params["path"] for n, node in window.document.graph.nodes.items()}
+    autosave = window.document.autosave()
+    marker = settings.data_dir() / "sessions" / "crashed.json"
+    marker.write_text(json.dumps({"pid": _dead_pid(), "host": socket.gethostname(),
+                                  "project": str(film / "film.aiprod"), "name": "film", "autosave": str(autosave)}))
+    window.document.new()
+    window.prompt_recover = lambda found: True
+    assert window.offer_recovery()
+    restored = {n: node.params["path"] for n, node in window.document.graph.nodes.items()}
+    assert restored == values
+    assert window.document.project.paths.file(restored[typed]) == film / "shots" / "c.png"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 from engine.commands import AddNode, UndoStack
@@ -43,9 +44,11 @@ def test_moved_media_is_listed_and_relinked_with_undo(window, tmp_path):
     assert "different file" in dialog.missing[0].status  # the fingerprint tells it apart
     assert not dialog.remaining and window.document.stack.undo_text == "Relink 2 file(s)"
     window._save_to(path)
-    assert load_project(path, window.registry).graph.nodes["key"].params["path"] == "moved/key.png"
+    saved = {n["id"]: n["params"]["path"] for n in json.loads(path.read_text())["nodes"]}
+    assert saved["key"] == "moved/key.png"  # inside the project folder: stored relative
+    assert load_project(path, window.registry).graph.nodes["key"].params["path"] == str(moved / "key.png")
     window.document.stack.undo()
-    assert graph.nodes["key"].params["path"] == "media/key.png"
+    assert graph.nodes["key"].params["path"] == str(tmp_path / "media" / "key.png")  # as opened: absolute
 
 
 def test_no_dialog_when_nothing_is_missing_or_the_user_cancels(window, tmp_path):

@@ -15,6 +15,7 @@ from engine.media.grade_math import (ACESCCT_BLACK, ACESCCT_WHITE, LUT_INPUT_SPA
                                      apply_ops_numpy, build_ops)
 from engine.media.grade_ocio import apply_processor, cpu_processor
 from engine.media.lut import Lut, identity_lut, write_cube
+from engine.paths import PathResolver
 from engine.ports import FRAMES, IMAGE
 from engine.registry import Registry
 from engine.schema import NodeSchema, NodeType, Port
@@ -206,6 +207,6 @@ def test_the_look_file_is_part_of_the_fingerprint():
 
 
 def test_validation_names_a_missing_lut_file(tmp_path):
-    assert Grade().problems({**NEUTRAL, "lut_path": "nowhere.cube"}, tmp_path) == [
+    assert Grade().problems({**NEUTRAL, "lut_path": "nowhere.cube"}, PathResolver(tmp_path)) == [
         f"LUT file {tmp_path / 'nowhere.cube'} does not exist; choose a .cube file or clear lut_path"]
-    assert Grade().problems({**NEUTRAL, "look": "faded_film"}, tmp_path) == []
+    assert Grade().problems({**NEUTRAL, "look": "faded_film"}, PathResolver(tmp_path)) == []

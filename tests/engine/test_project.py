@@ -141,16 +141,20 @@ def test_paths_are_stored_relative_to_the_project(registry, graph, stack, tmp_pa
     assert report.outputs["r"]["text"] == "hi"
 
 
-def test_save_as_elsewhere_rebases_relative_paths(registry, graph, stack, tmp_path):
+def test_save_as_elsewhere_keeps_chosen_files_and_typed_relative_paths_follow(registry, graph, stack, tmp_path):
+    """Save As writes a chosen (absolute) file as it is, and a typed-relative path as relative to
+    the new project (issue 13: it means "relative to the project"; it used to be rebased)."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "line.txt").write_text("x")
-    add(stack, "test.read_text", "r", path="line.txt")
+    add(stack, "test.read_text", "typed", path="line.txt")
+    add(stack, "test.read_text", "chosen", path=str(tmp_path / "a" / "line.txt"))
     project = Project(graph)
     project.path = tmp_path / "a" / "film.aiprod"
     save_project(project, tmp_path / "b" / "film.aiprod")
-    saved = json.loads((tmp_path / "b" / "film.aiprod").read_text())
-    assert saved["nodes"][0]["params"]["path"] == str(tmp_path / "a" / "line.txt")
+    saved = {n["id"]: n for n in json.loads((tmp_path / "b" / "film.aiprod").read_text())["nodes"]}
+    assert saved["chosen"]["params"]["path"] == str(tmp_path / "a" / "line.txt")
+    assert saved["typed"]["params"]["path"] == "line.txt"
 
 
 @pytest.mark.parametrize("content, message", [
