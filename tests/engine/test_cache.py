@@ -51,6 +51,32 @@ def test_undo_of_the_change_is_served_from_cache(graph, stack, cache):
     assert ran() == []
 
 
+def test_a_new_version_of_a_node_type_reruns_its_nodes_and_what_they_feed(graph, stack, cache):
+    import dataclasses
+
+    from engine.commands import UndoStack
+    from engine.graph import Graph
+    from engine.ports import BUILTIN_PORT_TYPES
+    from engine.registry import Registry
+    from tests.engine.stub_nodes import BLOB, STUB_TYPES, Add
+
+    class AddV2(Add):  # the type's code changed what it computes, so its version went up
+        schema = dataclasses.replace(Add.schema, version=2)
+
+        def compute(self, ctx, inputs, params):
+            return {"value": 100 * super().compute(ctx, inputs, params)["value"]}
+
+    diamond(stack)
+    render(graph, cache)
+    upgraded = UndoStack(Graph(Registry([AddV2 if t is Add else t for t in STUB_TYPES],
+                                        port_types=(*BUILTIN_PORT_TYPES, BLOB))))
+    diamond(upgraded)  # the same nodes and parameters, made by the new release
+    report = render(upgraded.graph, cache, ["join"], load_outputs=True)
+    assert sorted(ran()) == ["join", "left", "right"] and report.cached == ["src"]
+    assert report.outputs["join"]["value"] == 100 * (100 * (2 + 1) + 100 * (2 + 10))  # not the old cached value
+    assert render(graph, cache).ran == []  # the old version's entries are still its own
+
+
 def test_moving_or_renaming_a_node_reruns_nothing(graph, stack, cache):
     from engine.commands import MoveNode, RenameNode
 
