@@ -231,6 +231,65 @@ def test_store_is_atomic_when_encoding_fails(cache):
     assert cache.keys() == [] and list((cache.root / "tmp").iterdir()) == []
 
 
+def what_a_second_reader_sees(root, key):
+    """The cache as another process sharing the folder sees it: the entry, and any file published."""
+    from engine.ports import ARRAY
+
+    other = DiskCache(root)
+    try:
+        return {"has": other.has(key), "load": other.load(key, {"first": ARRAY, "second": ARRAY}),
+                "files": sorted(p.name for p in (root / "entries").rglob("*") if p.is_file())}
+    finally:
+        other.close()
+
+
+def peeking_array_type(cache, key, fail_half_way=False):
+    """The array port type, whose codec looks at the cache from outside before it writes its file
+    (the first output's file is written by then), and may fail there as a killed render would."""
+    from engine.codecs import NumpyCodec
+    from engine.ports import ARRAY, PortType
+
+    class Peeking(NumpyCodec):
+        seen, written = None, None
+
+        def encode(self, value, folder, stem):
+            Peeking.seen = what_a_second_reader_sees(cache.root, key)
+            if fail_half_way:
+                raise KeyboardInterrupt("stopped half-way through the entry")
+            stored = super().encode(value, folder, stem)
+            Peeking.written = (folder / stored["file"]).stat().st_ino
+            return stored
+
+    return Peeking, PortType(ARRAY.name, ARRAY.color, ARRAY.help, codec=Peeking())
+
+
+def test_an_entry_being_written_is_invisible_and_is_published_whole(cache):
+    from engine.ports import ARRAY
+
+    key = "e" * 40
+    codec, peeking = peeking_array_type(cache, key)
+    cache.store(key, {"first": np.arange(4.0), "second": np.ones(3)}, {"first": ARRAY, "second": peeking})
+    assert codec.seen == {"has": False, "load": None, "files": []}  # half an entry: nothing to see
+    loaded = cache.load(key, {"first": ARRAY, "second": ARRAY})
+    assert list(loaded["first"]) == [0, 1, 2, 3] and list(loaded["second"]) == [1, 1, 1]
+    # Published by one rename of the folder it was written in: the very files the codec wrote, and
+    # no copy left behind (a copy into place would be seen half-done by a reader).
+    assert (cache._files(key) / "second.npy").stat().st_ino == codec.written
+    assert list((cache.root / "tmp").iterdir()) == []
+
+
+def test_a_store_stopped_half_way_leaves_nothing_readable_or_half_written(cache):
+    from engine.ports import ARRAY
+
+    key = "f" * 40
+    codec, peeking = peeking_array_type(cache, key, fail_half_way=True)
+    with pytest.raises(KeyboardInterrupt):
+        cache.store(key, {"first": np.arange(4.0), "second": np.ones(3)}, {"first": ARRAY, "second": peeking})
+    assert codec.seen == {"has": False, "load": None, "files": []}
+    assert what_a_second_reader_sees(cache.root, key) == {"has": False, "load": None, "files": []}
+    assert cache.keys() == [] and list((cache.root / "tmp").iterdir()) == []
+
+
 def test_lru_eviction_keeps_the_recently_used(tmp_path):
     from engine.image import Image
 
