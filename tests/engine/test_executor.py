@@ -163,8 +163,12 @@ def test_a_node_cancelled_while_it_runs_leaves_no_cache_entry(graph, stack, cach
     link(stack, "first", "after")
     cancel = CancelToken()
     executor = Executor(cache)
-    # The Cancel button pressed after "first" has started: its execute() still returns its outputs.
-    executor.events.connect(lambda e: cancel.cancel() if isinstance(e, ev.NodeStarted) and e.node_id == "first" else None)
+
+    def press_cancel_once_first_has_started(event):  # its execute() still returns its outputs
+        if isinstance(event, ev.NodeStarted) and event.node_id == "first":
+            cancel.cancel()
+
+    executor.events.connect(press_cancel_once_first_has_started)
     report = executor.run(graph, None, cancel)
     assert ran() == ["first"] and report.status == "cancelled"
     assert report.results["first"].status == "cancelled"

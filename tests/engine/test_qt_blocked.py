@@ -35,8 +35,8 @@ def test_no_longer_needing_qt():
 
 def test_the_blocker_refuses_qt_and_a_needs_qt_mark_must_go_once_qt_is_not_needed(tmp_path):
     (tmp_path / "test_probes.py").write_text(_PROBES)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rxX", "-p", "no:cacheprovider", "-p", "tests.qt_blocked",
-                          "-W", "ignore::pytest.PytestUnknownMarkWarning", str(tmp_path)],
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rxX", "-p", "no:cacheprovider",
+                          "-p", "tests.qt_blocked", "-W", "ignore::pytest.PytestUnknownMarkWarning", str(tmp_path)],
                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
                          env=dict(os.environ, PYTHONPATH=str(project_root())))
     out = run.stdout + run.stderr
