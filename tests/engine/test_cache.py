@@ -51,6 +51,32 @@ def test_undo_of_the_change_is_served_from_cache(graph, stack, cache):
     assert ran() == []
 
 
+def test_a_new_version_of_a_node_type_reruns_its_nodes_and_what_they_feed(graph, stack, cache):
+    import dataclasses
+
+    from engine.commands import UndoStack
+    from engine.graph import Graph
+    from engine.ports import BUILTIN_PORT_TYPES
+    from engine.registry import Registry
+    from tests.engine.stub_nodes import BLOB, STUB_TYPES, Add
+
+    class AddV2(Add):  # the type's code changed what it computes, so its version went up
+        schema = dataclasses.replace(Add.schema, version=2)
+
+        def compute(self, ctx, inputs, params):
+            return {"value": 100 * super().compute(ctx, inputs, params)["value"]}
+
+    diamond(stack)
+    render(graph, cache)
+    upgraded = UndoStack(Graph(Registry([AddV2 if t is Add else t for t in STUB_TYPES],
+                                        port_types=(*BUILTIN_PORT_TYPES, BLOB))))
+    diamond(upgraded)  # the same nodes and parameters, made by the new release
+    report = render(upgraded.graph, cache, ["join"], load_outputs=True)
+    assert sorted(ran()) == ["join", "left", "right"] and report.cached == ["src"]
+    assert report.outputs["join"]["value"] == 100 * (100 * (2 + 1) + 100 * (2 + 10))  # not the old cached value
+    assert render(graph, cache).ran == []  # the old version's entries are still its own
+
+
 def test_moving_or_renaming_a_node_reruns_nothing(graph, stack, cache):
     from engine.commands import MoveNode, RenameNode
 
@@ -202,6 +228,65 @@ def test_store_is_atomic_when_encoding_fails(cache):
     exploding = PortType("Boom", "#000", "", codec=Exploding())
     with pytest.raises(CacheStoreError, match="could not write to the cache folder"):
         cache.store("k" * 40, {"x": 1}, {"x": exploding})
+    assert cache.keys() == [] and list((cache.root / "tmp").iterdir()) == []
+
+
+def what_a_second_reader_sees(root, key):
+    """The cache as another process sharing the folder sees it: the entry, and any file published."""
+    from engine.ports import ARRAY
+
+    other = DiskCache(root)
+    try:
+        return {"has": other.has(key), "load": other.load(key, {"first": ARRAY, "second": ARRAY}),
+                "files": sorted(p.name for p in (root / "entries").rglob("*") if p.is_file())}
+    finally:
+        other.close()
+
+
+def peeking_array_type(cache, key, fail_half_way=False):
+    """The array port type, whose codec looks at the cache from outside before it writes its file
+    (the first output's file is written by then), and may fail there as a killed render would."""
+    from engine.codecs import NumpyCodec
+    from engine.ports import ARRAY, PortType
+
+    class Peeking(NumpyCodec):
+        seen, written = None, None
+
+        def encode(self, value, folder, stem):
+            Peeking.seen = what_a_second_reader_sees(cache.root, key)
+            if fail_half_way:
+                raise KeyboardInterrupt("stopped half-way through the entry")
+            stored = super().encode(value, folder, stem)
+            Peeking.written = (folder / stored["file"]).stat().st_ino
+            return stored
+
+    return Peeking, PortType(ARRAY.name, ARRAY.color, ARRAY.help, codec=Peeking())
+
+
+def test_an_entry_being_written_is_invisible_and_is_published_whole(cache):
+    from engine.ports import ARRAY
+
+    key = "e" * 40
+    codec, peeking = peeking_array_type(cache, key)
+    cache.store(key, {"first": np.arange(4.0), "second": np.ones(3)}, {"first": ARRAY, "second": peeking})
+    assert codec.seen == {"has": False, "load": None, "files": []}  # half an entry: nothing to see
+    loaded = cache.load(key, {"first": ARRAY, "second": ARRAY})
+    assert list(loaded["first"]) == [0, 1, 2, 3] and list(loaded["second"]) == [1, 1, 1]
+    # Published by one rename of the folder it was written in: the very files the codec wrote, and
+    # no copy left behind (a copy into place would be seen half-done by a reader).
+    assert (cache._files(key) / "second.npy").stat().st_ino == codec.written
+    assert list((cache.root / "tmp").iterdir()) == []
+
+
+def test_a_store_stopped_half_way_leaves_nothing_readable_or_half_written(cache):
+    from engine.ports import ARRAY
+
+    key = "f" * 40
+    codec, peeking = peeking_array_type(cache, key, fail_half_way=True)
+    with pytest.raises(KeyboardInterrupt):
+        cache.store(key, {"first": np.arange(4.0), "second": np.ones(3)}, {"first": ARRAY, "second": peeking})
+    assert codec.seen == {"has": False, "load": None, "files": []}
+    assert what_a_second_reader_sees(cache.root, key) == {"has": False, "load": None, "files": []}
     assert cache.keys() == [] and list((cache.root / "tmp").iterdir()) == []
 
 

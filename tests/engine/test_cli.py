@@ -40,6 +40,8 @@ def test_second_render_runs_nothing(sample, tmp_path, capsys):
     assert "4 cached" in err and " ran" not in err.split("\n")[-2]
 
 
+@pytest.mark.needs_qt("the editor's Preferences are read and written through QSettings (app/preferences.py) "
+                     "until they become a JSON file the CLI reads without Qt")
 def test_render_uses_the_editors_preferred_cache_and_model_folders(sample, tmp_path, capsys):
     from app import settings
     from app.preferences import Preferences

@@ -166,6 +166,21 @@ def test_clean_state_tracks_saves(chain):
         assert not chain.is_clean
 
 
+def test_a_drag_that_goes_on_after_a_save_is_not_merged_into_the_saved_step(chain, graph):
+    chain.push(SetParam("a", "value", 5, merge_key="drag-1"))
+    chain.set_clean()  # saved (an autosave, Ctrl+S) in the middle of one slider drag
+    chain.push(SetParam("a", "value", 9, merge_key="drag-1"))
+    assert not chain.is_clean  # the value on screen is not the one in the file
+    chain.push(SetParam("a", "value", 12, merge_key="drag-1"))  # the rest of the drag merges on this side
+    chain.undo()
+    assert graph.nodes["a"].params["value"] == 5 and chain.is_clean  # back to exactly what was saved
+    chain.undo()
+    assert graph.nodes["a"].params["value"] == 1 and not chain.is_clean
+    chain.redo()
+    chain.redo()
+    assert graph.nodes["a"].params["value"] == 12 and not chain.is_clean
+
+
 def test_graph_events_follow_edits(stack, graph):
     from engine import events as ev
 

@@ -1,14 +1,22 @@
 """The executor runs what is needed, in order, reports events, isolates failures and cancels promptly."""
 
+import gc
 import threading
 import time
+import weakref
 
+import pytest
 
 from engine import events as ev
+from engine.commands import UndoStack
 from engine.context import CancelToken
 from engine.executor import Executor
+from engine.graph import Graph
+from engine.ports import BUILTIN_PORT_TYPES
+from engine.registry import Registry
+from engine.schema import NodeSchema, Port
 from tests.engine.builders import add, diamond, link
-from tests.engine.stub_nodes import Slow, ran
+from tests.engine.stub_nodes import BLOB, STUB_TYPES, Recording, Slow, ran
 
 
 def run(graph, targets=None, cache=None, **kw):
@@ -147,6 +155,96 @@ def test_cancel_before_start_runs_nothing(graph, stack):
     cancel.cancel()
     report = Executor().run(graph, None, cancel)
     assert ran() == [] and report.status == "cancelled"
+
+
+def test_a_node_cancelled_while_it_runs_leaves_no_cache_entry(graph, stack, cache):
+    add(stack, "test.number", "first", value=7)  # one quick step: no progress() that would notice the cancel
+    add(stack, "test.add", "after")
+    link(stack, "first", "after")
+    cancel = CancelToken()
+    executor = Executor(cache)
+
+    def press_cancel_once_first_has_started(event):  # its execute() still returns its outputs
+        if isinstance(event, ev.NodeStarted) and event.node_id == "first":
+            cancel.cancel()
+
+    executor.events.connect(press_cancel_once_first_has_started)
+    report = executor.run(graph, None, cancel)
+    assert ran() == ["first"] and report.status == "cancelled"
+    assert report.results["first"].status == "cancelled"
+    assert cache.keys() == []  # outputs finished after a cancel are not stored...
+    again = Executor(cache).run(graph)
+    assert again.results["first"].status == "ran"  # ...so the next render makes them, never reads them
+
+
+class Shot:
+    """A stand-in for a shot's frames in memory: the test watches when the executor lets go of it."""
+
+    alive: "weakref.WeakSet[Shot]" = weakref.WeakSet()
+
+    def __init__(self):
+        Shot.alive.add(self)
+
+
+class MakeShot(Recording):
+    schema = NodeSchema("test.make_shot", "Make Shot", "Test", outputs=(Port("shot", BLOB),))
+
+    def compute(self, ctx, inputs, params):
+        return {"shot": Shot()}
+
+
+class GradeShot(Recording):
+    schema = NodeSchema("test.grade_shot", "Grade Shot", "Test", inputs=(Port("shot", BLOB, multiple=True),),
+                        outputs=(Port("shot", BLOB),))
+
+    def compute(self, ctx, inputs, params):
+        return {"shot": Shot()}
+
+
+def shots_alive_as_each_node_starts(stack) -> dict[str, int]:
+    """Run the graph (no cache: values live only in the executor's memory); how many Shots were
+    still held when each node started."""
+    executor = Executor()
+    held = {}
+
+    def count(event):
+        if isinstance(event, ev.NodeStarted):
+            gc.collect()
+            held[event.node_id] = len(Shot.alive)
+
+    executor.events.connect(count)
+    assert executor.run(stack.graph).status == "finished"
+    return held
+
+
+@pytest.fixture
+def shot_stack():
+    stack = UndoStack(Graph(Registry((*STUB_TYPES, MakeShot, GradeShot), port_types=(*BUILTIN_PORT_TYPES, BLOB))))
+    gc.collect()
+    assert len(Shot.alive) == 0
+    return stack
+
+
+def test_a_long_chain_holds_one_upstream_value_at_a_time(shot_stack):
+    add(shot_stack, "test.make_shot", "n0")
+    for i in range(1, 8):  # a film of eight steps: memory must not grow with its length
+        add(shot_stack, "test.grade_shot", f"n{i}")
+        link(shot_stack, f"n{i - 1}", f"n{i}", "shot", "shot")
+    held = shots_alive_as_each_node_starts(shot_stack)
+    assert held == {"n0": 0, **{f"n{i}": 1 for i in range(1, 8)}}  # only the input of the node starting
+
+
+def test_a_value_read_by_two_nodes_is_kept_until_the_second_has_run(shot_stack):
+    add(shot_stack, "test.make_shot", "src")
+    for node_id in ("left", "right", "join"):
+        add(shot_stack, "test.grade_shot", node_id)
+    link(shot_stack, "src", "left", "shot", "shot")
+    link(shot_stack, "src", "right", "shot", "shot")
+    link(shot_stack, "left", "join", "shot", "shot")
+    link(shot_stack, "right", "join", "shot", "shot")
+    held = shots_alive_as_each_node_starts(shot_stack)
+    # "right" (or "left", whichever runs second) still reads src; "join" reads left and right only.
+    assert sorted(held[n] for n in ("left", "right")) == [1, 2] and held["join"] == 2
 
 
 def test_bad_saved_param_fails_the_node_not_the_render(graph, stack):
