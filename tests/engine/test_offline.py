@@ -144,7 +144,7 @@ def test_a_render_process_keeps_the_switches_whatever_the_editors_environment(tm
     process = render_process.RenderProcess()
     try:
         process.submit(job, lambda event: None, done.append)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a new process imports torch and the colour libraries first
         while not done and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
