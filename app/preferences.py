@@ -1,10 +1,8 @@
-"""What the user chose in Preferences (model folders, cache, autosave), kept as one JSON file.
+"""The user's Preferences (model folders, cache, autosave) as one JSON file in the user config folder,
+read without Qt so `aiprod render` uses them too; they make the ModelLocator and CacheSettings a render gets.
 
-The file is preferences.json in the user config folder (AIPROD_CONFIG_DIR overrides), written
-atomically, and read with the standard library only, so `aiprod render` on a machine without Qt
-sees the same model folders and cache as the editor. From them come the two objects a render is
-given: `model_locator()` and `cache_settings()`. The window layout and recent files stay in the
-editor's INI file (`store()`, Qt), which is also where Preferences lived before this file.
+AIPROD_CONFIG_DIR overrides the folder. The window layout and recent files stay in the editor's INI
+file (`store()`, Qt), where an older version also kept the Preferences (app/ui/legacy_preferences.py).
 """
 
 from __future__ import annotations

@@ -1,10 +1,5 @@
-"""Where models and voices are found: an ordered list of model folders, handed to whoever needs it.
-
-The CLI and the editor build one ModelLocator from the Preferences and the environment and pass it
-on (RunContext.models, RenderJob.models, a node's missing_models/suggestions), so two renders in one
-process can use different folders and no module keeps a global list. It is a frozen dataclass of
-paths, so it pickles into a render process as it is.
-"""
+"""Where models and voices are found: an ordered list of model folders, handed to whoever needs it
+(RunContext.models, RenderJob.models, a node's missing_models/suggestions) instead of a global."""
 
 from __future__ import annotations
 
@@ -24,7 +19,10 @@ def _unique(folders) -> tuple[Path, ...]:
 class ModelLocator:
     """`data_dir`: the user data folder (its models/ and voices/ come first); `folders`: the other
     model folders in the order they are searched (the Preferences', then AIPROD_MODEL_DIRS).
-    ModelLocator() knows no folder: only the voice that ships with the program is found."""
+    ModelLocator() knows no folder: only the voice that ships with the program is found.
+
+    The CLI and the editor build one from the Preferences and the environment, so two renders in
+    one process can use different folders. Frozen paths only: it pickles into a render process."""
 
     data_dir: Path | None = None
     folders: tuple[Path, ...] = ()
