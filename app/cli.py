@@ -9,32 +9,31 @@ import threading
 from pathlib import Path
 
 from engine import events as ev
-from engine.cache import DiskCache
+from engine.cache_settings import CacheSettings
 from engine.commands import SetParam
 from engine.project_model import ProjectModel
 from engine.context import CancelToken
-from engine.errors import AiprodError, cut
+from engine.errors import AiprodError, cut, short_repr
 from engine.executor import Executor, RunReport
+from engine.models import ModelLocator
 from engine.output_target import OVERWRITE
 from engine.project import Project, load_project, project_to_data
 from engine.registry import Registry
 
-from . import settings
 from .cli_log import engine_log_to_file, record_internal_error
 from .nodes import build_registry
 from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 
 
 def user_preferences():
-    """The editor's saved Preferences; the defaults (environment variables, platform folders)
-    where Qt's core library, which reads the file, cannot load on this machine."""
+    """The editor's saved Preferences (a JSON file: no Qt needed); a damaged file is reported here."""
     from .preferences import Preferences
 
-    try:
-        return Preferences.load()
-    except ImportError as exc:
-        print(f"aiprod: warning: the editor's preferences were not read ({exc}); using the defaults", file=sys.stderr)
-        return Preferences()
+    warnings: list[str] = []
+    prefs = Preferences.load(warnings)
+    for warning in warnings:
+        print(f"aiprod: warning: {warning}", file=sys.stderr)
+    return prefs
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -116,7 +115,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     registry = build_registry()
     project = _load(args.project, registry)
-    executor = Executor(events=None, project_dir=project.folder, paths=project.paths)
+    # The editor's Preferences (model folders, cache folder and size) hold here too, so a headless
+    # render finds the same models and reuses what the editor rendered; --cache-dir beats them.
+    prefs = user_preferences()
+    executor = Executor(events=None, project_dir=project.folder, paths=project.paths,
+                        models=prefs.model_locator())
     if args.node:
         if args.node not in project.graph.nodes:
             return _fail(f"there is no node {args.node!r} in {args.project}; `aiprod validate` lists them")
@@ -131,13 +134,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         executor.run_metadata[OVERWRITE] = True
     # Exports embed the graph they were rendered from, so a film can be traced back to its project.
     executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
-    # The editor's Preferences (model folders, cache folder and size) hold here too, so a headless
-    # render finds the same models and reuses what the editor rendered; --cache-dir beats them.
-    prefs = user_preferences()
-    settings.set_model_folders(prefs.model_folders)
     if not args.no_cache:
-        cache_root = Path(args.cache_dir) if args.cache_dir else prefs.cache_dir()
-        executor.cache = DiskCache(cache_root, prefs.cache_limit_bytes())
+        cache = prefs.cache_settings()
+        executor.cache = (CacheSettings(Path(args.cache_dir), cache.limit_bytes) if args.cache_dir else cache).open()
     console = Console(stderr=True)
     cancel = CancelToken()
     outcome: dict = {}
@@ -208,10 +207,12 @@ def cmd_nodes(args: argparse.Namespace) -> int:
     return 0
 
 
-def validate_project(project: Project) -> list[str]:
-    """Everything that would stop a render, found without running anything."""
+def validate_project(project: Project, models: ModelLocator | None = None) -> list[str]:
+    """Everything that would stop a render, found without running anything; `models` says where
+    models are looked for (None: only the built-in voice is installed)."""
     graph, problems = project.graph, []
     paths = project.paths  # what a render resolves with (cmd_render), so '~' and relative paths agree
+    models = models if models is not None else ModelLocator()
     try:
         graph.topological_order()
     except AiprodError as exc:
@@ -246,13 +247,16 @@ def validate_project(project: Project) -> list[str]:
                     found, why = False, f"cannot be read ({exc.strerror})"
                 if not found:
                     problems.append(f"{name}: {param.name} file {cut(str(path), 200)} {why}; relink it")
-        problems += [f"{name}: {p}" for p in graph.registry.get(node.type_id)().problems(params, paths)]
+        node_type = graph.registry.get(node.type_id)()
+        problems += [f"{name}: {p}" for p in node_type.problems(params, paths)]
+        problems += [f"{name}: {m.param} {short_repr(m.name)} is not installed; {cut(m.hint, 400)}"
+                     for m in node_type.missing_models(params, models)]
     return problems
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     project = load_project(args.project, build_registry())  # its warnings are problems, listed once below
-    problems = validate_project(project)
+    problems = validate_project(project, user_preferences().model_locator())
     try:
         outputs = planned_outputs(project.graph, project.folder)
     except AiprodError:  # a cycle: validate_project has reported it

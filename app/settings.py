@@ -31,28 +31,13 @@ def cache_limit_bytes() -> int:
 
 
 MODEL_DIRS_ENV = "AIPROD_MODEL_DIRS"
-_preferred_model_folders: list[Path] = []
 
 
-def set_model_folders(folders) -> None:
-    """The model folders chosen in the editor's Preferences (searched after the data folder's)."""
-    _preferred_model_folders[:] = [Path(f) for f in folders if str(f).strip()]
+def environment_model_folders() -> list[Path]:
+    """AIPROD_MODEL_DIRS: model folders for a headless render, separated by the system's path separator."""
+    return [Path(p) for p in os.environ.get(MODEL_DIRS_ENV, "").split(os.pathsep) if p.strip()]
 
 
-def model_folders() -> list[Path]:
-    """Where models are looked for, in order: the data folder's models/, the Preferences' folders,
-    then AIPROD_MODEL_DIRS (folders separated by the system's path separator, for headless renders)."""
-    extra = [Path(p) for p in os.environ.get(MODEL_DIRS_ENV, "").split(os.pathsep) if p.strip()]
-    found: list[Path] = []
-    for folder in (data_dir() / "models", *_preferred_model_folders, *extra):
-        if folder not in found:
-            found.append(folder)
-    return found
-
-
-def render_environment() -> dict[str, str]:
-    """This process's environment with every model folder (the Preferences' too) in AIPROD_MODEL_DIRS,
-    for a render process: it finds what this process would find."""
-    environ = dict(os.environ)
-    environ[MODEL_DIRS_ENV] = os.pathsep.join(str(folder) for folder in model_folders())
-    return environ
+def config_dir() -> Path:
+    """Where the Preferences file lives; AIPROD_CONFIG_DIR overrides (tests, a portable install)."""
+    return Path(os.environ.get("AIPROD_CONFIG_DIR") or platformdirs.user_config_dir(APP_NAME))

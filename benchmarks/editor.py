@@ -25,6 +25,7 @@ its own share) is a fourth render, of that --nodes project itself (500: every ba
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -175,7 +176,8 @@ def stall_probe(app, window, project: Path, cache_dir: Path, scrub: bool = False
     job, so it stops the benchmark instead."""
     from PySide6.QtCore import QEventLoop, QTimer
 
-    window.renderer.set_cache_location(cache_dir, window.renderer.cache_limit)  # fresh and empty: every node runs
+    fresh = dataclasses.replace(window.renderer.cache_settings, folder=Path(cache_dir))  # empty: every node runs
+    window.renderer.configure(window.renderer.models, fresh)
     window.open_project(project)
     settled = time.perf_counter() + 0.5  # the freshly opened project's first paints and layout
     while time.perf_counter() < settled:

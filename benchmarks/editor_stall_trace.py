@@ -22,6 +22,7 @@ take the figures from editor.py.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import os
@@ -229,7 +230,8 @@ def main(argv: list[str]) -> int:
         warm_up().join()
         summary = []
         for run in range(args.renders):
-            window.renderer.set_cache_location(Path(tmp) / f"cache{run}", window.renderer.cache_limit)
+            window.renderer.configure(window.renderer.models, dataclasses.replace(
+                window.renderer.cache_settings, folder=Path(tmp) / f"cache{run}"))
             window.open_project(project)
             settled = time.perf_counter() + 0.5
             while time.perf_counter() < settled:

@@ -1,4 +1,4 @@
-"""What a running node sees of the engine: progress reporting, cancellation and path resolution."""
+"""What a running node sees of the engine: progress reporting, cancellation, path resolution and models."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from . import events as ev
 from .errors import RenderCancelled
 from .events import EventEmitter
 from .paths import PathResolver
+from .models import ModelLocator
 
 
 class CancelToken:
@@ -32,8 +33,10 @@ class CancelToken:
 class RunContext:
     def __init__(self, node_id: str, run_id: str, events: EventEmitter, cancel: CancelToken,
                  project_dir: Path | None = None, run_metadata: dict | None = None,
-                 paths: PathResolver | None = None):
+                 paths: PathResolver | None = None, models: ModelLocator | None = None):
         self.node_id = node_id
+        # Where this render finds models and voices (built by the CLI or the editor); None: the built-in voice only.
+        self.models = models if models is not None else ModelLocator()
         # What the whole render is (e.g. "project": the project file's JSON text), so exports can
         # embed the graph they came from.
         self.run_metadata = run_metadata or {}

@@ -21,6 +21,7 @@ from . import events as ev
 from .cache import CacheStoreError, DiskCache
 from .cache_files import CacheEntryCorrupt
 from .context import CancelToken, RunContext
+from .models import ModelLocator
 from .errors import AiprodError, ParamError, RenderCancelled
 from .events import EventEmitter
 from .graph import Graph, Link
@@ -81,8 +82,9 @@ def _damage_in(exc: BaseException) -> CacheEntryCorrupt | None:
 class Executor:
     def __init__(self, cache: DiskCache | None = None, events: EventEmitter | None = None,
                  project_dir: Path | None = None, run_metadata: dict | None = None,
-                 paths: PathResolver | None = None):
+                 paths: PathResolver | None = None, models: ModelLocator | None = None):
         self.cache = cache
+        self.models = models  # handed to every node's RunContext
         self.run_metadata = run_metadata or {}
         self.events = events or EventEmitter()
         self.project_dir = project_dir
@@ -135,7 +137,7 @@ class _Run:
 
     def context(self, node_id: str) -> RunContext:
         return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir,
-                          self.ex.run_metadata, paths=self.ex.paths)
+                          self.ex.run_metadata, paths=self.ex.paths, models=self.ex.models)
 
     # ---- phase 1: what each node is, and its cache key ----------------------------------------
 

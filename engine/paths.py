@@ -10,10 +10,7 @@ lies inside the project's folder relative to it (so a moved project folder keeps
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 from pathlib import Path
-
-ModelFolders = Sequence[Path] | Callable[[], Sequence[Path]]
 
 
 def _names_itself(value: str) -> bool:
@@ -59,15 +56,12 @@ def from_file(value: str, project_folder: Path) -> str:
 
 class PathResolver:
     """Turns path parameter values into files for one project: '~' expanded, relative paths taken
-    from the project folder (kept relative when there is none), plus the folders models live in.
-
-    `model_folders` is a list of folders or a function giving them (called each time, so a change
-    of Preferences is seen); the model locator fills it.
+    from the project folder (kept relative when there is none). Models named by name, not path,
+    are found by the render's ModelLocator (engine.models).
     """
 
-    def __init__(self, project_folder: Path | None = None, model_folders: ModelFolders = ()) -> None:
+    def __init__(self, project_folder: Path | None = None) -> None:
         self.project_folder = Path(project_folder) if project_folder is not None else None
-        self._model_folders = model_folders
 
     def file(self, value: str | os.PathLike) -> Path:
         """The file a path parameter value names."""
@@ -75,11 +69,6 @@ class PathResolver:
         if not path.is_absolute() and self.project_folder is not None:
             path = self.project_folder / path
         return path
-
-    @property
-    def model_folders(self) -> list[Path]:
-        folders = self._model_folders() if callable(self._model_folders) else self._model_folders
-        return [Path(folder) for folder in folders]
 
     def to_file(self, value: str) -> str:
         """`value` as this project's file stores it (values of a project not yet saved are kept)."""

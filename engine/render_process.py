@@ -20,7 +20,6 @@ import atexit
 import gc
 import logging
 import multiprocessing
-import os
 import queue
 import signal
 import threading
@@ -29,8 +28,9 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, Callable
 
-from . import offline
+from .cache_settings import CacheSettings
 from .errors import AiprodError
+from .models import ModelLocator
 from .priority import lower_process_priority
 
 log = logging.getLogger("aiprod.render_process")
@@ -51,12 +51,11 @@ class RenderJob:
     links: dict  # link id -> engine.graph.Link
     targets: list[str] | None
     project_dir: Path | None
-    cache_dir: Path | None  # None: render without a disk cache
-    cache_limit: int = 0
+    cache: CacheSettings | None  # None: render without a disk cache
     run_metadata: dict = field(default_factory=dict)
-    # The editor's environment when Render was pressed (settings the nodes read: model folders,
-    # cache and data folders), so a process started earlier renders with today's settings.
-    environ: dict[str, str] | None = None
+    # The editor's settings when Render was pressed travel with the job, not in the environment,
+    # so a process started earlier renders with today's model folders and cache.
+    models: ModelLocator = field(default_factory=ModelLocator)
 
     def graph(self):
         """The graph to render, on the job's nodes and links."""
@@ -275,13 +274,12 @@ def serve(conn, cancel_event) -> None:
     """The child's main loop: receive a job, run it, send its events and its report; None or a
     closed pipe ends it."""
     lower_process_priority()  # first, so every thread this process starts inherits it
-    from .cache import DiskCache
     from .context import CancelToken
     from .events import EventEmitter
     from .executor import Executor
 
     send_lock = threading.Lock()  # events may come from several of the render's threads
-    caches: dict[tuple, DiskCache | None] = {}
+    caches: dict[CacheSettings, Any] = {}  # each cache opened once, kept for the next job
     try:
         warm_imports()
     except Exception:  # a library that will not import fails the node that needs it, with its message
@@ -302,21 +300,17 @@ def serve(conn, cancel_event) -> None:
             except (OSError, ValueError):  # the editor has gone: stop rendering for nobody
                 cancel.cancel()
 
-        if job.environ is not None:
-            os.environ.clear()
-            os.environ.update(job.environ)
-            offline.apply()  # whatever the editor's environment held, the switches stay on here
         try:
-            key = (job.cache_dir, job.cache_limit)
-            if job.cache_dir is not None and key not in caches:
+            if job.cache is not None and job.cache not in caches:
                 try:
-                    caches[key] = DiskCache(job.cache_dir, job.cache_limit)
+                    caches[job.cache] = job.cache.open()
                 except OSError as exc:  # render without a cache rather than not at all
                     log.warning("%s", exc)
-                    caches[key] = None
+                    caches[job.cache] = None
             events = EventEmitter()
             events.connect(lambda event: send("event", event))
-            executor = Executor(caches.get(key), events, project_dir=job.project_dir, run_metadata=job.run_metadata)
+            executor = Executor(caches.get(job.cache), events, project_dir=job.project_dir,
+                                run_metadata=job.run_metadata, models=job.models)
             report = executor.run(job.graph(), job.targets, cancel)
         except Exception as exc:
             log.exception("render failed")

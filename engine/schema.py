@@ -18,6 +18,7 @@ from .ports import PortType
 if TYPE_CHECKING:
     from .context import RunContext
     from .paths import PathResolver
+    from .models import ModelLocator
 
 PARAM_KINDS = ("float", "int", "bool", "string", "text", "enum", "path", "seed", "color")
 SEED_MAX = 2**32 - 1
@@ -245,12 +246,13 @@ class NodeType(abc.ABC):
         """
         return []
 
-    def missing_models(self, params: dict[str, Any]) -> list[MissingModel]:
-        """The models these parameters name that are not installed (listed when a project opens)."""
+    def missing_models(self, params: dict[str, Any], models: ModelLocator) -> list[MissingModel]:
+        """The models these parameters name that `models` does not find (listed when a project opens,
+        and by `aiprod validate`)."""
         return []
 
-    def suggestions(self, param_name: str) -> list[str]:
-        """Values worth offering for a free-text parameter (the voices installed here, say); the
+    def suggestions(self, param_name: str, models: ModelLocator) -> list[str]:
+        """Values worth offering for a free-text parameter (the voices `models` finds, say); the
         inspector lists them, the user may still type anything. Empty: a plain text box."""
         return []
 

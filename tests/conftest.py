@@ -44,10 +44,10 @@ def private_user_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("AIPROD_CACHE_DIR", str(tmp_path / "user-cache"))
     monkeypatch.setenv("AIPROD_DATA_DIR", str(tmp_path / "user-data"))
     monkeypatch.setenv("AIPROD_LOG_DIR", str(tmp_path / "user-logs"))
+    monkeypatch.setenv("AIPROD_CONFIG_DIR", str(tmp_path / "user-config"))  # the Preferences file
     from app import settings
 
     monkeypatch.delenv(settings.MODEL_DIRS_ENV, raising=False)
-    monkeypatch.setattr(settings, "_preferred_model_folders", [])  # an editor's Preferences do not leak on
 
 
 def pytest_collection_modifyitems(config, items):

@@ -14,7 +14,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from app.settings import data_dir
 from engine.errors import NodeExecutionError
 from engine.image import Image
 from engine.media.camera import CameraPath, Pose
@@ -77,10 +76,10 @@ def estimate_method_costs(width: int, height: int, frame_count: int, keyframe_co
     return costs
 
 
-def _no_video_model(method: str) -> str:
+def _no_video_model(method: str, models) -> str:
     return (f"the '{method}' method needs a video diffusion model, and no video model is installed (this build "
-            f"has no video model backend yet; models will go in {data_dir() / 'models'}). Use 'still + camera' or "
-            "'keyframes + interpolation', which work now.")
+            f"has no video model backend yet; when it has one, {models.where_to_put('the model')}). "
+            "Use 'still + camera' or 'keyframes + interpolation', which work now.")
 
 
 def _fit(image: Image, width: int, height: int, fit: str, channels: int) -> np.ndarray:
@@ -146,7 +145,7 @@ class Scene(NodeType):
     def execute(self, ctx, inputs, params):
         method = params["method"]
         if method in VIDEO_METHODS:
-            raise NodeExecutionError(_no_video_model(method))
+            raise NodeExecutionError(_no_video_model(method, ctx.models))
         keyframes: list[Image] = inputs["keyframes"]
         spaces = sorted({k.color_space for k in keyframes})
         if len(spaces) > 1:

@@ -12,10 +12,8 @@ import re
 
 import numpy as np
 
-from app.settings import data_dir, model_folders
 from engine.audio.buffer import SAMPLE_RATE, Audio
-from engine.audio.tts import BUILTIN_VOICE, VoiceError, alignments_available, find_voices, load_voice, \
-    resolve_voice, synthesize_line
+from engine.audio.tts import BUILTIN_VOICE, VoiceError, alignments_available, load_voice, synthesize_line
 from engine.errors import NodeExecutionError, short_repr
 from engine.fingerprint import file_fingerprint
 from engine.ports import AUDIO, FLOAT, SUBTITLES, TEXT
@@ -25,22 +23,6 @@ from engine.schema import FloatParam, MissingModel, NodeSchema, NodeType, Port, 
 # as written unless "Note" is named in the speakers mapping.
 _TAG = re.compile(r"^\s*([^:\s][^:]{0,39}?)\s*:\s*(\S.*)$")
 _CAPS_TAG = re.compile(r"^[A-Z0-9][A-Z0-9 .'_-]*$")
-
-
-def voices_folder():
-    """Where users drop Piper voices (NAME.onnx + NAME.onnx.json)."""
-    return data_dir() / "voices"
-
-
-def voice_folders() -> list:
-    """Every folder searched for Piper voices: the voices folder first, then each model folder
-    (Preferences, AIPROD_MODEL_DIRS) and its voices/ and piper/ subfolders."""
-    folders = [voices_folder()]
-    for root in model_folders():
-        for folder in (root, root / "voices", root / "piper"):
-            if folder not in folders:
-                folders.append(folder)
-    return folders
 
 
 def parse_speakers(mapping: str) -> dict[str, str]:
@@ -106,35 +88,30 @@ class Voice(NodeType):
             params.setdefault("seed", 0)
         return params
 
-    def missing_models(self, params):
+    def missing_models(self, params, models):
         try:
             names = self._voice_names(params)
         except ValueError:
             return []
-        installed = find_voices(voice_folders())
+        installed = models.voices()
         return [MissingModel("voice" if name == params["voice"] else "speakers", name, "Piper voices (*.onnx)",
-                             f"put {name}.onnx and {name}.onnx.json (a Piper voice) in {voices_folder()} "
-                             "or in a model folder (Preferences)")
+                             models.where_to_put(f"{name}.onnx and {name}.onnx.json (a Piper voice)", voice=True))
                 for name in names if name not in installed]
 
-    def suggestions(self, param_name):
-        return list(find_voices(voice_folders())) if param_name == "voice" else []
+    def suggestions(self, param_name, models):
+        return list(models.voices()) if param_name == "voice" else []
 
     def _voice_names(self, params) -> list[str]:
         return list(dict.fromkeys([params["voice"], *parse_speakers(params["speakers"]).values()]))
 
     def problems(self, params, paths):
+        # Whether the voices are installed depends on the model folders, which problems() is not
+        # given: missing_models(params, models) reports them (`aiprod validate` lists both).
         try:
-            names = self._voice_names(params)
+            self._voice_names(params)
         except ValueError as exc:
             return [str(exc)]
-        found = []
-        for name in names:
-            try:
-                resolve_voice(name, voice_folders())
-            except VoiceError as exc:
-                found.append(str(exc))
-        return found
+        return []
 
     def fingerprint(self, params, ctx):
         # The voice files are what this node reads: replacing a voice re-speaks the lines.
@@ -143,7 +120,7 @@ class Voice(NodeType):
             names = self._voice_names(params)
         except ValueError:
             return prints
-        installed = find_voices(voice_folders())
+        installed = ctx.models.voices()
         for name in names:
             voice = installed.get(name)
             prints[f"voice:{name}"] = (file_fingerprint(voice.model) + file_fingerprint(voice.config)
@@ -160,10 +137,9 @@ class Voice(NodeType):
         if not takes:
             raise NodeExecutionError("Voice has no text to speak: type lines in its text parameter "
                                      "or link a Text input")
-        folders = voice_folders()
         names = [speakers.get(speaker, params["voice"]) for speaker, _ in takes]
         try:  # every voice is found before any line is spoken: a typo fails at once, not minutes in
-            files = {name: resolve_voice(name, folders) for name in names}
+            files = {name: ctx.models.voice(name) for name in names}
         except VoiceError as exc:
             raise NodeExecutionError(str(exc)) from exc
         pause = np.zeros(round(params["line_pause"] * SAMPLE_RATE), np.float32)

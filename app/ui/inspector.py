@@ -6,19 +6,25 @@ redo), so a widget being typed into keeps its focus and cursor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFormLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget, QHBoxLayout)
 
 from engine import events as ev
+from engine.models import ModelLocator
 
 from . import seed_locks
 from .param_widgets import ParamEditor, SeedEditor, make_editor
 
 
 class Inspector(QScrollArea):
-    def __init__(self, document, actions, parent: QWidget | None = None):
+    def __init__(self, document, actions, parent: QWidget | None = None,
+                 models: Callable[[], ModelLocator] | None = None):
         super().__init__(parent)
         self.document, self.actions = document, actions
+        # Where voices (offered for a voice parameter) are found now: it follows the Preferences.
+        self.models = models or ModelLocator
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
         self._graph = None
@@ -75,7 +81,7 @@ class Inspector(QScrollArea):
         node_type = graph.registry.get(node.type_id)()
         for param in schema.params:
             try:  # a node type's list is a convenience: one that fails leaves a plain text box
-                suggestions = node_type.suggestions(param.name) if param.kind == "string" else []
+                suggestions = node_type.suggestions(param.name, self.models()) if param.kind == "string" else []
             except Exception:
                 suggestions = []
             editor = make_editor(param, node.params.get(param.name, param.default), suggestions)

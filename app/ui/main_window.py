@@ -28,6 +28,7 @@ from .minimap import Minimap
 from .palette import Palette
 from ..nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 from ..preferences import Preferences
+from .legacy_preferences import migrate_ini_preferences
 from .preferences import restore_layout, save_layout
 from .preview import Preview
 from .recent_files import add_recent
@@ -54,7 +55,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.setCentralWidget(self.view)
         self.minimap = Minimap(self.view)
         self.palette = Palette(registry)
-        self.inspector = Inspector(self.document, self.actions_)
+        self.inspector = Inspector(self.document, self.actions_, models=lambda: self.renderer.models)
         self.preview = Preview(self.document, self.renderer)
         self.event_log = EventLog(self.document)
         self.history = HistoryView(self.document)
@@ -74,7 +75,11 @@ class MainWindow(WindowDialogs, QMainWindow):
         self._connect()
         self.resize(1600, 1000)
         self.layout_restored = restore_layout(self)
-        self.apply_preferences(Preferences.load(), save=False)
+        migrate_ini_preferences()  # an older version's Preferences, once
+        warnings: list[str] = []
+        self.apply_preferences(Preferences.load(warnings), save=False)
+        for warning in warnings:  # a damaged Preferences file: the defaults are in use, and the log says why
+            self.event_log.log(f"preferences: {warning}")
         self._document_changed()
 
     def _dock(self, title: str, widget, area) -> QDockWidget:

@@ -1,6 +1,6 @@
 """The Preferences dialog, and the window layout (docks, geometry) saved between runs.
 
-The preferences themselves, and the INI file they and the layout are kept in, are app/preferences.py.
+The preferences themselves (a JSON file) and the INI file the layout is kept in are app/preferences.py.
 """
 
 from __future__ import annotations

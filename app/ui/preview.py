@@ -184,10 +184,10 @@ class Preview(QWidget):
                 return
             target, port = source
         self.caption.setText(f"{name}: loading…")
-        graph_copy, folder = snapshot(graph), self.document.project.folder
+        graph_copy, folder, models = snapshot(graph), self.document.project.folder, self.renderer.models
         viewer = self.viewer
-        self._submit(lambda: load_output(Executor(self.renderer.cache(), project_dir=folder), graph_copy, target, port,
-                                         viewer))
+        self._submit(lambda: load_output(Executor(self.renderer.cache(), project_dir=folder, models=models),
+                                         graph_copy, target, port, viewer))
 
     # ---- results, on the GUI thread ------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, Q
 from engine.commands import SetParam
 from engine.errors import AiprodError
 from engine.fingerprint import file_fingerprint
+from engine.models import ModelLocator
 from engine.schema import MissingModel
 
 
@@ -55,21 +56,22 @@ class MissingModelEntry:
     status: str = "not installed"
 
 
-def missing_models_of(graph, node_id: str) -> list[MissingModel]:
+def missing_models_of(graph, node_id: str, models: ModelLocator) -> list[MissingModel]:
     schema = graph.schema_of(node_id)
     if schema is None:
         return []
     node = graph.nodes[node_id]
     params = {p.name: node.params.get(p.name, p.default) for p in schema.params}
     try:
-        return graph.registry.get(node.type_id)().missing_models(params)
+        return graph.registry.get(node.type_id)().missing_models(params, models)
     except Exception:  # a plugin's check that breaks must not stop the project from opening
         return []
 
 
-def find_missing_models(project) -> list[MissingModelEntry]:
+def find_missing_models(project, models: ModelLocator) -> list[MissingModelEntry]:
     graph = project.graph
-    return [MissingModelEntry(node_id, model) for node_id in graph.nodes for model in missing_models_of(graph, node_id)]
+    return [MissingModelEntry(node_id, model) for node_id in graph.nodes
+            for model in missing_models_of(graph, node_id, models)]
 
 
 def find_missing(project) -> list[MissingFile]:
@@ -161,7 +163,7 @@ class MissingMediaDialog(QDialog):
                 continue
             # By name too: a speakers list names several voices, and a relinked voice may be renamed.
             names = {entry.model.name, graph.nodes[entry.node_id].params.get(entry.model.param)}
-            lacking = [m for m in missing_models_of(graph, entry.node_id)
+            lacking = [m for m in missing_models_of(graph, entry.node_id, self.window_.renderer.models)
                        if m.param == entry.model.param and m.name in names]
             entry.status = "relinked" if not lacking else f"still missing: {lacking[0].hint}"
             self.tree.topLevelItem(len(self.missing) + index).setText(3, entry.status)

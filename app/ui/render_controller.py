@@ -24,15 +24,18 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from engine import events as ev
 from engine import render_process
 from engine.cache import DiskCache
+from engine.cache_settings import CacheSettings
 from engine.context import CancelToken
 from engine.executor import Executor
 from engine.graph import Graph
+from engine.models import ModelLocator
 from engine.output_target import OVERWRITE, refused_path
 from engine.project import project_to_data
 from engine.priority import lower_thread_priority
@@ -83,7 +86,9 @@ class RenderController(QObject):
         self._settled = 0
         self._cache: DiskCache | None = None
         self._cache_lock = threading.Lock()
-        self.cache_dir, self.cache_limit = settings.cache_dir(), settings.cache_limit_bytes()  # Preferences
+        # Where renders find models and which cache they use: the window sets both from Preferences.
+        self.models = ModelLocator(settings.data_dir(), settings.environment_model_folders())
+        self.cache_settings = CacheSettings(settings.cache_dir(), settings.cache_limit_bytes())
         self._link_dst: dict[str, str] = {}
         self._graph: Graph | None = None
         self._run_number = 0  # events of a run started before the project was replaced are ignored
@@ -158,11 +163,20 @@ class RenderController(QObject):
         """The process the running render runs in; None when idle or rendering in a thread here."""
         return getattr(self._render, "pid", None)
 
-    def set_cache_location(self, folder, limit_bytes: int) -> None:
-        """Use another cache folder or size limit from the next render on (Preferences)."""
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache_settings.folder
+
+    @property
+    def cache_limit(self) -> int:
+        return self.cache_settings.limit_bytes
+
+    def configure(self, models: ModelLocator, cache_settings: CacheSettings) -> None:
+        """Use these model folders and this cache from the next render (and preview) on (Preferences)."""
+        self.models = models
         with self._cache_lock:
-            if (folder, limit_bytes) != (self.cache_dir, self.cache_limit):
-                self.cache_dir, self.cache_limit = folder, limit_bytes
+            if cache_settings != self.cache_settings:
+                self.cache_settings = cache_settings
                 self._cache = None  # reopened where the next render asks for it
 
     def cache(self) -> DiskCache | None:
@@ -172,7 +186,7 @@ class RenderController(QObject):
         with self._cache_lock:
             if self._cache is None:
                 try:
-                    self._cache = DiskCache(self.cache_dir, self.cache_limit)
+                    self._cache = self.cache_settings.open()
                 except OSError as exc:  # render without a cache rather than not at all
                     log.warning("%s", exc)
             return self._cache
@@ -199,7 +213,7 @@ class RenderController(QObject):
         # The live nodes: handing the job to a process pickles it, which is the snapshot; a
         # render in a thread takes a copy of its own.
         job = RenderJob(graph.registry, graph.nodes, graph.links, targets, project.folder,
-                        self.cache_dir, self.cache_limit, metadata, settings.render_environment())
+                        self.cache_settings, metadata, self.models)
         self._run_number += 1
         number = self._run_number
         self._settled = 0
@@ -370,7 +384,7 @@ class _ThreadRender:
     def __init__(self, job: RenderJob, open_cache, on_event, on_finished):
         self.token = CancelToken()
         graph = snapshot(job.graph())
-        executor = Executor(None, project_dir=job.project_dir, run_metadata=job.run_metadata)
+        executor = Executor(None, project_dir=job.project_dir, run_metadata=job.run_metadata, models=job.models)
         executor.events.connect(on_event)
 
         def work() -> None:

@@ -123,15 +123,15 @@ class ThumbnailLoader(QObject):
             return False
         generation = self._generation.get(node_id, 0)
         graph_copy = snapshot(graph) if graph_copy is None else graph_copy
-        folder, cancel = self.document.project.folder, self._cancel
+        folder, cancel, models = self.document.project.folder, self._cancel, self.renderer.models
         self.pending.add(node_id)
 
         def work() -> None:
             if cancel.cancelled:
                 return
             try:
-                image = load_thumbnail(Executor(self.renderer.cache(), project_dir=folder), graph_copy, node_id,
-                                       port, cancel)
+                image = load_thumbnail(Executor(self.renderer.cache(), project_dir=folder, models=models), graph_copy,
+                                       node_id, port, cancel)
             except Exception:  # a thumbnail that cannot be read is simply not shown
                 image = None
             if not cancel.cancelled:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.errors import AiprodError
 
-from .. import settings
 from . import recovery
 from ..preferences import Preferences
 from .preferences import PreferencesDialog
@@ -81,7 +80,7 @@ class WindowDialogs:
     def check_missing_media(self) -> list:
         """List the files and models the project reads that are missing, in a dialog to relink them."""
         missing = find_missing(self.document.project)
-        models = find_missing_models(self.document.project)
+        models = find_missing_models(self.document.project, self.renderer.models)
         graph = self.document.graph
         for entry in missing:
             self.event_log.log(f"missing: {graph.display_name(entry.node_id)}.{entry.param} reads {entry.absolute}")
@@ -111,5 +110,5 @@ class WindowDialogs:
         if save:
             prefs.save()
         self.document.set_autosave_minutes(prefs.autosave_minutes)
-        settings.set_model_folders(prefs.model_folders)  # voices (and later models) are looked for there too
-        self.renderer.set_cache_location(prefs.cache_dir(), prefs.cache_limit_bytes())
+        # Renders, previews, the inspector and the relink dialog look for voices (and later models) there too.
+        self.renderer.configure(prefs.model_locator(), prefs.cache_settings())

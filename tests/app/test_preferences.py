@@ -1,8 +1,11 @@
-"""Preferences and the window layout persist between runs in an INI file in the user data folder."""
+"""Preferences persist between runs in a JSON file in the user config folder, the window layout in an
+INI file in the user data folder; an older version's Preferences move from that INI file once."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import json
+
+from PySide6.QtCore import QSettings, Qt
 
 from app import settings
 from tests.app.conftest import _window
@@ -21,10 +24,10 @@ def test_a_preference_persists_and_the_autosave_and_cache_follow_it(window, qtbo
     assert window.document.autosave_interval_ms == 300_000
     assert window.renderer.cache_dir == tmp_path / "fast-cache"
     assert window.renderer.cache_limit == int(2.5 * 1024**3)
-    assert tmp_path / "models" in settings.model_folders()  # searched for voices and models from now on
+    assert tmp_path / "models" in window.renderer.models.model_folders()  # searched for voices and models now
     assert window.close()
-    ini = settings.data_dir() / "editor.ini"
-    assert ini.is_file() and "autosave" in ini.read_text()
+    saved = json.loads((settings.config_dir() / "preferences.json").read_text())
+    assert saved["autosave_minutes"] == 5.0 and saved["model_folders"] == [str(tmp_path / "models")]
 
     reopened = _window(qtbot, window.registry)
     prefs = reopened.preferences
@@ -39,8 +42,7 @@ def test_cancelled_preferences_change_nothing(window):
     dialog.autosave.setValue(9.0)
     dialog.reject()
     assert window.document.autosave_interval_ms == 60_000
-    assert not (settings.data_dir() / "editor.ini").exists() or "autosave" not in (
-        settings.data_dir() / "editor.ini").read_text()
+    assert not (settings.config_dir() / "preferences.json").exists()
 
 
 def test_dock_layout_is_restored_at_the_next_start(window, qtbot):
@@ -52,3 +54,44 @@ def test_dock_layout_is_restored_at_the_next_start(window, qtbot):
     assert reopened.layout_restored
     assert reopened.docks["log"].isHidden()
     assert reopened.dockWidgetArea(reopened.docks["history"]) == Qt.RightDockWidgetArea
+
+
+def old_ini_preferences(folder, minutes: float) -> None:
+    """What an older version saved: the Preferences in the editor's INI file, beside the layout."""
+    ini = QSettings(str(settings.data_dir() / "editor.ini"), QSettings.IniFormat)
+    ini.setValue("models/folders", json.dumps([str(folder)]))
+    ini.setValue("cache/limit_gb", 3.0)
+    ini.setValue("autosave/minutes", minutes)
+    ini.sync()
+
+
+def test_an_older_versions_preferences_move_to_the_json_file_once(qtbot, tmp_path):
+    from app.nodes import build_registry
+    from app.preferences import Preferences
+
+    old_ini_preferences(tmp_path / "old-models", 7.0)
+    window = _window(qtbot, build_registry())
+    assert window.preferences == Preferences([str(tmp_path / "old-models")], "", 3.0, 7.0)
+    assert window.document.autosave_interval_ms == 7 * 60_000
+    assert tmp_path / "old-models" in window.renderer.models.model_folders()
+    assert Preferences.load() == window.preferences  # what `aiprod render` reads from now on, without Qt
+    prefs = Preferences.load()
+    prefs.autosave_minutes = 2.0
+    window.apply_preferences(prefs)
+    old_ini_preferences(tmp_path / "old-models", 9.0)  # an older version run again in between
+    assert window.close()
+    reopened = _window(qtbot, window.registry)  # migrated once: the JSON file wins from now on
+    assert reopened.preferences.autosave_minutes == 2.0
+
+
+def test_a_damaged_preferences_file_is_logged_and_the_editor_starts_with_the_defaults(qtbot):
+    from app.nodes import build_registry
+    from app.preferences import Preferences
+
+    path = settings.config_dir() / "preferences.json"
+    path.parent.mkdir(parents=True)
+    path.write_text("not json at all")
+    window = _window(qtbot, build_registry())
+    assert window.preferences == Preferences()
+    assert f"preferences: the preferences file {path} is not valid" in window.event_log.toPlainText()
+    assert len(list(path.parent.glob("preferences.json.bad-*"))) == 1

@@ -65,8 +65,6 @@ def test_no_dialog_when_nothing_is_missing_or_the_user_cancels(window, tmp_path)
 def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, qtbot, tmp_path):
     from engine.audio.tts import BUILTIN_VOICE, find_voices
 
-    from app import settings
-
     graph = Graph(window.registry)
     stack = UndoStack(graph)
     stack.push(AddNode("sound.voice", (0, 0), {"text": "Hello.", "voice": "narrator"}, node_id="v"))
@@ -87,7 +85,7 @@ def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, 
     assert window.document.graph.nodes["v"].params["voice"] == "narrator-v2"
     shutil.copy(builtin.config, shelf / "narrator-v2.onnx.json")
     assert dialog.relink_row(0) and dialog.models[0].status == "relinked" and not dialog.remaining
-    assert str(shelf) in window.preferences.model_folders and shelf in settings.model_folders()
+    assert str(shelf) in window.preferences.model_folders and shelf in window.renderer.models.model_folders()
     window.render_all()  # the render process, started before the relink, looks in the new folder too
     wait_render(qtbot, window)
     assert window.renderer.status("v").state == "done", window.renderer.status("v").message

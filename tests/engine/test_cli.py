@@ -40,24 +40,53 @@ def test_second_render_runs_nothing(sample, tmp_path, capsys):
     assert "4 cached" in err and " ran" not in err.split("\n")[-2]
 
 
-@pytest.mark.needs_qt("the editor's Preferences are read and written through QSettings (app/preferences.py) "
-                     "until they become a JSON file the CLI reads without Qt")
-def test_render_uses_the_editors_preferred_cache_and_model_folders(sample, tmp_path, capsys):
-    from app import settings
+def test_render_uses_the_editors_preferred_cache(sample, tmp_path, capsys):
+    """(The Preferences' model folders: tests/engine/test_cli_headless.py renders with a voice found there.)"""
     from app.preferences import Preferences
 
-    preferred, models = tmp_path / "preferred-cache", tmp_path / "studio-models"
-    Preferences(model_folders=[str(models)], cache_folder=str(preferred)).save()
+    preferred = tmp_path / "preferred-cache"
+    Preferences(cache_folder=str(preferred)).save()
     assert main(["render", str(sample), "-o", str(tmp_path / "a.png")]) == 0
     assert any(preferred.rglob("*")), "the render did not use the cache folder set in Preferences"
     assert not (tmp_path / "user-cache").exists()  # AIPROD_CACHE_DIR is only the default
-    assert models in settings.model_folders()
     capsys.readouterr()
     assert main(["render", str(sample), "-o", str(tmp_path / "a.png")]) == 0  # what the first render cached
     assert "4 cached" in capsys.readouterr().err
     elsewhere = tmp_path / "flag-cache"
     assert main(["render", str(sample), "-o", str(tmp_path / "b.png"), "--cache-dir", str(elsewhere)]) == 0
     assert any(elsewhere.rglob("*"))  # the flag beats the preference
+
+
+def test_a_damaged_preferences_file_is_one_warning_kept_aside_and_the_render_uses_the_defaults(sample, tmp_path,
+                                                                                               capsys):
+    from app.preferences import Preferences, preferences_path
+
+    path = preferences_path()
+    path.parent.mkdir(parents=True)
+    path.write_text('{"cache_folder": "/somewhere", oops')
+    assert main(["render", str(sample), "-o", str(tmp_path / "a.png")]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "preferences" in line]
+    assert len(warnings) == 1 and str(path) in warnings[0] and "using the defaults" in warnings[0]
+    assert "Traceback" not in warnings[0]
+    (kept,) = path.parent.glob("preferences.json.bad-*")  # never lost: the user can mend it
+    assert kept.read_text() == '{"cache_folder": "/somewhere", oops' and not path.exists()
+    assert any((tmp_path / "user-cache").rglob("*"))  # the default cache (AIPROD_CACHE_DIR)
+    Preferences(autosave_minutes=3.0).save()  # a new file is written where the bad one was
+    assert Preferences.load().autosave_minutes == 3.0
+
+
+def test_preferences_of_the_wrong_kind_fall_back_one_by_one(tmp_path):
+    from app.preferences import Preferences, preferences_path
+
+    path = preferences_path()
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"model_folders": "/one/folder", "cache_limit_gb": "lots", "autosave_minutes": 2}))
+    warnings = []
+    prefs = Preferences.load(warnings)
+    assert prefs == Preferences(autosave_minutes=2.0)
+    assert len(warnings) == 2 and "model_folders" in warnings[0] and "cache_limit_gb" in warnings[1]
+    path.write_text("[1, 2]")
+    assert Preferences.load(warnings) == Preferences() and "not an object" in warnings[-1]
 
 
 def test_render_up_to_a_node(sample, capsys):

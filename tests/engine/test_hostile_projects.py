@@ -190,7 +190,7 @@ def test_an_empty_path_that_render_would_refuse_is_a_validate_problem(bars, caps
 def test_the_last_resort_handler_logs_the_traceback_and_says_where(bars, capsys, monkeypatch, tmp_path):
     import app.cli
 
-    def broken(project):
+    def broken(project, models=None):
         raise RuntimeError("a bug in validate")
 
     monkeypatch.setattr(app.cli, "validate_project", broken)

@@ -110,9 +110,6 @@ def test_the_resolver_expands_home_and_takes_relative_paths_from_the_project(tmp
     assert paths.file("shots/a.png") == tmp_path / "film" / "shots" / "a.png"
     assert paths.file("/elsewhere/a.png") == Path("/elsewhere/a.png")
     assert PathResolver().file("shots/a.png") == Path("shots/a.png")  # no project: as it is
-    folders = [tmp_path / "models"]
-    assert PathResolver(model_folders=folders).model_folders == folders
-    assert PathResolver(model_folders=lambda: folders).model_folders == folders
 
 
 def test_validate_and_render_resolve_a_home_path_alike(tmp_path, monkeypatch, capsys):

@@ -12,13 +12,16 @@ import pytest
 
 from engine import events as ev
 from engine import render_process
+from engine.cache_settings import CacheSettings
+from engine.models import ModelLocator
 from engine.render_process import RenderJob, RenderProcessError, describe_exit
 from tests.engine.builders import add, diamond
 
 
 def job_for(graph, targets=None, cache_dir=None, **kw) -> RenderJob:
+    cache = CacheSettings(cache_dir, 1 << 30) if cache_dir is not None else None
     return RenderJob(graph.registry, dict(graph.nodes), dict(graph.links), targets, kw.pop("project_dir", None),
-                     cache_dir, 1 << 30, **kw)
+                     cache, **kw)
 
 
 class Collector:
@@ -100,13 +103,28 @@ def test_a_failing_node_and_a_failing_job_are_reported(process, graph, stack):
     assert isinstance(error, RenderProcessError) and "no-such-node" in str(error)
 
 
-def test_the_job_carries_the_environment(process, graph, stack, tmp_path):
-    (tmp_path / "note.txt").write_text("from the editor's environment")
-    add(stack, "test.read_text", "read", path="~/note.txt")  # "~" is the HOME of the job, not of the process
-    environ = dict(os.environ, HOME=str(tmp_path))
-    collector = Collector().submit(process, job_for(graph, environ=environ))
-    report = collector.result()
-    assert report.status == "finished", report.results["read"].message
+def test_the_job_carries_the_model_folders(process, tmp_path):
+    """The process was started before the folder existed, and its environment names none: the job's
+    ModelLocator is what the Voice node searches."""
+    import shutil
+
+    from app.nodes.voice import Voice
+    from engine.audio.tts import BUILTIN_VOICE, find_voices
+    from engine.commands import AddNode, UndoStack
+    from engine.graph import Graph
+    from engine.registry import Registry
+
+    builtin = find_voices(None)[BUILTIN_VOICE]
+    shelf = tmp_path / "shelf"
+    shelf.mkdir()
+    shutil.copy(builtin.model, shelf / "shelf-voice.onnx")
+    shutil.copy(builtin.config, shelf / "shelf-voice.onnx.json")
+    graph = Graph(Registry((Voice,)))
+    UndoStack(graph).push(AddNode("sound.voice", params={"text": "Hi.", "voice": "shelf-voice"}, node_id="v"))
+    report = Collector().submit(process, job_for(graph, models=ModelLocator(tmp_path / "data", [shelf]))).result()
+    assert report.status == "finished", report.results["v"].message
+    report = Collector().submit(process, job_for(graph, models=ModelLocator(tmp_path / "data"))).result()
+    assert report.status == "failed" and "'shelf-voice' is not installed" in report.results["v"].message
 
 
 def test_a_job_that_cannot_be_pickled_is_refused_and_the_process_stays_usable(process, graph, stack):

@@ -8,16 +8,18 @@ import pytest
 import app.nodes.scene as scene_module
 from app.nodes.camera import CameraNode
 from app.nodes.scene import Scene, estimate_method_costs, fps_of, frame_count_for
-from app.settings import data_dir
 from engine.cache import DiskCache
 from engine.commands import UndoStack
+from engine.context import CancelToken, RunContext
 from engine.errors import NodeExecutionError
+from engine.events import EventEmitter
 from engine.executor import Executor
 from engine.graph import Graph
 from engine.image import Image
 from engine.media.camera import CameraPath, Pose
 from engine.media.camera_render import CameraRenderer
 from engine.media.clip import StillClip
+from engine.models import ModelLocator
 from engine.ports import IMAGE
 from engine.registry import Registry
 from engine.schema import IntParam, NodeSchema, NodeType, Port
@@ -47,9 +49,9 @@ class TestPicture(NodeType):
         return {"image": Image(picture(params["width"], params["height"]))}
 
 
-def run_scene(keyframes, camera=None, **overrides):
+def run_scene(keyframes, camera=None, ctx=None, **overrides):
     params = Scene.schema.default_params() | {"resolution": PROXY} | overrides
-    return Scene().execute(None, {"keyframes": keyframes, "camera": camera}, params)["frames"]
+    return Scene().execute(ctx, {"keyframes": keyframes, "camera": camera}, params)["frames"]
 
 
 def test_frame_count_and_rate_are_exact_at_23_976():
@@ -99,11 +101,12 @@ def test_a_big_still_is_read_once_and_resampled_once_from_full_resolution(monkey
 
 
 @pytest.mark.parametrize("method", ["first/last-frame video", "full video diffusion"])
-def test_video_methods_say_no_model_is_installed(method):
+def test_video_methods_say_no_model_is_installed(method, tmp_path):
+    ctx = RunContext("shot", "run", EventEmitter(), CancelToken(), models=ModelLocator(tmp_path / "data"))
     with pytest.raises(NodeExecutionError) as caught:
-        run_scene([Image(picture(64, 36))], method=method)
+        run_scene([Image(picture(64, 36))], ctx=ctx, method=method)
     message = str(caught.value)
-    assert "no video model is installed" in message and str(data_dir() / "models") in message
+    assert "no video model is installed" in message and str(tmp_path / "data" / "models") in message
     assert "still + camera" in message and "keyframes + interpolation" in message
 
 

@@ -21,6 +21,7 @@ from engine.audio.tts import BUILTIN_VOICE, find_voices, load_voice, resolve_voi
 from engine.commands import AddNode, Connect, UndoStack
 from engine.executor import Executor
 from engine.graph import Graph
+from engine.models import ModelLocator
 from engine.project import project_from_data
 from engine.registry import Registry
 from tests.engine.stub_nodes import project_root
@@ -33,19 +34,26 @@ def builtin_voice():
     return load_voice(resolve_voice(BUILTIN_VOICE, None))
 
 
-def run_voice(text_input=None, **params):
+def user_models(*folders):
+    """What the CLI and the editor build: the (test's) data folder, then more model folders."""
+    from app import settings
+
+    return ModelLocator(settings.data_dir(), folders)
+
+
+def run_voice(text_input=None, models=None, **params):
     graph = Graph(Registry((Voice, TextValue)))
     stack = UndoStack(graph)
     stack.push(AddNode("sound.voice", params=params, node_id="v"))
     if text_input is not None:
         stack.push(AddNode("value.text", params={"text": text_input}, node_id="t"))
         stack.push(Connect("t", "text", "v", "text"))
-    report = Executor().run(graph, ["v"], load_outputs=True)
+    report = Executor(models=models if models is not None else user_models()).run(graph, ["v"], load_outputs=True)
     return report, report.outputs.get("v")
 
 
-def spoken(**params):
-    report, outputs = run_voice(**params)
+def spoken(models=None, **params):
+    report, outputs = run_voice(models=models, **params)
     assert report.status == "finished", report.results["v"].message
     return outputs
 
@@ -155,17 +163,19 @@ def test_a_voice_dropped_into_the_voices_folder_can_be_used(tmp_path):
     shutil.copy(builtin.model, folder / "narrator.onnx")
     shutil.copy(builtin.config, folder / "narrator.onnx.json")
     assert list(find_voices(folder)) == [BUILTIN_VOICE, "narrator"]
-    assert Voice().problems({**Voice.schema.default_params(), "voice": "narrator"}, None) == []
+    default = Voice.schema.default_params()
+    assert Voice().missing_models({**default, "voice": "narrator"}, user_models()) == []
     out = spoken(text="Now I am the narrator.", voice="narrator")
     assert out["timings"]["lines"][0]["voice"] == "narrator" and out["duration"] > 0.5
-    problems = Voice().problems({**Voice.schema.default_params(), "voice": "nobody"}, None)
-    assert len(problems) == 1 and "'nobody' is not installed" in problems[0]
-    assert f"{BUILTIN_VOICE}, narrator" in problems[0] and str(folder) in problems[0]
+    (missing,) = Voice().missing_models({**default, "voice": "nobody"}, user_models())
+    assert (missing.param, missing.name) == ("voice", "nobody") and str(folder) in missing.hint
+    assert "nobody.onnx and nobody.onnx.json" in missing.hint
+    report, _ = run_voice(text="Hello.", voice="nobody")
+    message = report.results["v"].message
+    assert "'nobody' is not installed" in message and f"{BUILTIN_VOICE}, narrator" in message
 
 
-def test_voices_in_model_folders_are_found_and_offered(tmp_path, monkeypatch):
-    from app import settings
-
+def test_voices_in_model_folders_are_found_and_offered(tmp_path):
     builtin = find_voices(None)[BUILTIN_VOICE]
     studio = tmp_path / "studio-models"  # a shared model tree, its voices in a piper/ subfolder
     (studio / "piper").mkdir(parents=True)
@@ -176,14 +186,31 @@ def test_voices_in_model_folders_are_found_and_offered(tmp_path, monkeypatch):
     shutil.copy(builtin.model, farm / "farm-voice.onnx")
     shutil.copy(builtin.config, farm / "farm-voice.onnx.json")
     params = {**Voice.schema.default_params(), "voice": "studio-voice"}
-    assert "studio-voice" not in Voice().suggestions("voice") and Voice().problems(params, None)
-    settings.set_model_folders([str(studio)])  # what the editor's Preferences do
-    monkeypatch.setenv(settings.MODEL_DIRS_ENV, str(farm))
-    assert Voice().suggestions("voice") == [BUILTIN_VOICE, "studio-voice", "farm-voice"]
-    assert Voice().problems(params, None) == []
-    out = spoken(text="Spoken from the farm.", voice="farm-voice")
+    assert "studio-voice" not in Voice().suggestions("voice", user_models()) \
+        and Voice().missing_models(params, user_models())
+    models = user_models(studio, farm)  # the Preferences' folder, then AIPROD_MODEL_DIRS's
+    assert Voice().suggestions("voice", models) == [BUILTIN_VOICE, "studio-voice", "farm-voice"]
+    assert Voice().missing_models(params, models) == []
+    out = spoken(models=models, text="Spoken from the farm.", voice="farm-voice")
     assert out["timings"]["lines"][0]["voice"] == "farm-voice" and out["duration"] > 0.5
-    assert Voice().suggestions("text") == []  # only the voice has a list
+    assert Voice().suggestions("text", models) == []  # only the voice has a list
+
+
+def test_two_renders_in_one_process_find_the_voices_of_their_own_locator(tmp_path):
+    """No global: each RunContext looks in the folders its render was given, side by side."""
+    builtin = find_voices(None)[BUILTIN_VOICE]
+    for name in ("alpha", "beta"):
+        (tmp_path / name).mkdir()
+        shutil.copy(builtin.model, tmp_path / name / f"{name}-voice.onnx")
+        shutil.copy(builtin.config, tmp_path / name / f"{name}-voice.onnx.json")
+    alpha, beta = ModelLocator(tmp_path / "data-a", [tmp_path / "alpha"]), ModelLocator(None, [tmp_path / "beta"])
+    assert spoken(models=alpha, text="First.", voice="alpha-voice")["duration"] > 0.2
+    assert spoken(models=beta, text="Second.", voice="beta-voice")["duration"] > 0.2
+    report, _ = run_voice(models=beta, text="Third.", voice="alpha-voice")
+    assert report.status == "failed" and "'alpha-voice' is not installed" in report.results["v"].message
+    assert Voice().suggestions("voice", alpha) == [BUILTIN_VOICE, "alpha-voice"]
+    assert Voice().suggestions("voice", beta) == [BUILTIN_VOICE, "beta-voice"]
+    assert Voice().suggestions("voice", ModelLocator()) == [BUILTIN_VOICE]  # no locator given: the built-in only
 
 
 def test_missing_or_broken_voice_files_are_clear_errors(tmp_path):
@@ -201,8 +228,8 @@ def test_missing_or_broken_voice_files_are_clear_errors(tmp_path):
     report, _ = run_voice(text="BOB: Hi.\nALICE: Hello.", speakers="ALICE=ghost")
     assert report.results["v"].status == "failed"  # every voice is checked before anything is spoken
     assert "'ghost' is not installed" in report.results["v"].message
-    assert "'ghost' is not installed" in Voice().problems({**Voice.schema.default_params(),
-                                                           "speakers": "ALICE=ghost"}, None)[0]
+    (ghost,) = Voice().missing_models({**Voice.schema.default_params(), "speakers": "ALICE=ghost"}, user_models())
+    assert (ghost.param, ghost.name) == ("speakers", "ghost")
 
 
 def test_a_chinese_voice_without_its_g2pw_model_is_a_clear_error_not_a_download(tmp_path):
