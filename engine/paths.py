@@ -22,7 +22,7 @@ def _relative_inside(path: str, folder: str) -> str | None:
     """`path` relative to `folder` (forward slashes, so the file reads the same on every system),
     or None when it lies outside."""
     try:
-        if os.path.commonpath([path, folder]) != folder:
+        if os.path.normcase(os.path.commonpath([path, folder])) != os.path.normcase(folder):  # Windows: any case
             return None
     except ValueError:  # another drive on Windows
         return None

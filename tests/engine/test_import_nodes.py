@@ -13,6 +13,7 @@ from engine.executor import Executor
 from engine.graph import Graph
 from engine.media.colorspaces import gamut_matrix, to_working
 from engine.media.image_io import write_exr, write_png16
+from engine.paths import PathResolver
 from engine.registry import Registry
 
 
@@ -138,11 +139,10 @@ class _Ctx:
     node_id = "export"
     run_metadata: dict = {}
     project_dir = None
+    paths = PathResolver()
 
     def progress(self, fraction, message=""):
         pass
 
     def resolve_path(self, path):
-        from pathlib import Path
-
-        return Path(path)
+        return self.paths.file(path)
