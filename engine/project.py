@@ -197,8 +197,8 @@ def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[st
     merged = schema.default_params()
     merged.update(params)
     for param in schema.params:
-        try:
-            merged[param.name] = param.coerce(merged[param.name])
+        try:  # an enum value saved before ids (a label) loads as its id, for every node type alike
+            merged[param.name] = param.coerce(param.current_value(merged[param.name]))
         except ParamError as exc:  # kept as saved so nothing is lost; the node fails until it is fixed
             warnings.append(f"{name}: {exc}")
     extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}

@@ -113,7 +113,7 @@ class Scene(NodeType):
         type_id="shot.scene", title="Scene", category="Shot",
         inputs=(Port("keyframes", IMAGE, multiple=True, help="Keyframes in link order; the first starts the shot."),
                 Port("camera", CAMERA_PATH, optional=True, help="A camera move over the shot; none = locked off."),
-                Port("duration", FLOAT, optional=True,
+                Port("duration", FLOAT, optional=True, overrides="duration",
                      help="Length from elsewhere, e.g. a Voice line's duration: dialogue drives the cut. "
                           "The handles are added around it.")),
         outputs=(Port("frames", FRAMES, help="The shot."),),
@@ -154,11 +154,9 @@ class Scene(NodeType):
                                      "convert them to one first")
         fps = fps_of(params["fps"])
         width, height = RESOLUTIONS[params["resolution"]]
-        duration = params["duration"]
-        if inputs.get("duration") is not None:  # timed by a voice line (or any number), plus handles
-            duration = float(inputs["duration"]) + params["head_handle"] + params["tail_handle"]
-            if duration <= 0:
-                raise NodeExecutionError(f"the linked duration gives a {duration:.3f} s shot; it must be positive")
+        duration = params["duration"]  # a linked duration (a voice line's) has replaced the parameter
+        if inputs["duration"] is not None:  # dialogue drives the cut: the handles go around the line
+            duration += params["head_handle"] + params["tail_handle"]
         try:
             count = frame_count_for(duration, fps)
             path = CameraPath.from_dict(inputs["camera"]) if inputs["camera"] is not None else CameraPath.still()
