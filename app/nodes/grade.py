@@ -185,7 +185,8 @@ class Grade(_GradeBase):
         inputs=(Port("frames", FRAMES, help="The shot to grade."),),
         outputs=(Port("frames", FRAMES, help="The graded shot, computed frame by frame as it streams."),
                  Port("grade", GRADE, help="The grade as data, to reuse or inspect.")),
-        params=GRADE_PARAMS, help=GRADE_HELP,
+        params=GRADE_PARAMS, help=GRADE_HELP, before_input="frames",
+        opens_files=(".cube",), opens_files_param="lut_path",
     )
 
     def execute(self, ctx, inputs, params):
@@ -201,7 +202,7 @@ class GradeImage(_GradeBase):
         inputs=(Port("image", IMAGE, help="The picture to grade."),),
         outputs=(Port("image", IMAGE, help="The graded picture."),
                  Port("grade", GRADE, help="The grade as data, to reuse or inspect.")),
-        params=GRADE_PARAMS, help=GRADE_HELP,
+        params=GRADE_PARAMS, help=GRADE_HELP, before_input="image",
     )
 
     def execute(self, ctx, inputs, params):

@@ -59,6 +59,7 @@ class ImportImage(NodeType):
                           required=True),
                 _color_param(), _working_param()),
         help="Reads a still picture and converts it to scene-linear light.",
+        opens_files=(".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx"), opens_files_param="path",
     )
 
     def execute(self, ctx, inputs, params):
@@ -119,6 +120,7 @@ class ImportVideo(NodeType):
                           required=True),
                 _color_param("Rec.709 (gamma 2.4)"), _working_param()),
         help="Reads a movie's picture at its exact frame rate, decoding frames as they are needed.",
+        opens_files=(".mp4", ".mov", ".mkv", ".webm", ".mxf"), opens_files_param="path",
     )
 
     def execute(self, ctx, inputs, params):

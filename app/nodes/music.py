@@ -71,6 +71,7 @@ class MusicFile(NodeType):
             GAIN,
         ),
         help="Imports any sound file as 48 kHz stereo, optionally cut or looped to a length.",
+        opens_files=(".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"), opens_files_param="path",
     )
 
     def execute(self, ctx, inputs, params):

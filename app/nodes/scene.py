@@ -155,7 +155,7 @@ class Scene(NodeType):
         fps = fps_of(params["fps"])
         width, height = RESOLUTIONS[params["resolution"]]
         duration = params["duration"]  # a linked duration (a voice line's) has replaced the parameter
-        if inputs["duration"] is not None:  # dialogue drives the cut: the handles go around the line
+        if inputs.get("duration") is not None:  # dialogue drives the cut: the handles go around the line
             duration += params["head_handle"] + params["tail_handle"]
         try:
             count = frame_count_for(duration, fps)
