@@ -19,7 +19,8 @@ from engine.errors import NodeExecutionError, cut
 from engine.image import Image
 from engine.media.authorship import TEXT_MARK
 from engine.media.clip import Clip, MapClip
-from engine.media.grade_math import DISPLAY_SPACE, LUT_INPUT_SPACES, apply_ops, apply_ops_numpy, build_ops
+from engine.media.grade_math import (DISPLAY_SPACE, LUT_INPUT_SPACE_LABELS, LUT_INPUT_SPACE_RENAMED, apply_ops,
+                                     apply_ops_numpy, build_ops)
 from engine.media.lut import Lut, device, identity_lut, read_cube, write_cube
 from engine.output_target import claim_file
 from engine.ports import FRAMES, GRADE, IMAGE
@@ -57,7 +58,8 @@ GRADE_PARAMS = (
     FloatParam("saturation", 1.0, min=0.0, max=4.0, step=0.05, help="0 = black and white, 1 = unchanged."),
     EnumParam("look", "none", LOOK_CHOICES, help="A built-in creative look (resources/luts), applied last."),
     PathParam("lut_path", "", file_filter="Cube LUTs (*.cube)", help="A .cube LUT (1D or 3D) applied after the grade."),
-    EnumParam("lut_input_space", DISPLAY_SPACE, tuple(LUT_INPUT_SPACES),
+    EnumParam("lut_input_space", DISPLAY_SPACE, tuple(LUT_INPUT_SPACE_LABELS.items()),
+              renamed=LUT_INPUT_SPACE_RENAMED,
               help="The encoding the LUT expects at its input (its output is read back the same way)."),
     FloatParam("mix", 1.0, min=0.0, max=1.0, step=0.05, help="Blend of the graded picture over the original."),
     PathParam("export_lut_path", "", mode="save", file_filter="Cube LUTs (*.cube)",

@@ -24,7 +24,7 @@ from engine.media.flow import retime_clip
 from engine.ports import CAMERA_PATH, FLOAT, FRAMES, IMAGE
 from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, SeedParam, StringParam
 
-from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
+from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
 FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
 METHODS = ("still + camera", "keyframes + interpolation", "first/last-frame video", "full video diffusion")
@@ -124,7 +124,7 @@ class Scene(NodeType):
             FloatParam("tail_handle", 0.5, min=0.0, max=60.0, step=0.25,
                        help="Seconds after the linked duration ends (only when the duration input is linked)."),
             EnumParam("fps", "24", FPS_CHOICES, help="Frame rate (23.976 is exactly 24000/1001)."),
-            EnumParam("resolution", "1920x1080 (HD)", RESOLUTION_CHOICES, help="Frame size of the shot."),
+            EnumParam("resolution", "1920x1080", RESOLUTION_CHOICES, renamed=RESOLUTION_RENAMED, help="Frame size of the shot."),
             EnumParam("fit", "cover", FITS, help="Keyframes of another aspect: cover crops, contain letterboxes."),
             EnumParam("method", METHODS[0], METHODS,
                       help="How the shot is made, cheapest first. Still + camera: the first keyframe held, seen "

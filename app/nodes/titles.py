@@ -20,7 +20,7 @@ from engine.ports import FRAMES, IMAGE, TEXT
 from engine.schema import (BoolParam, ColorParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port,
                            StringParam)
 
-from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
+from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
 FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
 
@@ -46,7 +46,7 @@ TEXT_PARAMS = (
 )
 CARD_PARAMS = (
     ColorParam("background_color", (0.0, 0.0, 0.0), help="Card colour when no picture is linked."),
-    EnumParam("resolution", "1920x1080 (HD)", RESOLUTION_CHOICES, help="Card size when no picture is linked."),
+    EnumParam("resolution", "1920x1080", RESOLUTION_CHOICES, renamed=RESOLUTION_RENAMED, help="Card size when no picture is linked."),
 )
 
 

@@ -38,6 +38,9 @@ class Viewer:
 # monitor (the Rec.709 gamma 2.4 encoding), either through the ACES 2.0 output transform (which
 # rolls highlights off like the ACES exports), and the raw values for checking data.
 VIEWER_TRANSFORMS = ("sRGB", "Rec.709 (gamma 2.4)", "ACES 2.0 SDR (sRGB)", "ACES 2.0 SDR (Rec.709)", "Raw values")
+# The output transform (colorspaces id) behind each viewer choice; "Raw values" has none.
+_VIEWER_OUTPUT = {"sRGB": "srgb", "Rec.709 (gamma 2.4)": "rec709", "ACES 2.0 SDR (sRGB)": "aces_sdr_srgb",
+                  "ACES 2.0 SDR (Rec.709)": "aces_sdr_rec709"}
 
 
 def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer()) -> QImage:
@@ -48,8 +51,8 @@ def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer(
         picked = picked * np.float32(2.0 ** viewer.exposure)
     if viewer.transform == "Raw values":
         shown = picked
-    elif viewer.transform in VIEWER_TRANSFORMS:
-        shown = encode_output(picked, color_space, viewer.transform)  # export's fast path, same values
+    elif viewer.transform in _VIEWER_OUTPUT:
+        shown = encode_output(picked, color_space, _VIEWER_OUTPUT[viewer.transform])  # export's fast path
     else:
         raise ValueError(f"unknown viewer transform {viewer.transform!r}; use one of {', '.join(VIEWER_TRANSFORMS)}")
     rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))

@@ -148,7 +148,7 @@ def test_grade_node_in_a_graph_streams_the_graded_shot(color_graph, tmp_path):
     from engine.media.lut import read_cube
 
     expected = torch_grade(SHOT[2], grade(exposure=1.0), luts=[(read_cube(looks_folder() / "teal_orange.cube"),
-                                                                "Rec.709 (gamma 2.4)")])
+                                                                "rec709")])
     assert np.abs(frames[2] - expected).max() < 1e-4
 
 
@@ -190,7 +190,7 @@ def test_bad_lut_and_impossible_gamma_fail_with_a_message(color_graph, tmp_path)
 def test_a_1d_lut_in_the_grade(tmp_path):
     x = np.linspace(0, 1, 256)
     write_cube(tmp_path / "curve.cube", Lut(np.stack([x ** 0.8, x, x ** 1.2], -1)))
-    ops = build_ops(grade(), "lin_rec709", [(Lut(np.stack([x ** 0.8, x, x ** 1.2], -1)), "sRGB")])
+    ops = build_ops(grade(), "lin_rec709", [(Lut(np.stack([x ** 0.8, x, x ** 1.2], -1)), "srgb")])
     out = apply_ops(torch.from_numpy(np.full((1, 3), 0.2, np.float32)), ops)[0].numpy()
     assert out[0] > 0.2 and math.isclose(out[1], 0.2, rel_tol=1e-4) and out[2] < 0.2
 
