@@ -228,6 +228,9 @@ class NodeSchema:
     before_input: str = ""  # an input whose picture is "before" this node (a grade), for a before/after view
     opens_files: tuple[str, ...] = ()  # file suffixes (".png") a file dropped on the canvas becomes this node for
     opens_files_param: str = ""  # the path parameter that receives a dropped file
+    # (parameter name, what to do instead) for parameters this type no longer has: a project that set
+    # one loads with that advice as a warning (never silently), and the value is dropped.
+    retired_params: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not _TYPE_ID.match(self.type_id):
@@ -239,6 +242,9 @@ class NodeSchema:
         for port in self.inputs:
             if port.overrides:
                 self._check_override(port)
+        for name, _ in self.retired_params:
+            if self.param(name) is not None:
+                raise ValueError(f"{self.type_id}: retired parameter {name!r} is still one of its parameters")
         if self.preview_port and self.output(self.preview_port) is None:
             raise ValueError(f"{self.type_id}: preview_port {self.preview_port!r} is not one of its outputs")
         if self.before_input and self.input(self.before_input) is None:
