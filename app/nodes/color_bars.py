@@ -41,7 +41,8 @@ class ColorBars(NodeType):
     schema = NodeSchema(
         type_id="image.color_bars", title="Colour Bars", category="Image",
         outputs=(Port("image", IMAGE, help="The bars, scene-linear Rec.709."),),
-        params=(EnumParam("resolution", "1920x1080", RESOLUTION_CHOICES, renamed=RESOLUTION_RENAMED, help="Size of the pattern."),),
+        params=(EnumParam("resolution", "1920x1080", RESOLUTION_CHOICES, renamed=RESOLUTION_RENAMED,
+                          help="Size of the pattern."),),
         help="SMPTE-style 75 % colour bars with PLUGE, to check grades, displays and exports.",
     )
 
