@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine.atomic import atomic_write
-from engine.errors import NodeExecutionError
+from engine.errors import NodeExecutionError, short_repr
 from engine.fingerprint import file_fingerprint
 from engine.media.authorship import TEXT_MARK
 from engine.media.grade_math import build_ops
@@ -52,7 +52,7 @@ class ExportLut(NodeType):
 
     def problems(self, params, project_dir):
         if Path(params["path"]).suffix.lower() != ".cube":
-            return [f"a LUT is written as a .cube file; the path {params['path']!r} does not end in .cube"]
+            return [f"a LUT is written as a .cube file; the path {short_repr(params['path'])} does not end in .cube"]
         return []
 
     def execute(self, ctx, inputs, params):

@@ -165,7 +165,7 @@ FILMS = [  # format, file, audio codec, layout as read back
 @pytest.mark.parametrize("fmt,name,codec,layout", FILMS)
 def test_film_sound_lasts_as_long_as_the_picture_and_keeps_its_loudness(tmp_path, fmt, name, codec, layout):
     # 3 s of sound under 2 s of picture: cut to the picture.
-    picture_size = {"width": 256, "height": 144} if fmt.startswith("DNxHR") else {}
+    picture_size = {"width": 256, "height": 144} if fmt.startswith("dnxhr") else {}
     report = film(tmp_path / name, picture=picture_size, audio={"seconds": 3.0}, format=fmt)
     assert report.status == "finished", report.results["out"].message
     samples, facts = read_audio(tmp_path / name)

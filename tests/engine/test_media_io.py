@@ -162,7 +162,7 @@ def test_sequence_with_a_gap_is_refused(tmp_path, picture):
 
 # ---- movie files ------------------------------------------------------------------------------
 
-TEST_H264 = ExportFormat("test", "libx264", "yuv420p", 8, (".mp4", ".mkv"),
+TEST_H264 = ExportFormat("test", "Test H.264", "libx264", "yuv420p", 8, (".mp4", ".mkv"),
                          {"preset": "ultrafast", "g": "6", "bf": "2"}, quality_option="crf")
 
 

@@ -86,7 +86,7 @@ def test_validate_lists_every_output_and_marks_those_outside_the_folder_or_refus
                                       ("a.mxf", "dnxhr_hq")])
 def test_every_movie_container_carries_the_mark(tmp_path, name, fmt):
     source = {"count": 2, "width": 64, "height": 36}
-    if fmt.startswith("DNxHR"):
+    if fmt.startswith("dnxhr"):
         source = {"count": 2, "width": 256, "height": 120}
     report = export(tmp_path, tmp_path / name, format=fmt, source=source)
     assert report.status == "finished", report.results["export"].message
