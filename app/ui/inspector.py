@@ -90,7 +90,8 @@ class Inspector(QScrollArea):
                 editor.setToolTip(f"From the linked input {overridden[param.name]!r}.\n{param.help}")
             reset = QToolButton()
             reset.setText("↺")
-            reset.setToolTip(f"Reset to the default ({param.default!r})")
+            default = param.choice_label(param.default) if param.kind == "enum" else param.default
+            reset.setToolTip(f"Reset to the default ({default!r})")
             reset.clicked.connect(lambda _=False, p=param: self.reset(p.name))
             row = QWidget()
             row_layout = QHBoxLayout(row)
