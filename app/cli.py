@@ -184,10 +184,13 @@ def cmd_nodes(args: argparse.Namespace) -> int:
     if args.json:
         listing = [{"type": t.schema.type_id, "title": t.schema.title, "category": t.schema.category,
                     "version": t.schema.version,
-                    "inputs": [{"name": p.name, "type": p.type.name, "optional": p.optional} for p in t.schema.inputs],
+                    "inputs": [{"name": p.name, "type": p.type.name, "optional": p.optional,
+                                **({"overrides": p.overrides} if p.overrides else {})} for p in t.schema.inputs],
                     "outputs": [{"name": p.name, "type": p.type.name} for p in t.schema.outputs],
                     "params": [{"name": p.name, "kind": p.kind, "default": p.default, "min": p.min, "max": p.max,
-                                "choices": list(p.choices), "help": p.help} for p in t.schema.params]}
+                                "choices": list(p.choices), "help": p.help,
+                                **({"choice_labels": {c: p.choice_label(c) for c in p.choices}} if p.choices else {})}
+                               for p in t.schema.params]}
                    for t in registry.types()]
         print(json.dumps(listing, indent=2))
         return 0
@@ -197,12 +200,15 @@ def cmd_nodes(args: argparse.Namespace) -> int:
             s = node_type.schema
             print(f"  {s.type_id}  ({s.title}, v{s.version})  {s.help}")
             for port in s.inputs:
-                print(f"      in   {port.name}: {port.type.name}{' (optional)' if port.optional else ''}")
+                overrides = f" (overrides param {port.overrides})" if port.overrides else ""
+                print(f"      in   {port.name}: {port.type.name}{' (optional)' if port.optional else ''}{overrides}")
             for port in s.outputs:
                 print(f"      out  {port.name}: {port.type.name}")
             for p in s.params:
                 bounds = f" [{p.min}..{p.max}]" if p.min is not None or p.max is not None else ""
-                choices = f" one of: {', '.join(p.choices)}" if p.choices else ""
+                # the id a project file holds, and in quotes the label the inspector shows
+                choices = (" one of: " + ", ".join(c if p.choice_label(c) == c else f"{c} \"{p.choice_label(c)}\""
+                                                   for c in p.choices)) if p.choices else ""
                 print(f"      param {p.name}: {p.kind} = {p.default!r}{bounds}{choices}")
     return 0
 

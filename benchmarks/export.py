@@ -48,8 +48,8 @@ WIDTH, HEIGHT, FPS = 1920, 1080, Fraction(24)
 DISTINCT_FRAMES = 8  # frames are precomputed (then cycled) so that making them costs neither side anything
 TARGET_RATIO = 0.85
 CODECS = {  # name: (Export format, extension, ffmpeg encoder arguments)
-    "h264": ("H.264 (yuv420p)", ".mp4", ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p"]),
-    "prores_hq": ("ProRes 422 HQ", ".mov", ["-c:v", "prores_ks", "-profile:v", "3", "-vendor", "apl0",
+    "h264": ("h264", ".mp4", ["-c:v", "libx264", "-preset", "medium", "-crf", "18", "-pix_fmt", "yuv420p"]),
+    "prores_hq": ("prores_422_hq", ".mov", ["-c:v", "prores_ks", "-profile:v", "3", "-vendor", "apl0",
                                             "-pix_fmt", "yuv422p10le"]),
 }
 
@@ -126,7 +126,7 @@ def main() -> int:
         return 2
     BenchClip.count = args.frames
     BenchClip.pool = synthetic_frames(DISTINCT_FRAMES)
-    raw = [encode_output_uint16(f, "lin_rec709", "Rec.709 (gamma 2.4)", alpha=False).tobytes() for f in BenchClip.pool]
+    raw = [encode_output_uint16(f, "lin_rec709", "rec709", alpha=False).tobytes() for f in BenchClip.pool]
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for name in args.codecs.split(","):

@@ -73,7 +73,7 @@ def main() -> int:
 
     frame = test_frame()
     lut = read_cube(LUT_FILE)
-    grade, grade_one_thread = grader(build_ops(GRADE, "lin_rec709", [(lut, "Rec.709 (gamma 2.4)")]))
+    grade, grade_one_thread = grader(build_ops(GRADE, "lin_rec709", [(lut, "rec709")]))
     colour_lut = colour.read_LUT(str(LUT_FILE))
     config = ocio.Config.CreateRaw()
     bare = config.getProcessor(ocio.FileTransform(str(LUT_FILE), interpolation=ocio.INTERP_TETRAHEDRAL))
@@ -95,7 +95,7 @@ def main() -> int:
     # as an OCIO pipeline built by hand would; the bare-LUT peer above is the stricter comparison.
     from engine.media.grade_ocio import cpu_processor
 
-    same_grade = cpu_processor(build_ops(GRADE, "lin_rec709", [(lut, "Rec.709 (gamma 2.4)")]),
+    same_grade = cpu_processor(build_ops(GRADE, "lin_rec709", [(lut, "rec709")]),
                                compile_curves=False)
     same_out = np.empty_like(frame)
 

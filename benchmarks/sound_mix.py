@@ -4,7 +4,7 @@ A synthetic 4-track scene (a voice-like line every few seconds, a sustained chor
 bed, effect hits), each track through Place, then Mix with ducking, loudness normalisation
 and the true-peak limiter, in stereo and in 5.1.
 
-    .venv/bin/python benchmarks/sound_mix.py [--seconds 120] [--repeats 3] [--target "Streaming (−14 LUFS)"]
+    .venv/bin/python benchmarks/sound_mix.py [--seconds 120] [--repeats 3] [--target "streaming"]
 
 The last line of stdout is one JSON object (mix_rtf, mix_rtf_5_1, their CPU-time twins, place_rtf, ...).
 """
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="soundtrack length (default 120)")
     parser.add_argument("--repeats", type=int, default=3, help="repetitions per measurement (default 3)")
-    parser.add_argument("--target", default="Streaming (−14 LUFS)", choices=tuple(LOUDNESS_TARGETS)[:2],
+    parser.add_argument("--target", default="streaming", choices=tuple(LOUDNESS_TARGETS)[:2],
                         help="loudness target (default streaming: the limiter works hardest there)")
     args = parser.parse_args(argv)
     if args.seconds <= 1 or args.repeats < 1:

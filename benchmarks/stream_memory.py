@@ -35,7 +35,7 @@ def node(type_id, node_id, **params):
     stack.push(AddNode(type_id, params=params, node_id=node_id))
 def wire(a, ap, b, bp):
     stack.push(Connect(a, ap, b, bp))
-shot = {"resolution": "1280x720 (720p)", "fps": fps, "duration": seconds / 2 + 0.5}
+shot = {"resolution": "1280x720", "fps": fps, "duration": seconds / 2 + 0.5}
 node("media.import_image", "still_a", path=f"{root}/resources/examples/stills/dawn.jpg")
 node("media.import_image", "still_b", path=f"{root}/resources/examples/stills/night.jpg")
 node("shot.camera_path", "push", move="push in", amount=0.2)
@@ -45,7 +45,7 @@ node("shot.scene", "b", **shot)
 node("title.overlay", "lower", text="Streaming test", placement="lower third", size=5.0)
 node("edit.sequence", "seq", transition="dissolve", transition_seconds=1.0)
 node("color.grade", "grade", look="teal_orange")
-node("output.export", "export", path=out, format="H.264 (yuv420p)")
+node("output.export", "export", path=out, format="h264")
 wire("still_a", "image", "a", "keyframes"); wire("push", "path", "a", "camera")
 wire("still_b", "image", "b", "keyframes"); wire("pan", "path", "b", "camera")
 wire("b", "frames", "lower", "frames")

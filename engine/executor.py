@@ -308,7 +308,8 @@ class _Run:
         self.emit(ev.NodeStarted(self.run_id, node_id, self.caches(node_id)))
         started = time.perf_counter()
         try:
-            outputs = node_type.execute(self.context(node_id), inputs, dict(self.params[node_id]))
+            params = schema.apply_overrides(inputs, self.params[node_id])
+            outputs = node_type.execute(self.context(node_id), inputs, params)
         except (RenderCancelled, _NodeFailure):
             raise
         except Exception as exc:

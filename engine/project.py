@@ -204,9 +204,13 @@ def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[st
         require(isinstance(params, dict), source, f"{name}: its upgraded params are not an object")
     merged = schema.default_params()
     merged.update(params)
+    for retired, advice in schema.retired_params:
+        value = merged.pop(retired, None)
+        if value not in (None, "", False, 0):  # it was set: what it did must not vanish unnoticed
+            warnings.append(f"{schema.title} {name}: {advice} (it had {retired} = {short_repr(value)})")
     for param in schema.params:
-        try:
-            merged[param.name] = param.coerce(merged[param.name])
+        try:  # an enum value saved before ids (a label) loads as its id, for every node type alike
+            merged[param.name] = param.coerce(param.current_value(merged[param.name]))
         except ParamError as exc:  # kept as saved so nothing is lost; the node fails until it is fixed
             warnings.append(f"{name}: {exc}")
             continue

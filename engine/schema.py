@@ -10,7 +10,7 @@ import abc
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from .errors import ParamError, short_repr
 from .ports import PortType
@@ -35,7 +35,7 @@ class Param:
     default: Any
     min: float | None = None
     max: float | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # kind "enum": the ids a project file saves
     help: str = ""
     label: str = ""
     file_filter: str = ""  # kind "path": e.g. "Images (*.png *.jpg *.exr)"
@@ -44,6 +44,11 @@ class Param:
     # kind "path": the node cannot run without a file; an empty value is a problem `aiprod validate`
     # reports, though an empty path still loads and saves (a node just added has none yet).
     required: bool = False
+    # kind "enum": (id, label) for each choice whose shown label differs from its id
+    choice_labels: tuple[tuple[str, str], ...] = ()
+    # kind "enum": (old saved value, id) for values older projects hold (labels saved before ids
+    # existed); frozen forever, so rewording a label never breaks a project.
+    renamed: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -52,11 +57,25 @@ class Param:
             raise ValueError(f"parameter {self.name!r}: unknown kind {self.kind!r}; use one of {PARAM_KINDS}")
         if self.kind == "enum" and self.default not in self.choices:
             raise ValueError(f"parameter {self.name!r}: default {self.default!r} is not among {self.choices}")
+        for old, new in self.renamed:
+            if new not in self.choices or old in self.choices:
+                raise ValueError(f"parameter {self.name!r}: renamed {old!r} -> {new!r} must map a value that is "
+                                 f"no longer a choice to one of {self.choices}")
         self.coerce(self.default)  # a schema with an invalid default is a programming error
 
     @property
     def display_name(self) -> str:
         return self.label or self.name.replace("_", " ").capitalize()
+
+    def choice_label(self, choice: str) -> str:
+        """What the user sees for an enum id (the id itself when it has no label)."""
+        return dict(self.choice_labels).get(choice, choice)
+
+    def current_value(self, value: Any) -> Any:
+        """A saved value in today's form: an enum value an older version saved becomes its id."""
+        if self.kind == "enum" and isinstance(value, str):
+            return dict(self.renamed).get(value, value)
+        return value
 
     def coerce(self, value: Any) -> Any:
         """Return `value` in canonical form (JSON-friendly) or raise ParamError saying what fits."""
@@ -137,8 +156,16 @@ def StringParam(name: str, default: str = "", help: str = "", multiline: bool = 
     return Param(name, "text" if multiline else "string", default, help=help, label=label)
 
 
-def EnumParam(name: str, default: str, choices: tuple[str, ...], help: str = "", label: str = "") -> Param:
-    return Param(name, "enum", default, choices=tuple(choices), help=help, label=label)
+def EnumParam(name: str, default: str, choices: Iterable[str | tuple[str, str]], help: str = "", label: str = "",
+              renamed: Mapping[str, str] | None = None) -> Param:
+    """A choice among ids; each choice is an id, or an (id, label) pair when the user should see other words.
+
+    `renamed` maps values older projects saved (often yesterday's labels) to today's ids.
+    """
+    pairs = [c if isinstance(c, tuple) else (c, c) for c in choices]
+    return Param(name, "enum", default, choices=tuple(i for i, _ in pairs), help=help, label=label,
+                 choice_labels=tuple((i, text) for i, text in pairs if text != i),
+                 renamed=tuple((renamed or {}).items()))
 
 
 def PathParam(name: str, default: str = "", file_filter: str = "", help: str = "", label: str = "",
@@ -165,10 +192,19 @@ class Port:
     help: str = ""
     optional: bool = False  # an input that may stay unconnected (execute gets None)
     multiple: bool = False  # an input that takes several links, in link order (execute gets a list)
+    # An input only: the parameter this input replaces while it is linked. The executor puts the
+    # linked value into params[overrides] (see NodeSchema.apply_overrides); the node reads only params.
+    overrides: str = ""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise ValueError(f"port name {self.name!r} must be lower_snake_case")
+        if self.overrides and self.multiple:
+            raise ValueError(f"port {self.name!r}: an input that takes several links cannot override a parameter")
+
+
+# Which parameter kinds a linked value of each port type can stand in for.
+OVERRIDE_KINDS = {"Float": ("float",), "Int": ("int", "float"), "Text": ("string", "text"), "Bool": ("bool",)}
 
 
 @dataclass(frozen=True)
@@ -188,6 +224,14 @@ class NodeSchema:
     # False for cheap per-frame transforms (grade, title): their frames are recomputed as they
     # stream rather than written to the disk cache, which would fill it with every intermediate.
     cache_outputs: bool = True
+    # What the UI needs, declared here so it never names type ids:
+    preview_port: str = ""  # the output the viewer shows; "" the first
+    before_input: str = ""  # an input whose picture is "before" this node (a grade), for a before/after view
+    opens_files: tuple[str, ...] = ()  # file suffixes (".png") a file dropped on the canvas becomes this node for
+    opens_files_param: str = ""  # the path parameter that receives a dropped file
+    # (parameter name, what to do instead) for parameters this type no longer has: a project that set
+    # one loads with that advice as a warning (never silently), and the value is dropped.
+    retired_params: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not _TYPE_ID.match(self.type_id):
@@ -196,6 +240,59 @@ class NodeSchema:
             names = [item.name for item in items]
             if len(names) != len(set(names)):
                 raise ValueError(f"{self.type_id}: duplicate {group} names in {names}")
+        for port in self.inputs:
+            if port.overrides:
+                self._check_override(port)
+        for name, _ in self.retired_params:
+            if self.param(name) is not None:
+                raise ValueError(f"{self.type_id}: retired parameter {name!r} is still one of its parameters")
+        if self.preview_port and self.output(self.preview_port) is None:
+            raise ValueError(f"{self.type_id}: preview_port {self.preview_port!r} is not one of its outputs")
+        if self.before_input and self.input(self.before_input) is None:
+            raise ValueError(f"{self.type_id}: before_input {self.before_input!r} is not one of its inputs")
+        if self.opens_files:
+            target = self.param(self.opens_files_param)
+            if target is None or target.kind != "path":
+                raise ValueError(f"{self.type_id}: opens_files needs opens_files_param naming one of its path "
+                                 f"parameters, not {self.opens_files_param!r}")
+            if any(not s.startswith(".") or s != s.lower() for s in self.opens_files):
+                raise ValueError(f"{self.type_id}: opens_files are lower-case suffixes such as '.png', "
+                                 f"not {self.opens_files}")
+
+    def _check_override(self, port: Port) -> None:
+        param = self.param(port.overrides)
+        if param is None:
+            raise ValueError(f"{self.type_id}: input {port.name!r} overrides {port.overrides!r}, which is not "
+                             "one of its parameters")
+        if param.kind not in OVERRIDE_KINDS.get(port.type.name, ()):
+            raise ValueError(f"{self.type_id}: input {port.name!r} ({port.type.name}) cannot override the "
+                             f"{param.kind} parameter {param.name!r}")
+        if not port.optional:
+            raise ValueError(f"{self.type_id}: input {port.name!r} overrides {param.name!r}, so it must be optional")
+
+    def overridden_by(self, linked_inputs: Iterable[str]) -> dict[str, str]:
+        """Parameter name -> the input that sets it, for the inputs that are linked."""
+        linked = set(linked_inputs)
+        return {p.overrides: p.name for p in self.inputs if p.overrides and p.name in linked}
+
+    def apply_overrides(self, inputs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """params with each overridden parameter set to its input's value (when that input has one).
+
+        The one place "an input overrides a parameter" is resolved; the value is checked like any
+        parameter value, so a node sees the same kind of value either way.
+        """
+        resolved = dict(params)
+        for port in self.inputs:
+            if port.overrides and inputs.get(port.name) is not None:
+                try:
+                    resolved[port.overrides] = self.param(port.overrides).coerce(inputs[port.name])
+                except ParamError as exc:
+                    raise ParamError(f"the linked input {port.name!r} does not fit: {exc}") from None
+        return resolved
+
+    def preview_output(self) -> str | None:
+        """The output the viewer shows: the declared one, else the first."""
+        return self.preview_port or (self.outputs[0].name if self.outputs else None)
 
     def input(self, name: str) -> Port | None:
         return next((p for p in self.inputs if p.name == name), None)

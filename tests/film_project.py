@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def save_film_project(folder: Path, export_path: str, seconds: float = 1.0, fmt: str = "H.264 (yuv420p)",
-                      resolution: str = "640x360 (proxy)") -> Path:
+def save_film_project(folder: Path, export_path: str, seconds: float = 1.0, fmt: str = "h264",
+                      resolution: str = "640x360") -> Path:
     """`folder`/film.aiprod: `seconds` of bars at 24 fps and `resolution`, exported to `export_path`."""
     from app.nodes import build_registry
     from engine.commands import AddNode, Connect, UndoStack

@@ -13,7 +13,7 @@ def save_bars_project(folder: Path) -> Path:
 
     graph = Graph(build_registry())
     stack = UndoStack(graph)
-    stack.push(AddNode("image.color_bars", (0, 0), {"resolution": "1280x720 (720p)"}, node_id="bars"))
+    stack.push(AddNode("image.color_bars", (0, 0), {"resolution": "1280x720"}, node_id="bars"))
     stack.push(AddNode("value.text", (0, 220), {"text": "AIPROD Studio\nsample project"}, node_id="title_text"))
     stack.push(AddNode("image.title_card", (320, 60), {"placement": "lower third", "size": 9.0}, node_id="title"))
     stack.push(AddNode("output.save_image", (640, 60), {"path": "sample.png"}, node_id="save"))

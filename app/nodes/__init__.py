@@ -12,6 +12,7 @@ from .camera import CameraNode, CameraPathNode
 from .color_bars import ColorBars
 from .export import Export
 from .export_audio import ExportAudio
+from .export_lut import ExportLut
 from .grade import Grade, GradeImage
 from .import_media import ImportImage, ImportSequence, ImportVideo
 from .interpolate import Interpolate
@@ -26,7 +27,7 @@ from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
 from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export, ExportAudio,
+NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export, ExportAudio, ExportLut,
               Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX,
               Place, Mix)
 

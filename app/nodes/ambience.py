@@ -16,7 +16,8 @@ from .music import GAIN, length_from
 class Ambience(NodeType):
     schema = NodeSchema(
         type_id="sound.ambience", title="Ambience", category="Sound",
-        inputs=(Port("length", FLOAT, optional=True, help="Length in seconds; overrides the length parameter."),),
+        inputs=(Port("length", FLOAT, optional=True, overrides="length",
+                     help="Length in seconds; overrides the length parameter."),),
         outputs=(Port("audio", AUDIO),),
         params=(
             EnumParam("bed", "room tone", BEDS, help="What the place sounds like."),
@@ -30,7 +31,7 @@ class Ambience(NodeType):
     )
 
     def execute(self, ctx, inputs, params):
-        length = length_from(inputs, params)
+        length = length_from(params)
         ctx.progress(0.1, f"making {params['bed']}")
         try:
             audio = bed(params["bed"], length, params["intensity"], params["seed"], params["gain_db"])
@@ -42,7 +43,8 @@ class Ambience(NodeType):
 class SoundFX(NodeType):
     schema = NodeSchema(
         type_id="sound.fx", title="Sound Effect", category="Sound",
-        inputs=(Port("length", FLOAT, optional=True, help="Length in seconds; overrides the length parameter."),),
+        inputs=(Port("length", FLOAT, optional=True, overrides="length",
+                     help="Length in seconds; overrides the length parameter."),),
         outputs=(Port("audio", AUDIO),),
         params=(
             EnumParam("type", "whoosh", EFFECTS, help="whoosh: something passing fast; hit: an impact."),
@@ -55,7 +57,7 @@ class SoundFX(NodeType):
     )
 
     def execute(self, ctx, inputs, params):
-        length = length_from(inputs, params)
+        length = length_from(params)
         try:
             audio = effect(params["type"], length, params["seed"], params["gain_db"])
         except ValueError as exc:

@@ -20,12 +20,12 @@ from engine.ports import CAMERA_PATH, FRAMES
 from engine.schema import (EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Param, Port, SeedParam,
                            StringParam)
 
-from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
+from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
 MOVES = ("static", "push in", "pull out", "dolly in", "dolly out", "pan left", "pan right", "tilt up", "tilt down",
          "roll", "orbit", "custom", "keyframes")
 EASING_CHOICES = (*NAMED_EASINGS, "cubic-bezier")
-SAME_AS_INPUT = "same as input"
+SAME_AS_INPUT = "same_as_input"
 _PRESET_ASPECT = 16 / 9  # presets that roll zoom in enough to hide the corners of a 16:9 frame
 
 
@@ -180,7 +180,8 @@ class CameraNode(_MoveNode):
         outputs=(Port("frames", FRAMES, help="The shot seen through the moving camera."),
                  Port("path", CAMERA_PATH, help="The move used.")),
         params=(*MOVE_PARAMS,
-                EnumParam("resolution", SAME_AS_INPUT, (SAME_AS_INPUT, *RESOLUTION_CHOICES),
+                EnumParam("resolution", SAME_AS_INPUT, ((SAME_AS_INPUT, "same as input"), *RESOLUTION_CHOICES),
+                          renamed={**RESOLUTION_RENAMED, "same as input": SAME_AS_INPUT},
                           help="Output frame size; the move samples the input at its full resolution."),
                 EnumParam("fit", "cover", FITS, help="When the aspect ratios differ: cover crops, contain letterboxes."),
                 EnumParam("sampling", "bilinear", SAMPLING, help="Bicubic is sharper and may ring slightly.")),

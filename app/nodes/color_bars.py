@@ -9,7 +9,7 @@ from engine.image import Image
 from engine.ports import IMAGE
 from engine.schema import EnumParam, NodeSchema, NodeType, Port
 
-from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
+from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
 # Encoded (display) values after SMPTE EG 1-1990, as 8-bit RGB commonly used for digital bars.
 _TOP = [(191, 191, 191), (191, 191, 0), (0, 191, 191), (0, 191, 0), (191, 0, 191), (191, 0, 0), (0, 0, 191)]
@@ -41,7 +41,8 @@ class ColorBars(NodeType):
     schema = NodeSchema(
         type_id="image.color_bars", title="Colour Bars", category="Image",
         outputs=(Port("image", IMAGE, help="The bars, scene-linear Rec.709."),),
-        params=(EnumParam("resolution", "1920x1080 (HD)", RESOLUTION_CHOICES, help="Size of the pattern."),),
+        params=(EnumParam("resolution", "1920x1080", RESOLUTION_CHOICES, renamed=RESOLUTION_RENAMED,
+                          help="Size of the pattern."),),
         help="SMPTE-style 75 % colour bars with PLUGE, to check grades, displays and exports.",
     )
 

@@ -28,10 +28,10 @@ from engine.atomic import atomic_write
 from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
 from engine.media.clip import Clip
-from engine.media.colorspaces import OUTPUT_TRANSFORM_CHOICES, OUTPUT_TRANSFORMS
+from engine.media.colorspaces import OUTPUT_TRANSFORM_CHOICES, OUTPUT_TRANSFORM_RENAMED, OUTPUT_TRANSFORMS
 from engine.media.audio_mux import ENCODINGS, FilmAudio, write_audio_file
 from engine.media.authorship import container_tags, stamp
-from engine.media.export_formats import (FORMAT_CHOICES, FORMATS, ExportFormat, audio_codec_for, extension_problem,
+from engine.media.export_formats import (FORMAT_CHOICES, FORMAT_RENAMED, FORMATS, ExportFormat, audio_codec_for, extension_problem,
                                          size_problem)
 from engine.media.image_io import encode_dpx10, encode_exr, encode_png16
 from engine.media.image_sequence import frame_path, is_pattern, sequence_fingerprint, write_pattern
@@ -60,8 +60,9 @@ class Export(NodeType):
                       file_filter="Movies (*.mp4 *.mov *.mkv *.webm *.mxf);;Image sequences (*.exr *.dpx *.png)",
                       help="Where to write; relative paths are taken from the project folder. For sequences, "
                            "a folder or a pattern such as renders/shot_%04d.exr."),
-            EnumParam("format", "H.264 (yuv420p)", FORMAT_CHOICES, help="Codec and pixel format of the delivery."),
-            EnumParam("output_transform", "Rec.709 (gamma 2.4)", OUTPUT_TRANSFORM_CHOICES,
+            EnumParam("format", "h264", FORMAT_CHOICES, renamed=FORMAT_RENAMED,
+                      help="Codec and pixel format of the delivery."),
+            EnumParam("output_transform", "rec709", OUTPUT_TRANSFORM_CHOICES, renamed=OUTPUT_TRANSFORM_RENAMED,
                       help="Display encoding and gamut written (EXR keeps scene-linear and ignores it). "
                            "HDR (PQ, HLG) needs a 10-bit format."),
             IntParam("quality", 18, min=0, max=63,

@@ -16,7 +16,7 @@ from engine.atomic import atomic_write
 from engine.audio.buffer import Audio
 from engine.errors import NodeExecutionError
 from engine.fingerprint import file_fingerprint
-from engine.media.audio_mux import AUDIO_FILE_FORMATS, FilmAudio, write_audio_file
+from engine.media.audio_mux import AUDIO_FILE_FORMAT_LABELS, AUDIO_FILE_FORMATS, FilmAudio, write_audio_file
 from engine.media.authorship import container_tags
 from engine.output_target import claim_file
 from engine.ports import AUDIO, FILE
@@ -24,7 +24,9 @@ from engine.schema import EnumParam, NodeSchema, NodeType, PathParam, Port
 
 from .export import _as_json
 
-FORMAT_CHOICES = tuple(AUDIO_FILE_FORMATS)
+FORMAT_CHOICES = tuple(AUDIO_FILE_FORMAT_LABELS.items())  # (id, label)
+# The labels projects saved before ids; frozen, so rewording a label never breaks a project.
+FORMAT_RENAMED = {"WAV 24-bit": "wav24", "WAV 16-bit": "wav16", "FLAC 24-bit": "flac24"}
 
 
 class ExportAudio(NodeType):
@@ -35,7 +37,7 @@ class ExportAudio(NodeType):
         params=(
             PathParam("path", "mix.wav", mode="save", file_filter="Audio (*.wav *.flac)",
                       help="Where to write; relative paths are taken from the project folder."),
-            EnumParam("format", "WAV 24-bit", FORMAT_CHOICES,
+            EnumParam("format", "wav24", FORMAT_CHOICES, renamed=FORMAT_RENAMED,
                       help="WAV 24-bit (delivery and re-mix masters), WAV 16-bit (CD-style) or FLAC 24-bit "
                            "(lossless, about half the size)."),
         ),

@@ -8,20 +8,17 @@ torch, on the CPU as one OpenColorIO processor (engine.media.grade_ocio), both b
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from engine.atomic import atomic_write
 from engine.errors import NodeExecutionError, cut
 from engine.image import Image
-from engine.media.authorship import TEXT_MARK
 from engine.media.clip import Clip, MapClip
-from engine.media.grade_math import DISPLAY_SPACE, LUT_INPUT_SPACES, apply_ops, apply_ops_numpy, build_ops
-from engine.media.lut import Lut, device, identity_lut, read_cube, write_cube
-from engine.output_target import claim_file
+from engine.media.grade_math import (DISPLAY_SPACE, LUT_INPUT_SPACE_LABELS, LUT_INPUT_SPACE_RENAMED, apply_ops,
+                                     apply_ops_numpy, build_ops)
+from engine.media.lut import Lut, device, identity_lut, read_cube
 from engine.ports import FRAMES, GRADE, IMAGE
 from engine.schema import ColorParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port
 
@@ -57,19 +54,21 @@ GRADE_PARAMS = (
     FloatParam("saturation", 1.0, min=0.0, max=4.0, step=0.05, help="0 = black and white, 1 = unchanged."),
     EnumParam("look", "none", LOOK_CHOICES, help="A built-in creative look (resources/luts), applied last."),
     PathParam("lut_path", "", file_filter="Cube LUTs (*.cube)", help="A .cube LUT (1D or 3D) applied after the grade."),
-    EnumParam("lut_input_space", DISPLAY_SPACE, tuple(LUT_INPUT_SPACES),
+    EnumParam("lut_input_space", DISPLAY_SPACE, tuple(LUT_INPUT_SPACE_LABELS.items()),
+              renamed=LUT_INPUT_SPACE_RENAMED,
               help="The encoding the LUT expects at its input (its output is read back the same way)."),
     FloatParam("mix", 1.0, min=0.0, max=1.0, step=0.05, help="Blend of the graded picture over the original."),
-    PathParam("export_lut_path", "", mode="save", file_filter="Cube LUTs (*.cube)",
-              help="If set, also writes the whole grade as a 33-point .cube LUT (Rec.709 gamma 2.4 in and out) "
-                   "that DaVinci Resolve and other graders load."),
 )
+# Grade wrote its LUT from inside execute until the Export LUT node took that over (so a preview
+# writes no file); a project that set it is told to add the node rather than lose the export silently.
+RETIRED_PARAMS = (("export_lut_path", "its LUT export is now an Export LUT node (Output > Export LUT); add one, "
+                                      "link this node's grade output into it and set its path"),)
 
 GRADE_HELP = ("Colour-grades scene-linear pictures: exposure, white balance and saturation, then lift/gamma/gain and "
               "contrast in ACEScct, then an optional LUT and a built-in look.")
 
 
-def _load_lut(path: Path, what: str) -> Lut:
+def load_lut(path: Path, what: str) -> Lut:
     try:
         stat = path.stat()
         return _read_cube_cached(str(path), stat.st_mtime_ns, stat.st_size)
@@ -113,34 +112,22 @@ def bake_display_lut(ops: list, mix: float, working: str, size: int = EXPORT_LUT
 
 
 def make_grader(ctx, params: dict, working: str) -> tuple[Callable[[np.ndarray], np.ndarray], dict]:
-    """The per-frame function for these parameters, and the GRADE description; writes the export LUT."""
+    """The per-frame function for these parameters, and the GRADE description (it writes no file)."""
     luts, lut_file, look_file = [], None, None
     if params["lut_path"]:
         lut_file = ctx.resolve_path(params["lut_path"])
-        luts.append((_load_lut(lut_file, "LUT"), params["lut_input_space"]))
+        luts.append((load_lut(lut_file, "LUT"), params["lut_input_space"]))
     if params["look"] != "none":
         look_file = looks_folder() / f"{params['look']}.cube"
         if not look_file.is_file():
             raise NodeExecutionError(f"look {params['look']!r} is missing from {looks_folder()}; "
                                      "regenerate it with resources/luts/make_looks.py or choose another look")
-        luts.append((_load_lut(look_file, f"look {params['look']!r}"), DISPLAY_SPACE))
+        luts.append((load_lut(look_file, f"look {params['look']!r}"), DISPLAY_SPACE))
     try:
         ops = build_ops(params, working, luts)
     except ValueError as exc:
         raise NodeExecutionError(str(exc)) from exc
     mix = params["mix"]
-    if params["export_lut_path"]:
-        target = ctx.resolve_path(params["export_lut_path"])
-        if not target.parent.is_dir():
-            raise NodeExecutionError(f"cannot write the LUT {target}: the folder {target.parent} does not exist")
-        claim_file(ctx, target)
-        baked = bake_display_lut(ops, mix, working)
-        baked = replace(baked, comments=(*baked.comments, TEXT_MARK))  # so a re-render may replace it
-        try:
-            atomic_write(target, lambda temporary: write_cube(temporary, baked))
-        except OSError as exc:
-            raise NodeExecutionError(f"cannot write the LUT {target}: {exc.strerror or exc}. "
-                                     "Choose another folder.") from exc
     if device().type == "cuda" or not ops:
         grader = lambda pixels: apply_ops_numpy(pixels, ops, mix)  # noqa: E731
     else:
@@ -184,7 +171,8 @@ class Grade(_GradeBase):
         inputs=(Port("frames", FRAMES, help="The shot to grade."),),
         outputs=(Port("frames", FRAMES, help="The graded shot, computed frame by frame as it streams."),
                  Port("grade", GRADE, help="The grade as data, to reuse or inspect.")),
-        params=GRADE_PARAMS, help=GRADE_HELP,
+        params=GRADE_PARAMS, help=GRADE_HELP, before_input="frames", retired_params=RETIRED_PARAMS,
+        opens_files=(".cube",), opens_files_param="lut_path",
     )
 
     def execute(self, ctx, inputs, params):
@@ -200,7 +188,7 @@ class GradeImage(_GradeBase):
         inputs=(Port("image", IMAGE, help="The picture to grade."),),
         outputs=(Port("image", IMAGE, help="The graded picture."),
                  Port("grade", GRADE, help="The grade as data, to reuse or inspect.")),
-        params=GRADE_PARAMS, help=GRADE_HELP,
+        params=GRADE_PARAMS, help=GRADE_HELP, before_input="image", retired_params=RETIRED_PARAMS,
     )
 
     def execute(self, ctx, inputs, params):

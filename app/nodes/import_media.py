@@ -12,22 +12,23 @@ from pathlib import Path
 from engine.errors import NodeExecutionError
 from engine.image import WORKING_SPACES, Image
 from engine.media.clip import as_fps
-from engine.media.colorspaces import INPUT_SPACE_CHOICES, to_working
+from engine.media.colorspaces import INPUT_SPACE_CHOICES, INPUT_SPACE_RENAMED, to_working
 from engine.media.image_io import READ_EXTENSIONS, read_image
 from engine.media.image_sequence import ImageSequenceClip, find_frames, sequence_fingerprint
 from engine.media.video_io import VIDEO_EXTENSIONS, VideoFileClip
 from engine.ports import FRAMES, IMAGE
 from engine.schema import EnumParam, NodeSchema, NodeType, PathParam, Port, StringParam
 
-AUTO = "auto (by file type)"
+AUTO = "auto"
 # What a file of each type most likely holds when the user has not said otherwise.
-AUTO_SPACE = {".exr": "Linear Rec.709", ".dpx": "Rec.709 (gamma 2.4)"}  # others (PNG, JPEG, TIFF): sRGB
+AUTO_SPACE = {".exr": "lin_rec709", ".dpx": "rec709"}  # others (PNG, JPEG, TIFF): sRGB
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in READ_EXTENSIONS) + ")"
 VIDEO_FILTER = "Movies (" + " ".join(f"*{e}" for e in VIDEO_EXTENSIONS) + ")"
 
 
 def _color_param(default: str = AUTO) -> EnumParam:
-    return EnumParam("color_space", default, (AUTO, *INPUT_SPACE_CHOICES),
+    return EnumParam("color_space", default, ((AUTO, "auto (by file type)"), *INPUT_SPACE_CHOICES),
+                     renamed={**INPUT_SPACE_RENAMED, "auto (by file type)": AUTO},
                      help="How the file encodes colour. Auto: sRGB for PNG/JPEG/TIFF, linear Rec.709 for EXR, "
                           "Rec.709 for DPX and video.")
 
@@ -41,8 +42,8 @@ def input_space(choice: str, path: Path) -> str:
     if choice != AUTO:
         return choice
     if path.suffix.lower() in VIDEO_EXTENSIONS:
-        return "Rec.709 (gamma 2.4)"
-    return AUTO_SPACE.get(path.suffix.lower(), "sRGB")
+        return "rec709"
+    return AUTO_SPACE.get(path.suffix.lower(), "srgb")
 
 
 def _resolve_existing(ctx, params) -> Path:
@@ -59,6 +60,7 @@ class ImportImage(NodeType):
                           required=True),
                 _color_param(), _working_param()),
         help="Reads a still picture and converts it to scene-linear light.",
+        opens_files=(".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx"), opens_files_param="path",
     )
 
     def execute(self, ctx, inputs, params):
@@ -117,8 +119,9 @@ class ImportVideo(NodeType):
         outputs=(Port("frames", FRAMES),),
         params=(PathParam("path", "", file_filter=VIDEO_FILTER, help="A movie file (MP4, MOV, MKV, WebM, MXF).",
                           required=True),
-                _color_param("Rec.709 (gamma 2.4)"), _working_param()),
+                _color_param("rec709"), _working_param()),
         help="Reads a movie's picture at its exact frame rate, decoding frames as they are needed.",
+        opens_files=(".mp4", ".mov", ".mkv", ".webm", ".mxf"), opens_files_param="path",
     )
 
     def execute(self, ctx, inputs, params):

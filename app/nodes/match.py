@@ -90,7 +90,7 @@ def transfer_function(source: tuple, reference: tuple, strength: float, working:
 
 class Match(NodeType):
     schema = NodeSchema(
-        type_id="color.match", title="Match Shot", category="Color", cache_outputs=False,
+        type_id="color.match", title="Match Shot", category="Color", cache_outputs=False, before_input="frames",
         inputs=(Port("frames", FRAMES, help="The shot to correct."),
                 Port("reference", IMAGE, optional=True, help="A still whose colour the shot should take on."),
                 Port("reference_shot", FRAMES, optional=True,

@@ -24,7 +24,10 @@ from engine.ports import AUDIO, FLOAT
 from engine.schema import BoolParam, EnumParam, FloatParam, NodeSchema, NodeType, Port
 
 BUSES = ("dialogue", "music", "ambience", "fx")
-LOUDNESS_TARGETS = {"EBU R128 (−23 LUFS)": -23.0, "Streaming (−14 LUFS)": -14.0, "Custom": None}
+LOUDNESS_TARGETS = {"ebu_r128": -23.0, "streaming": -14.0, "custom": None}  # id (saved) -> LUFS
+LOUDNESS_LABELS = {"ebu_r128": "EBU R128 (−23 LUFS)", "streaming": "Streaming (−14 LUFS)", "custom": "Custom"}
+# The labels projects saved before ids; frozen, so rewording a label never breaks a project.
+LOUDNESS_RENAMED = {"EBU R128 (−23 LUFS)": "ebu_r128", "Streaming (−14 LUFS)": "streaming", "Custom": "custom"}
 LAYOUTS = {"stereo": 2, "5.1": 6}
 _BUS_HELP = {
     "dialogue": "Voices: they duck the music and ambience, and go to the centre speaker in 5.1.",
@@ -111,7 +114,7 @@ class Mix(NodeType):
                        help="Dialogue level (dBFS) above which someone is speaking."),
             EnumParam("duck_detector", "rms", DETECTORS,
                       help="How dialogue level is read: rms (average over 10 ms) or peak."),
-            EnumParam("loudness_target", "EBU R128 (−23 LUFS)", tuple(LOUDNESS_TARGETS),
+            EnumParam("loudness_target", "ebu_r128", tuple(LOUDNESS_LABELS.items()), renamed=LOUDNESS_RENAMED,
                       help="Delivery loudness: EBU R128 for broadcast, -14 LUFS for streaming platforms."),
             FloatParam("custom_lufs", -16.0, min=-60.0, max=0.0, step=0.5,
                        help="The target in LUFS when loudness_target is Custom."),

@@ -15,23 +15,21 @@ GAIN = FloatParam("gain_db", 0.0, min=-60.0, max=12.0, step=0.5, label="Gain (dB
                   help="Level change in decibels; peaks are limited below full scale.")
 
 
-def length_from(inputs: dict, params: dict, allow_zero: bool = False) -> float:
-    """The linked length if there is one, else the parameter; a clear error if it cannot be used."""
-    length = inputs.get("length")
-    source = "the linked length" if length is not None else "the length parameter"
-    length = params["length"] if length is None else length
+def length_from(params: dict, allow_zero: bool = False) -> float:
+    """The length (a linked length has already replaced the parameter); a clear error if it cannot be used."""
+    length = params["length"]
     if allow_zero and length == 0:
         return 0.0
     if not (isinstance(length, (int, float)) and 0 < length <= MAX_LENGTH):
-        raise NodeExecutionError(f"{source} is {length!r} s; it must be between 0 and {MAX_LENGTH:.0f} seconds")
+        raise NodeExecutionError(f"the length is {length!r} s; it must be between 0 and {MAX_LENGTH:.0f} seconds")
     return float(length)
 
 
 class Music(NodeType):
     schema = NodeSchema(
         type_id="sound.music", title="Music", category="Sound",
-        inputs=(Port("length", FLOAT, optional=True, help="Length in seconds (e.g. a sequence's); overrides the "
-                                                           "length parameter."),),
+        inputs=(Port("length", FLOAT, optional=True, overrides="length",
+                     help="Length in seconds (e.g. a sequence's); overrides the length parameter."),),
         outputs=(Port("audio", AUDIO),),
         params=(
             FloatParam("length", 30.0, min=0.1, max=MAX_LENGTH, step=1.0, help="Length of the cue in seconds."),
@@ -49,7 +47,7 @@ class Music(NodeType):
     )
 
     def execute(self, ctx, inputs, params):
-        length = length_from(inputs, params)
+        length = length_from(params)
         try:
             audio = compose(length, params["mood"], params["tempo"], params["key"], params["mode"],
                             params["intensity"], params["seed"], params["gain_db"], progress=ctx.progress)
@@ -61,7 +59,8 @@ class Music(NodeType):
 class MusicFile(NodeType):
     schema = NodeSchema(
         type_id="sound.music_file", title="Music File", category="Sound",
-        inputs=(Port("length", FLOAT, optional=True, help="Length in seconds; overrides the length parameter."),),
+        inputs=(Port("length", FLOAT, optional=True, overrides="length",
+                     help="Length in seconds; overrides the length parameter."),),
         outputs=(Port("audio", AUDIO),),
         params=(
             PathParam("path", "", file_filter=AUDIO_FILTER, required=True,
@@ -72,12 +71,13 @@ class MusicFile(NodeType):
             GAIN,
         ),
         help="Imports any sound file as 48 kHz stereo, optionally cut or looped to a length.",
+        opens_files=(".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"), opens_files_param="path",
     )
 
     def execute(self, ctx, inputs, params):
         if not params["path"]:
             raise NodeExecutionError("no audio file chosen; set the path parameter to a sound file")
-        length = length_from(inputs, params, allow_zero=True)
+        length = length_from(params, allow_zero=True)
         try:
             audio = load_audio(ctx.resolve_path(params["path"]))
             ctx.progress(0.8, "decoded")

@@ -23,7 +23,7 @@ from engine.media.flow import retime_clip
 from engine.ports import CAMERA_PATH, FLOAT, FRAMES, IMAGE
 from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, SeedParam, StringParam
 
-from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
+from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
 FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
 METHODS = ("still + camera", "keyframes + interpolation", "first/last-frame video", "full video diffusion")
@@ -112,7 +112,7 @@ class Scene(NodeType):
         type_id="shot.scene", title="Scene", category="Shot",
         inputs=(Port("keyframes", IMAGE, multiple=True, help="Keyframes in link order; the first starts the shot."),
                 Port("camera", CAMERA_PATH, optional=True, help="A camera move over the shot; none = locked off."),
-                Port("duration", FLOAT, optional=True,
+                Port("duration", FLOAT, optional=True, overrides="duration",
                      help="Length from elsewhere, e.g. a Voice line's duration: dialogue drives the cut. "
                           "The handles are added around it.")),
         outputs=(Port("frames", FRAMES, help="The shot."),),
@@ -123,7 +123,7 @@ class Scene(NodeType):
             FloatParam("tail_handle", 0.5, min=0.0, max=60.0, step=0.25,
                        help="Seconds after the linked duration ends (only when the duration input is linked)."),
             EnumParam("fps", "24", FPS_CHOICES, help="Frame rate (23.976 is exactly 24000/1001)."),
-            EnumParam("resolution", "1920x1080 (HD)", RESOLUTION_CHOICES, help="Frame size of the shot."),
+            EnumParam("resolution", "1920x1080", RESOLUTION_CHOICES, renamed=RESOLUTION_RENAMED, help="Frame size of the shot."),
             EnumParam("fit", "cover", FITS, help="Keyframes of another aspect: cover crops, contain letterboxes."),
             EnumParam("method", METHODS[0], METHODS,
                       help="How the shot is made, cheapest first. Still + camera: the first keyframe held, seen "
@@ -153,11 +153,9 @@ class Scene(NodeType):
                                      "convert them to one first")
         fps = fps_of(params["fps"])
         width, height = RESOLUTIONS[params["resolution"]]
-        duration = params["duration"]
-        if inputs.get("duration") is not None:  # timed by a voice line (or any number), plus handles
-            duration = float(inputs["duration"]) + params["head_handle"] + params["tail_handle"]
-            if duration <= 0:
-                raise NodeExecutionError(f"the linked duration gives a {duration:.3f} s shot; it must be positive")
+        duration = params["duration"]  # a linked duration (a voice line's) has replaced the parameter
+        if inputs.get("duration") is not None:  # dialogue drives the cut: the handles go around the line
+            duration += params["head_handle"] + params["tail_handle"]
         try:
             count = frame_count_for(duration, fps)
             path = CameraPath.from_dict(inputs["camera"]) if inputs["camera"] is not None else CameraPath.still()

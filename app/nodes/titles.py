@@ -20,7 +20,7 @@ from engine.ports import FRAMES, IMAGE, TEXT
 from engine.schema import (BoolParam, ColorParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port,
                            StringParam)
 
-from .resolution import RESOLUTION_CHOICES, RESOLUTIONS
+from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
 FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
 
@@ -46,7 +46,7 @@ TEXT_PARAMS = (
 )
 CARD_PARAMS = (
     ColorParam("background_color", (0.0, 0.0, 0.0), help="Card colour when no picture is linked."),
-    EnumParam("resolution", "1920x1080 (HD)", RESOLUTION_CHOICES, help="Card size when no picture is linked."),
+    EnumParam("resolution", "1920x1080", RESOLUTION_CHOICES, renamed=RESOLUTION_RENAMED, help="Card size when no picture is linked."),
 )
 
 
@@ -106,14 +106,14 @@ class TitleCard(_TitleNode):
     schema = NodeSchema(
         type_id="image.title_card", title="Title Card", category="Titles",
         inputs=(Port("background", IMAGE, optional=True, help="Picture under the text; a plain colour if unlinked."),
-                Port("text", TEXT, optional=True, help="Overrides the text parameter when linked.")),
+                Port("text", TEXT, optional=True, overrides="text", help="Overrides the text parameter when linked.")),
         outputs=(Port("image", IMAGE),),
         params=TEXT_PARAMS + CARD_PARAMS,
         help="A still title card or lower third: text over a picture or a plain colour.",
     )
 
     def execute(self, ctx, inputs, params):
-        text = inputs["text"] if inputs["text"] is not None else params["text"]
+        text = params["text"]  # the linked text, if any (the executor applies the override)
         background: Image | None = inputs["background"]
         if background is None:
             background = Image(card_pixels(params), "lin_rec709")
@@ -128,7 +128,7 @@ class Title(_TitleNode):
     schema = NodeSchema(
         type_id="title.overlay", title="Title", category="Titles", cache_outputs=False,
         inputs=(Port("frames", FRAMES, optional=True, help="The shot under the title; a plain card if unlinked."),
-                Port("text", TEXT, optional=True, help="Overrides the text parameter when linked.")),
+                Port("text", TEXT, optional=True, overrides="text", help="Overrides the text parameter when linked.")),
         outputs=(Port("frames", FRAMES),),
         params=TEXT_PARAMS + (
             FloatParam("start", 0.0, min=0.0, help="When the title appears, in seconds from the start of the shot."),
@@ -142,7 +142,7 @@ class Title(_TitleNode):
     )
 
     def execute(self, ctx, inputs, params):
-        text = inputs["text"] if inputs["text"] is not None else params["text"]
+        text = params["text"]  # the linked text, if any (the executor applies the override)
         shot = inputs["frames"]
         if shot is None:
             fps = fps_from_choice(params["fps"])

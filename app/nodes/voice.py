@@ -59,7 +59,7 @@ def _ms(samples: int) -> float:
 class Voice(NodeType):
     schema = NodeSchema(
         type_id="sound.voice", title="Voice", category="Sound", version=2,
-        inputs=(Port("text", TEXT, optional=True, help="Overrides the text parameter when linked."),),
+        inputs=(Port("text", TEXT, optional=True, overrides="text", help="Overrides the text parameter when linked."),),
         outputs=(Port("audio", AUDIO, help="All lines spoken in order, mono."),
                  Port("timings", SUBTITLES, help="Lines, sentences and words with start/end seconds."),
                  Port("duration", FLOAT, help="Length of the audio in seconds.")),
@@ -128,7 +128,7 @@ class Voice(NodeType):
         return prints
 
     def execute(self, ctx, inputs, params):
-        text = inputs["text"] if inputs["text"] is not None else params["text"]
+        text = params["text"]  # the linked text, if any (the executor applies the override)
         try:
             speakers = parse_speakers(params["speakers"])
         except ValueError as exc:

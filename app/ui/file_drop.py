@@ -1,8 +1,8 @@
 """Files dropped from the file manager onto the canvas: which node each becomes.
 
-A picture becomes an Import Image, a clip an Import Video, a sound a Music File, a .cube LUT a
-Grade using it; a project file is opened instead. Several files land as several nodes in one
-undo step, laid out in a column from the drop point so none hides another.
+Each node type declares the file suffixes it opens (NodeSchema.opens_files) and the path parameter
+that receives the file; a project file is opened instead. Several files land as several nodes in
+one undo step, laid out in a column from the drop point so none hides another.
 """
 
 from __future__ import annotations
@@ -13,23 +13,17 @@ from engine.commands import AddNode
 from engine.errors import AiprodError
 from engine.project import SUFFIX
 
-IMAGE = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx"}
-VIDEO = {".mp4", ".mov", ".mkv", ".webm", ".mxf"}
-AUDIO = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"}
 ROW_STEP = 140.0  # scene units between the nodes of a multi-file drop (a node with a summary fits)
 
 
-def node_for_file(path: str | Path) -> tuple[str, str] | None:
-    """(type id, path parameter) for a media file; None for a project or a file no node reads."""
+def node_for_file(registry, path: str | Path) -> tuple[str, str] | None:
+    """(type id, path parameter) of the first registered type that opens this file's suffix; None for a
+    project or a file no node reads."""
     suffix = Path(path).suffix.lower()
-    if suffix in IMAGE:
-        return "media.import_image", "path"
-    if suffix in VIDEO:
-        return "media.import_video", "path"
-    if suffix in AUDIO:
-        return "sound.music_file", "path"
-    if suffix == ".cube":
-        return "color.grade", "lut_path"
+    for node_type in registry.types():
+        schema = node_type.schema
+        if suffix in schema.opens_files:
+            return schema.type_id, schema.opens_files_param
     return None
 
 
@@ -42,7 +36,7 @@ def add_file_nodes(document, paths: list[str], position: tuple[float, float], me
 
     `message` (a callable) hears why files were skipped or why the drop was refused.
     """
-    planned = [(p, node_for_file(p)) for p in paths]
+    planned = [(p, node_for_file(document.graph.registry, p)) for p in paths]
     usable = [(p, kind) for p, kind in planned if kind is not None]
     skipped = [Path(p).name for p, kind in planned if kind is None and not is_project(p)]
     if skipped and message is not None:

@@ -77,7 +77,7 @@ class Inspector(QScrollArea):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        linked = {l.dst_port for l in graph.links_into(node_id)}
+        overridden = schema.overridden_by(l.dst_port for l in graph.links_into(node_id))
         node_type = graph.registry.get(node.type_id)()
         for param in schema.params:
             try:  # a node type's list is a convenience: one that fails leaves a plain text box
@@ -90,12 +90,13 @@ class Inspector(QScrollArea):
                 editor.set_locked(self.document.model.is_locked(node_id, param.name))
                 editor.lock_toggled.connect(
                     lambda locked, name=param.name: seed_locks.set_locked(self.document, node_id, name, locked))
-            if param.name in linked:  # an input of the same name overrides the parameter
+            if param.name in overridden:  # the schema says a linked input replaces this parameter
                 editor.setEnabled(False)
-                editor.setToolTip(f"Set by the linked input {param.name!r}.\n{param.help}")
+                editor.setToolTip(f"From the linked input {overridden[param.name]!r}.\n{param.help}")
             reset = QToolButton()
             reset.setText("↺")
-            reset.setToolTip(f"Reset to the default ({param.default!r})")
+            default = param.choice_label(param.default) if param.kind == "enum" else param.default
+            reset.setToolTip(f"Reset to the default ({default!r})")
             reset.clicked.connect(lambda _=False, p=param: self.reset(p.name))
             row = QWidget()
             row_layout = QHBoxLayout(row)

@@ -27,6 +27,11 @@ SUMMARY_LINES = 3
 THUMB_MARGIN = 6.0  # between the summary and the thumbnail
 
 
+def _shown_value(param, value):
+    """An enum shows its label (the file holds its id); anything else as it is."""
+    return param.choice_label(value) if param.kind == "enum" and isinstance(value, str) else value
+
+
 def _short(value) -> str:
     if isinstance(value, float):
         text = f"{value:.3g}"
@@ -86,12 +91,14 @@ class NodeItem(QGraphicsItem):
         self.category = schema.category if schema else "?"
         lines = []
         if schema is not None:
-            linked = {l.dst_port for l in self.graph.links_into(self.node_id)}
-            # Empty values (a default font, no path yet) say nothing: leave them out.
-            shown = [p for p in schema.params if p.name not in linked and node.params.get(p.name, p.default) != ""]
+            overridden = schema.overridden_by(l.dst_port for l in self.graph.links_into(self.node_id))
+            # Empty values (a default font, no path yet) say nothing, nor do parameters a linked input replaces.
+            shown = [p for p in schema.params
+                     if p.name not in overridden and node.params.get(p.name, p.default) != ""]
             # Changed values first: they are what makes this node differ from a fresh one.
             shown.sort(key=lambda p: node.params.get(p.name, p.default) == p.default)
-            lines = [f"{p.display_name}: {_short(node.params.get(p.name, p.default))}" for p in shown[:SUMMARY_LINES]]
+            lines = [f"{p.display_name}: {_short(_shown_value(p, node.params.get(p.name, p.default)))}"
+                     for p in shown[:SUMMARY_LINES]]
         self.summary = lines
         self._update_geometry()
         self._syncing = True  # the model's position is shown as it is, not snapped

@@ -128,12 +128,16 @@ class EnumEditor(ParamEditor):
     def __init__(self, param: Param, parent=None):
         super().__init__(param, parent)
         self.combo = QComboBox()
-        self.combo.addItems(list(param.choices))
-        self.combo.currentTextChanged.connect(lambda text: self.edited.emit(text, None))
+        for choice in param.choices:  # the label is shown, the id is what an edit sets (and the file keeps)
+            self.combo.addItem(param.choice_label(choice), choice)
+        self.combo.currentIndexChanged.connect(
+            lambda index: self.edited.emit(self.combo.itemData(index), None) if index >= 0 else None)
         self.layout_.addWidget(self.combo, 1)
 
     def _show(self, value) -> None:
-        self.combo.setCurrentText(value)
+        index = self.combo.findData(value)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
 
 
 class StringEditor(ParamEditor):

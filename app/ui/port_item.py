@@ -26,6 +26,7 @@ class PortItem(QGraphicsItem):
         kind = "output" if is_output else "input"
         extra = " (optional)" if port.optional else ""
         extra += " (takes several links)" if port.multiple else ""
+        extra += f" (overrides the {port.overrides!r} parameter)" if port.overrides else ""
         self.setToolTip(f"{port.name}: {port.type.name} {kind}{extra}\n{port.help or port.type.help}")
 
     @property

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, Q
 from engine.executor import Executor
 from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
-from .preview_load import (GRADING_INPUTS, VIEWER_TRANSFORMS, Viewer, before_source, display_image, fitted,
+from .preview_load import (VIEWER_TRANSFORMS, Viewer, before_source, has_before, display_image, fitted,
                            load_output)
 from .render_controller import snapshot
 from .theme import mono_font
@@ -167,7 +167,7 @@ class Preview(QWidget):
             self.before.setVisible(False)
             self._show_text("", "Select a node to preview its output.")
             return
-        self.before.setVisible(graph.nodes[node_id].type_id in GRADING_INPUTS)
+        self.before.setVisible(has_before(graph, node_id))
         status = self.renderer.status(node_id)
         name = graph.display_name(node_id)
         if status.state == "failed":

@@ -2,8 +2,9 @@
 
 A picture becomes a QImage through the viewer transform (sRGB by default, encoded by export's
 fast path), a clip keeps its lazy frame reader (frames are read as the slider moves), a sound
-becomes waveform peaks, anything else is text. For grading nodes the
-"before" side is the value feeding the node's graded input, read from the cache like the output.
+becomes waveform peaks, anything else is text. A node type declares what is shown
+(NodeSchema.preview_port) and, for a grade, which input is its "before" (NodeSchema.before_input),
+read from the cache like the output.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from engine.media.transfer_fast import encode_output
 from .waveform import audio_peaks
 
 MAX_PREVIEW_WIDTH = 1280  # pictures are decimated to this before the display transform
-# Grading nodes, and the input whose picture is "before" the grade.
-GRADING_INPUTS = {"color.grade": "frames", "color.grade_image": "image", "color.match": "frames"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,9 @@ class Viewer:
 # monitor (the Rec.709 gamma 2.4 encoding), either through the ACES 2.0 output transform (which
 # rolls highlights off like the ACES exports), and the raw values for checking data.
 VIEWER_TRANSFORMS = ("sRGB", "Rec.709 (gamma 2.4)", "ACES 2.0 SDR (sRGB)", "ACES 2.0 SDR (Rec.709)", "Raw values")
+# The output transform (colorspaces id) behind each viewer choice; "Raw values" has none.
+_VIEWER_OUTPUT = {"sRGB": "srgb", "Rec.709 (gamma 2.4)": "rec709", "ACES 2.0 SDR (sRGB)": "aces_sdr_srgb",
+                  "ACES 2.0 SDR (Rec.709)": "aces_sdr_rec709"}
 
 
 def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer()) -> QImage:
@@ -49,8 +51,8 @@ def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer(
         picked = picked * np.float32(2.0 ** viewer.exposure)
     if viewer.transform == "Raw values":
         shown = picked
-    elif viewer.transform in VIEWER_TRANSFORMS:
-        shown = encode_output(picked, color_space, viewer.transform)  # export's fast path, same values
+    elif viewer.transform in _VIEWER_OUTPUT:
+        shown = encode_output(picked, color_space, _VIEWER_OUTPUT[viewer.transform])  # export's fast path
     else:
         raise ValueError(f"unknown viewer transform {viewer.transform!r}; use one of {', '.join(VIEWER_TRANSFORMS)}")
     rgb = np.ascontiguousarray((np.clip(shown, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
@@ -71,20 +73,29 @@ def is_clip(value) -> bool:
     return hasattr(value, "frame") and hasattr(value, "frame_count") and hasattr(value, "info")
 
 
+def has_before(graph, node_id: str) -> bool:
+    """Whether the node's type declares a "before" input (a grade), so a before/after view makes sense."""
+    schema = graph.schema_of(node_id)
+    return schema is not None and bool(schema.before_input)
+
+
 def before_source(graph, node_id: str) -> tuple[str, str] | None:
-    """(node, output port) feeding a grading node's graded input, or None (not a grade, or unlinked)."""
-    port = GRADING_INPUTS.get(graph.nodes[node_id].type_id)
+    """(node, output port) feeding a grading node's "before" input, or None (not a grade, or unlinked)."""
+    schema = graph.schema_of(node_id)
+    port = schema.before_input if schema is not None else ""
     links = graph.links_into(node_id, port) if port else []
     return (links[0].src_node, links[0].src_port) if links else None
 
 
 def load_output(executor, graph, node_id: str, port: str | None = None, viewer: Viewer = Viewer()):
-    """(kind, payload) for the node's output `port` (default: its first), read from the cache."""
+    """(kind, payload) for the node's output `port` (default: the one its type previews), read from the cache."""
     report = executor.run(graph, [node_id], load_outputs=True)
     outputs = report.outputs.get(node_id)
     if outputs is None:
         return ("text", report.results[node_id].message or "no output to show")
-    name = port if port in outputs else next(iter(outputs))
+    schema = graph.schema_of(node_id)
+    declared = schema.preview_output() if schema is not None else None
+    name = port if port in outputs else declared if declared in outputs else next(iter(outputs))
     return describe(name, outputs[name], viewer)
 
 

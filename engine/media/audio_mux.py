@@ -52,11 +52,12 @@ FLAC24 = AudioEncoding("flac", "s32", 24)  # s32 input with no bit depth set: FF
 ENCODINGS = {e.codec: e for e in (AAC, OPUS, PCM24, PCM16, FLAC24)}
 
 # The audio-only formats: encoding and file extension.
-AUDIO_FILE_FORMATS: dict[str, tuple[AudioEncoding, str]] = {
-    "WAV 24-bit": (PCM24, ".wav"),
-    "WAV 16-bit": (PCM16, ".wav"),
-    "FLAC 24-bit": (FLAC24, ".flac"),
+AUDIO_FILE_FORMATS: dict[str, tuple[AudioEncoding, str]] = {  # id (saved in projects) -> encoding, suffix
+    "wav24": (PCM24, ".wav"),
+    "wav16": (PCM16, ".wav"),
+    "flac24": (FLAC24, ".flac"),
 }
+AUDIO_FILE_FORMAT_LABELS = {"wav24": "WAV 24-bit", "wav16": "WAV 16-bit", "flac24": "FLAC 24-bit"}
 # WAV's sizes are 32-bit: past 4 GB (a 2-hour 5.1 mix at 24 bits is 6 GB) FFmpeg switches to RF64.
 _CONTAINER_OPTIONS = {".wav": {"rf64": "auto"}}
 

@@ -32,7 +32,8 @@ def _f32(x) -> np.ndarray:
 
 @dataclass(frozen=True)
 class InputSpace:
-    name: str
+    id: str  # what a project file saves; stable forever
+    name: str  # what the user reads
     gamut: str  # colour-science RGB colourspace name
     decode: Callable[[np.ndarray], np.ndarray]  # encoded values -> linear light in `gamut`
 
@@ -45,19 +46,32 @@ def _models():
     return _colour().models
 
 
-INPUT_SPACES: dict[str, InputSpace] = {s.name: s for s in (
-    InputSpace("sRGB", "ITU-R BT.709", lambda x: _models().eotf_sRGB(x)),
-    InputSpace("Rec.709 (gamma 2.4)", "ITU-R BT.709", lambda x: np.power(np.clip(x, 0, None), 2.4)),
-    InputSpace("Linear Rec.709", "ITU-R BT.709", _identity),
-    InputSpace("ACEScg", "ACEScg", _identity),
-    InputSpace("ACEScct", "ACEScg", lambda x: _models().log_decoding_ACEScct(x)),
-    InputSpace("ARRI LogC3 (AWG3)", "ARRI Wide Gamut 3", lambda x: _models().log_decoding_ARRILogC3(x)),
-    InputSpace("ARRI LogC4 (AWG4)", "ARRI Wide Gamut 4", lambda x: _models().log_decoding_ARRILogC4(x)),
-    InputSpace("Sony S-Log3 (S-Gamut3.Cine)", "S-Gamut3.Cine", lambda x: _models().log_decoding_SLog3(x)),
-    InputSpace("Panasonic V-Log (V-Gamut)", "V-Gamut", lambda x: _models().log_decoding_VLog(x)),
-    InputSpace("Canon Log 3 (Cinema Gamut)", "Cinema Gamut", lambda x: _models().log_decoding_CanonLog3(x)),
+INPUT_SPACES: dict[str, InputSpace] = {s.id: s for s in (
+    InputSpace("srgb", "sRGB", "ITU-R BT.709", lambda x: _models().eotf_sRGB(x)),
+    InputSpace("rec709", "Rec.709 (gamma 2.4)", "ITU-R BT.709", lambda x: np.power(np.clip(x, 0, None), 2.4)),
+    InputSpace("lin_rec709", "Linear Rec.709", "ITU-R BT.709", _identity),
+    InputSpace("acescg", "ACEScg", "ACEScg", _identity),
+    InputSpace("acescct", "ACEScct", "ACEScg", lambda x: _models().log_decoding_ACEScct(x)),
+    InputSpace("arri_logc3", "ARRI LogC3 (AWG3)", "ARRI Wide Gamut 3", lambda x: _models().log_decoding_ARRILogC3(x)),
+    InputSpace("arri_logc4", "ARRI LogC4 (AWG4)", "ARRI Wide Gamut 4", lambda x: _models().log_decoding_ARRILogC4(x)),
+    InputSpace("sony_slog3", "Sony S-Log3 (S-Gamut3.Cine)", "S-Gamut3.Cine", lambda x: _models().log_decoding_SLog3(x)),
+    InputSpace("panasonic_vlog", "Panasonic V-Log (V-Gamut)", "V-Gamut", lambda x: _models().log_decoding_VLog(x)),
+    InputSpace("canon_log3", "Canon Log 3 (Cinema Gamut)", "Cinema Gamut", lambda x: _models().log_decoding_CanonLog3(x)),
 )}
-INPUT_SPACE_CHOICES = tuple(INPUT_SPACES)
+INPUT_SPACE_CHOICES = tuple((s.id, s.name) for s in INPUT_SPACES.values())  # (id, label)
+# The labels projects saved before ids, loaded as these ids; frozen (rewording a name above never changes it).
+INPUT_SPACE_RENAMED = {
+    "sRGB": "srgb",
+    "Rec.709 (gamma 2.4)": "rec709",
+    "Linear Rec.709": "lin_rec709",
+    "ACEScg": "acescg",
+    "ACEScct": "acescct",
+    "ARRI LogC3 (AWG3)": "arri_logc3",
+    "ARRI LogC4 (AWG4)": "arri_logc4",
+    "Sony S-Log3 (S-Gamut3.Cine)": "sony_slog3",
+    "Panasonic V-Log (V-Gamut)": "panasonic_vlog",
+    "Canon Log 3 (Cinema Gamut)": "canon_log3",
+}
 
 
 @lru_cache(maxsize=64)
@@ -102,7 +116,8 @@ def convert_working(pixels: np.ndarray, source: str, target: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class OutputTransform:
-    name: str
+    id: str  # what a project file saves; stable forever
+    name: str  # what the user reads
     gamut: str
     encode: Callable[[np.ndarray], np.ndarray]  # linear light in `gamut` -> signal 0..1
     # Stream colour tags (ITU-T H.273 code points), as ffmpeg/PyAV and players read them.
@@ -112,8 +127,8 @@ class OutputTransform:
     hdr: bool = False
 
 
-ACES_REC709 = "ACES 2.0 SDR (Rec.709)"
-ACES_SRGB = "ACES 2.0 SDR (sRGB)"
+ACES_REC709 = "aces_sdr_rec709"
+ACES_SRGB = "aces_sdr_srgb"
 
 
 def _aces():
@@ -131,24 +146,33 @@ def _hlg_reference_scene_light() -> float:
     return float(_models().oetf_inverse_BT2100_HLG(0.75))
 
 
-OUTPUT_TRANSFORMS: dict[str, OutputTransform] = {t.name: t for t in (
-    OutputTransform("Rec.709 (gamma 2.4)", "ITU-R BT.709",
+OUTPUT_TRANSFORMS: dict[str, OutputTransform] = {t.id: t for t in (
+    OutputTransform("rec709", "Rec.709 (gamma 2.4)", "ITU-R BT.709",
                     lambda x: np.power(np.clip(x, 0, 1), 1 / 2.4), primaries=1, transfer=1, matrix=1),
-    OutputTransform("sRGB", "ITU-R BT.709",
+    OutputTransform("srgb", "sRGB", "ITU-R BT.709",
                     lambda x: _models().eotf_inverse_sRGB(np.clip(x, 0, 1)), primaries=1, transfer=13, matrix=1),
-    OutputTransform("Rec.2020 PQ (HDR10)", "ITU-R BT.2020",
+    OutputTransform("rec2020_pq", "Rec.2020 PQ (HDR10)", "ITU-R BT.2020",
                     lambda x: _models().eotf_inverse_ST2084(np.clip(x, 0, None) * PQ_REFERENCE_WHITE_NITS),
                     primaries=9, transfer=16, matrix=9, hdr=True),
-    OutputTransform("Rec.2020 HLG", "ITU-R BT.2020",
+    OutputTransform("rec2020_hlg", "Rec.2020 HLG", "ITU-R BT.2020",
                     lambda x: _models().oetf_BT2100_HLG(np.clip(x * _hlg_reference_scene_light(), 0, 1)),
                     primaries=9, transfer=18, matrix=9, hdr=True),
     # ACES 2.0 tone-maps scene light for the display (highlights roll off instead of clipping).
-    OutputTransform(ACES_REC709, "ACEScg", lambda x: _aces().encode(x, _aces().REC1886_DISPLAY),
+    OutputTransform(ACES_REC709, "ACES 2.0 SDR (Rec.709)", "ACEScg", lambda x: _aces().encode(x, _aces().REC1886_DISPLAY),
                     primaries=1, transfer=1, matrix=1),
-    OutputTransform(ACES_SRGB, "ACEScg", lambda x: _aces().encode(x, _aces().SRGB_DISPLAY),
+    OutputTransform(ACES_SRGB, "ACES 2.0 SDR (sRGB)", "ACEScg", lambda x: _aces().encode(x, _aces().SRGB_DISPLAY),
                     primaries=1, transfer=13, matrix=1),
 )}
-OUTPUT_TRANSFORM_CHOICES = tuple(OUTPUT_TRANSFORMS)
+OUTPUT_TRANSFORM_CHOICES = tuple((t.id, t.name) for t in OUTPUT_TRANSFORMS.values())  # (id, label)
+# The labels projects saved before ids, loaded as these ids; frozen (rewording a name above never changes it).
+OUTPUT_TRANSFORM_RENAMED = {
+    "Rec.709 (gamma 2.4)": "rec709",
+    "sRGB": "srgb",
+    "Rec.2020 PQ (HDR10)": "rec2020_pq",
+    "Rec.2020 HLG": "rec2020_hlg",
+    "ACES 2.0 SDR (Rec.709)": "aces_sdr_rec709",
+    "ACES 2.0 SDR (sRGB)": "aces_sdr_srgb",
+}
 
 
 def to_output(pixels: np.ndarray, working: str, transform: str) -> np.ndarray:
@@ -165,4 +189,4 @@ def to_output(pixels: np.ndarray, working: str, transform: str) -> np.ndarray:
 
 def to_display(pixels: np.ndarray, working: str = "lin_rec709") -> np.ndarray:
     """The viewer transform: an sRGB display (preview and thumbnails), RGB only."""
-    return to_output(pixels[..., :3], working, "sRGB")
+    return to_output(pixels[..., :3], working, "srgb")

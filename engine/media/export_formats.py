@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class ExportFormat:
-    name: str
+    id: str  # what a project file saves; stable forever
+    name: str  # what the user reads (the Export menu, messages); may be reworded
     codec: str  # FFmpeg encoder name
     pix_fmt: str  # what the encoder is fed (swscale converts the rgb48 signal to it)
     bit_depth: int
@@ -38,34 +39,49 @@ class ExportFormat:
         return self.bit_depth >= 10
 
 
-FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
-    ExportFormat("H.264 (yuv420p)", "libx264", "yuv420p", 8, (".mp4", ".mov", ".mkv"),
+FORMATS: dict[str, ExportFormat] = {f.id: f for f in (
+    ExportFormat("h264", "H.264 (yuv420p)", "libx264", "yuv420p", 8, (".mp4", ".mov", ".mkv"),
                  {"preset": "medium"}, quality_option="crf", size_rule="even"),
-    ExportFormat("H.265 10-bit", "libx265", "yuv420p10le", 10, (".mp4", ".mov", ".mkv"),
+    ExportFormat("h265_10bit", "H.265 10-bit", "libx265", "yuv420p10le", 10, (".mp4", ".mov", ".mkv"),
                  {"preset": "medium", "x265-params": "log-level=error"}, quality_option="crf",
                  codec_tags={".mp4": "hvc1", ".mov": "hvc1"}, size_rule="even"),
-    ExportFormat("ProRes 422 HQ", "prores_ks", "yuv422p10le", 10, (".mov",),
+    ExportFormat("prores_422_hq", "ProRes 422 HQ", "prores_ks", "yuv422p10le", 10, (".mov",),
                  {"profile": "3", "vendor": "apl0"}, size_rule="even", audio_codec="pcm_s24le"),
-    ExportFormat("ProRes 4444 (10-bit)", "prores_ks", "yuva444p10le", 10, (".mov",),
+    ExportFormat("prores_4444", "ProRes 4444 (10-bit)", "prores_ks", "yuva444p10le", 10, (".mov",),
                  {"profile": "4", "vendor": "apl0"}, alpha=True, audio_codec="pcm_s24le"),
-    ExportFormat("DNxHR HQ", "dnxhd", "yuv422p", 8, (".mov", ".mxf"), {"profile": "dnxhr_hq"}, size_rule="dnxhr",
+    ExportFormat("dnxhr_hq", "DNxHR HQ", "dnxhd", "yuv422p", 8, (".mov", ".mxf"), {"profile": "dnxhr_hq"}, size_rule="dnxhr",
                  audio_codec="pcm_s24le"),
-    ExportFormat("DNxHR HQX", "dnxhd", "yuv422p10le", 10, (".mov", ".mxf"), {"profile": "dnxhr_hqx"},
+    ExportFormat("dnxhr_hqx", "DNxHR HQX", "dnxhd", "yuv422p10le", 10, (".mov", ".mxf"), {"profile": "dnxhr_hqx"},
                  size_rule="dnxhr", audio_codec="pcm_s24le"),
-    ExportFormat("VP9", "libvpx-vp9", "yuv420p", 8, (".webm", ".mkv"),
+    ExportFormat("vp9", "VP9", "libvpx-vp9", "yuv420p", 8, (".webm", ".mkv"),
                  {"b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "2"}, quality_option="crf",
                  quality_range=(0, 63), size_rule="even"),
-    ExportFormat("AV1 (SVT)", "libsvtav1", "yuv420p10le", 10, (".mp4", ".mkv", ".webm"),
+    ExportFormat("av1_svt", "AV1 (SVT)", "libsvtav1", "yuv420p10le", 10, (".mp4", ".mkv", ".webm"),
                  {"preset": "8"}, quality_option="crf", quality_range=(1, 63), size_rule="even",
                  environment={"SVT_LOG": "1"}),  # errors only: its info and warnings flood the console
-    ExportFormat("EXR sequence", "exr", "gbrpf32le", 16, (".exr",), {"compression": "zip1"}, alpha=True,
+    ExportFormat("exr_sequence", "EXR sequence", "exr", "gbrpf32le", 16, (".exr",), {"compression": "zip1"}, alpha=True,
                  sequence=True, is_yuv=False, audio_codec="pcm_s24le"),
-    ExportFormat("DPX sequence", "dpx", "gbrp10le", 10, (".dpx",), sequence=True, is_yuv=False,
+    ExportFormat("dpx_sequence", "DPX sequence", "dpx", "gbrp10le", 10, (".dpx",), sequence=True, is_yuv=False,
                  audio_codec="pcm_s24le"),
-    ExportFormat("PNG sequence", "png", "rgb48be", 16, (".png",), alpha=True, sequence=True, is_yuv=False,
+    ExportFormat("png_sequence", "PNG sequence", "png", "rgb48be", 16, (".png",), alpha=True, sequence=True, is_yuv=False,
                  audio_codec="pcm_s24le"),
 )}
-FORMAT_CHOICES = tuple(FORMATS)
+FORMAT_CHOICES = tuple((f.id, f.name) for f in FORMATS.values())  # (id, label) for the Export node
+# The labels older projects saved as the format (before ids), loaded as these ids. Frozen: rewording
+# a format's name above must never change this table.
+FORMAT_RENAMED = {
+    "H.264 (yuv420p)": "h264",
+    "H.265 10-bit": "h265_10bit",
+    "ProRes 422 HQ": "prores_422_hq",
+    "ProRes 4444 (10-bit)": "prores_4444",
+    "DNxHR HQ": "dnxhr_hq",
+    "DNxHR HQX": "dnxhr_hqx",
+    "VP9": "vp9",
+    "AV1 (SVT)": "av1_svt",
+    "EXR sequence": "exr_sequence",
+    "DPX sequence": "dpx_sequence",
+    "PNG sequence": "png_sequence",
+}
 
 
 def size_problem(fmt: ExportFormat, width: int, height: int) -> str | None:

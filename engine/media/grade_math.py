@@ -30,12 +30,16 @@ ACESCCT_WHITE = 9.72 / 17.52  # scene-linear 1.0 (diffuse white)
 
 # Which encoding (and gamut) a LUT expects at its input; its output is decoded the same way.
 LUT_INPUT_SPACES = {
-    "Rec.709 (gamma 2.4)": ("ITU-R BT.709", "gamma24"),
-    "sRGB": ("ITU-R BT.709", "srgb"),
-    "ACEScct": ("ACEScg", "acescct"),
-    "Linear": (None, None),  # the working space itself
+    "rec709": ("ITU-R BT.709", "gamma24"),
+    "srgb": ("ITU-R BT.709", "srgb"),
+    "acescct": ("ACEScg", "acescct"),
+    "linear": (None, None),  # the working space itself
 }
-DISPLAY_SPACE = "Rec.709 (gamma 2.4)"  # the domain of the built-in looks and of exported LUTs
+# What the user reads for each (the file saves the id); and the labels saved before ids, frozen:
+# rewording a label above must never change them.
+LUT_INPUT_SPACE_LABELS = {"rec709": "Rec.709 (gamma 2.4)", "srgb": "sRGB", "acescct": "ACEScct", "linear": "Linear"}
+LUT_INPUT_SPACE_RENAMED = {"Rec.709 (gamma 2.4)": "rec709", "sRGB": "srgb", "ACEScct": "acescct", "Linear": "linear"}
+DISPLAY_SPACE = "rec709"  # the domain of the built-in looks and of exported LUTs
 
 
 @dataclass(frozen=True, eq=False)

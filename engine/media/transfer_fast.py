@@ -93,15 +93,15 @@ def hlg_encode(e: np.ndarray, inplace: bool = False) -> np.ndarray:
 
 
 def _encode_in_place(name: str, rgb: np.ndarray) -> None:
-    if name == "Rec.709 (gamma 2.4)":
+    if name == "rec709":
         gamma24_encode(rgb, inplace=True)
-    elif name == "sRGB":
+    elif name == "srgb":
         srgb_encode(rgb, inplace=True)
-    elif name == "Rec.2020 PQ (HDR10)":
+    elif name == "rec2020_pq":
         np.maximum(rgb, 0.0, out=rgb)
         rgb *= np.float32(PQ_REFERENCE_WHITE_NITS)
         pq_encode(rgb, inplace=True)
-    elif name == "Rec.2020 HLG":
+    elif name == "rec2020_hlg":
         rgb *= np.float32(HLG_REFERENCE_SCENE_LIGHT)
         hlg_encode(rgb, inplace=True)
     elif name in ACES_DISPLAYS:  # already fast: a baked 3D LUT applied by OpenColorIO's threads

@@ -42,7 +42,7 @@ def _open(path: Path) -> av.container.InputContainer:
 class VideoFileClip(Clip):
     """The frames of a movie file as a Clip, decoded on demand and converted to the working space."""
 
-    def __init__(self, path: str | Path, input_space: str = "Rec.709 (gamma 2.4)", working_space: str = "lin_rec709"):
+    def __init__(self, path: str | Path, input_space: str = "rec709", working_space: str = "lin_rec709"):
         self.path = Path(path)
         self.input_space = input_space
         with _open(self.path) as container:

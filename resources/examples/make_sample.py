@@ -30,7 +30,7 @@ from engine.graph import Graph  # noqa: E402
 from engine.project import Project, save_project  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-FILM = {"resolution": "1280x720 (720p)", "fps": "24"}
+FILM = {"resolution": "1280x720", "fps": "24"}
 NARRATION = ("Every film starts with a single frame. "
              "A still, a slow move, and the light does the rest.")
 CITY_LINE = "By night the city keeps its own time. Every lit window is another story."
@@ -104,7 +104,7 @@ def build() -> Graph:
         wire(shot, "frames", "cut", "shots")
     node("color.grade", "grade", 1150, 300, "Warm look", look="warm_cinematic", mix=0.7, saturation=1.05)
     wire("cut", "frames", "grade", "frames")
-    node("output.export", "export", 1400, 300, "Export film", path="sample.mp4", format="H.264 (yuv420p)")
+    node("output.export", "export", 1400, 300, "Export film", path="sample.mp4", format="h264")
     wire("grade", "frames", "export", "frames")
 
     # Sound: two lines over a score and wind, the beds ducked under both, normalised to EBU R128.

@@ -52,7 +52,7 @@ def test_peaks_are_exact_per_column():
 def test_before_toggle_shows_the_grades_input(window, qtbot):
     actions = window.actions_
     bars = actions.add_node("image.color_bars", (0, 0))
-    actions.set_param(bars, "resolution", "640x360 (proxy)")
+    actions.set_param(bars, "resolution", "640x360")
     grade = actions.add_node("color.grade_image", (300, 0))
     actions.set_param(grade, "exposure", -3.0)
     actions.connect_ports(bars, "image", grade, "image")
@@ -103,7 +103,7 @@ def test_viewer_transforms_show_linear_grey_as_each_display_encodes_it():
 def test_changing_the_viewer_redraws_the_frame_shown_and_keeps_the_data(window, qtbot):
     actions = window.actions_
     bars = actions.add_node("image.color_bars", (0, 0))
-    actions.set_param(bars, "resolution", "640x360 (proxy)")
+    actions.set_param(bars, "resolution", "640x360")
     window.scene.select_nodes([bars])
     window.run_selected()
     wait_render(qtbot, window, timeout_ms=60_000)

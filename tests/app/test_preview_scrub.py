@@ -17,7 +17,7 @@ from tests.app.conftest import preview_title_clip
 def _title_clip(window, qtbot):
     """A rendered 1280x720 title in a preview dock narrower than it: frames are shrunk to fit."""
     window.resize(900, 700)
-    return preview_title_clip(window, qtbot, "1280x720 (720p)")
+    return preview_title_clip(window, qtbot, "1280x720")
 
 
 def test_a_drag_works_out_only_the_latest_frame_fitted_to_the_picture(window, qtbot, monkeypatch):

@@ -74,7 +74,7 @@ def test_a_cheap_uncached_node_gets_its_thumbnail_by_running_again(window, qtbot
 
     actions = window.actions_
     bars = actions.add_node("image.color_bars", (0, 0))
-    actions.set_param(bars, "resolution", "640x360 (proxy)")
+    actions.set_param(bars, "resolution", "640x360")
     grade = actions.add_node("color.grade_image", (300, 0))
     actions.set_param(grade, "saturation", 0.0)
     actions.connect_ports(bars, "image", grade, "image")

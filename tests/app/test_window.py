@@ -10,7 +10,7 @@ from tests.app.conftest import preview_title_clip
 
 
 def test_clip_preview_reads_frames_lazily_with_the_slider(window, qtbot):
-    preview = preview_title_clip(window, qtbot, "640x360 (proxy)", fade_in=0.5)
+    preview = preview_title_clip(window, qtbot, "640x360", fade_in=0.5)
     assert preview.clip.frame_count == 24 and preview.slider.maximum() == 23
     assert not preview.slider.isHidden()
     first = preview.picture.image

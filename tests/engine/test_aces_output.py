@@ -32,7 +32,7 @@ def test_the_baked_transform_stays_close_to_the_exact_one(display):
 def test_aces_rolls_highlights_off_where_the_plain_display_curve_clips():
     scene = np.array([[0.18] * 3, [1.0] * 3, [4.0] * 3, [16.0] * 3], np.float32)
     aces = colorspaces.to_output(scene, "acescg", ACES_REC709)[:, 0]
-    plain = colorspaces.to_output(scene, "acescg", "Rec.709 (gamma 2.4)")[:, 0]
+    plain = colorspaces.to_output(scene, "acescg", "rec709")[:, 0]
     assert np.all(np.diff(aces) > 0.02)  # 1, 4 and 16 stay apart: detail in the highlights
     assert plain[1] == plain[2] == plain[3] == 1.0  # the plain curve clips them all to white
     assert 0.3 < aces[0] < 0.45  # mid grey sits where a film look puts it, below the plain curve's 0.49
@@ -52,7 +52,7 @@ def test_export_path_and_reference_agree_and_neutral_stays_neutral():
 def test_an_aces_export_is_tagged_bt709_and_decodes_to_the_aces_signal(tmp_path):
     from tests.engine.test_export import GREY, decode, expected_signal, export
 
-    report = export(tmp_path, tmp_path / "aces.mov", format="ProRes 422 HQ", output_transform=ACES_REC709)
+    report = export(tmp_path, tmp_path / "aces.mov", format="prores_422_hq", output_transform=ACES_REC709)
     assert report.status == "finished", report.results["export"].message
     pixels, frames, _, _ = decode(tmp_path / "aces.mov")
     assert (frames[0].color_primaries, frames[0].color_trc, frames[0].colorspace) == (1, 1, 1)

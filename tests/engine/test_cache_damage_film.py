@@ -27,7 +27,7 @@ def interpolated_shot_project(folder: Path) -> Path:
     stack.push(AddNode("media.import_image", (0, 0), {"path": "lake_a.jpg"}, node_id="a"))
     stack.push(AddNode("media.import_image", (0, 200), {"path": "lake_b.jpg"}, node_id="b"))
     stack.push(AddNode("shot.scene", (300, 0), {"method": "keyframes + interpolation", "duration": 1.0,
-                                                 "resolution": "640x360 (proxy)"}, node_id="lake"))
+                                                 "resolution": "640x360"}, node_id="lake"))
     stack.push(AddNode("output.export", (600, 0), {"path": "film.mp4"}, node_id="export"))
     stack.push(Connect("a", "image", "lake", "keyframes"))
     stack.push(Connect("b", "image", "lake", "keyframes"))

@@ -216,7 +216,7 @@ def test_move_presets_are_valid_paths_that_never_show_past_the_picture(move):
 
 def test_camera_node_moves_the_incoming_shot_and_reports_its_path():
     source = StillClip(edge_picture(width=W, at=80), 24, 9)
-    params = CameraNode.schema.default_params() | {"move": "pan right", "easing": "linear", "resolution": "same as input"}
+    params = CameraNode.schema.default_params() | {"move": "pan right", "easing": "linear", "resolution": "same_as_input"}
     out = CameraNode().execute(None, {"frames": source, "path": None}, params)
     frames, path = out["frames"], CameraPath.from_dict(out["path"])
     assert (frames.frame_count, frames.width, frames.height, frames.fps) == (9, W, H, 24)

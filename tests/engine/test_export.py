@@ -88,16 +88,16 @@ def frame_index(picture, count):
     return int(np.argmin(np.abs(np.array(levels) - picture[2:6, 2:12, :3].mean())))
 
 
-def expected_signal(color, transform="Rec.709 (gamma 2.4)"):
+def expected_signal(color, transform="rec709"):
     return to_output(np.array([[color]], np.float32), "lin_rec709", transform)[0, 0]
 
 
 MOVIES = [  # format, file, tolerance on a flat patch (0..1 signal), pixel format decoded
-    ("H.264 (yuv420p)", "out.mp4", 3 / 255, "yuv420p"),
-    ("H.265 10-bit", "out.mkv", 3 / 1023, "yuv420p10le"),
-    ("ProRes 422 HQ", "out.mov", 3 / 1023, "yuv422p10le"),
-    ("VP9", "out.webm", 6 / 255, "yuv420p"),  # VP9 rings a little more around the index block at this size
-    ("AV1 (SVT)", "out.mp4", 3 / 1023, "yuv420p10le"),
+    ("h264", "out.mp4", 3 / 255, "yuv420p"),
+    ("h265_10bit", "out.mkv", 3 / 1023, "yuv420p10le"),
+    ("prores_422_hq", "out.mov", 3 / 1023, "yuv422p10le"),
+    ("vp9", "out.webm", 6 / 255, "yuv420p"),  # VP9 rings a little more around the index block at this size
+    ("av1_svt", "out.mp4", 3 / 1023, "yuv420p10le"),
 ]
 
 
@@ -129,7 +129,7 @@ REC709_TAGS = (1, 1, 1, 1)  # bt709 primaries, bt709 transfer, bt709 matrix, lim
 
 
 def test_prores_4444_keeps_alpha(tmp_path):
-    report = export(tmp_path, tmp_path / "a.mov", format="ProRes 4444 (10-bit)", source={"alpha": True})
+    report = export(tmp_path, tmp_path / "a.mov", format="prores_4444", source={"alpha": True})
     assert report.status == "finished", report.results["export"].message
     pixels, frames, _, (rate, width, height) = decode(tmp_path / "a.mov")
     assert len(frames) == 6 and rate == FPS and (width, height) == (64, 36)
@@ -139,7 +139,7 @@ def test_prores_4444_keeps_alpha(tmp_path):
 
 
 def test_dnxhr_hqx_at_a_legal_size(tmp_path):
-    report = export(tmp_path, tmp_path / "d.mov", format="DNxHR HQX", source={"width": 256, "height": 144,
+    report = export(tmp_path, tmp_path / "d.mov", format="dnxhr_hqx", source={"width": 256, "height": 144,
                                                                               "count": 2})
     assert report.status == "finished", report.results["export"].message
     pixels, frames, _, (rate, width, height) = decode(tmp_path / "d.mov")
@@ -150,7 +150,7 @@ def test_dnxhr_hqx_at_a_legal_size(tmp_path):
 
 
 def test_dnxhr_hq_8_bit_at_the_smallest_legal_size(tmp_path):
-    report = export(tmp_path, tmp_path / "hq.mov", format="DNxHR HQ", source={"width": 256, "height": 120,
+    report = export(tmp_path, tmp_path / "hq.mov", format="dnxhr_hq", source={"width": 256, "height": 120,
                                                                             "count": 3})
     assert report.status == "finished", report.results["export"].message
     pixels, frames, _, (rate, width, height) = decode(tmp_path / "hq.mov")
@@ -166,7 +166,7 @@ def test_hlg_is_tagged_and_encoded_as_colour_science_computes_it(tmp_path):
         warnings.simplefilter("ignore")  # colour-science warns at import that plotting is unavailable
         import colour
 
-    report = export(tmp_path, tmp_path / "hlg.mkv", format="H.265 10-bit", output_transform="Rec.2020 HLG",
+    report = export(tmp_path, tmp_path / "hlg.mkv", format="h265_10bit", output_transform="rec2020_hlg",
                     source={"count": 2})
     assert report.status == "finished", report.results["export"].message
     pixels, frames, _, (rate, width, height) = decode(tmp_path / "hlg.mkv")
@@ -191,16 +191,16 @@ def test_hlg_is_tagged_and_encoded_as_colour_science_computes_it(tmp_path):
 
 
 def test_hdr_pq_is_tagged_and_encoded(tmp_path):
-    report = export(tmp_path, tmp_path / "hdr.mkv", format="H.265 10-bit", output_transform="Rec.2020 PQ (HDR10)")
+    report = export(tmp_path, tmp_path / "hdr.mkv", format="h265_10bit", output_transform="rec2020_pq")
     assert report.status == "finished", report.results["export"].message
     pixels, frames, _, _ = decode(tmp_path / "hdr.mkv")
     assert (frames[0].color_primaries, frames[0].color_trc, frames[0].colorspace) == (9, 16, 9)
-    pq_grey = expected_signal(GREY, "Rec.2020 PQ (HDR10)")
+    pq_grey = expected_signal(GREY, "rec2020_pq")
     assert np.abs(pixels[0][20:32, 8:24] - pq_grey).max() < 3 / 1023
 
 
 def test_frame_range_is_honoured(tmp_path):
-    report = export(tmp_path, tmp_path / "r.mov", format="ProRes 422 HQ", first_frame=2, last_frame=4)
+    report = export(tmp_path, tmp_path / "r.mov", format="prores_422_hq", first_frame=2, last_frame=4)
     assert report.status == "finished", report.results["export"].message
     pixels, frames, _, _ = decode(tmp_path / "r.mov")
     assert len(frames) == 3
@@ -208,8 +208,8 @@ def test_frame_range_is_honoured(tmp_path):
 
 
 def test_exr_sequence_is_scene_linear_and_near_exact(tmp_path):
-    report = export(tmp_path, tmp_path / "exr" / "shot_####.exr", format="EXR sequence",
-                    metadata={"project": "{}"}, source={"count": 3}, output_transform="Rec.2020 PQ (HDR10)")
+    report = export(tmp_path, tmp_path / "exr" / "shot_####.exr", format="exr_sequence",
+                    metadata={"project": "{}"}, source={"count": 3}, output_transform="rec2020_pq")
     assert report.status == "finished", report.results["export"].message
     files = sorted(p.name for p in (tmp_path / "exr").iterdir())
     assert files == ["shot.aiprod.json", "shot_0000.exr", "shot_0001.exr", "shot_0002.exr"]
@@ -220,26 +220,26 @@ def test_exr_sequence_is_scene_linear_and_near_exact(tmp_path):
     assert report.results["export"].status == "ran"
 
 
-@pytest.mark.parametrize("fmt,suffix,tolerance", [("DPX sequence", ".dpx", 1 / 1023), ("PNG sequence", ".png", 1e-4)])
+@pytest.mark.parametrize("fmt,suffix,tolerance", [("dpx_sequence", ".dpx", 1 / 1023), ("png_sequence", ".png", 1e-4)])
 def test_dpx_and_png_sequences_decode_back(tmp_path, fmt, suffix, tolerance):
     report = export(tmp_path, tmp_path / "frames", format=fmt, source={"count": 2}, first_frame=1)
     assert report.status == "finished", report.results["export"].message
     written = sorted((tmp_path / "frames").glob(f"*{suffix}"))
     assert [p.name for p in written] == [f"frame_000001{suffix}"]  # numbered by clip frame: a range slots in
     back = read_image(written[0])
-    assert np.abs(back - to_output(patches(1, 64, 36, False), "lin_rec709", "Rec.709 (gamma 2.4)")).max() < tolerance
+    assert np.abs(back - to_output(patches(1, 64, 36, False), "lin_rec709", "rec709")).max() < tolerance
 
 
 @pytest.mark.parametrize("params,message", [
-    ({"format": "H.264 (yuv420p)", "path": "x.avi"}, "cannot be written to a '.avi' file; use .mp4 or .mov or .mkv"),
-    ({"format": "ProRes 422 HQ", "path": "x.mp4"}, "use .mov"),
-    ({"format": "EXR sequence", "path": "x.mp4"}, "writes .exr frames"),
-    ({"format": "H.264 (yuv420p)", "path": "x.mp4", "output_transform": "Rec.2020 HLG"}, "HDR and needs 10 bits"),
-    ({"format": "DNxHR HQ", "path": "x.mov", "output_transform": "Rec.2020 PQ (HDR10)"}, "needs 10 bits"),
-    ({"format": "H.264 (yuv420p)", "path": "x.mp4", "last_frame": 6}, "frame range 0..6 is impossible"),
-    ({"format": "H.264 (yuv420p)", "path": "x.mp4", "first_frame": 4, "last_frame": 2}, "frame range 4..2"),
-    ({"format": "DNxHR HQ", "path": "x.mov"}, "at least 256x120"),
-    ({"format": "H.264 (yuv420p)", "path": "missing/x.mp4"}, "does not exist"),
+    ({"format": "h264", "path": "x.avi"}, "cannot be written to a '.avi' file; use .mp4 or .mov or .mkv"),
+    ({"format": "prores_422_hq", "path": "x.mp4"}, "use .mov"),
+    ({"format": "exr_sequence", "path": "x.mp4"}, "writes .exr frames"),
+    ({"format": "h264", "path": "x.mp4", "output_transform": "rec2020_hlg"}, "HDR and needs 10 bits"),
+    ({"format": "dnxhr_hq", "path": "x.mov", "output_transform": "rec2020_pq"}, "needs 10 bits"),
+    ({"format": "h264", "path": "x.mp4", "last_frame": 6}, "frame range 0..6 is impossible"),
+    ({"format": "h264", "path": "x.mp4", "first_frame": 4, "last_frame": 2}, "frame range 4..2"),
+    ({"format": "dnxhr_hq", "path": "x.mov"}, "at least 256x120"),
+    ({"format": "h264", "path": "missing/x.mp4"}, "does not exist"),
 ])
 def test_impossible_exports_are_refused_with_clear_messages(tmp_path, params, message):
     params = {**params, "path": str(tmp_path / params["path"])}
@@ -249,7 +249,7 @@ def test_impossible_exports_are_refused_with_clear_messages(tmp_path, params, me
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("fmt,name", [("H.264 (yuv420p)", "c.mp4"), ("PNG sequence", "seq/c_%03d.png")])
+@pytest.mark.parametrize("fmt,name", [("h264", "c.mp4"), ("png_sequence", "seq/c_%03d.png")])
 def test_cancelled_export_leaves_nothing(tmp_path, fmt, name):
     if "/" in name:
         (tmp_path / "seq").mkdir()
@@ -260,7 +260,7 @@ def test_cancelled_export_leaves_nothing(tmp_path, fmt, name):
 
 
 def test_failing_source_leaves_no_partial_file(tmp_path):
-    report = export(tmp_path, tmp_path / "f.mov", format="ProRes 422 HQ", source={"count": 10, "fail_at": 5})
+    report = export(tmp_path, tmp_path / "f.mov", format="prores_422_hq", source={"count": 10, "fail_at": 5})
     assert report.status == "failed" and "source broke" in report.results["export"].message
     assert list(tmp_path.iterdir()) == []
 
@@ -279,7 +279,7 @@ def test_sequence_render_is_cached_until_a_frame_goes(tmp_path, cache):
     pattern = tmp_path / "seq" / "s_%02d.png"
     (tmp_path / "seq").mkdir()
     (tmp_path / "seq" / "s_40.png").write_bytes(b"an older render's frame, not this one's")
-    params = {"format": "PNG sequence", "source": {"count": 3}}
+    params = {"format": "png_sequence", "source": {"count": 3}}
     assert export(tmp_path, pattern, cache=cache, **params).results["export"].status == "ran"
     assert export(tmp_path, pattern, cache=cache, **params).results["export"].status == "cached"
     (tmp_path / "seq" / "s_01.png").unlink()
@@ -293,7 +293,7 @@ def test_sequence_render_is_cached_until_a_frame_goes(tmp_path, cache):
 def old_render(folder):
     """An earlier 8-frame render of seq_%02d.png, 48 pixels wide (the new one is 64), with its sidecars."""
     folder.mkdir(exist_ok=True)
-    report = export(folder.parent, folder / "seq_%02d.png", format="PNG sequence", source={"count": 8, "width": 48})
+    report = export(folder.parent, folder / "seq_%02d.png", format="png_sequence", source={"count": 8, "width": 48})
     assert report.status == "finished", report.results["export"].message
     (folder / "seq.wav").write_bytes(b"the soundtrack of the old render")
     return {p.name: p.read_bytes() for p in folder.glob("seq_*.png")}
@@ -307,7 +307,7 @@ def assert_new_frames(folder, count):
     frames = sorted(folder.glob("seq_*.png"))
     assert [p.name for p in frames] == [f"seq_{n:02d}.png" for n in range(count)]
     for number, path in enumerate(frames):
-        expected = to_output(patches(number, 64, 36, False), "lin_rec709", "Rec.709 (gamma 2.4)")
+        expected = to_output(patches(number, 64, 36, False), "lin_rec709", "rec709")
         assert np.abs(read_image(path) - expected).max() < 1e-4  # this render's picture, 64 wide
 
 
@@ -324,7 +324,7 @@ def test_sequence_over_a_longer_one_leaves_exactly_the_new_frames(tmp_path, unre
         others = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()
                   and not p.name.startswith("seq")}
     inode = folder.stat().st_ino
-    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 5})
+    report = export(tmp_path, folder / "seq_%02d.png", format="png_sequence", source={"count": 5})
     assert report.status == "finished", report.results["export"].message
     assert (folder.stat().st_ino != inode) == (not unrelated)  # swapped whole, or only its own files replaced
     assert_new_frames(folder, 5)  # frames 5..7 of the old render are gone
@@ -354,7 +354,7 @@ def test_failure_mid_write_leaves_the_old_frames_intact(tmp_path, monkeypatch, u
         return encode(frame)
 
     monkeypatch.setattr(export_module, "encode_png16", breaks_after_two)
-    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 5})
+    report = export(tmp_path, folder / "seq_%02d.png", format="png_sequence", source={"count": 5})
     assert report.status == "failed" and "No space left on device" in report.results["export"].message
     assert len(calls) == 3
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # all 8 old frames, sidecars too
@@ -376,7 +376,7 @@ def test_a_failed_swap_puts_the_old_folder_back(tmp_path, monkeypatch):
         rename(src, dst)
 
     monkeypatch.setattr(sequence_folder.os, "rename", staging_will_not_move)
-    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 5})
+    report = export(tmp_path, folder / "seq_%02d.png", format="png_sequence", source={"count": 5})
     assert report.status == "failed" and "Permission denied" in report.results["export"].message
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert hidden_leftovers(tmp_path) == []
@@ -385,7 +385,7 @@ def test_a_failed_swap_puts_the_old_folder_back(tmp_path, monkeypatch):
 def test_a_re_rendered_range_slots_into_the_older_frames(tmp_path):
     folder = tmp_path / "renders"
     old = old_render(folder)
-    report = export(tmp_path, folder / "seq_%02d.png", format="PNG sequence", source={"count": 8}, first_frame=2,
+    report = export(tmp_path, folder / "seq_%02d.png", format="png_sequence", source={"count": 8}, first_frame=2,
                     last_frame=4)
     assert report.status == "finished", report.results["export"].message
     now = {p.name: p.read_bytes() for p in folder.glob("seq_*.png")}
@@ -401,6 +401,6 @@ os.umask(UMASK)
 
 @pytest.mark.skipif(os.name != "posix" or 0o777 & ~UMASK == 0o700, reason="needs POSIX permissions wider than 0o700")
 def test_a_new_sequence_folder_gets_ordinary_permissions(tmp_path):
-    report = export(tmp_path, tmp_path / "new" / "s_%02d.png", format="PNG sequence", source={"count": 1})
+    report = export(tmp_path, tmp_path / "new" / "s_%02d.png", format="png_sequence", source={"count": 1})
     assert report.status == "finished", report.results["export"].message
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o777 & ~UMASK  # not the staging folder's owner-only 0o700

@@ -20,7 +20,7 @@ def test_grade_on_the_gpu_matches_the_cpu():
     params = {**Grade.schema.default_params(), "exposure": 0.7, "temperature": 4800.0, "saturation": 1.3,
               "contrast": 1.2, "lift": [0.95, 1.0, 1.05]}
     look = read_cube(looks_folder() / "teal_orange.cube")
-    ops = build_ops(params, "lin_rec709", [(look, "Rec.709 (gamma 2.4)")])
+    ops = build_ops(params, "lin_rec709", [(look, "rec709")])
     pixels = np.random.default_rng(0).random((270, 480, 3), dtype=np.float32) * 2
     on_gpu = apply_ops_numpy(pixels, ops, on=CUDA)
     on_cpu = apply_ops_numpy(pixels, ops, on=CPU)

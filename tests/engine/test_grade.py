@@ -7,6 +7,7 @@ import PyOpenColorIO as ocio
 import pytest
 import torch
 
+from app.nodes.export_lut import ExportLut
 from app.nodes.grade import Grade, GradeImage, bake_display_lut
 from engine.executor import Executor
 from engine.image import Image
@@ -123,7 +124,7 @@ def color_graph():
     from engine.commands import UndoStack
     from engine.graph import Graph
 
-    graph = Graph(Registry([Shot, Grade, GradeImage]))
+    graph = Graph(Registry([Shot, Grade, GradeImage, ExportLut]))
     return graph, UndoStack(graph)
 
 
@@ -135,10 +136,11 @@ def run(graph, node, tmp_path):
 def test_grade_node_in_a_graph_streams_the_graded_shot(color_graph, tmp_path):
     graph, stack = color_graph
     add(stack, "test.shot", "shot")
-    add(stack, "color.grade", "grade", exposure=1.0, look="teal_orange", export_lut_path="out.cube")
+    add(stack, "color.grade", "grade", exposure=1.0, look="teal_orange")
     link(stack, "shot", "grade", "frames", "frames")
     report = run(graph, "grade", tmp_path)
     assert report.status == "finished", report.results["grade"].message
+    assert list(tmp_path.iterdir()) == []  # a grade previewed writes no file (Export LUT does that)
     clip = report.outputs["grade"]["frames"]
     assert clip.frame_count == 3 and clip.info == ArrayClip(SHOT, 24).info
     frames = list(clip.frames())
@@ -149,7 +151,7 @@ def test_grade_node_in_a_graph_streams_the_graded_shot(color_graph, tmp_path):
     from engine.media.lut import read_cube
 
     expected = torch_grade(SHOT[2], grade(exposure=1.0), luts=[(read_cube(looks_folder() / "teal_orange.cube"),
-                                                                "Rec.709 (gamma 2.4)")])
+                                                                "rec709")])
     assert np.abs(frames[2] - expected).max() < 1e-4
 
 
@@ -157,10 +159,13 @@ def test_exported_lut_reproduces_the_node_on_display_values(color_graph, tmp_pat
     graph, stack = color_graph
     add(stack, "test.shot", "shot")
     add(stack, "color.grade_image", "grade", exposure=0.3, temperature=5000.0, contrast=1.2, saturation=0.8,
-        look="warm_cinematic", export_lut_path="export.cube")
+        look="warm_cinematic")
+    add(stack, "output.export_lut", "lut", path="export.cube")
     link(stack, "shot", "grade", "image", "image")
-    report = run(graph, "grade", tmp_path)
-    assert report.status == "finished", report.results["grade"].message
+    link(stack, "grade", "lut", "grade", "grade")
+    report = Executor(None, project_dir=tmp_path).run(graph, ["grade", "lut"], load_outputs=True)
+    assert report.status == "finished", report.results["lut"].message
+    assert report.outputs["lut"]["file"]["path"] == str(tmp_path / "export.cube")
     text = (tmp_path / "export.cube").read_text()
     assert "LUT_3D_SIZE 33" in text and "Rec.709" in text
     display_in = np.clip(SHOT[0], 0, 1) ** (1 / 2.4)
@@ -191,7 +196,7 @@ def test_bad_lut_and_impossible_gamma_fail_with_a_message(color_graph, tmp_path)
 def test_a_1d_lut_in_the_grade(tmp_path):
     x = np.linspace(0, 1, 256)
     write_cube(tmp_path / "curve.cube", Lut(np.stack([x ** 0.8, x, x ** 1.2], -1)))
-    ops = build_ops(grade(), "lin_rec709", [(Lut(np.stack([x ** 0.8, x, x ** 1.2], -1)), "sRGB")])
+    ops = build_ops(grade(), "lin_rec709", [(Lut(np.stack([x ** 0.8, x, x ** 1.2], -1)), "srgb")])
     out = apply_ops(torch.from_numpy(np.full((1, 3), 0.2, np.float32)), ops)[0].numpy()
     assert out[0] > 0.2 and math.isclose(out[1], 0.2, rel_tol=1e-4) and out[2] < 0.2
 

@@ -48,7 +48,7 @@ def saturate(linear, amount):
 
 
 def display_encode(linear):
-    """The "Rec.709 (gamma 2.4)" output: linear light clipped to 0..1, to the power 1/2.4."""
+    """The "rec709" output: linear light clipped to 0..1, to the power 1/2.4."""
     return np.clip(linear, 0, 1) ** (1 / 2.4)
 
 
@@ -58,8 +58,8 @@ def graded_export(tmp_path):
     stack.push(AddNode("test.two_patches", node_id="src"))
     stack.push(AddNode("color.grade", params={"exposure": EXPOSURE, "saturation": SATURATION}, node_id="grade"))
     stack.push(AddNode("output.export", node_id="export", params={
-        "path": str(tmp_path / "graded.mov"), "format": "ProRes 4444 (10-bit)",
-        "output_transform": "Rec.709 (gamma 2.4)"}))
+        "path": str(tmp_path / "graded.mov"), "format": "prores_4444",
+        "output_transform": "rec709"}))
     stack.push(Connect("src", "frames", "grade", "frames"))
     stack.push(Connect("grade", "frames", "export", "frames"))
     report = Executor().run(graph)

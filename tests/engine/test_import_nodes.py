@@ -34,7 +34,7 @@ def test_png_is_decoded_from_srgb_by_default(tmp_path):
     assert report.status == "finished"
     image = out["image"]
     assert image.pixels.shape == (16, 32, 3) and image.color_space == "lin_rec709"
-    expected = to_working(np.array([[[128, 64, 200]]], np.float32) / 255, "sRGB")[0, 0]
+    expected = to_working(np.array([[[128, 64, 200]]], np.float32) / 255, "srgb")[0, 0]
     assert np.allclose(image.pixels[3, 5], expected, atol=1e-6)
     assert image.pixels[3, 5, 0] == pytest.approx(0.2158605, abs=1e-5)  # sRGB 128 is 21.6 % linear
 
@@ -50,7 +50,7 @@ def test_exr_is_linear_by_default_and_can_go_to_acescg(tmp_path):
 
 
 def test_explicit_colour_space_overrides_auto(tmp_path):
-    _, out = run("media.import_image", path=str(srgb_png(tmp_path / "a.png")), color_space="Linear Rec.709")
+    _, out = run("media.import_image", path=str(srgb_png(tmp_path / "a.png")), color_space="lin_rec709")
     assert out["image"].pixels[0, 0, 0] == pytest.approx(128 / 255)
 
 
@@ -72,7 +72,7 @@ def test_sequence_from_a_pattern_with_an_ntsc_rate(tmp_path):
     for number in range(1, 5):
         write_png16(tmp_path / f"plate.{number:04d}.png", np.full((18, 32, 3), number * 10000, np.uint16))
     report, out = run("media.import_sequence", path=str(tmp_path / "plate.####.png"), fps="23.976",
-                      color_space="Linear Rec.709")
+                      color_space="lin_rec709")
     assert report.status == "finished", report.results["in"].message
     clip = out["frames"]
     assert (clip.frame_count, clip.fps, clip.width, clip.height) == (4, Fraction(24000, 1001), 32, 18)
@@ -88,7 +88,7 @@ def test_sequence_fingerprint_follows_its_frames(tmp_path, cache):
     from engine.events import EventEmitter
 
     ctx = RunContext("in", "run", EventEmitter(), CancelToken())
-    params = {"path": str(tmp_path), "fps": "24", "color_space": "sRGB", "working_space": "lin_rec709"}
+    params = {"path": str(tmp_path), "fps": "24", "color_space": "srgb", "working_space": "lin_rec709"}
     before = node.fingerprint(params, ctx)
     write_png16(tmp_path / "f_3.png", np.zeros((4, 4, 3), np.uint16))
     assert node.fingerprint(params, ctx) != before
@@ -115,7 +115,7 @@ def test_video_round_trip_through_export_and_import(tmp_path):
     grey = np.full((36, 64, 3), 0.18, np.float32)
     frames = [grey * (1 + 0.5 * i) for i in range(4)]
     target = tmp_path / "grey.mov"
-    params = {**Export.schema.default_params(), "path": str(target), "format": "ProRes 422 HQ"}
+    params = {**Export.schema.default_params(), "path": str(target), "format": "prores_422_hq"}
     Export().execute(_Ctx(), {"frames": ArrayClip(frames, Fraction(24000, 1001))}, params)
     report, out = run("media.import_video", path=str(target))
     assert report.status == "finished", report.results["in"].message

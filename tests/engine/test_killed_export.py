@@ -47,7 +47,7 @@ def test_a_render_killed_during_export_leaves_nothing_after_the_next(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     project = save_film_project(tmp_path / "project", str(out / "film.mp4"), seconds=4.0,
-                                resolution="1280x720 (720p)")
+                                resolution="1280x720")
     left = kill_when(project, lambda: [p for p in out.iterdir() if ".part" in p.name])
     assert all(p.exists() for p in left)  # the killed render could not clean up
     result = subprocess.run(render(project), cwd=project_root(), capture_output=True, text=True, timeout=300)
@@ -61,8 +61,8 @@ def test_a_render_killed_during_export_leaves_nothing_after_the_next(tmp_path):
 def test_a_sequence_render_killed_while_staging_leaves_nothing_after_the_next(tmp_path):
     frames = tmp_path / "out" / "frames"
     frames.parent.mkdir()
-    project = save_film_project(tmp_path / "project", str(frames), seconds=2.0, fmt="PNG sequence",
-                                resolution="1280x720 (720p)")
+    project = save_film_project(tmp_path / "project", str(frames), seconds=2.0, fmt="png_sequence",
+                                resolution="1280x720")
 
     def staged_frames():  # a staging folder beside the target with a frame in it
         return [p for p in frames.parent.glob(".frames.aiprod-*.part") if any(p.iterdir())]

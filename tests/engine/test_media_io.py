@@ -69,7 +69,7 @@ def test_encode_output_matches_to_output(working, transform):
 
 def test_uint16_signal_rounds_and_gives_opaque_alpha_when_asked():
     pixels = np.full((2, 2, 3), 0.18, np.float32)
-    signal = transfer_fast.encode_output_uint16(pixels, "lin_rec709", "Rec.709 (gamma 2.4)", alpha=True)
+    signal = transfer_fast.encode_output_uint16(pixels, "lin_rec709", "rec709", alpha=True)
     assert signal.dtype == np.uint16 and signal.shape == (2, 2, 4)
     assert signal[0, 0, 0] == round(0.18 ** (1 / 2.4) * 65535) and signal[0, 0, 3] == 65535
 
@@ -162,13 +162,13 @@ def test_sequence_with_a_gap_is_refused(tmp_path, picture):
 
 # ---- movie files ------------------------------------------------------------------------------
 
-TEST_H264 = ExportFormat("test", "libx264", "yuv420p", 8, (".mp4", ".mkv"),
+TEST_H264 = ExportFormat("test", "Test H.264", "libx264", "yuv420p", 8, (".mp4", ".mkv"),
                          {"preset": "ultrafast", "g": "6", "bf": "2"}, quality_option="crf")
 
 
 def write_counting_movie(path, count=20, fps=Fraction(24000, 1001)):
     """Frame i is a flat grey of level 10 * i (8-bit code values), so each frame says its index."""
-    encoder = VideoEncoder(path, TEST_H264, 64, 36, fps, OUTPUT_TRANSFORMS["Rec.709 (gamma 2.4)"], quality=10)
+    encoder = VideoEncoder(path, TEST_H264, 64, 36, fps, OUTPUT_TRANSFORMS["rec709"], quality=10)
     for index in range(count):
         encoder.write(np.full((36, 64, 3), (16 + 10 * index) * 257, np.uint16))
     encoder.finish()
@@ -178,7 +178,7 @@ def write_counting_movie(path, count=20, fps=Fraction(24000, 1001)):
 def test_video_clip_probes_and_reads_in_order(tmp_path, suffix):
     path = tmp_path / f"count{suffix}"
     write_counting_movie(path)
-    clip = VideoFileClip(path, "Linear Rec.709")
+    clip = VideoFileClip(path, "lin_rec709")
     assert (clip.width, clip.height, clip.frame_count, clip.fps) == (64, 36, 20, Fraction(24000, 1001))
     levels = [float(np.median(f[..., 1])) * 255 for f in clip.frames()]
     assert np.allclose(levels, [16 + 10 * i for i in range(20)], atol=1.5)

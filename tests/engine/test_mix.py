@@ -32,7 +32,7 @@ from tests.engine.builders import add, link
 from tests.engine.test_dsp import chord, noise, reference_true_peak_db, rms_db, speech, window
 
 SR = SAMPLE_RATE
-EBU, STREAMING = "EBU R128 (−23 LUFS)", "Streaming (−14 LUFS)"
+EBU, STREAMING = "ebu_r128", "streaming"
 
 
 class Sound(NodeType):
@@ -167,7 +167,7 @@ def test_mix_meets_the_loudness_target_under_the_true_peak_ceiling(target_name, 
 
 
 @pytest.mark.parametrize("target_name, custom, expected", [
-    ("Custom", -18.0, -18.0), ("Custom", -30.0, -30.0),
+    ("custom", -18.0, -18.0), ("custom", -30.0, -30.0),
     (EBU, -30.0, -23.0),  # custom_lufs is only read when the target is Custom
 ])
 def test_a_custom_loudness_target_is_met_under_the_true_peak_ceiling(target_name, custom, expected, tmp_path):
@@ -411,8 +411,8 @@ def test_an_empty_mix_fails_with_a_message_naming_the_fix():
 def test_a_target_above_0_lufs_is_refused_by_the_parameter_and_by_the_node():
     graph, stack = new_graph()
     with pytest.raises(ParamError, match="custom_lufs must be at most 0"):
-        add(stack, "sound.mix", "mix", loudness_target="Custom", custom_lufs=3.0)
-    params = Mix.schema.default_params() | {"loudness_target": "Custom", "custom_lufs": 3.0}
+        add(stack, "sound.mix", "mix", loudness_target="custom", custom_lufs=3.0)
+    params = Mix.schema.default_params() | {"loudness_target": "custom", "custom_lufs": 3.0}
     inputs = {bus: [] for bus in ("dialogue", "music", "ambience")} | {
         "fx": [Audio(noise(1.0))], "length": None}
     with pytest.raises(NodeExecutionError, match="above 0 LUFS .* use -23 LUFS"):

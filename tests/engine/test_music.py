@@ -170,4 +170,4 @@ def test_music_node_reports_a_bad_linked_length():
     stack.push(Connect("len", "value", "m", "length"))
     report = Executor().run(graph, ["m"])
     assert report.status == "failed"
-    assert "linked length is -2.0" in report.results["m"].message
+    assert "linked input 'length' does not fit: length must be at least 0.1, got -2.0" in report.results["m"].message

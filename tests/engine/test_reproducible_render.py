@@ -35,7 +35,7 @@ def sample_copy(folder, name):
         if node["type"] == "output.export":
             node["params"].update(path=f"{name}.mp4", first_frame=FIRST_FRAME, last_frame=-1)
     data["nodes"].append({"object": "Node.1", "id": "mix_file", "type": "output.export_audio", "type_version": 1,
-                          "position": [1400, 1300], "params": {"path": f"{name}.wav", "format": "WAV 24-bit"}})
+                          "position": [1400, 1300], "params": {"path": f"{name}.wav", "format": "wav24"}})
     data["links"].append({"object": "Link.1", "id": "mix_to_file", "from": {"node": "mix", "port": "mix"},
                           "to": {"node": "mix_file", "port": "audio"}})
     path = folder / f"{name}.aiprod"

@@ -25,7 +25,7 @@ from engine.registry import Registry
 from engine.schema import IntParam, NodeSchema, NodeType, Port
 from tests.engine.builders import add, link
 
-PROXY = "640x360 (proxy)"
+PROXY = "640x360"
 RUNS: list[str] = []
 
 

@@ -81,7 +81,7 @@ def run_sequence(colours, **params):
     stack.push(AddNode("edit.sequence", params=params, node_id="seq"))
     for n, colour in enumerate(colours):
         stack.push(AddNode("title.overlay", node_id=f"shot{n}", params={
-            "text": "", "background_color": colour, "duration": 1.0, "fps": "24", "resolution": "640x360 (proxy)"}))
+            "text": "", "background_color": colour, "duration": 1.0, "fps": "24", "resolution": "640x360"}))
         stack.push(Connect(f"shot{n}", "frames", "seq", "shots"))
     return Executor().run(graph, ["seq"], load_outputs=True)
 

@@ -20,7 +20,7 @@ def render_title(**params):
 
 
 def test_card_has_exact_length_and_text_where_placed():
-    clip = render_title(text="HELLO", duration=2.0, fps="25", resolution="640x360 (proxy)", fade_in=0.0,
+    clip = render_title(text="HELLO", duration=2.0, fps="25", resolution="640x360", fade_in=0.0,
                         fade_out=0.0, shadow=False)
     assert clip.frame_count == 50 and (clip.width, clip.height) == (640, 360)
     frame = clip.frame(10)
@@ -31,7 +31,7 @@ def test_card_has_exact_length_and_text_where_placed():
 
 
 def test_fades_follow_the_envelope():
-    clip = render_title(text="FADE", duration=2.0, fps="24", resolution="640x360 (proxy)", start=0.5, end=1.5,
+    clip = render_title(text="FADE", duration=2.0, fps="24", resolution="640x360", start=0.5, end=1.5,
                         fade_in=0.25, fade_out=0.25, shadow=False)
     peak = [float(clip.frame(i).max()) for i in range(48)]
     assert max(peak[:12]) == 0.0  # before the start
@@ -52,7 +52,7 @@ def test_missing_font_is_a_clear_failure():
 def render_card(**params):
     """The Title Card's pixels (linear RGB) for these parameters, on a black 640x360 card."""
     graph = Graph(build_registry())
-    defaults = {"resolution": "640x360 (proxy)", "shadow": False, "size": 6.0}
+    defaults = {"resolution": "640x360", "shadow": False, "size": 6.0}
     UndoStack(graph).push(AddNode("image.title_card", params={**defaults, **params}, node_id="c"))
     report = Executor().run(graph, ["c"], load_outputs=True)
     assert report.status == "finished", report.results["c"].message
@@ -164,7 +164,7 @@ def test_a_relative_font_path_is_found_in_the_project_folder(tmp_path):
     (tmp_path / "fonts" / "title.ttf").write_bytes(ImageFont.load_default(size=12).font_bytes)
     graph = Graph(build_registry())
     UndoStack(graph).push(AddNode("image.title_card", node_id="c", params={
-        "font": "fonts/title.ttf", "text": "Font", "resolution": "640x360 (proxy)", "shadow": False}))
+        "font": "fonts/title.ttf", "text": "Font", "resolution": "640x360", "shadow": False}))
     report = Executor(project_dir=tmp_path).run(graph, ["c"], load_outputs=True)
     assert report.status == "finished", report.results["c"].message  # not looked for in the working folder
     assert_same_glyphs(ink(report.outputs["c"]["image"].pixels), ink(render_card(text="Font", size=8.0)))
