@@ -5,17 +5,12 @@ One transition applies to every join unless the Joins text sets some joins apart
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from engine.errors import NodeExecutionError, ParamError
 from engine.media.clip import Clip
 from engine.media.sequence import JOINS_EXAMPLE, TRANSITIONS, Join, SequenceClip, parse_join_overrides
 from engine.ports import FRAMES
+from engine.timebase import frames_from_seconds
 from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, StringParam
-
-
-def seconds_to_frames(seconds: float, fps: Fraction) -> int:
-    return round(Fraction(seconds).limit_denominator(1000) * fps)
 
 
 def joins_for(shots: list[Clip], params: dict) -> list[Join]:
@@ -34,7 +29,7 @@ def joins_for(shots: list[Clip], params: dict) -> list[Join]:
         override = overrides.get(number)
         kind = override.kind if override else params["transition"]
         seconds = override.seconds if override and override.seconds is not None else params["transition_seconds"]
-        joins.append(Join(kind, 0 if kind == "cut" else seconds_to_frames(seconds, fps)))
+        joins.append(Join(kind, 0 if kind == "cut" else frames_from_seconds(seconds, fps)))
     return joins
 
 
@@ -68,8 +63,8 @@ class Sequence(NodeType):
         fps = shots[0].fps
         joins = joins_for(shots, params)
         try:
-            clip = SequenceClip(shots, joins, seconds_to_frames(params["fade_in"], fps),
-                                seconds_to_frames(params["fade_out"], fps))
+            clip = SequenceClip(shots, joins, frames_from_seconds(params["fade_in"], fps),
+                                frames_from_seconds(params["fade_out"], fps))
         except ValueError as exc:
             raise NodeExecutionError(str(exc)) from exc
         return {"frames": clip}
