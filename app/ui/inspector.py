@@ -127,5 +127,5 @@ class Inspector(QScrollArea):
             self.editors[event.name].set_value(event.value)  # an undo, a redo, or a refused value put back
         elif isinstance(event, ev.NodeRemoved) and event.node_id == self.node_id:
             self.show_nodes([])
-        elif isinstance(event, (ev.LinkAdded, ev.LinkRemoved, ev.NodeRenamed)):
-            self.show_nodes([self.node_id])  # which params are overridden by links may have changed
+        elif isinstance(event, (ev.LinkAdded, ev.LinkRemoved, ev.NodeRenamed, ev.LinksReordered)):
+            self.show_nodes([self.node_id])  # which params are overridden by links, or the input order, changed
