@@ -85,3 +85,23 @@ def time_range(start_seconds: Seconds, duration_seconds: Seconds,
     start = rational_time(start_seconds, rate)
     end = frames_from_seconds(exact_seconds(start_seconds) + exact_seconds(duration_seconds), rate)
     return opentime.TimeRange(start, opentime.RationalTime(end - int(start.value), start.rate))
+
+
+# ---- how a time is written and read as text (inspector cells, messages) --------------------------
+
+def format_seconds(seconds: Seconds) -> str:
+    """A time as people read it: "2.5 s", "0.04 s" (the shortest decimal that reads back the same)."""
+    text = repr(float(seconds))
+    return f"{text[:-2] if text.endswith('.0') else text} s"
+
+
+def parse_seconds(text: str) -> float:
+    """Seconds from "2.5", "2.5s" or "2.5 s"; ValueError with what to write for anything else."""
+    cleaned = text.strip().removesuffix("s").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or cleaned.lower() in ("inf", "nan") or "_" in cleaned:
+        raise ValueError(f"{text.strip()!r} is not a time; write seconds, such as 2.5")
+    return value
