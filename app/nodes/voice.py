@@ -19,11 +19,11 @@ from app.settings import data_dir, model_folders
 from engine.audio.buffer import SAMPLE_RATE, Audio
 from engine.audio.tts import BUILTIN_VOICE, VoiceError, alignments_available, find_voices, load_voice, \
     resolve_voice, synthesize_line
-from engine.errors import NodeExecutionError, short_repr
+from engine.errors import NodeExecutionError, ParamError, short_repr
 from engine.fingerprint import file_fingerprint
 from engine.ports import AUDIO, FLOAT, SUBTITLES, TEXT
-from engine.errors import ParamError
 from engine.schema import FloatParam, MissingModel, NodeSchema, NodeType, Port, SeedParam, StringParam, TableParam
+from engine.timebase import frames_from_seconds
 
 # "ALICE:", "DR. SMITH:", "BOB 2:" — screenplay tags are capitals, so "Note: bring milk" is spoken
 # as written unless "Note" is named in the speakers mapping.
@@ -228,7 +228,7 @@ class Voice(NodeType):
             files = {name: resolve_voice(name, folders) for name in names}
         except VoiceError as exc:
             raise NodeExecutionError(str(exc)) from exc
-        pause = np.zeros(round(params["line_pause"] * SAMPLE_RATE), np.float32)
+        pause = np.zeros(frames_from_seconds(params["line_pause"], SAMPLE_RATE), np.float32)
         pieces, lines, cursor, exact = [], [], 0, True
         for index, ((speaker, words), name) in enumerate(zip(takes, names)):
             ctx.progress(index / len(takes), f"line {index + 1} of {len(takes)}")

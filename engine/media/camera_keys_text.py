@@ -1,6 +1,7 @@
 """The Camera nodes' old Keys text (node version 1), read only to upgrade it to the Keys table.
 
-engine/media/camera_keys.py holds the table form that replaced it. One key per line: its time, then the pose fields it changes as name=value pairs:
+engine/media/camera_keys.py holds the table form that replaced it. One key per line: its time,
+then the pose fields it changes as name=value pairs:
 
     # time  fields (a field left out keeps the previous key's value)
     0       zoom=1.2 pan_x=-0.08 easing=ease-in-out
