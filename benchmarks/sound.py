@@ -31,7 +31,7 @@ PARAGRAPH = ("The lighthouse had stood on the cliff for a hundred years. Every n
 def build(seconds: float) -> Graph:
     graph = Graph(build_registry())
     stack = UndoStack(graph)
-    stack.push(AddNode("sound.voice", params={"text": PARAGRAPH}, node_id="voice"))
+    stack.push(AddNode("sound.voice", params={"lines": [{"text": PARAGRAPH}]}, node_id="voice"))
     stack.push(AddNode("sound.music", params={"length": seconds, "mood": "melancholic", "tempo": 84.0,
                                               "intensity": 0.7}, node_id="music"))
     stack.push(AddNode("sound.ambience", params={"bed": "wind", "length": seconds}, node_id="wind"))

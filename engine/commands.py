@@ -171,6 +171,28 @@ class Disconnect(Command):
         _restore_link(model, self._removed)
 
 
+class ReorderInputs(Command):
+    """Change the order of the links into a multi-link input (the shots of a Sequence play in link order)."""
+
+    def __init__(self, node_id: str, port: str, link_ids: list[str] | tuple[str, ...]):
+        self.node_id, self.port, self.link_ids = node_id, port, tuple(link_ids)
+        self._old: tuple[str, ...] = ()
+        self.text = f"Reorder {node_id}.{port}"
+
+    def do(self, graph: Graph) -> None:
+        if self.node_id not in graph.nodes:
+            raise GraphError(f"there is no node {self.node_id!r}")
+        schema = graph.schema_of(self.node_id)
+        port = schema.input(self.port) if schema is not None else None
+        if port is None or not port.multiple:
+            raise GraphError(f"{graph.display_name(self.node_id)} has no input {self.port!r} that takes several "
+                             "links; only such an input has an order")
+        self._old = graph.reorder_links(self.node_id, self.port, self.link_ids)
+
+    def undo(self, graph: Graph) -> None:
+        graph.reorder_links(self.node_id, self.port, self._old)
+
+
 class SetParam(Command):
     """Set one parameter; consecutive SetParams with the same `merge_key` undo as one (a slider drag)."""
 

@@ -72,6 +72,15 @@ class LinkRemoved:
     link_id: str
 
 
+@dataclass(frozen=True)
+class LinksReordered:
+    """The links into a multi-link input now come in `link_ids` order (a Sequence's shot order)."""
+
+    node_id: str
+    port: str
+    link_ids: tuple[str, ...]
+
+
 # ---- annotation events (engine.project_model): backdrops, reroute dots, seed locks ----------
 
 @dataclass(frozen=True)

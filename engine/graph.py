@@ -246,6 +246,24 @@ class Graph:
         self.events.emit(ev.LinkRemoved(link_id))
         return link, index
 
+    def reorder_links(self, node_id: str, port: str, link_ids: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+        """Put the links into `node_id`.`port` in the order `link_ids`; returns the order they had.
+
+        `link_ids` must name every link into that input once. The links keep the places they held
+        among all links (only their order among themselves changes), so the file's other links and
+        the order of links into other inputs stay as they were.
+        """
+        current = tuple(l.id for l in self.links_into(node_id, port))
+        wanted = tuple(link_ids)
+        if sorted(wanted) != sorted(current) or len(set(wanted)) != len(wanted):
+            raise GraphError(f"the links into {self.display_name(node_id)}.{port} are {', '.join(current) or 'none'}; "
+                             f"a new order must name each of them once, got {', '.join(map(str, wanted)) or 'none'}")
+        moved = iter(wanted)  # each slot the input's links held takes the next link of the new order
+        order = [next(moved) if link_id in current else link_id for link_id in self.links]
+        self.links = {link_id: self.links[link_id] for link_id in order}
+        self.events.emit(ev.LinksReordered(node_id, port, wanted))
+        return current
+
     def assign_param(self, node_id: str, name: str, value: Any) -> None:
         self.nodes[node_id].params[name] = value
         self.events.emit(ev.ParamChanged(node_id, name, value))

@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from .errors import ParamError, short_repr
 from .ports import PortType
+from .timebase import as_rate, exact_seconds
 
 if TYPE_CHECKING:
     from .context import RunContext
     from .paths import PathResolver
     from .models import ModelLocator
 
-PARAM_KINDS = ("float", "int", "bool", "string", "text", "enum", "path", "seed", "color")
+PARAM_KINDS = ("float", "int", "bool", "string", "text", "enum", "path", "seed", "color", "time", "table")
+# What a table's column may be: one plain value per cell, shown and edited in one table cell.
+COLUMN_KINDS = ("float", "int", "bool", "string", "enum", "time")
 SEED_MAX = 2**32 - 1
 _TYPE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -49,12 +52,15 @@ class Param:
     # kind "enum": (old saved value, id) for values older projects hold (labels saved before ids
     # existed); frozen forever, so rewording a label never breaks a project.
     renamed: tuple[tuple[str, str], ...] = ()
+    columns: tuple["Param", ...] = ()  # kind "table": one Param per column (kinds in COLUMN_KINDS)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise ValueError(f"parameter name {self.name!r} must be lower_snake_case")
         if self.kind not in PARAM_KINDS:
             raise ValueError(f"parameter {self.name!r}: unknown kind {self.kind!r}; use one of {PARAM_KINDS}")
+        if self.kind == "table":
+            _check_columns(self)
         if self.kind == "enum" and self.default not in self.choices:
             raise ValueError(f"parameter {self.name!r}: default {self.default!r} is not among {self.choices}")
         for old, new in self.renamed:
@@ -110,6 +116,10 @@ class Param:
             if value not in self.choices:
                 raise ParamError(f"{self.name} must be one of {', '.join(self.choices)}; got {short_repr(value)}")
             return value
+        if kind == "time":
+            return self._in_range(_coerce_seconds(self.name, value))
+        if kind == "table":
+            return [self.coerce_row(row, number) for number, row in enumerate(_rows(self.name, value), start=1)]
         # colour: 3 or 4 non-negative floats (scene-linear values may exceed 1)
         if (not isinstance(value, (list, tuple)) or len(value) not in (3, 4)
                 or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in value)):
@@ -117,6 +127,34 @@ class Param:
         if not all(_is_finite(c) and c >= 0 for c in value):
             raise ParamError(f"{self.name} components must be finite and not negative, got {short_repr(value)}")
         return [float(c) for c in value]
+
+    def column(self, name: str) -> "Param | None":
+        return next((c for c in self.columns if c.name == name), None)
+
+    def new_row(self) -> dict[str, Any]:
+        """A table row of column defaults, as a new row starts in the inspector."""
+        return {c.name: c.coerce(c.default) for c in self.columns}
+
+    def coerce_row(self, row: Any, number: int) -> dict[str, Any]:
+        """One table row in canonical form (every column, in column order); errors name the row and column.
+
+        A column the row leaves out takes its default, so a column added by a newer node version
+        reads old rows; a key that is no column is refused, since it would be dropped silently.
+        """
+        where = f"{self.name} row {number}"
+        if not isinstance(row, dict):
+            raise ParamError(f"{where} must be an object of {{column: value}}, got {short_repr(row)}")
+        unknown = [key for key in row if self.column(key) is None]
+        if unknown:
+            raise ParamError(f"{where}: there is no column {short_repr(unknown[0])}; the columns are "
+                             f"{', '.join(c.name for c in self.columns)}")
+        cells = {}
+        for column in self.columns:
+            try:
+                cells[column.name] = column.coerce(row.get(column.name, column.default))
+            except ParamError as exc:
+                raise ParamError(f"{where}, column {column.name}: {exc}") from None
+        return cells
 
     def is_unset(self, value: Any) -> bool:
         """A required path left empty: the node cannot run until one is chosen."""
@@ -128,6 +166,38 @@ class Param:
         if self.max is not None and value > self.max:
             raise ParamError(f"{self.name} must be at most {self.max}, got {short_repr(value)}")
         return value
+
+
+def _check_columns(table: Param) -> None:
+    if not table.columns:
+        raise ValueError(f"table parameter {table.name!r} has no columns")
+    names = [c.name for c in table.columns]
+    if len(names) != len(set(names)):
+        raise ValueError(f"table parameter {table.name!r}: duplicate column names in {names}")
+    for column in table.columns:
+        if column.kind not in COLUMN_KINDS:
+            raise ValueError(f"table parameter {table.name!r}: column {column.name!r} is a {column.kind}; "
+                             f"a column is one of {COLUMN_KINDS}")
+
+
+def _rows(name: str, value: Any) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise ParamError(f"{name} must be a table (a list of rows), got {short_repr(value)}")
+    return list(value)
+
+
+def _coerce_seconds(name: str, value: Any) -> float:
+    """A time parameter's value: seconds as a plain number; OTIO's {"value", "rate"} is read as well."""
+    if isinstance(value, dict) and set(value) <= {"value", "rate", "OTIO_SCHEMA"} and {"value", "rate"} <= set(value):
+        frames, rate = value["value"], value["rate"]
+        if (isinstance(frames, (int, float)) and isinstance(rate, (int, float)) and not isinstance(frames, bool)
+                and not isinstance(rate, bool) and _is_finite(frames) and _is_finite(rate) and rate > 0):
+            return float(exact_seconds(frames) / as_rate(float(rate)))
+        raise ParamError(f"{name} must be seconds, or {{\"value\": frames, \"rate\": fps}} with a positive rate, "
+                         f"got {short_repr(value)}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _is_finite(value):
+        raise ParamError(f"{name} must be a time in seconds (a number such as 2.5), got {short_repr(value)}")
+    return float(value)
 
 
 def _is_finite(number: int | float) -> bool:
@@ -179,6 +249,24 @@ def PathParam(name: str, default: str = "", file_filter: str = "", help: str = "
 def SeedParam(name: str = "seed", default: int = 0, help: str = "Random seed; the same seed gives the same result.",
               label: str = "") -> Param:
     return Param(name, "seed", default, min=0, max=SEED_MAX, help=help, label=label)
+
+
+def TimeParam(name: str, default: float, min: float | None = 0.0, max: float | None = None, help: str = "",
+              step: float | None = None, label: str = "") -> Param:
+    """A time, saved as seconds (a plain JSON number: 2.5), shown as seconds ("2.5 s"); the node turns it
+    into frames or samples with engine.timebase's one rule. Not negative unless `min` says so."""
+    return Param(name, "time", float(default), min=min, max=max, help=help, step=step, label=label)
+
+
+def TableParam(name: str, columns: tuple[Param, ...], default: list[dict] | tuple = (), help: str = "",
+               label: str = "") -> Param:
+    """Rows of typed cells, saved as a JSON list of {column: value} objects (a cell per line in a diff).
+
+    Each column is a small parameter (FloatParam, IntParam, BoolParam, StringParam, EnumParam,
+    TimeParam) whose default starts a new row; cells are checked one by one and an error names the
+    row (from 1) and the column.
+    """
+    return Param(name, "table", [dict(row) for row in default], columns=tuple(columns), help=help, label=label)
 
 
 def ColorParam(name: str, default: tuple[float, ...], help: str = "", label: str = "") -> Param:

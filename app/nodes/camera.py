@@ -4,8 +4,9 @@
 incoming frames. They are two types because every output must have a value: a Frames output
 with no Frames input would have nothing to show.
 
-A move is a ready-made preset, a custom start and end pose, or ("keyframes") any number of poses
-written one per line in the Keys text (engine/media/camera_keys.py reads it).
+A move is a ready-made preset, a custom start and end pose, or ("keyframes") any number of poses,
+one per row of the Keys table (engine/media/camera_keys.py); version 1 wrote them as text, which
+upgrade_params turns into rows.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import math
 
 from engine.errors import NodeExecutionError, ParamError
 from engine.media.camera import NAMED_EASINGS, SPATIAL, CameraPath, Key, Pose, Shake
-from engine.media.camera_keys import EASING_HELP, FIELD_RANGES, parse_keys
+from engine.media.camera_keys import EASING_HELP, FIELD_RANGES, KEY_COLUMNS, keys_from_rows, rows_from_keys
+from engine.media.camera_keys_text import parse_keys
 from engine.media.camera_render import FITS, SAMPLING, camera_clip
 from engine.ports import CAMERA_PATH, FRAMES
-from engine.schema import (EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Param, Port, SeedParam,
-                           StringParam)
+from engine.schema import (BoolParam, EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Param, Port,
+                           SeedParam, TableParam)
 
 from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
@@ -29,18 +31,20 @@ SAME_AS_INPUT = "same_as_input"
 _PRESET_ASPECT = 16 / 9  # presets that roll zoom in enough to hide the corners of a 16:9 frame
 
 
-# A gentle three-key move that stays inside the picture, so choosing "keyframes" shows the format working.
-DEFAULT_KEYS = ("# time (0..1 of the shot, or seconds like 2s), then what changes\n"
-                "0    zoom=1.2 pan_x=-0.08\n"
-                "0.5  zoom=1.35 pan_x=0.05 pan_y=-0.04\n"
-                "1    zoom=1.5 pan_x=0.1 pan_y=0\n")
-KEYS_HELP = ("One camera pose per line (move 'keyframes'): a time, then any of pan_x, pan_y, zoom, roll, dolly, "
-             "focus_x, focus_y, easing as name=value, e.g. '0.5 pan_x=0.1 zoom=1.3'. The time is a fraction of "
-             "the shot (0 = first frame, 1 = last) or seconds from the first frame with an s suffix ('2.5s'); "
-             "use one kind for every key, in increasing order. A field left out keeps the previous key's value "
-             "(the first key starts from pan 0, zoom 1, roll 0, dolly 0, focus 0.5). easing shapes the move from "
-             f"its key to the next and carries on to later keys: {EASING_HELP}; until a key names one, the Easing "
-             "parameter applies. Values are as for the start/end sliders. '#' starts a comment.")
+# A gentle three-key move that stays inside the picture, so choosing "keyframes" shows the table working.
+DEFAULT_KEYS = (
+    {"time": 0.0, "pan_x": -0.08, "pan_y": 0.0, "zoom": 1.2, "roll": 0.0, "dolly": 0.0, "focus_x": 0.5,
+     "focus_y": 0.5, "easing": ""},
+    {"time": 0.5, "pan_x": 0.05, "pan_y": -0.04, "zoom": 1.35, "roll": 0.0, "dolly": 0.0, "focus_x": 0.5,
+     "focus_y": 0.5, "easing": ""},
+    {"time": 1.0, "pan_x": 0.1, "pan_y": 0.0, "zoom": 1.5, "roll": 0.0, "dolly": 0.0, "focus_x": 0.5,
+     "focus_y": 0.5, "easing": ""},
+)
+KEYS_HELP = ("One camera pose per row (move 'keyframes'): its time, then pan_x, pan_y, zoom, roll, dolly, focus_x, "
+             "focus_y (as for the start/end sliders) and the easing of the move to the next key: "
+             f"{EASING_HELP}, or empty to keep the key before's (the first key: the Easing parameter). The time "
+             "is a fraction of the shot (0 = first frame, 1 = last), or seconds from the first frame when Key "
+             "times in seconds is on; rows in increasing time.")
 
 
 def _pose_params(prefix: str, zoom: float) -> tuple:
@@ -66,7 +70,9 @@ MOVE_PARAMS = (
     EnumParam("move", "push in", MOVES, help="A ready-made move scaled by Amount, 'custom' to use the start and "
                                              "end values, or 'keyframes' for any number of poses listed in Keys."),
     FloatParam("amount", 0.2, min=0.0, max=2.0, step=0.05, help="How strong a ready-made move is."),
-    StringParam("keys", DEFAULT_KEYS, multiline=True, help=KEYS_HELP),
+    TableParam("keys", KEY_COLUMNS, DEFAULT_KEYS, help=KEYS_HELP),
+    BoolParam("keys_in_seconds", False, label="Key times in seconds",
+              help="Key times count seconds from the shot's first frame instead of fractions of the shot."),
     EnumParam("path_shape", "linear", SPATIAL,
               help="How the camera travels between keyframes (move 'keyframes'): straight from key to key, or "
                    "along a smooth Bezier curve through them (the pan curves; zoom, roll and dolly still ease)."),
@@ -126,7 +132,7 @@ def path_from_params(params: dict) -> CameraPath:
     if easing == "cubic-bezier":
         easing = (params["bezier_x1"], params["bezier_y1"], params["bezier_x2"], params["bezier_y2"])
     if params["move"] == "keyframes":
-        keys, time_unit = parse_keys(params["keys"], easing, params["path_shape"])
+        keys, time_unit = keys_from_rows(params["keys"], params["keys_in_seconds"], easing, params["path_shape"])
     else:
         start, end = _poses_for(params["move"], params["amount"], params)
         keys, time_unit = (Key(0.0, start, easing), Key(1.0, end)), "shot"
@@ -135,8 +141,35 @@ def path_from_params(params: dict) -> CameraPath:
     return CameraPath.from_dict(path.to_dict())  # the same checks as a path arriving on a link
 
 
+def upgrade_keys_text(params: dict) -> dict:
+    """Version 1 wrote the keys as text ('0.5 zoom=1.3 pan_x=0.1' per line): the same keys as rows.
+
+    Text that does not read as keys is kept as it is: loading warns about it and the node fails
+    until the table is set, so nothing typed is lost. Text with no keys at all becomes an empty table.
+    """
+    text = params.get("keys")
+    if not isinstance(text, str):
+        return params
+    try:
+        keys, unit = parse_keys(text, None)
+    except ParamError:
+        if any(line.split("#", 1)[0].strip() for line in text.splitlines()):
+            return params
+        keys, unit = (), "shot"
+    params["keys"] = rows_from_keys(keys)
+    params["keys_in_seconds"] = unit == "seconds"
+    return params
+
+
 class _MoveNode(NodeType):
-    """What both camera nodes share: `aiprod validate` reads their move without running them."""
+    """What both camera nodes share: `aiprod validate` reads their move without running them; version 2
+    holds the keyframes as a table (version 1 as text)."""
+
+    @classmethod
+    def upgrade_params(cls, params, from_version):
+        if from_version < 2:
+            params = upgrade_keys_text(params)
+        return params
 
     def problems(self, params, paths):
         try:
@@ -154,7 +187,7 @@ class _MoveNode(NodeType):
 
 class CameraPathNode(_MoveNode):
     schema = NodeSchema(
-        type_id="shot.camera_path", title="Camera Path", category="Shot",
+        type_id="shot.camera_path", title="Camera Path", category="Shot", version=2,
         outputs=(Port("path", CAMERA_PATH, help="The move, for a Scene or a Camera node."),),
         params=MOVE_PARAMS,
         help="Describes a camera move (push in, pan, roll, dolly, handheld shake, motion blur, or any number "
@@ -174,7 +207,7 @@ class CameraNode(_MoveNode):
     # 12 MB of half floats per 1080p frame (1.5 GB for five seconds) of something cheap to redo;
     # the expensive shot it moves (a Scene, an Interpolate) keeps its own cache entry.
     schema = NodeSchema(
-        type_id="shot.camera", title="Camera", category="Shot", cache_outputs=False,
+        type_id="shot.camera", title="Camera", category="Shot", version=2, cache_outputs=False,
         inputs=(Port("frames", FRAMES, help="The shot to move over (a held still or moving frames)."),
                 Port("path", CAMERA_PATH, optional=True, help="A move from elsewhere; replaces this node's own.")),
         outputs=(Port("frames", FRAMES, help="The shot seen through the moving camera."),

@@ -8,7 +8,6 @@ video diffusion. The last two need a video model that this build does not have y
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -22,6 +21,7 @@ from engine.media.clip import ArrayClip, Clip, StillClip, as_fps
 from engine.media.flow import retime_clip
 from engine.ports import CAMERA_PATH, FLOAT, FRAMES, IMAGE
 from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, SeedParam, StringParam
+from engine.timebase import frames_from_seconds
 
 from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
@@ -37,9 +37,8 @@ def fps_of(choice: str) -> Fraction:
 
 
 def frame_count_for(duration: float, fps: Fraction) -> int:
-    """Frames in a shot of `duration` seconds: duration x fps rounded half up, in exact arithmetic."""
-    exact = Fraction(repr(float(duration))) * fps  # the decimal the user typed, not its binary neighbour
-    count = math.floor(exact + Fraction(1, 2))
+    """Frames in a shot of `duration` seconds, by the time model's one rule (engine/timebase.py)."""
+    count = frames_from_seconds(duration, fps)
     if count < 1:
         raise ValueError(f"a {duration} s shot at {float(fps):g} fps is shorter than one frame; make it at least "
                          f"{float(1 / fps):.3f} s long")

@@ -19,6 +19,7 @@ from engine.media.text_render import ALIGNMENTS, PLACEMENT_CHOICES, shadow_mask,
 from engine.ports import FRAMES, IMAGE, TEXT
 from engine.schema import (BoolParam, ColorParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port,
                            StringParam)
+from engine.timebase import as_rate, exact_seconds, frames_from_seconds, seconds_from_frames
 
 from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 
@@ -51,8 +52,7 @@ CARD_PARAMS = (
 
 
 def fps_from_choice(choice: str) -> Fraction:
-    return {"23.976": Fraction(24000, 1001), "29.97": Fraction(30000, 1001),
-            "59.94": Fraction(60000, 1001)}.get(choice) or Fraction(int(choice))
+    return as_rate(choice)  # "23.976" is exactly 24000/1001
 
 
 class TextLayer:
@@ -146,7 +146,7 @@ class Title(_TitleNode):
         shot = inputs["frames"]
         if shot is None:
             fps = fps_from_choice(params["fps"])
-            count = max(1, round(Fraction(params["duration"]).limit_denominator(1000) * fps))
+            count = max(1, frames_from_seconds(params["duration"], fps))
             shot = StillClip(card_pixels(params), fps, count)
         if not text.strip():
             return {"frames": shot}
@@ -157,14 +157,14 @@ class Title(_TitleNode):
     @staticmethod
     def envelope(params: dict, info: ClipInfo):
         """Visibility 0..1 of the title at frame i: zero outside start..end, linear fades inside."""
-        start = Fraction(params["start"]).limit_denominator(1000)
-        end = Fraction(params["end"]).limit_denominator(1000) if params["end"] > 0 else info.duration
+        start = exact_seconds(params["start"])
+        end = exact_seconds(params["end"]) if params["end"] > 0 else info.duration
         if end <= start:
             raise NodeExecutionError(f"the title ends ({float(end):.2f} s) before it starts ({float(start):.2f} s)")
         fade_in, fade_out = params["fade_in"], params["fade_out"]
 
         def strength(index: int) -> float:
-            t = Fraction(index, 1) / info.fps
+            t = seconds_from_frames(index, info.fps)
             if t < start or t >= end:
                 return 0.0
             rise = float(t - start) / fade_in if fade_in > 0 else 1.0

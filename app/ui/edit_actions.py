@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.commands import AddNode, Connect, Disconnect, MoveNode, RemoveNode, RenameNode, SetParam
+from engine.commands import AddNode, Connect, Disconnect, MoveNode, RemoveNode, RenameNode, ReorderInputs, SetParam
 from engine.errors import AiprodError
 
 from . import clipboard
@@ -86,6 +86,10 @@ class EditActions(QObject):
         if self.document.graph.nodes[node_id].params.get(name) == value:
             return True  # no empty undo steps for a widget re-emitting the current value
         return self._push(SetParam(node_id, name, value, merge_key))
+
+    def reorder_inputs(self, node_id: str, port: str, link_ids: list[str]) -> bool:
+        """Put the links into a multi-link input (a Sequence's shots) in this order: one undo step."""
+        return self._push(ReorderInputs(node_id, port, link_ids))
 
     def rename(self, node_id: str, label: str) -> bool:
         if self.document.graph.nodes[node_id].label == label:

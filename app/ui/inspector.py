@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QFormLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget, QHBoxLayout)
 
 from engine import events as ev
 from engine.models import ModelLocator
 
 from . import seed_locks
+from .link_order import LinkOrderEditor
 from .param_widgets import ParamEditor, SeedEditor, make_editor
 
 
@@ -27,6 +28,8 @@ class Inspector(QScrollArea):
         self.models = models or ModelLocator
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
+        self.link_orders: dict[str, LinkOrderEditor] = {}  # multi-link input -> its order editor
+        self._moved_link: str | None = None
         self._graph = None
         self.setWidgetResizable(True)
         self.setMinimumWidth(280)
@@ -43,7 +46,7 @@ class Inspector(QScrollArea):
     def show_nodes(self, node_ids: list[str]) -> None:
         """Inspect the one selected node; several or none show a hint instead."""
         self.node_id = node_ids[0] if len(node_ids) == 1 else None
-        self.editors = {}
+        self.editors, self.link_orders = {}, {}
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -108,6 +111,32 @@ class Inspector(QScrollArea):
             form.addRow(label, row)
             self.editors[param.name] = editor
         layout.addLayout(form)
+        self._add_link_orders(layout, schema)
+
+    def _add_link_orders(self, layout: QVBoxLayout, schema) -> None:
+        """For each input that takes several links (a Sequence's shots): their order, to move them up and down."""
+        graph, node_id = self.document.graph, self.node_id
+        self.link_orders = {}
+        for port in schema.inputs:
+            links = graph.links_into(node_id, port.name)
+            if not port.multiple or len(links) < 2:
+                continue
+            title = QLabel(f"{port.name.replace('_', ' ').capitalize()}, in order")
+            title.setObjectName("sectionTitle")
+            title.setToolTip(port.help)
+            layout.addWidget(title)
+            order = LinkOrderEditor([(l.id, f"{graph.display_name(l.src_node)}.{l.src_port}") for l in links])
+            order.reordered.connect(lambda ids, name=port.name: self._reorder(name, ids))
+            if self._moved_link in order.link_ids:  # the link just moved stays selected, to move it again
+                order.list.setCurrentRow(order.link_ids.index(self._moved_link))
+            layout.addWidget(order)
+            self.link_orders[port.name] = order
+
+    def _reorder(self, port: str, link_ids: list[str]) -> None:
+        order = self.link_orders[port]
+        row = order.list.currentRow()
+        self._moved_link = order.link_ids[row] if row >= 0 else None
+        self.actions.reorder_inputs(self.node_id, port, link_ids)
 
     def _edited(self, name: str, value, merge_key) -> None:
         if self.node_id is not None:
@@ -130,5 +159,8 @@ class Inspector(QScrollArea):
                 editor.set_locked(event.locked)  # locked here, or the lock's change undone
         elif isinstance(event, ev.NodeRemoved) and event.node_id == self.node_id:
             self.show_nodes([])
+        elif isinstance(event, ev.LinksReordered) and event.node_id == self.node_id:
+            # Rebuilt once the click that asked for it has returned: its list is part of the page replaced.
+            QTimer.singleShot(0, lambda shown=self.node_id: self.node_id == shown and self.show_nodes([shown]))
         elif isinstance(event, (ev.LinkAdded, ev.LinkRemoved, ev.NodeRenamed)):
             self.show_nodes([self.node_id])  # which params are overridden by links may have changed

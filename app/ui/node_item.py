@@ -37,6 +37,8 @@ def _short(value) -> str:
         text = f"{value:.3g}"
     elif isinstance(value, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
         text = "(" + ", ".join(f"{v:.2f}" for v in value) + ")"  # a colour
+    elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        text = f"{len(value)} row{'' if len(value) == 1 else 's'}"  # a table: its rows are in the inspector
     else:  # anything else as saved: a file may hold a list or a long text where a number belongs
         text = str(value)[:25].replace("\n", " ⏎ ")
     return text if len(text) <= 24 else text[:23] + "…"
@@ -92,9 +94,10 @@ class NodeItem(QGraphicsItem):
         lines = []
         if schema is not None:
             overridden = schema.overridden_by(l.dst_port for l in self.graph.links_into(self.node_id))
-            # Empty values (a default font, no path yet) say nothing, nor do parameters a linked input replaces.
+            # Empty values (a default font, no path yet, an empty table) say nothing, nor do parameters
+            # a linked input replaces.
             shown = [p for p in schema.params
-                     if p.name not in overridden and node.params.get(p.name, p.default) != ""]
+                     if p.name not in overridden and node.params.get(p.name, p.default) not in ("", [])]
             # Changed values first: they are what makes this node differ from a fresh one.
             shown.sort(key=lambda p: node.params.get(p.name, p.default) == p.default)
             lines = [f"{p.display_name}: {_short(_shown_value(p, node.params.get(p.name, p.default)))}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 
+import shiboken6
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
@@ -52,12 +53,16 @@ class ParamEditor(QWidget):
             shown, self.problem = self.param.default, str(exc)
         self.setStyleSheet(f"border: 1px solid {PROBLEM_COLOR};" if self.problem else "")
         self.setToolTip(f"{self.problem}\n\n{self.param.help}".strip() if self.problem else self.param.help)
-        blocked = [w.blockSignals(True) for w in self.findChildren(QWidget)]
+        # The same widgets are unblocked as were blocked: _show may add some (a table's cell boxes)
+        # and delete others, and those it adds are built showing their value, so they emit nothing.
+        widgets = self.findChildren(QWidget)
+        blocked = [w.blockSignals(True) for w in widgets]
         try:
             self._show(shown)
         finally:
-            for w, was in zip(self.findChildren(QWidget), blocked):
-                w.blockSignals(was)
+            for w, was in zip(widgets, blocked):
+                if shiboken6.isValid(w):
+                    w.blockSignals(was)
 
     def _show(self, value) -> None:
         """Each editor kind puts the value into its widgets (every subclass defines this)."""
@@ -291,13 +296,26 @@ class SeedEditor(ParamEditor):
         self.dice.setEnabled(not locked)
 
 
+class TimeEditor(NumberEditor):
+    """A time: seconds in a spin box marked "s" (a time is saved as seconds; see engine.schema.TimeParam)."""
+
+    def __init__(self, param: Param, parent=None):
+        super().__init__(param, parent)
+        self.spin.setSuffix(" s")
+
+
 EDITORS = {"float": NumberEditor, "int": NumberEditor, "bool": BoolEditor, "enum": EnumEditor,
-           "string": StringEditor, "text": TextEditor, "path": PathEditor, "color": ColorEditor, "seed": SeedEditor}
+           "string": StringEditor, "text": TextEditor, "path": PathEditor, "color": ColorEditor, "seed": SeedEditor,
+           "time": TimeEditor}
 
 
 def make_editor(param: Param, value, suggestions: list[str] = ()) -> ParamEditor:
     if param.kind == "string" and suggestions:
         editor = StringEditor(param, suggestions=suggestions)
+    elif param.kind == "table":
+        from .table_editor import TableEditor  # it builds on ParamEditor, defined above
+
+        editor = TableEditor(param)
     else:
         editor = EDITORS[param.kind](param)
     editor.set_value(value)

@@ -161,8 +161,9 @@ class MissingMediaDialog(QDialog):
         for index, entry in enumerate(self.models):
             if entry.status == "relinked" or entry.node_id not in graph.nodes:
                 continue
-            # By name too: a speakers list names several voices, and a relinked voice may be renamed.
-            names = {entry.model.name, graph.nodes[entry.node_id].params.get(entry.model.param)}
+            # By name too: a relinked voice may be renamed (a name parameter); a speakers table names several.
+            value = graph.nodes[entry.node_id].params.get(entry.model.param)
+            names = {entry.model.name, *([value] if isinstance(value, str) else [])}
             lacking = [m for m in missing_models_of(graph, entry.node_id, self.window_.renderer.models)
                        if m.param == entry.model.param and m.name in names]
             entry.status = "relinked" if not lacking else f"still missing: {lacking[0].hint}"

@@ -137,7 +137,7 @@ class RenderController(QObject):
         """An edit makes the results of the node it touches, and of everything downstream, stale."""
         graph = self._graph
         touched = None
-        if isinstance(event, ev.ParamChanged):
+        if isinstance(event, (ev.ParamChanged, ev.LinksReordered)):
             touched = event.node_id
         elif isinstance(event, ev.LinkAdded):
             touched = self._link_dst[event.link_id] = graph.links[event.link_id].dst_node

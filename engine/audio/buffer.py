@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..timebase import frames_from_seconds
+
 SAMPLE_RATE = 48000
 LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
 
@@ -49,7 +51,7 @@ class Audio:
     @classmethod
     def silence(cls, seconds: Fraction | float, channels: int = 2) -> "Audio":
         """Room for a mix to be summed into (not a product output on its own)."""
-        frames = round(Fraction(seconds).limit_denominator(SAMPLE_RATE) * SAMPLE_RATE)
+        frames = frames_from_seconds(seconds, SAMPLE_RATE)
         return cls(np.zeros((channels, frames), np.float32))
 
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal
 
+from ..timebase import frames_from_seconds
 from .buffer import SAMPLE_RATE
 
 CURVES = ("linear", "equal-power", "exponential")
@@ -43,15 +44,10 @@ def gain_to_db(gain: float | np.ndarray) -> float | np.ndarray:
 
 
 def seconds_to_frames(seconds: float | Fraction, rate: int = SAMPLE_RATE) -> int:
-    """The frame a time falls on, exactly: the float is read as the fraction it stands for.
-
-    limit_denominator recovers the intended rational (0.1 -> 1/10, 0.0417083... -> 1001/24000)
-    instead of the binary float's exact value, then the nearest frame is taken, halves rounding up.
-    """
-    exact = Fraction(seconds).limit_denominator(rate * 1000) if not isinstance(seconds, Fraction) else seconds
-    if exact < 0:
-        raise ValueError(f"a time must not be negative, got {float(exact)} s")
-    return math.floor(exact * rate + Fraction(1, 2))
+    """The sample a time falls on, by the time model's one rule (engine/timebase.py); not before 0."""
+    if seconds < 0:
+        raise ValueError(f"a time must not be negative, got {float(seconds)} s")
+    return frames_from_seconds(seconds, rate)
 
 
 def pan_gains(pan: float) -> tuple[float, float]:

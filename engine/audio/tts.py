@@ -28,6 +28,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from ..errors import AiprodError, short_repr
+from ..timebase import frames_from_seconds
 from .buffer import SAMPLE_RATE
 from .voice_noise import NoiseFedSession, UnseedableModel, feed_noise_as_inputs
 
@@ -267,7 +268,7 @@ def _synthesize(voice, text: str, rate: float, sentence_pause: float, gain_db: f
             exact = False
             spans = _estimate_word_spans(audio, weights, words, begin, end)
         if pieces:
-            gap = round(sentence_pause * SAMPLE_RATE)
+            gap = frames_from_seconds(sentence_pause, SAMPLE_RATE)
             pieces.append(np.zeros(gap, np.float32))
             cursor += gap
         pieces.append(_faded(audio[begin:end]) * gain)

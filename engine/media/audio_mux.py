@@ -26,6 +26,7 @@ import numpy as np
 
 from engine.audio.buffer import LAYOUTS, SAMPLE_RATE, Audio
 from engine.audio.dsp import resample
+from engine.timebase import frames_between_rates
 
 TIME_BASE = Fraction(1, SAMPLE_RATE)
 CHUNK = SAMPLE_RATE  # audio-only files are encoded a second at a time
@@ -64,7 +65,7 @@ _CONTAINER_OPTIONS = {".wav": {"rf64": "auto"}}
 
 def sample_at(frame: int, fps: Fraction) -> int:
     """The audio sample that plays with the start of video frame `frame` (exact: no drift)."""
-    return round(Fraction(frame) * SAMPLE_RATE / Fraction(fps))
+    return frames_between_rates(frame, fps, SAMPLE_RATE)
 
 
 def engine_rate(audio: Audio) -> np.ndarray:

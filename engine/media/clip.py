@@ -17,27 +17,8 @@ from fractions import Fraction
 import numpy as np
 
 from ..image import WORKING_SPACES
-
-
-def as_fps(value: Fraction | int | float | str) -> Fraction:
-    """A frame rate as an exact fraction: 24, "24000/1001", 23.976 (→ 24000/1001), 29.97, 59.94."""
-    if isinstance(value, Fraction):
-        fps = value
-    elif isinstance(value, str) and "." in value:
-        return as_fps(float(value))  # "23.976" means the NTSC rate, as the float does
-    elif isinstance(value, str):
-        fps = Fraction(value)
-    elif isinstance(value, float):
-        whole = round(value * 1.001)  # 23.976 -> 24, 29.97 -> 30: the NTSC family is N*1000/1001
-        if value != round(value) and abs(value - whole * 1000 / 1001) < 0.005:
-            fps = Fraction(whole * 1000, 1001)
-        else:
-            fps = Fraction(value).limit_denominator(1001)
-    else:
-        fps = Fraction(value)
-    if fps <= 0:
-        raise ValueError(f"frame rate must be positive, got {value!r}")
-    return fps
+from ..timebase import as_rate as as_fps  # noqa: F401  (the name clips and nodes use for a rate)
+from ..timebase import seconds_from_frames
 
 
 @dataclass(frozen=True)
@@ -63,7 +44,7 @@ class ClipInfo:
     @property
     def duration(self) -> Fraction:
         """Length in seconds, exact."""
-        return self.frame_count / self.fps
+        return seconds_from_frames(self.frame_count, self.fps)
 
     def with_(self, **changes) -> "ClipInfo":
         return replace(self, **changes)

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from ..color import linear_to_srgb, to_8bit
+from ..timebase import frames_between_rates
 from .clip import Clip, ClipInfo, FunctionClip, SequentialReader
 
 # quality -> (DIS preset, widest flow field in pixels). Measured on this project's CPU: DIS MEDIUM
@@ -224,6 +225,6 @@ def inbetween_clip(source: Clip, per_gap: int, quality: str = "normal") -> Clip:
 def resample_fps_clip(source: Clip, fps: Fraction, quality: str = "normal") -> Clip:
     """`source` at another frame rate, same duration, with flow in-betweens where frames fall between."""
     fps = Fraction(fps)
-    count = max(1, math.floor(source.frame_count * fps / source.fps + Fraction(1, 2)))
+    count = max(1, frames_between_rates(source.frame_count, source.fps, fps))
     ratio = source.fps / fps  # source frames per output frame, exact
     return retime_clip(source, source.info.with_(fps=fps, frame_count=count), lambda j: j * ratio, quality)

@@ -87,7 +87,7 @@ def build() -> Graph:
     node("media.import_image", "night_still", 0, 700, "Night still", path="stills/night.jpg")
     node("shot.camera_path", "pan", 0, 820, "Pan right", move="pan right", amount=0.12)
     # The city shot lasts as long as its line, plus handles: dialogue drives the cut.
-    node("sound.voice", "city_voice", 0, 940, "City line", text=CITY_LINE, speaking_rate=SPEAKING_RATE)
+    node("sound.voice", "city_voice", 0, 940, "City line", lines=[{"text": CITY_LINE}], speaking_rate=SPEAKING_RATE)
     node("shot.scene", "night", 300, 740, "City (timed by its line)", duration=6.0, head_handle=CITY_HEAD,
          tail_handle=CITY_TAIL, **FILM)
     wire("night_still", "image", "night", "keyframes")
@@ -108,7 +108,7 @@ def build() -> Graph:
     wire("grade", "frames", "export", "frames")
 
     # Sound: two lines over a score and wind, the beds ducked under both, normalised to EBU R128.
-    node("sound.voice", "narrator", 300, 1000, "Narrator", text=NARRATION, speaking_rate=SPEAKING_RATE)
+    node("sound.voice", "narrator", 300, 1000, "Narrator", lines=[{"text": NARRATION}], speaking_rate=SPEAKING_RATE)
     node("sound.place", "narration", 600, 1000, f"Narration at {NARRATION_AT:g} s", offset=NARRATION_AT)
     wire("narrator", "audio", "narration", "audio")
     # Where the city shot starts in the Sequence, plus its head handle: the line plays over its own shot.

@@ -331,4 +331,4 @@ def test_the_voice_field_lists_the_installed_voices_and_still_takes_a_typed_name
     editor.line.setText("my-voice")
     editor.line.editingFinished.emit()
     assert window.document.graph.nodes[voice].params["voice"] == "my-voice"
-    assert window.inspector.editors["text"].__class__.__name__ == "TextEditor"  # other text stays plain
+    assert window.inspector.editors["lines"].__class__.__name__ == "TableEditor"  # the script is a table

@@ -67,7 +67,7 @@ def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, 
 
     graph = Graph(window.registry)
     stack = UndoStack(graph)
-    stack.push(AddNode("sound.voice", (0, 0), {"text": "Hello.", "voice": "narrator"}, node_id="v"))
+    stack.push(AddNode("sound.voice", (0, 0), {"lines": [{"text": "Hello."}], "voice": "narrator"}, node_id="v"))
     path = save_project(Project(graph, "talk"), tmp_path / "talk.aiprod")
     # The voice arrives elsewhere, under another name, and first without its config file.
     shelf = tmp_path / "shelf"

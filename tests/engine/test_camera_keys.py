@@ -1,14 +1,16 @@
-"""Keyframed camera moves written as text: parsed strictly, and rendered through the poses they name."""
+"""Keyframed camera moves: a table of poses checked row by row, the old key text read strictly and upgraded
+to the same rows, and moves rendered through the poses they name."""
 
 import json
 
 import numpy as np
 import pytest
 
-from app.nodes.camera import CameraNode, CameraPathNode, path_from_params
+from app.nodes.camera import CameraNode, CameraPathNode, path_from_params, upgrade_keys_text
 from engine.errors import ParamError
 from engine.media.camera import CameraPath, Key, Pose, Shake, ease
-from engine.media.camera_keys import format_keys, parse_keys
+from engine.media.camera_keys import keys_from_rows
+from engine.media.camera_keys_text import format_keys, parse_keys
 from engine.media.camera_render import CameraRenderer
 from engine.media.clip import StillClip
 
@@ -27,16 +29,93 @@ def edge_at(pan_x: float) -> float:
     return W / 2 - pan_x * W * ZOOM
 
 
+def key_rows(text: str) -> dict:
+    """The Keys table (and its time unit) that a version 1 node's key text upgrades to."""
+    return upgrade_keys_text({"keys": text})
+
+
 def edges(keys: str, frames: int = 9, fps: int = 4, **params) -> list[float]:
-    """The edge's measured position in each frame of a Camera node keyed by `keys` over a held still."""
+    """The edge's measured position in each frame of a Camera node keyed by `keys` (old text, upgraded to
+    rows as a version 1 project is) over a held still."""
     picture = np.zeros((H, W, 3), np.float32)
     picture[:, W // 2:] = 1.0
-    settings = CameraNode.schema.default_params() | {"move": "keyframes", "keys": keys, "easing": "linear"} | params
+    settings = CameraNode.schema.default_params() | {"move": "keyframes", "easing": "linear"} | key_rows(keys) | params
     out = CameraNode().execute(None, {"frames": StillClip(picture, fps, frames), "path": None}, settings)
     return [edge_position(frame[H // 2, :, 0]) for frame in out["frames"].frames()]
 
 
-# ---- the text format ----------------------------------------------------------------------
+# ---- the Keys table ------------------------------------------------------------------------
+
+def row(time, easing="", **pose):
+    return {"time": time, "easing": easing, **pose}
+
+
+def test_key_rows_make_keys_carrying_easing_on_and_are_checked_cell_by_cell():
+    table = CameraPathNode.schema.param("keys")
+    rows = table.coerce([row(0, zoom=1.2), row(0.5, "ease-out", pan_x=0.1), row(1, zoom=1.5)])
+    assert rows[1] == {**table.new_row(), "time": 0.5, "pan_x": 0.1, "easing": "ease-out"}  # a left-out cell: default
+    keys, unit = keys_from_rows(rows, False, "ease-in", "bezier")
+    assert unit == "shot" and [k.ease for k in keys] == ["ease-in", "ease-out", "ease-out"]
+    assert keys[2].pose == Pose(zoom=1.5) and all(k.spatial == "bezier" for k in keys)
+    assert keys_from_rows(table.coerce([row(0), row(2.5)]), True)[1] == "seconds"
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([row(0), row(0.5, zoom=0)], "keys row 2, column zoom: zoom must be at least 0.05, got 0"),
+    ([row(0), {"time": 1, "zom": 2}], "keys row 2: there is no column 'zom'; the columns are time, pan_x"),
+    ([row(0, pan_x="left")], "keys row 1, column pan_x: pan_x must be a number, got 'left'"),
+    ([row(-0.5)], "keys row 1, column time: time must be at least 0.0"),
+    ([row(0), "1 zoom=2"], "keys row 2 must be an object of {column: value}"),
+    ("0 zoom=1", "keys must be a table \\(a list of rows\\), got '0 zoom=1'"),
+])
+def test_a_bad_cell_names_its_row_and_column(rows, message):
+    with pytest.raises(ParamError, match=message):
+        CameraPathNode.schema.param("keys").coerce(rows)
+
+
+@pytest.mark.parametrize("rows, in_seconds, message", [
+    ([row(0.5), row(0.2)], False, "keys row 2, column time: 0.2 must come after row 1's 0.5"),
+    ([row(0), row(1.5)], False, "keys row 2, column time: 1.5 is not within 0..1 of the shot; .*in seconds"),
+    ([row(0, "bounce")], False, "keys row 1, column easing: easing must be linear, ease-in, .*cubic-bezier"),
+    ([row(0, "cubic-bezier(1.5,0,1,1)")], False, "keys row 1, column easing: easing cubic-bezier x1 and x2"),
+    ([], False, "keys: the table has no keys"),
+])
+def test_a_bad_key_table_names_the_row(rows, in_seconds, message):
+    checked = CameraPathNode.schema.param("keys").coerce(rows)
+    with pytest.raises(ParamError, match=message):
+        keys_from_rows(checked, in_seconds)
+
+
+def test_a_version_1_project_with_key_text_opens_as_the_same_keys_in_rows(tmp_path):
+    from app.nodes import build_registry
+    from engine.project import load_project, save_project
+
+    text = "# swing\n0.5s zoom=1.2 pan_x=-0.1 easing=ease-in\n1.5s pan_x=0.1\n3s zoom=1.5 easing=cubic-bezier(0.3,0,0.2,1)"
+    old = {"schema_version": 1, "kind": "aiprod.project", "name": "old", "settings": {}, "links": [],
+           "nodes": [{"object": "Node.1", "id": "move", "type": "shot.camera_path", "type_version": 1,
+                      "position": [0, 0], "params": {"move": "keyframes", "keys": text, "easing": "ease-out",
+                                                     "path_shape": "bezier"}}]}
+    (tmp_path / "old.aiprod").write_text(json.dumps(old))
+    project = load_project(tmp_path / "old.aiprod", build_registry())
+    assert project.warnings == []
+    node = project.graph.nodes["move"]
+    assert node.type_version == 2 and node.params["keys_in_seconds"] is True
+    assert [r["time"] for r in node.params["keys"]] == [0.5, 1.5, 3.0]
+    assert [r["easing"] for r in node.params["keys"]] == ["ease-in", "", "cubic-bezier(0.3,0,0.2,1)"]
+    assert node.params["keys"][1]["zoom"] == 1.2  # the carried-on field is written into the row
+    keys, unit = parse_keys(text, "ease-out", "bezier")  # what version 1 rendered
+    assert path_from_params(node.params).keys == keys and path_from_params(node.params).time_unit == unit == "seconds"
+    saved = json.loads(save_project(project, tmp_path / "new.aiprod").read_text())
+    assert saved["nodes"][0]["type_version"] == 2 and saved["nodes"][0]["params"]["keys"] == node.params["keys"]
+
+
+def test_key_text_that_does_not_read_is_kept_and_reported_not_lost(tmp_path):
+    assert upgrade_keys_text({"keys": "0 zoom=1\n1 zoom=-2"}) == {"keys": "0 zoom=1\n1 zoom=-2"}
+    assert upgrade_keys_text({"keys": "# nothing yet\n"}) == {"keys": [], "keys_in_seconds": False}
+    assert upgrade_keys_text({"move": "push in"}) == {"move": "push in"}  # saved before keyframes existed
+
+
+# ---- the old text format (read by the version 1 upgrade) -----------------------------------
 
 def test_key_text_round_trips_and_carries_omitted_fields_forward():
     text = """# a push with a swing
@@ -93,16 +172,18 @@ def test_validate_finds_a_bad_key_list_without_running_and_ignores_it_when_unuse
     from engine.graph import Graph
     from engine.project import Project, save_project
 
-    broken = CameraPathNode.schema.default_params() | {"move": "keyframes", "keys": "0 zoom=1\n1 zoom=-2"}
-    assert CameraPathNode().problems(broken, None) == ["keys line 2: zoom must be from 0.05 to 20, got -2"]
+    broken = CameraPathNode.schema.default_params() | {
+        "move": "keyframes", "keys": CameraPathNode.schema.param("keys").coerce([row(0.5), row(0.25)])}
+    assert CameraPathNode().problems(broken, None) == [
+        "keys row 2, column time: 0.25 must come after row 1's 0.5; list the keys in the order they happen"]
     assert CameraNode().problems(broken | {"move": "push in"}, None) == []  # the keys are not used
     assert CameraPathNode().problems(CameraPathNode.schema.default_params() | {"move": "keyframes"}, None) == []
     graph = Graph(build_registry())
     UndoStack(graph).push(AddNode("shot.camera_path", (0, 0), broken, node_id="move"))
     saved = save_project(Project(graph, "Broken move"), tmp_path / "move.aiprod")
     assert main(["validate", str(saved)]) == 1
-    assert "keys line 2: zoom must be from 0.05 to 20" in capsys.readouterr().err
-    with pytest.raises(ParamError, match="keys line 2"):
+    assert "keys row 2, column time: 0.25 must come after" in capsys.readouterr().err
+    with pytest.raises(ParamError, match="keys row 2"):
         CameraPathNode().execute(None, {}, broken)
 
 

@@ -68,7 +68,7 @@ def save_voice_project(folder):
 
     graph = Graph(build_registry())
     stack = UndoStack(graph)
-    stack.push(AddNode("sound.voice", (0, 0), {"text": "Nothing leaves this room."}, node_id="line"))
+    stack.push(AddNode("sound.voice", (0, 0), {"lines": [{"text": "Nothing leaves this room."}]}, node_id="line"))
     stack.push(AddNode("output.export_audio", (300, 0), {"path": "line.wav"}, node_id="file"))
     stack.push(Connect("line", "audio", "file", "audio"))
     return save_project(Project(graph, "Offline"), folder / "offline.aiprod")

@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 
 from app.nodes import build_registry
-from app.nodes.sequence import Sequence
+from app.nodes.sequence import Sequence, joins_for
 from engine.commands import AddNode, Connect, UndoStack
 from engine.errors import ParamError
 from engine.executor import Executor
 from engine.graph import Graph
 from engine.media.clip import StillClip
-from engine.media.sequence import Join, SequenceClip, parse_join_overrides
+from engine.media.sequence import Join, SequenceClip
+from engine.media.sequence_joins_text import parse_join_overrides
 
 
 def flat(value, frames, fps=24, size=(4, 6)):
@@ -94,7 +95,8 @@ def test_each_join_makes_its_own_transition():
     # Dissolves by default, 0.625 s = 15 frames (odd, so one frame is the exact middle); join 1 a
     # cut and join 3 a half-second fade instead.
     report = run_sequence([RED, GREEN, BLUE, RED], transition="dissolve", transition_seconds=0.625,
-                          joins="1: cut\n# join 2 keeps the dissolve\n3: fade 0.5")
+                          joins=[{"join": 1, "transition": "cut"},  # join 2 keeps the dissolve
+                                 {"join": 3, "transition": "fade through black", "seconds": 0.5}])
     assert report.status == "finished", report.results["seq"].message
     clip = report.outputs["seq"]["frames"]
     assert clip.frame_count == 4 * 24 - 15  # only the dissolve overlaps its shots
@@ -123,10 +125,11 @@ def test_without_joins_every_join_is_the_same_as_before():
 
 
 def test_a_join_beyond_the_linked_shots_fails_naming_the_line():
-    report = run_sequence([RED, GREEN, BLUE], joins="1: cut\n3: fade 0.5")
+    report = run_sequence([RED, GREEN, BLUE], joins=[{"join": 1, "transition": "cut"},
+                                                     {"join": 3, "transition": "fade through black", "seconds": 0.5}])
     assert report.status == "failed"
     assert report.results["seq"].message == (
-        "joins line 2: join 3 would be between shots 3 and 4, but only 3 shots are linked (joins 1 to 2)")
+        "joins row 2: join 3 would be between shots 3 and 4, but only 3 shots are linked (joins 1 to 2)")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -140,13 +143,56 @@ def test_a_join_beyond_the_linked_shots_fails_naming_the_line():
     ("2: cut\n2: dissolve", "joins line 2: join 2 is already set on line 1"),
 ])
 def test_bad_join_lines_are_parameter_errors_naming_the_line(text, message):
+    """The old Joins text, read only by the version 1 upgrade: a line it cannot read keeps the text as saved."""
     with pytest.raises(ParamError) as caught:
         parse_join_overrides(text)
     assert str(caught.value).startswith(message)
-    params = {**Sequence.schema.default_params(), "joins": text}
-    assert Sequence().problems(params, None) == [str(caught.value)]  # what `aiprod validate` prints
-    report = run_sequence([RED, GREEN, BLUE], joins=text)
-    assert report.status == "failed" and report.results["seq"].message == str(caught.value)
+    assert Sequence.upgrade_params({"joins": text}, 1) == {"joins": text}
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([{"join": 0, "transition": "cut"}], "joins row 1, column join: join must be at least 1, got 0"),
+    ([{"join": 2, "transition": "wipe"}], "joins row 1, column transition: transition must be one of cut, dissolve"),
+    ([{"join": 2, "transition": "fade through black", "seconds": 45}],
+     "joins row 1, column seconds: seconds must be at most 30.0, got 45"),
+    ([{"join": 2, "transition": "dissolve", "seconds": "1s"}],
+     "joins row 1, column seconds: seconds must be a time in seconds"),
+])
+def test_bad_join_cells_name_the_row_and_column(rows, message):
+    with pytest.raises(ParamError, match=message):
+        Sequence.schema.param("joins").coerce(rows)
+    graph = Graph(build_registry())
+    with pytest.raises(ParamError, match=message):  # the inspector and the CLI refuse it as they set it
+        UndoStack(graph).push(AddNode("edit.sequence", params={"joins": rows}, node_id="seq"))
+
+
+def test_a_join_given_twice_names_both_rows_before_and_while_running():
+    rows = [{"join": 2}, {"join": 1}, {"join": 2, "transition": "cut"}]
+    message = "joins row 3, column join: join 2 is already set in row 1; give each join one row"
+    assert Sequence().problems({**Sequence.schema.default_params(), "joins": rows}, None) == [message]
+    report = run_sequence([RED, GREEN, BLUE], joins=rows)
+    assert report.status == "failed" and report.results["seq"].message == message
+
+
+def test_a_version_1_sequence_opens_with_its_join_text_as_rows_and_plays_the_same(tmp_path):
+    import json
+
+    from engine.project import load_project
+
+    text = "1: cut\n# join 2 keeps the dissolve\n3: fade 0.5\n2: dissolve"
+    old = {"schema_version": 1, "kind": "aiprod.project", "name": "old", "settings": {}, "links": [],
+           "nodes": [{"object": "Node.1", "id": "seq", "type": "edit.sequence", "type_version": 1,
+                      "position": [0, 0], "params": {"transition": "dissolve", "transition_seconds": 0.625,
+                                                     "joins": text}}]}
+    (tmp_path / "old.aiprod").write_text(json.dumps(old))
+    project = load_project(tmp_path / "old.aiprod", build_registry())
+    node = project.graph.nodes["seq"]
+    assert project.warnings == [] and node.type_version == 2
+    assert node.params["joins"] == [{"join": 1, "transition": "cut", "seconds": 0.0},
+                                    {"join": 3, "transition": "fade through black", "seconds": 0.5},
+                                    {"join": 2, "transition": "dissolve", "seconds": 0.625}]
+    shots = [flat(0.5, 24) for _ in range(4)]
+    assert joins_for(shots, node.params) == [Join("cut", 0), Join("dissolve", 15), Join("fade through black", 12)]
 
 
 def test_join_lines_read_kinds_lengths_and_comments():

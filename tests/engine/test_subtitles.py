@@ -106,7 +106,8 @@ def test_srt_and_vtt_round_trip_exactly():
 
 
 def test_spoken_dialogue_is_written_as_srt_and_vtt(tmp_path):
-    graph = graph_of(("sound.voice", "v", {"text": "ALICE: It is late. We should go home.\nBOB: Not yet."}),
+    graph = graph_of(("sound.voice", "v", {"lines": [{"speaker": "ALICE", "text": "It is late. We should go home."},
+                                                        {"speaker": "BOB", "text": "Not yet."}]}),
                      ("sound.subtitles", "s", {"srt_path": str(tmp_path / "film.srt"),
                                                "vtt_path": str(tmp_path / "film.vtt"), "offset": 10.0}),
                      links=[("v", "timings", "s", "timings")])

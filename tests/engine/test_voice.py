@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from app.nodes.values import TextValue
-from app.nodes.voice import Voice, parse_script, parse_speakers
+from app.nodes.voice import Voice, parse_script, parse_speakers, script_takes, speaker_voices
 from engine.audio.buffer import SAMPLE_RATE
 from engine.audio.tts import BUILTIN_VOICE, find_voices, load_voice, resolve_voice, split_sentences, \
     synthesize_line
@@ -42,6 +42,8 @@ def user_models(*folders):
 
 
 def run_voice(text_input=None, models=None, **params):
+    """Run a Voice; a `text` or `speakers` string is the version 2 script text, read as an old project's is."""
+    params = Voice.upgrade_params(params, 2) if "text" in params or isinstance(params.get("speakers"), str) else params
     graph = Graph(Registry((Voice, TextValue)))
     stack = UndoStack(graph)
     stack.push(AddNode("sound.voice", params=params, node_id="v"))
@@ -228,7 +230,8 @@ def test_missing_or_broken_voice_files_are_clear_errors(tmp_path):
     report, _ = run_voice(text="BOB: Hi.\nALICE: Hello.", speakers="ALICE=ghost")
     assert report.results["v"].status == "failed"  # every voice is checked before anything is spoken
     assert "'ghost' is not installed" in report.results["v"].message
-    (ghost,) = Voice().missing_models({**Voice.schema.default_params(), "speakers": "ALICE=ghost"}, user_models())
+    (ghost,) = Voice().missing_models({**Voice.schema.default_params(),
+                                      "speakers": [{"speaker": "ALICE", "voice": "ghost"}]}, user_models())
     assert (ghost.param, ghost.name) == ("speakers", "ghost")
 
 
@@ -250,8 +253,28 @@ def test_empty_text_and_bad_mapping_are_clear_errors():
     assert "Voice has no text to speak" in report.results["v"].message
     report, _ = run_voice(text="...")
     assert "nothing to say" in report.results["v"].message
-    report, _ = run_voice(text="Hi.", speakers="ALICE")
-    assert "should look like NAME=voice" in report.results["v"].message
+    # The old mapping text that does not read is kept as saved (loading warns), never half-read.
+    assert Voice.upgrade_params({"text": "Hi.", "speakers": "ALICE"}, 2) == {
+        "speakers": "ALICE", "lines": [{"speaker": "", "text": "Hi."}]}
+    report, _ = run_voice(lines=[{"text": "Hi."}], speakers=[{"speaker": "ALICE", "voice": " "}])
+    assert report.results["v"].message == "speakers row 1, column voice: give the voice, or remove the row"
+    assert Voice().problems({**Voice.schema.default_params(), "speakers": "ALICE"}, None) == [
+        "speakers must be a table (a list of rows), got 'ALICE'"]
+
+
+def test_a_version_2_voice_opens_with_its_script_as_lines_and_speakers():
+    data = {"schema_version": 1, "kind": "aiprod.project", "name": "old", "settings": {}, "links": [],
+            "nodes": [{"object": "Node.1", "id": "v", "type": "sound.voice", "type_version": 2, "position": [0, 0],
+                       "params": {"text": "ALICE: Hi.\n\nDr. Smith: Sit.\nNote: milk\nalice: Yes.",
+                                  "speakers": "alice = my-voice;\nDr. Smith=other", "seed": 4}}]}
+    project = project_from_data(data, Registry((Voice,)))
+    params = project.graph.nodes["v"].params
+    assert project.graph.nodes["v"].type_version == 3 and "text" not in params and params["seed"] == 4
+    assert params["speakers"] == [{"speaker": "ALICE", "voice": "my-voice"}, {"speaker": "DR. SMITH", "voice": "other"}]
+    assert script_takes(params["lines"]) == parse_script(data["nodes"][0]["params"]["text"],
+                                                         speaker_voices(params["speakers"]))
+    assert params["lines"][1] == {"speaker": "DR. SMITH", "text": "Sit."}
+    assert params["lines"][2] == {"speaker": "", "text": "Note: milk"}
 
 
 def test_script_parsing():
@@ -295,5 +318,6 @@ def test_a_version_1_voice_node_loads_with_seed_0():
     project = project_from_data({"schema_version": 1, "kind": "aiprod.project", "nodes": [saved], "links": []},
                                 Registry((Voice,)))
     node = project.graph.nodes["v"]
-    assert node.type_version == 2 and node.params["seed"] == 0 and node.params["speaking_rate"] == 0.95
+    assert node.type_version == Voice.schema.version
+    assert node.params["seed"] == 0 and node.params["speaking_rate"] == 0.95
     assert not project.warnings
