@@ -179,7 +179,8 @@ class ReorderInputs(Command):
         self._old: tuple[str, ...] = ()
         self.text = f"Reorder {node_id}.{port}"
 
-    def do(self, graph: Graph) -> None:
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
         schema = graph.schema_of(self.node_id)
@@ -189,8 +190,8 @@ class ReorderInputs(Command):
                              "links; only such an input has an order")
         self._old = graph.reorder_links(self.node_id, self.port, self.link_ids)
 
-    def undo(self, graph: Graph) -> None:
-        graph.reorder_links(self.node_id, self.port, self._old)
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.reorder_links(self.node_id, self.port, self._old)
 
 
 class SetParam(Command):

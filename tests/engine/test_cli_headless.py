@@ -32,7 +32,7 @@ def voice_project(folder):
 
     graph = Graph(build_registry())
     stack = UndoStack(graph)
-    stack.push(AddNode("sound.voice", (0, 0), {"text": "Hello from the shelf.", "voice": "shelf-voice"}, node_id="v"))
+    stack.push(AddNode("sound.voice", (0, 0), {"lines": [{"speaker": "", "text": "Hello from the shelf."}], "voice": "shelf-voice"}, node_id="v"))
     stack.push(AddNode("output.export_audio", (300, 0), {"path": "talk.wav"}, node_id="out"))
     stack.push(Connect("v", "audio", "out", "audio"))
     return save_project(Project(graph, "Talk"), folder / "talk.aiprod")

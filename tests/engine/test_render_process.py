@@ -120,7 +120,8 @@ def test_the_job_carries_the_model_folders(process, tmp_path):
     shutil.copy(builtin.model, shelf / "shelf-voice.onnx")
     shutil.copy(builtin.config, shelf / "shelf-voice.onnx.json")
     graph = Graph(Registry((Voice,)))
-    UndoStack(graph).push(AddNode("sound.voice", params={"text": "Hi.", "voice": "shelf-voice"}, node_id="v"))
+    UndoStack(graph).push(AddNode("sound.voice", params={"lines": [{"speaker": "", "text": "Hi."}],
+                                                          "voice": "shelf-voice"}, node_id="v"))
     report = Collector().submit(process, job_for(graph, models=ModelLocator(tmp_path / "data", [shelf]))).result()
     assert report.status == "finished", report.results["v"].message
     report = Collector().submit(process, job_for(graph, models=ModelLocator(tmp_path / "data"))).result()

@@ -20,7 +20,7 @@ def cut_of_three():
     stack.push(AddNode("edit.sequence", node_id="seq"))
     for name, colour in (("red", RED), ("green", GREEN), ("blue", BLUE)):
         stack.push(AddNode("title.overlay", node_id=name, params={
-            "text": "", "background_color": colour, "duration": 0.25, "fps": "24", "resolution": "640x360 (proxy)"}))
+            "text": "", "background_color": colour, "duration": 0.25, "fps": "24", "resolution": "640x360"}))
         stack.push(Connect(name, "frames", "seq", "shots", link_id=f"to_{name}"))
     stack.push(AddNode("color.grade", node_id="grade"))
     stack.push(Connect("seq", "frames", "grade", "frames", link_id="graded"))

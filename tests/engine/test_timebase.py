@@ -58,10 +58,10 @@ def test_scene_title_and_sequence_agree_on_a_half_frame():
                                                                 "transition_seconds": 0.1875}))
     for n in range(3):
         stack.push(AddNode("title.overlay", node_id=f"card{n}", params={
-            "text": "", "duration": 1.0, "fps": "24", "resolution": "640x360 (proxy)"}))
+            "text": "", "duration": 1.0, "fps": "24", "resolution": "640x360"}))
         stack.push(Connect(f"card{n}", "frames", "seq", "shots"))
     stack.push(AddNode("title.overlay", node_id="short", params={
-        "text": "", "duration": 0.1875, "fps": "24", "resolution": "640x360 (proxy)"}))
+        "text": "", "duration": 0.1875, "fps": "24", "resolution": "640x360"}))
     report = Executor().run(graph, ["seq", "short"], load_outputs=True)
     assert report.status == "finished"
     assert report.outputs["short"]["frames"].frame_count == 5
