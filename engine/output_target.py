@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 from .errors import NodeExecutionError
+from .fingerprint import file_fingerprint
 from .leftovers import sweep_beside
 from .media.authorship import marked_provenance, written_by_aiprod
 from .media.image_sequence import frame_path, pattern_regex
@@ -69,6 +70,16 @@ def claim_file(ctx, path: Path) -> None:
     sweep_beside(path)
     if not allowed(ctx.run_metadata, path) and replace_refused(path):
         raise OverwriteRefused(path)
+
+
+def written_file(path: Path) -> dict:
+    """What an output node records of the file it wrote, for still_as_written on the next render."""
+    return {"path": str(path), "fingerprint": file_fingerprint(path)}
+
+
+def still_as_written(written: dict, path: Path) -> bool:
+    """Whether the file a cached run wrote is still at `path` as it left it (deleted or changed: write again)."""
+    return written["path"] == str(path) and file_fingerprint(path) == written["fingerprint"]
 
 
 def sequence_files(pattern: Path, sidecars: tuple[str, ...]) -> dict[str | int, Path]:

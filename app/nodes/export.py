@@ -39,7 +39,7 @@ from engine.media.prefetch import Prefetch
 from engine.media.sequence_folder import SequenceStage
 from engine.media.transfer_fast import encode_output_uint16
 from engine.media.video_io import VideoEncoder
-from engine.output_target import claim_file, claim_sequence
+from engine.output_target import claim_file, claim_sequence, still_as_written, written_file
 from engine.ports import AUDIO, FILE, FRAMES
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
@@ -170,7 +170,7 @@ class Export(NodeType):
             encoder.finish()
 
         atomic_write(target, write)
-        return {"path": str(target), "fingerprint": file_fingerprint(target)}
+        return written_file(target)
 
     def _write_sequence(self, ctx, target, fmt, params, frames, first, last, provenance, sound, clip_frames) -> dict:
         """Frames into a staging folder, then in place of the old sequence (engine.media.sequence_folder)."""
@@ -210,7 +210,7 @@ class Export(NodeType):
             if "audio" in written and file_fingerprint(written["audio"]) != written["audio_fingerprint"]:
                 return False  # the sidecar WAV went or changed
             return written["path"] == str(pattern) and current == written["fingerprint"]
-        return written["path"] == str(target) and file_fingerprint(target) == written["fingerprint"]
+        return still_as_written(written, target)
 
 
 def encode_frame(frame: np.ndarray, fmt: ExportFormat, params: dict) -> bytes:

@@ -15,10 +15,9 @@ from pathlib import Path
 from engine.atomic import atomic_write
 from engine.audio.buffer import Audio
 from engine.errors import NodeExecutionError
-from engine.fingerprint import file_fingerprint
 from engine.media.audio_mux import AUDIO_FILE_FORMAT_LABELS, AUDIO_FILE_FORMATS, FilmAudio, write_audio_file
 from engine.media.authorship import container_tags
-from engine.output_target import claim_file
+from engine.output_target import claim_file, still_as_written, written_file
 from engine.ports import AUDIO, FILE
 from engine.schema import EnumParam, NodeSchema, NodeType, PathParam, Port
 
@@ -73,10 +72,8 @@ class ExportAudio(NodeType):
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
                                      "write to, with free space.") from exc
-        return {"file": {"path": str(target), "fingerprint": file_fingerprint(target)}}
+        return {"file": written_file(target)}
 
     def cache_is_current(self, outputs, params, ctx):
-        written = outputs["file"]
-        target = ctx.resolve_path(params["path"])
-        return written["path"] == str(target) and file_fingerprint(target) == written["fingerprint"]
+        return still_as_written(outputs["file"], ctx.resolve_path(params["path"]))
 

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from engine.atomic import atomic_write
 from engine.errors import NodeExecutionError, short_repr
-from engine.fingerprint import file_fingerprint
 from engine.media.authorship import TEXT_MARK
 from engine.media.grade_math import build_ops
 from engine.media.lut import write_cube
-from engine.output_target import claim_file
+from engine.output_target import claim_file, still_as_written, written_file
 from engine.ports import FILE, GRADE
 from engine.schema import NodeSchema, NodeType, PathParam, Port
 
@@ -72,10 +71,8 @@ class ExportLut(NodeType):
         except OSError as exc:
             raise NodeExecutionError(f"cannot write the LUT {target}: {exc.strerror or exc}. "
                                      "Choose another folder.") from exc
-        return {"file": {"path": str(target), "fingerprint": file_fingerprint(target)}}
+        return {"file": written_file(target)}
 
     def cache_is_current(self, outputs, params, ctx):
         """A LUT deleted or changed since it was written is written again."""
-        written = outputs["file"]
-        target = ctx.resolve_path(params["path"])
-        return written["path"] == str(target) and file_fingerprint(target) == written["fingerprint"]
+        return still_as_written(outputs["file"], ctx.resolve_path(params["path"]))
