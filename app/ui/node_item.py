@@ -8,6 +8,8 @@ child item of its own (app.ui.status_badge), so a render's progress does not rep
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
@@ -28,8 +30,14 @@ THUMB_MARGIN = 6.0  # between the summary and the thumbnail
 
 
 def _shown_value(param, value):
-    """An enum shows its label (the file holds its id); anything else as it is."""
-    return param.choice_label(value) if param.kind == "enum" and isinstance(value, str) else value
+    """An enum shows its label (the file holds its id); a path its file and folder names, since the model
+    holds the full path the user chose and a summary cut after 24 characters would show only its start;
+    anything else as it is."""
+    if param.kind == "enum" and isinstance(value, str):
+        return param.choice_label(value)
+    if param.kind == "path" and isinstance(value, str):
+        return "/".join(PurePath(value).parts[-2:]).lstrip("/") or value
+    return value
 
 
 def _short(value) -> str:

@@ -332,3 +332,12 @@ def test_the_voice_field_lists_the_installed_voices_and_still_takes_a_typed_name
     editor.line.editingFinished.emit()
     assert window.document.graph.nodes[voice].params["voice"] == "my-voice"
     assert window.inspector.editors["lines"].__class__.__name__ == "TableEditor"  # the script is a table
+
+
+def test_a_path_in_the_node_summary_shows_its_file_not_the_start_of_a_long_folder(window, tmp_path):
+    """The model holds the full path the user chose; the canvas shows the end of it, where the file is."""
+    still = tmp_path / "a" / "very" / "long" / "studio" / "folder" / "stills" / "dawn.jpg"
+    node = window.actions_.add_node("media.import_image", (0, 0))
+    window.actions_.set_param(node, "path", str(still))
+    assert window.document.graph.nodes[node].params["path"] == str(still)
+    assert "Path: stills/dawn.jpg" in window.scene.nodes[node].summary
