@@ -12,7 +12,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from engine.commands import AddNode, Connect, Disconnect, MoveNode, RemoveNode, RenameNode, ReorderInputs, SetParam
-from engine.errors import AiprodError
+from engine.errors import AiprodError, short_repr
+from engine.project import node_from_data
 
 from . import clipboard
 from .clipboard import CLIPBOARD_KIND
@@ -139,13 +140,18 @@ class EditActions(QObject):
         if not isinstance(data, dict) or data.get("kind") != CLIPBOARD_KIND:
             self.message.emit("the clipboard holds no AIPROD nodes")
             return []
-        stack, new_ids = self.document.stack, {}
+        stack, graph, new_ids = self.document.stack, self.document.graph, {}
         try:
             with stack.group(f"{verb} {len(data['nodes'])} node(s)"):
-                for raw in data["nodes"]:
-                    x, y = raw.get("position", (0, 0))
-                    command = stack.push(AddNode(raw["type"], (x + offset, y + offset), raw.get("params", {}),
-                                                 raw.get("label", "")))
+                for index, raw in enumerate(data["nodes"]):
+                    # Read as a project file's node is: what an older build copied is upgraded (its
+                    # type version, the choice labels it saved) before it is added.
+                    node = node_from_data(graph.registry, raw, "the clipboard", [], index)
+                    if node.is_unknown:
+                        raise AiprodError(f"node type {short_repr(node.type_id)} is not installed here, or is "
+                                          "newer than this version")
+                    x, y = node.position
+                    command = stack.push(AddNode(node.type_id, (x + offset, y + offset), node.params, node.label))
                     new_ids[raw["id"]] = command.node_id
                 for raw in data["links"]:
                     src, dst = raw["from"], raw["to"]

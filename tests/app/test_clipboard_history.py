@@ -131,3 +131,24 @@ def test_paste_between_projects_in_different_folders_keeps_naming_the_same_files
     other.menu_actions["paste"].trigger()
     pasted = {other.document.project.paths.file(n.params["path"]) for n in other.document.graph.nodes.values()}
     assert pasted == {first_dir / "plate.png", home / "still.png"}
+
+
+def test_nodes_copied_by_an_older_version_are_upgraded_as_they_paste(window):
+    """What an older build put on the clipboard (a Voice v2 script as text, an Export's format saved by
+    its label) pastes as this version's node, as opening that build's project file would."""
+    old = {"kind": "aiprod.nodes", "links": [], "nodes": [
+        {"object": "Node.1", "id": "n1", "type": "sound.voice", "type_version": 2, "label": "Line",
+         "position": [0, 0], "params": {"text": "ALICE: Hello there.", "speakers": "ALICE=en_US-joe-medium"}},
+        {"object": "Node.1", "id": "n2", "type": "output.export", "type_version": 1, "label": "",
+         "position": [300, 0], "params": {"format": "H.264 (yuv420p)"}}]}
+    voice, export = window.actions_.paste_data(old)
+    graph = window.document.graph
+    assert graph.nodes[voice].params["lines"] == [{"speaker": "ALICE", "text": "Hello there."}]
+    assert graph.nodes[voice].params["speakers"] == [{"speaker": "ALICE", "voice": "en_US-joe-medium"}]
+    assert graph.nodes[voice].type_version == 3 and graph.nodes[voice].label == "Line"
+    assert graph.nodes[export].params["format"] == "h264"
+    unknown = {"kind": "aiprod.nodes", "links": [], "nodes": [
+        {"object": "Node.1", "id": "n1", "type": "vendor.hologram", "type_version": 1, "params": {}}]}
+    messages = []
+    window.actions_.message.connect(messages.append)
+    assert window.actions_.paste_data(unknown) == [] and "vendor.hologram" in messages[-1]
