@@ -214,7 +214,7 @@ def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[st
         except ParamError as exc:  # kept as saved so nothing is lost; the node fails until it is fixed
             warnings.append(f"{name}: {exc}")
             continue
-        if folder is not None and _is_set_path(param, merged[param.name]):
+        if folder is not None and param.kind == "path" and merged[param.name]:  # coerced just above: a usable path
             merged[param.name] = from_file(merged[param.name], folder)
     extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
     return Node(node_id, current_id, merged, position, label, schema.version, extra=extra)
