@@ -47,7 +47,7 @@ class ExportAudio(NodeType):
         _, extension = AUDIO_FILE_FORMATS[params["format"]]
         suffix = Path(params["path"]).suffix.lower()
         if suffix != extension:
-            return [f"{params['format']} is written to a {extension} file; the path ends in "
+            return [f"{AUDIO_FILE_FORMAT_LABELS[params['format']]} is written to a {extension} file; the path ends in "
                     f"{suffix or '(no extension)'!r}. Change the path's extension or the format."]
         return []
 

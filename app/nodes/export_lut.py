@@ -49,13 +49,13 @@ class ExportLut(NodeType):
              "other graders.",
     )
 
-    def problems(self, params, project_dir):
+    def problems(self, params, paths):
         if Path(params["path"]).suffix.lower() != ".cube":
             return [f"a LUT is written as a .cube file; the path {short_repr(params['path'])} does not end in .cube"]
         return []
 
     def execute(self, ctx, inputs, params):
-        problems = self.problems(params, ctx.project_dir)
+        problems = self.problems(params, ctx.paths)
         if problems:
             raise NodeExecutionError(problems[0])
         grade = inputs["grade"]

@@ -320,3 +320,10 @@ def test_cancelled_export_leaves_no_file(tmp_path, kind):
         report = audio_file(tmp_path / "c.flac", format="flac24", audio={"seconds": 4.0}, cancel=True)
     assert report.status == "cancelled"
     assert [p for p in tmp_path.rglob("*") if p.name != "seq"] == []
+
+
+def test_a_path_whose_extension_does_not_fit_the_format_is_named_by_the_formats_label():
+    """The project saves the id ("wav24"); the user reads the label the inspector shows."""
+    params = {**ExportAudio.schema.default_params(), "format": "wav24", "path": "mix.flac"}
+    (problem,) = ExportAudio().problems(params, None)
+    assert problem.startswith("WAV 24-bit is written to a .wav file") and "wav24" not in problem
