@@ -56,13 +56,13 @@ class ModelLocator:
 
     def voices(self) -> dict:
         """Installed voices by name (engine.audio.tts.VoiceFile), the built-in one first."""
-        from .audio.tts import find_voices  # numpy and scipy load only when a voice is looked for
+        from ..audio.tts import find_voices  # numpy and scipy load only when a voice is looked for
 
         return find_voices(self.voice_folders())
 
     def voice(self, name: str):
         """The voice called `name`, or a VoiceError naming what is installed and where voices go."""
-        from .audio.tts import resolve_voice
+        from ..audio.tts import resolve_voice
 
         return resolve_voice(name, self.voice_folders())
 

@@ -1,0 +1,127 @@
+"""The model families AIPROD Studio can run, one table row each: what a family is for (its tasks),
+which diffusers pipeline class does each task, and which pipeline class names in a diffusers
+folder's model_index.json mean that family.
+
+This is the extension point for a new model: add a row (and, for single-file checkpoints, its
+key signature in checkpoint_keys.py). The families and tasks are a small fixed vocabulary so that
+the router, the Models dialog and the error messages all speak of the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Tasks: what a node asks the library for.
+TEXT_TO_IMAGE = "text-to-image"
+IMAGE_TO_IMAGE = "image-to-image"  # a reference picture and a strength (the Keyframe node's optional input)
+IMAGE_TO_VIDEO = "image-to-video"  # the Scene's "full video diffusion": a video from its first keyframe
+FIRST_LAST_VIDEO = "first-last-frame-video"  # the Scene's "first/last-frame video": between two keyframes
+VIDEO_WITH_SOUND = "video-with-sound"  # a video model that also generates the shot's audio (LTX-2)
+TEXT_TO_AUDIO = "text-to-audio"  # Music and Ambience's "diffusion" method
+TASKS = (TEXT_TO_IMAGE, IMAGE_TO_IMAGE, IMAGE_TO_VIDEO, FIRST_LAST_VIDEO, VIDEO_WITH_SOUND, TEXT_TO_AUDIO)
+
+TASK_LABELS = {
+    TEXT_TO_IMAGE: "Keyframe (text to image)",
+    IMAGE_TO_IMAGE: "Keyframe (from a reference image)",
+    IMAGE_TO_VIDEO: "Scene: full video diffusion",
+    FIRST_LAST_VIDEO: "Scene: first/last-frame video",
+    VIDEO_WITH_SOUND: "Scene: generated sound",
+    TEXT_TO_AUDIO: "Music / Ambience: diffusion",
+}
+
+# Parts: files that are not a whole model but complete one (a ComfyUI tree keeps them apart).
+LORA = "lora"
+VAE = "vae"
+TEXT_ENCODER = "text-encoder"
+DENOISER = "denoiser"  # a UNet or transformer alone (ComfyUI's diffusion_models/, unet/)
+PARTS = (LORA, VAE, TEXT_ENCODER, DENOISER)
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    label: str
+    medium: str  # "image", "video" or "audio": what it makes
+    denoiser: str  # "unet" or "transformer" (memory policy and previews differ)
+    pipelines: dict[str, str]  # task -> the diffusers pipeline class that does it
+    index_classes: tuple[str, ...]  # model_index.json _class_name values that mean this family
+    # Frames the model makes natively (video): count = frame_step * k + 1, and its native fps.
+    frame_step: int = 1
+    native_fps: float = 0.0
+    size_multiple: int = 8  # width and height must be multiples of this
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return tuple(self.pipelines)
+
+
+def _family(id, label, medium, denoiser, pipelines, index_classes, **more) -> Family:
+    return Family(id, label, medium, denoiser, pipelines, tuple(index_classes), **more)
+
+
+FAMILIES: dict[str, Family] = {f.id: f for f in (
+    _family("sdxl", "Stable Diffusion XL", "image", "unet",
+            {TEXT_TO_IMAGE: "StableDiffusionXLPipeline", IMAGE_TO_IMAGE: "StableDiffusionXLImg2ImgPipeline"},
+            ["StableDiffusionXLPipeline", "StableDiffusionXLImg2ImgPipeline"]),
+    _family("sd3", "Stable Diffusion 3", "image", "transformer",
+            {TEXT_TO_IMAGE: "StableDiffusion3Pipeline", IMAGE_TO_IMAGE: "StableDiffusion3Img2ImgPipeline"},
+            ["StableDiffusion3Pipeline", "StableDiffusion3Img2ImgPipeline"], size_multiple=16),
+    _family("flux1", "FLUX.1", "image", "transformer",
+            {TEXT_TO_IMAGE: "FluxPipeline", IMAGE_TO_IMAGE: "FluxImg2ImgPipeline"},
+            ["FluxPipeline", "FluxImg2ImgPipeline"], size_multiple=16),
+    _family("flux2", "FLUX.2", "image", "transformer",
+            {TEXT_TO_IMAGE: "Flux2Pipeline", IMAGE_TO_IMAGE: "Flux2Pipeline"},
+            ["Flux2Pipeline"], size_multiple=16),
+    _family("flux2-klein", "FLUX.2 [klein]", "image", "transformer",
+            {TEXT_TO_IMAGE: "Flux2KleinPipeline", IMAGE_TO_IMAGE: "Flux2KleinPipeline"},
+            ["Flux2KleinPipeline"], size_multiple=16),
+    _family("sana", "Sana", "image", "transformer",
+            {TEXT_TO_IMAGE: "SanaPipeline"}, ["SanaPipeline", "SanaSprintPipeline"], size_multiple=32),
+    _family("z-image", "Z-Image", "image", "transformer",
+            {TEXT_TO_IMAGE: "ZImagePipeline", IMAGE_TO_IMAGE: "ZImageImg2ImgPipeline"},
+            ["ZImagePipeline", "ZImageImg2ImgPipeline"], size_multiple=16),
+    _family("qwen-image", "Qwen-Image", "image", "transformer",
+            {TEXT_TO_IMAGE: "QwenImagePipeline", IMAGE_TO_IMAGE: "QwenImageImg2ImgPipeline"},
+            ["QwenImagePipeline", "QwenImageImg2ImgPipeline"], size_multiple=16),
+    _family("ltx-video", "LTX-Video", "video", "transformer",
+            {IMAGE_TO_VIDEO: "LTXImageToVideoPipeline", FIRST_LAST_VIDEO: "LTXConditionPipeline"},
+            ["LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"],
+            frame_step=8, native_fps=24.0, size_multiple=32),
+    _family("ltx2", "LTX-2", "video", "transformer",
+            {IMAGE_TO_VIDEO: "LTX2ImageToVideoPipeline", FIRST_LAST_VIDEO: "LTX2ConditionPipeline",
+             VIDEO_WITH_SOUND: "LTX2ImageToVideoPipeline"},
+            ["LTX2Pipeline", "LTX2ImageToVideoPipeline", "LTX2ConditionPipeline"],
+            frame_step=8, native_fps=24.0, size_multiple=32),
+    # Wan: the text-to-video checkpoints cannot take a picture; identify.py drops the video tasks
+    # of a Wan (or CogVideoX) folder whose transformer has no image channels.
+    _family("wan", "Wan", "video", "transformer",
+            {IMAGE_TO_VIDEO: "WanImageToVideoPipeline", FIRST_LAST_VIDEO: "WanImageToVideoPipeline"},
+            ["WanPipeline", "WanImageToVideoPipeline"], frame_step=4, native_fps=16.0, size_multiple=16),
+    _family("cogvideox", "CogVideoX", "video", "transformer",
+            {IMAGE_TO_VIDEO: "CogVideoXImageToVideoPipeline"},
+            ["CogVideoXPipeline", "CogVideoXImageToVideoPipeline"], frame_step=4, native_fps=8.0, size_multiple=16),
+    _family("svd", "Stable Video Diffusion", "video", "unet",
+            {IMAGE_TO_VIDEO: "StableVideoDiffusionPipeline"}, ["StableVideoDiffusionPipeline"],
+            frame_step=1, native_fps=7.0, size_multiple=64),
+    _family("hunyuanvideo15", "HunyuanVideo 1.5", "video", "transformer",
+            {IMAGE_TO_VIDEO: "HunyuanVideo15ImageToVideoPipeline"},
+            ["HunyuanVideo15Pipeline", "HunyuanVideo15ImageToVideoPipeline"],
+            frame_step=4, native_fps=24.0, size_multiple=16),
+    _family("stable-audio", "Stable Audio Open", "audio", "transformer",
+            {TEXT_TO_AUDIO: "StableAudioPipeline"}, ["StableAudioPipeline"]),
+    _family("audioldm2", "AudioLDM 2", "audio", "unet",
+            {TEXT_TO_AUDIO: "AudioLDM2Pipeline"}, ["AudioLDM2Pipeline"]),
+    _family("ace-step", "ACE-Step", "audio", "transformer",
+            {TEXT_TO_AUDIO: "AceStepPipeline"}, ["AceStepPipeline"]),
+)}
+
+_BY_INDEX_CLASS = {name: family for family in FAMILIES.values() for name in family.index_classes}
+
+
+def family_of_pipeline_class(class_name: str) -> Family | None:
+    """The family a diffusers folder belongs to, from its model_index.json _class_name."""
+    return _BY_INDEX_CLASS.get(class_name)
+
+
+def families_for(task: str) -> list[Family]:
+    return [f for f in FAMILIES.values() if task in f.pipelines]
