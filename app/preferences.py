@@ -44,6 +44,8 @@ class Preferences:
     cache_folder: str = ""  # empty: the default (app.settings.cache_dir, which AIPROD_CACHE_DIR overrides)
     cache_limit_gb: float = 0.0  # 0: the default (AIPROD_CACHE_GB, else 20)
     autosave_minutes: float = 1.0
+    # Pickle checkpoints (.ckpt, .pt, .bin) can run code when loaded; off unless the user says so.
+    allow_pickle_checkpoints: bool = False
 
     @classmethod
     def exists(cls) -> bool:
@@ -94,9 +96,15 @@ class Preferences:
         if not isinstance(cache_folder, str):
             warn(f"{path}: cache_folder should be a folder name, not {cache_folder!r}; using the default cache")
             cache_folder = ""
+        allow_pickle = data.get("allow_pickle_checkpoints", default.allow_pickle_checkpoints)
+        if not isinstance(allow_pickle, bool):
+            warn(f"{path}: allow_pickle_checkpoints should be true or false, not {allow_pickle!r}; "
+                 "pickle checkpoints stay refused")
+            allow_pickle = False
         return cls([f for f in folders if f.strip()], cache_folder,
                    number("cache_limit_gb", default.cache_limit_gb),
-                   number("autosave_minutes", default.autosave_minutes) or default.autosave_minutes)
+                   number("autosave_minutes", default.autosave_minutes) or default.autosave_minutes,
+                   allow_pickle)
 
     def save(self) -> None:
         """Write the file atomically: a crash mid-save leaves the old Preferences, never half of them."""
@@ -117,7 +125,8 @@ class Preferences:
     def model_locator(self) -> ModelLocator:
         """Where renders look for models: the data folder's, these Preferences', then AIPROD_MODEL_DIRS."""
         return ModelLocator(settings.data_dir(),
-                            (*(Path(f).expanduser() for f in self.model_folders), *settings.environment_model_folders()))
+                            (*(Path(f).expanduser() for f in self.model_folders), *settings.environment_model_folders()),
+                            allow_pickle=self.allow_pickle_checkpoints)
 
 
 def _set_aside(path: Path) -> Path | None:

@@ -33,8 +33,12 @@ class CancelToken:
 class RunContext:
     def __init__(self, node_id: str, run_id: str, events: EventEmitter, cancel: CancelToken,
                  project_dir: Path | None = None, run_metadata: dict | None = None,
-                 paths: PathResolver | None = None, models: ModelLocator | None = None):
+                 paths: PathResolver | None = None, models: ModelLocator | None = None,
+                 stats: dict | None = None):
         self.node_id = node_id
+        # Figures the node measured (a generation: steps, device, peak VRAM): the executor puts them
+        # in the node's result and its NodeFinished event, and the CLI summary prints them.
+        self.stats = stats if stats is not None else {}
         # Where this render finds models and voices (built by the CLI or the editor); None: the built-in voice only.
         self.models = models if models is not None else ModelLocator()
         # What the whole render is (e.g. "project": the project file's JSON text), so exports can
@@ -55,6 +59,10 @@ class RunContext:
         """Report progress (0..1) of this node; also a cancellation point."""
         self.check_cancelled()
         self._events.emit(ev.NodeProgress(self.run_id, self.node_id, min(max(float(fraction), 0.0), 1.0), message))
+
+    def preview(self, pixels, step: int, steps: int) -> None:
+        """Show a small 8-bit RGB picture of the work so far (a denoising step's prediction)."""
+        self._events.emit(ev.NodePreview(self.run_id, self.node_id, pixels, step, steps))
 
     def resolve_path(self, path: str | os.PathLike) -> Path:
         """A path parameter as a real path (engine.paths.PathResolver.file, so that nodes read simply)."""

@@ -5,7 +5,7 @@ The engine never knows who listens; the app marshals these onto the GUI thread i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 
@@ -143,6 +143,18 @@ class NodeProgress:
     message: str
 
 
+@dataclass(frozen=True, eq=False)
+class NodePreview:
+    """A cheap look at a node's work in progress (a generation's current prediction): a small
+    8-bit display-referred RGB picture, H x W x 3, for the viewer and the node's thumbnail."""
+
+    run_id: str
+    node_id: str
+    pixels: object  # numpy uint8 array; the engine's events carry no Qt types
+    step: int
+    steps: int
+
+
 @dataclass(frozen=True)
 class NodeCached:
     run_id: str
@@ -162,6 +174,9 @@ class NodeFinished:
     run_id: str
     node_id: str
     seconds: float
+    # What the node measured and reported through RunContext.stats (a generation: its steps, the
+    # device, peak VRAM), shown in the CLI summary and the node's tooltip.
+    stats: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

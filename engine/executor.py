@@ -37,6 +37,7 @@ class NodeResult:
     status: str  # "ran", "cached", "skipped" (not needed this time), "failed" or "cancelled"
     seconds: float = 0.0
     message: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)  # what the node measured (a generation: steps, peak VRAM)
 
 
 @dataclass
@@ -130,6 +131,7 @@ class _Run:
         self.values: dict[str, dict[str, Any]] = {}
         self.results: dict[str, NodeResult] = {}
         self.remade: set[str] = set()  # keys of damaged entries made again this render (once each)
+        self.stats: dict[str, dict[str, Any]] = {}  # what each node reported through ctx.stats
         self.report = RunReport(self.run_id, "finished", 0.0)
 
     def emit(self, event: Any) -> None:
@@ -137,7 +139,8 @@ class _Run:
 
     def context(self, node_id: str) -> RunContext:
         return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir,
-                          self.ex.run_metadata, paths=self.ex.paths, models=self.ex.models)
+                          self.ex.run_metadata, paths=self.ex.paths, models=self.ex.models,
+                          stats=self.stats.setdefault(node_id, {}))
 
     # ---- phase 1: what each node is, and its cache key ----------------------------------------
 
@@ -337,8 +340,9 @@ class _Run:
                 outputs = self.ex.cache.load(self.keys[node_id], self.port_types(node_id)) or outputs
         seconds = time.perf_counter() - started
         self.values[node_id] = outputs
-        self.results[node_id] = NodeResult(node_id, "ran", seconds)
-        self.emit(ev.NodeFinished(self.run_id, node_id, seconds))
+        stats = dict(self.stats.get(node_id, {}))
+        self.results[node_id] = NodeResult(node_id, "ran", seconds, stats=stats)
+        self.emit(ev.NodeFinished(self.run_id, node_id, seconds, stats))
 
     def cancel_point(self) -> None:
         if self.cancel.cancelled:

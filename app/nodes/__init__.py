@@ -16,6 +16,7 @@ from .export_lut import ExportLut
 from .grade import Grade, GradeImage
 from .import_media import ImportImage, ImportSequence, ImportVideo
 from .interpolate import Interpolate
+from .keyframe import Keyframe
 from .match import Match
 from .mix import Mix, Place
 from .music import Music, MusicFile
@@ -27,7 +28,7 @@ from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
 from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export, ExportAudio, ExportLut,
+NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Keyframe, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export, ExportAudio, ExportLut,
               Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX,
               Place, Mix)
 

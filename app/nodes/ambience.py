@@ -11,9 +11,10 @@ from engine.ports import AUDIO, FLOAT
 from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, SeedParam
 
 from .music import GAIN, length_from
+from .sound_diffusion import DIFFUSION, SoundDiffusion, diffusion_audio, diffusion_params
 
 
-class Ambience(NodeType):
+class Ambience(SoundDiffusion, NodeType):
     schema = NodeSchema(
         type_id="sound.ambience", title="Ambience", category="Sound",
         inputs=(Port("length", FLOAT, optional=True, overrides="length",
@@ -26,12 +27,16 @@ class Ambience(NodeType):
                        help="How strong: louder room, harder wind and rain, a bigger crowd."),
             SeedParam(help="Which variation; the same seed always gives the same sound."),
             GAIN,
+            *diffusion_params("a seamless procedural bed of the chosen kind."),
         ),
-        help="A seamless stereo background bed: room tone, wind, rain or crowd murmur.",
+        help="A stereo background bed: room tone, wind, rain or crowd murmur, or generated from a prompt "
+             "by an installed text-to-audio model.",
     )
 
     def execute(self, ctx, inputs, params):
         length = length_from(params)
+        if params["method"] == DIFFUSION:
+            return {"audio": diffusion_audio(ctx, params, length, "Ambience")}
         ctx.progress(0.1, f"making {params['bed']}")
         try:
             audio = bed(params["bed"], length, params["intensity"], params["seed"], params["gain_db"])

@@ -10,6 +10,8 @@ from engine.errors import NodeExecutionError
 from engine.ports import AUDIO, FLOAT
 from engine.schema import BoolParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port, SeedParam
 
+from .sound_diffusion import DIFFUSION, SoundDiffusion, diffusion_audio, diffusion_params
+
 AUDIO_FILTER = "Audio (*.wav *.flac *.mp3 *.m4a *.aac *.ogg *.opus *.aif *.aiff)"
 GAIN = FloatParam("gain_db", 0.0, min=-60.0, max=12.0, step=0.5, label="Gain (dB)",
                   help="Level change in decibels; peaks are limited below full scale.")
@@ -25,7 +27,7 @@ def length_from(params: dict, allow_zero: bool = False) -> float:
     return float(length)
 
 
-class Music(NodeType):
+class Music(SoundDiffusion, NodeType):
     schema = NodeSchema(
         type_id="sound.music", title="Music", category="Sound",
         inputs=(Port("length", FLOAT, optional=True, overrides="length",
@@ -42,12 +44,16 @@ class Music(NodeType):
                        help="Energy: how many layers play, how busy and how loud; drums enter above ~0.4."),
             SeedParam(help="Which variation of the cue; the same seed always gives the same music."),
             GAIN,
+            *diffusion_params("composed from the mood, tempo, key and intensity."),
         ),
-        help="Composes an original score cue of an exact length that builds and resolves to the tonic.",
+        help="A score cue of an exact length: composed (it builds and resolves to the tonic), or generated "
+             "from a prompt by an installed text-to-audio model.",
     )
 
     def execute(self, ctx, inputs, params):
         length = length_from(params)
+        if params["method"] == DIFFUSION:
+            return {"audio": diffusion_audio(ctx, params, length, "Music")}
         try:
             audio = compose(length, params["mood"], params["tempo"], params["key"], params["mode"],
                             params["intensity"], params["seed"], params["gain_db"], progress=ctx.progress)

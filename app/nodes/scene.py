@@ -2,7 +2,7 @@
 
 Methods, cheapest first: a held still seen through a camera move; keyframes spread over the shot
 with optical-flow in-betweens (then the camera move); first/last-frame video diffusion; full
-video diffusion. The last two need a video model that this build does not have yet, and say so.
+video diffusion. The last two run an installed video model (scene_video.py).
 `estimate_method_costs` gives each method's rough cost for a shot, for the render router.
 """
 
@@ -19,11 +19,14 @@ from engine.media.camera import CameraPath, Pose
 from engine.media.camera_render import FITS, CameraRenderer, camera_clip
 from engine.media.clip import ArrayClip, Clip, StillClip, as_fps
 from engine.media.flow import retime_clip
+from engine.models.families import FIRST_LAST_VIDEO, IMAGE_TO_VIDEO
 from engine.ports import CAMERA_PATH, FLOAT, FRAMES, IMAGE
-from engine.schema import EnumParam, FloatParam, NodeSchema, NodeType, Port, SeedParam, StringParam
+from engine.schema import EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Port, SeedParam, StringParam
 from engine.timebase import frames_from_seconds
 
+from . import generation as gen
 from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
+from .scene_video import METHOD_TASKS, video_shot
 
 FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
 METHODS = ("still + camera", "keyframes + interpolation", "first/last-frame video", "full video diffusion")
@@ -75,12 +78,6 @@ def estimate_method_costs(width: int, height: int, frame_count: int, keyframe_co
     return costs
 
 
-def _no_video_model(method: str, models) -> str:
-    return (f"the '{method}' method needs a video diffusion model, and no video model is installed (this build "
-            f"has no video model backend yet; when it has one, {models.where_to_put('the model')}). "
-            "Use 'still + camera' or 'keyframes + interpolation', which work now.")
-
-
 def _fit(image: Image, width: int, height: int, fit: str, channels: int) -> np.ndarray:
     """A keyframe resampled to width x height (area-filtered when smaller), with `channels` channels."""
     pixels = image.pixels
@@ -127,11 +124,21 @@ class Scene(NodeType):
             EnumParam("method", METHODS[0], METHODS,
                       help="How the shot is made, cheapest first. Still + camera: the first keyframe held, seen "
                            "through the camera move. Keyframes + interpolation: all keyframes spread over the "
-                           "shot with optical-flow in-betweens. The video methods need a video model (not "
-                           "available yet)."),
-            StringParam("prompt", "", multiline=True,
-                        help="What happens in the shot. Not used yet: kept for the video generation methods."),
-            SeedParam(help="Seed for the generation methods (not used by still + camera or interpolation)."),
+                           "shot with optical-flow in-betweens. First/last-frame video: an installed video model "
+                           "(LTX, Wan) moves from the first keyframe to the last. Full video diffusion: the "
+                           "model makes the shot from the first keyframe (LTX, Wan, CogVideoX, Stable Video "
+                           "Diffusion, HunyuanVideo)."),
+            StringParam("prompt", "", multiline=True, help="What happens in the shot (the video methods)."),
+            StringParam("video_model", "", label="Video model",
+                        help="The installed video model the video methods use: its diffusers folder or "
+                             ".safetensors file name in a model folder (Help ▸ Models lists them)."),
+            IntParam("steps", 30, min=1, max=200, help="Denoising steps of the video methods."),
+            FloatParam("guidance", 3.0, min=0.0, max=20.0, step=0.5,
+                       help="How closely a video method follows the prompt; 1 or less turns guidance off."),
+            IntParam("generate_height", 0, min=0, max=2160, step=16,
+                     help="Height the video model works at (0: its native size at the shot's aspect); the "
+                          "result is fitted to the shot's resolution and retimed to its frame count."),
+            SeedParam(help="Seed for the video methods (not used by still + camera or interpolation)."),
         ),
         help="A shot of exact length and frame rate from keyframes, rendered by the cheapest method that fits.",
     )
@@ -141,10 +148,21 @@ class Scene(NodeType):
         # back ~5 MB of half floats per 720p frame; interpolated and generated shots are worth keeping.
         return params["method"] != "still + camera"
 
+    def suggestions(self, param_name, models):
+        return gen.installed_names(models, IMAGE_TO_VIDEO, FIRST_LAST_VIDEO) if param_name == "video_model" else []
+
+    def missing_models(self, params, models):
+        if params.get("method") not in VIDEO_METHODS:
+            return []
+        return gen.missing(models, "video_model", params.get("video_model", ""), METHOD_TASKS[params["method"]])
+
+    def fingerprint(self, params, ctx):
+        if params["method"] not in VIDEO_METHODS:
+            return {}
+        return {"video_model": gen.model_fingerprint(ctx, params["video_model"])}
+
     def execute(self, ctx, inputs, params):
         method = params["method"]
-        if method in VIDEO_METHODS:
-            raise NodeExecutionError(_no_video_model(method, ctx.models))
         keyframes: list[Image] = inputs["keyframes"]
         spaces = sorted({k.color_space for k in keyframes})
         if len(spaces) > 1:
@@ -160,6 +178,8 @@ class Scene(NodeType):
             path = CameraPath.from_dict(inputs["camera"]) if inputs["camera"] is not None else CameraPath.still()
         except ValueError as exc:
             raise NodeExecutionError(str(exc)) from exc
+        if method in VIDEO_METHODS:
+            return {"frames": video_shot(ctx, method, keyframes, params, fps, count, width, height, path)}
         if method == "still + camera":
             first = keyframes[0]
             held = StillClip(first.pixels, fps, count, first.color_space)

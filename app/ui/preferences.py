@@ -5,8 +5,8 @@ The preferences themselves (a JSON file) and the INI file the layout is kept in 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit,
-                               QListWidget, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QListWidget, QPushButton, QVBoxLayout, QWidget)
 
 from .. import settings
 from ..preferences import Preferences, store
@@ -26,6 +26,13 @@ def restore_layout(window) -> bool:
     if geometry is None or state is None:
         return False
     return bool(window.restoreGeometry(geometry)) and bool(window.restoreState(state))
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(mid);")
+    return label
 
 
 class PreferencesDialog(QDialog):
@@ -60,8 +67,16 @@ class PreferencesDialog(QDialog):
         self.autosave.setSingleStep(0.5)
         self.autosave.setSuffix(" min")
         self.autosave.setValue(prefs.autosave_minutes)
+        self.allow_pickle = QCheckBox("Allow pickle checkpoints (.ckpt, .pt, .bin): UNSAFE, loading one can run "
+                                      "any code it carries")
+        self.allow_pickle.setToolTip("Off: only .safetensors weights load. On: pickle checkpoints load too, with "
+                                     "torch's weights-only guard; turn it on only for files from a source you trust.")
+        self.allow_pickle.setChecked(prefs.allow_pickle_checkpoints)
         form = QFormLayout()
         form.addRow("Model folders", models_box)
+        form.addRow("", _hint("Your own folders, or a ComfyUI models/ folder: its checkpoints, "
+                                   "diffusion_models, vae and loras are found."))
+        form.addRow("", self.allow_pickle)
         form.addRow("Cache folder", self.cache_folder)
         form.addRow("Cache size limit", self.cache_limit)
         form.addRow("Autosave every", self.autosave)
@@ -79,4 +94,5 @@ class PreferencesDialog(QDialog):
 
     def values(self) -> Preferences:
         return Preferences([self.folders.item(i).text() for i in range(self.folders.count())],
-                           self.cache_folder.text().strip(), self.cache_limit.value(), self.autosave.value())
+                           self.cache_folder.text().strip(), self.cache_limit.value(), self.autosave.value(),
+                           self.allow_pickle.isChecked())

@@ -45,9 +45,11 @@ class Family:
     denoiser: str  # "unet" or "transformer" (memory policy and previews differ)
     pipelines: dict[str, str]  # task -> the diffusers pipeline class that does it
     index_classes: tuple[str, ...]  # model_index.json _class_name values that mean this family
-    # Frames the model makes natively (video): count = frame_step * k + 1, and its native fps.
+    # Frames the model makes natively (video): count = frame_step * k + 1 up to max_frames, at native_fps.
     frame_step: int = 1
     native_fps: float = 0.0
+    max_frames: int = 1
+    native_size: tuple[int, int] = (1024, 1024)  # the size it was trained at (its area sets a shot's default size)
     size_multiple: int = 8  # width and height must be multiples of this
 
     @property
@@ -86,27 +88,29 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
     _family("ltx-video", "LTX-Video", "video", "transformer",
             {IMAGE_TO_VIDEO: "LTXImageToVideoPipeline", FIRST_LAST_VIDEO: "LTXConditionPipeline"},
             ["LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline"],
-            frame_step=8, native_fps=24.0, size_multiple=32),
+            frame_step=8, native_fps=24.0, max_frames=257, native_size=(768, 512), size_multiple=32),
     _family("ltx2", "LTX-2", "video", "transformer",
             {IMAGE_TO_VIDEO: "LTX2ImageToVideoPipeline", FIRST_LAST_VIDEO: "LTX2ConditionPipeline",
              VIDEO_WITH_SOUND: "LTX2ImageToVideoPipeline"},
             ["LTX2Pipeline", "LTX2ImageToVideoPipeline", "LTX2ConditionPipeline"],
-            frame_step=8, native_fps=24.0, size_multiple=32),
+            frame_step=8, native_fps=24.0, max_frames=121, native_size=(1280, 704), size_multiple=32),
     # Wan: the text-to-video checkpoints cannot take a picture; identify.py drops the video tasks
     # of a Wan (or CogVideoX) folder whose transformer has no image channels.
     _family("wan", "Wan", "video", "transformer",
             {IMAGE_TO_VIDEO: "WanImageToVideoPipeline", FIRST_LAST_VIDEO: "WanImageToVideoPipeline"},
-            ["WanPipeline", "WanImageToVideoPipeline"], frame_step=4, native_fps=16.0, size_multiple=16),
+            ["WanPipeline", "WanImageToVideoPipeline"], frame_step=4, native_fps=16.0, max_frames=81,
+            native_size=(832, 480), size_multiple=16),
     _family("cogvideox", "CogVideoX", "video", "transformer",
             {IMAGE_TO_VIDEO: "CogVideoXImageToVideoPipeline"},
-            ["CogVideoXPipeline", "CogVideoXImageToVideoPipeline"], frame_step=4, native_fps=8.0, size_multiple=16),
+            ["CogVideoXPipeline", "CogVideoXImageToVideoPipeline"], frame_step=4, native_fps=8.0, max_frames=49,
+            native_size=(720, 480), size_multiple=16),
     _family("svd", "Stable Video Diffusion", "video", "unet",
             {IMAGE_TO_VIDEO: "StableVideoDiffusionPipeline"}, ["StableVideoDiffusionPipeline"],
-            frame_step=1, native_fps=7.0, size_multiple=64),
+            frame_step=1, native_fps=7.0, max_frames=25, native_size=(1024, 576), size_multiple=64),
     _family("hunyuanvideo15", "HunyuanVideo 1.5", "video", "transformer",
             {IMAGE_TO_VIDEO: "HunyuanVideo15ImageToVideoPipeline"},
             ["HunyuanVideo15Pipeline", "HunyuanVideo15ImageToVideoPipeline"],
-            frame_step=4, native_fps=24.0, size_multiple=16),
+            frame_step=4, native_fps=24.0, max_frames=121, native_size=(848, 480), size_multiple=16),
     _family("stable-audio", "Stable Audio Open", "audio", "transformer",
             {TEXT_TO_AUDIO: "StableAudioPipeline"}, ["StableAudioPipeline"]),
     _family("audioldm2", "AudioLDM 2", "audio", "unet",

@@ -26,6 +26,9 @@ class ModelLocator:
 
     data_dir: Path | None = None
     folders: tuple[Path, ...] = ()
+    # Pickle checkpoints (.ckpt, .pt, .bin) can run code when they are loaded: refused unless the
+    # user opts in (Preferences), and then loaded with torch's weights_only guard.
+    allow_pickle: bool = False
 
     def __post_init__(self) -> None:
         # Callers hand over strings from a JSON file or an environment variable; blanks mean nothing.
@@ -46,6 +49,12 @@ class ModelLocator:
         """Every model folder, in search order: the data folder's models/, then `folders`."""
         first = [self.models_folder] if self.models_folder is not None else []
         return list(_unique([*first, *self.folders]))
+
+    def library(self):
+        """The generation models found in the model folders (engine.models.library.ModelLibrary)."""
+        from .library import library_for
+
+        return library_for(self)
 
     def voice_folders(self) -> list[Path]:
         """Every folder searched for Piper voices: the voices folder, then each model folder and

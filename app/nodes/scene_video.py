@@ -1,0 +1,94 @@
+"""The Scene's two video methods: an installed image-to-video model makes the shot from its first
+keyframe ("full video diffusion"), or between its first and last keyframes ("first/last-frame video").
+
+The model works at its own frame count, rate and size (what it was trained for); the result is
+then retimed to the shot's exact frame count and rate with the optical-flow retimer, and fitted
+to the shot's size through the camera path, which still applies (no model here takes a camera).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from engine.media.camera import CameraPath
+from engine.media.camera_render import camera_clip
+from engine.media.clip import ArrayClip, Clip
+from engine.media.flow import retime_clip
+from engine.models.denoise import Generation, run_generation
+from engine.models.families import FAMILIES, FIRST_LAST_VIDEO, IMAGE_TO_VIDEO, Family
+from engine.models.latent_preview import preview_latents
+from engine.models.loading import ModelError, require_model
+
+from . import generation as gen
+
+METHOD_TASKS = {"first/last-frame video": FIRST_LAST_VIDEO, "full video diffusion": IMAGE_TO_VIDEO}
+
+
+def native_frame_count(family: Family, seconds: float) -> int:
+    """Frames the model makes for `seconds` at its own rate: frame_step * k + 1, at most max_frames."""
+    wanted = max(2, round(seconds * family.native_fps) + 1)
+    steps = max(1, round((wanted - 1) / family.frame_step))
+    return min(family.max_frames, steps * family.frame_step + 1)
+
+
+def generation_size(family: Family, width: int, height: int, generate_height: int) -> tuple[int, int]:
+    """The size to generate at: the shot's aspect, at `generate_height` (0: the model's native area),
+    rounded to the multiple the model needs."""
+    aspect = width / height
+    if generate_height <= 0:
+        native_w, native_h = family.native_size
+        generate_height = math.sqrt(native_w * native_h / aspect)
+    multiple = family.size_multiple
+    h = max(multiple, round(generate_height / multiple) * multiple)
+    w = max(multiple, round(generate_height * aspect / multiple) * multiple)
+    return w, h
+
+
+def _first_last_arguments(family_id: str, first, last, frames: int) -> dict:
+    """How a family is told the last frame: LTX by frame conditions, Wan by a last image."""
+    if family_id in ("ltx-video", "ltx2"):
+        from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+        if family_id == "ltx2":
+            from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition as LTXVideoCondition
+        return {"conditions": [LTXVideoCondition(image=first, frame_index=0),
+                               LTXVideoCondition(image=last, frame_index=frames - 1)]}
+    if family_id == "wan":
+        return {"image": first, "last_image": last}
+    raise ModelError(f"{FAMILIES[family_id].label} cannot be given a last frame; use 'full video diffusion', "
+                     "or install an LTX or Wan image-to-video model")
+
+
+def video_shot(ctx, method: str, keyframes, params, fps: Fraction, count: int, width: int, height: int,
+               path: CameraPath) -> Clip:
+    """The shot made by a video model: `count` frames at `fps`, `width` x `height`."""
+    task = METHOD_TASKS[method]
+    library = ctx.models.library()
+    model = require_model(library, params["video_model"], task, "Scene")
+    family = FAMILIES[model.family]
+    if task == FIRST_LAST_VIDEO and len(keyframes) < 2:
+        raise ModelError("first/last-frame video needs 2 keyframes (the first and the last); link another, or "
+                         "use 'full video diffusion' from one")
+    frames = native_frame_count(family, count / fps)
+    gen_w, gen_h = generation_size(family, width, height, params["generate_height"])
+    first = gen.srgb_picture(keyframes[0]).resize((gen_w, gen_h))
+    wanted = {"prompt": params["prompt"], "negative_prompt": params.get("negative_prompt") or None,
+              "width": gen_w, "height": gen_h, "num_frames": frames, "num_inference_steps": params["steps"],
+              "guidance_scale": params["guidance"], "frame_rate": family.native_fps, "fps": round(family.native_fps),
+              "output_type": "np", "image": first}
+    if task == FIRST_LAST_VIDEO:
+        last = gen.srgb_picture(keyframes[-1]).resize((gen_w, gen_h))
+        wanted.pop("image")
+        wanted.update(_first_last_arguments(model.family, first, last, frames))
+    output, _pipe = run_generation(ctx, library, Generation(model, family.pipelines[task], wanted, params["steps"],
+                                                     params["seed"]), previewer=preview_latents)
+    pictures = output.frames[0]
+    space = keyframes[0].color_space
+    made = [image.pixels for image in gen.images_from_srgb(pictures, space)]
+    ctx.stats["generated"] = f"{len(made)} frames at {gen_w}x{gen_h}, {family.native_fps:g} fps"
+    native = ArrayClip(made, fps, space)
+    # Spread the generated frames over the shot: the model's seconds become the shot's seconds.
+    gaps = Fraction(len(made) - 1, max(count - 1, 1))
+    shot = retime_clip(native, native.info.with_(frame_count=count), lambda j: j * gaps)
+    return camera_clip(shot, path, width, height, params["fit"])

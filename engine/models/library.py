@@ -1,0 +1,251 @@
+"""The models installed on this machine: every model folder walked, each diffusers folder and
+safetensors file identified from its contents, looked up by the name a project stores.
+
+A project names a model by its folder or file name ("sdxl-base", "flux1-dev"), the way it names
+a voice; the same project opens on another workstation whose model folders differ. What a model
+is (family, task, part) comes from its files (model_index.json class names, safetensors header
+keys), never from that name. Identification is remembered per (path, size, mtime) in an index
+file so that a second scan of hundreds of models reads no weights at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..atomic import atomic_write_text
+from . import families as fam
+from .checkpoint_keys import ModelFileError, classify, classify_folder_config, read_header
+from .weights_fingerprint import FingerprintMemo
+
+log = logging.getLogger("aiprod.models")
+
+SAFE_SUFFIX = ".safetensors"
+PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin")
+# A ComfyUI models/ tree keeps these; a user may also point at ComfyUI's own folder (models/ inside).
+COMFYUI_FOLDERS = ("checkpoints", "diffusion_models", "unet", "vae", "loras", "text_encoders", "clip")
+SKIPPED_FOLDERS = {"voices", "piper", ".git", "__pycache__", ".cache"}
+MAX_DEPTH = 4  # model folders hold models a few levels down at most; a home folder is not walked whole
+INDEX_VERSION = 1
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    name: str  # what a project stores: the folder's name, or the file's name without .safetensors
+    path: Path
+    storage: str  # "diffusers" (a folder), "single-file" (.safetensors) or "pickle" (.ckpt/.pt/.bin)
+    family: str | None
+    part: str | None  # None: a whole model; else lora / vae / text-encoder / denoiser
+    tasks: tuple[str, ...]
+    variant: str = ""
+    precision: str = ""
+    size_bytes: int = 0
+    licence: str = ""
+    title: str = ""
+    root: Path | None = None  # the model folder it was found in
+
+    @property
+    def family_label(self) -> str:
+        family = fam.FAMILIES.get(self.family or "")
+        return family.label if family else "unknown"
+
+    @property
+    def is_pickle(self) -> bool:
+        return self.storage == "pickle"
+
+    def describe(self) -> str:
+        """One line for lists and messages: "flux1-dev (FLUX.1 dev, single file, bf16, 23.8 GB)"."""
+        what = " ".join(x for x in (self.family_label, self.variant) if x)
+        kind = {"diffusers": "diffusers folder", "single-file": "single file", "pickle": "pickle checkpoint"}
+        bits = [what, self.part or "", kind[self.storage], self.precision, f"{self.size_bytes / 1e9:.1f} GB"]
+        return f"{self.name} ({', '.join(b for b in bits if b)})"
+
+
+def _folder_size(folder: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def identify_folder(folder: Path) -> dict:
+    """A diffusers folder's identification: family and tasks from model_index.json and the
+    components' config.json files."""
+    index = _read_json(folder / "model_index.json")
+    configs = {sub.name: _read_json(sub / "config.json") for sub in folder.iterdir()
+               if sub.is_dir() and (sub / "config.json").is_file()}
+    found = classify_folder_config(index, configs)
+    size = _folder_size(folder)
+    pickled = not any(folder.rglob("*" + SAFE_SUFFIX)) and any(
+        p.suffix in PICKLE_SUFFIXES for p in folder.rglob("*") if p.is_file())
+    return {"storage": "pickle" if pickled else "diffusers", "family": found.family, "part": found.part,
+            "tasks": list(found.tasks), "variant": found.variant, "precision": found.precision,
+            "size_bytes": size, "licence": found.licence or str(index.get("license", "") or ""),
+            "title": found.title}
+
+
+def identify_file(path: Path) -> dict:
+    """A single weight file's identification, from its safetensors header (no tensor is read)."""
+    size = path.stat().st_size
+    if path.suffix in PICKLE_SUFFIXES:
+        # A pickle cannot be read without running it: identified only by what a user tells us.
+        return {"storage": "pickle", "family": None, "part": None, "tasks": [], "variant": "", "precision": "",
+                "size_bytes": size, "licence": "", "title": ""}
+    found = classify(read_header(path))
+    return {"storage": "single-file", "family": found.family, "part": found.part, "tasks": list(found.tasks),
+            "variant": found.variant, "precision": found.precision, "size_bytes": size,
+            "licence": found.licence, "title": found.title}
+
+
+class ModelLibrary:
+    """Every model found in `locator`'s model folders. Thread-safe; scan() again after a change on disk."""
+
+    def __init__(self, locator, index_file: Path | None = None) -> None:
+        self.locator = locator
+        self.index_file = index_file
+        self.fingerprints = FingerprintMemo(index_file.with_name("model-fingerprints.json") if index_file else None)
+        self._lock = threading.Lock()
+        self._models: list[InstalledModel] | None = None
+        self.problems: list[str] = []  # files that could not be read, one line each (the Models dialog shows them)
+
+    # ---- scanning --------------------------------------------------------------------------------
+
+    def roots(self) -> list[Path]:
+        return [f for f in self.locator.model_folders() if f.is_dir()]
+
+    def scan(self) -> list[InstalledModel]:
+        """Walk every model folder (again) and identify what is new or changed."""
+        memo = self._read_index()
+        fresh: dict[str, dict] = {}
+        found: list[InstalledModel] = []
+        problems: list[str] = []
+        for root in self.roots():
+            for path, stamp in sorted(self._candidates(root)):
+                key = str(path)
+                known = memo.get(key)
+                if known and known.get("stamp") == stamp:
+                    info = known["info"]
+                else:
+                    try:
+                        info = identify_folder(path) if path.is_dir() else identify_file(path)
+                    except ModelFileError as exc:
+                        problems.append(str(exc))
+                        continue
+                    except OSError as exc:
+                        problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
+                        continue
+                fresh[key] = {"stamp": stamp, "info": info}
+                described = dict(info)
+                tasks = tuple(described.pop("tasks"))
+                found.append(InstalledModel(name=path.name if path.is_dir() else path.stem, path=path, root=root,
+                                            tasks=tasks, **described))
+        self._write_index(fresh)
+        with self._lock:
+            self._models = found
+            self.problems = problems
+        return list(found)
+
+    def _candidates(self, root: Path):
+        """(path, stamp) of each diffusers folder and weight file under `root`; the stamp changes
+        when the thing changes (size and mtime of the file, or of a folder's model_index.json)."""
+        stack = [(root, 0)]
+        while stack:
+            folder, depth = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            if folder != root and any(e.name == "model_index.json" for e in entries):
+                st = (folder / "model_index.json").stat()
+                yield folder, [st.st_size, st.st_mtime_ns, len(entries)]
+                continue  # a diffusers folder's sub-folders are its components, not models
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
+                    continue
+                if entry.is_dir(follow_symlinks=True):
+                    if depth < MAX_DEPTH:
+                        stack.append((Path(entry.path), depth + 1))
+                elif entry.name.endswith(SAFE_SUFFIX) or entry.name.endswith(PICKLE_SUFFIXES):
+                    st = entry.stat()
+                    yield Path(entry.path), [st.st_size, st.st_mtime_ns]
+
+    def _read_index(self) -> dict:
+        if self.index_file is None:
+            return {}
+        data = _read_json(self.index_file)
+        return data.get("models", {}) if data.get("version") == INDEX_VERSION else {}
+
+    def _write_index(self, models: dict) -> None:
+        if self.index_file is None:
+            return
+        try:
+            self.index_file.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.index_file, json.dumps({"version": INDEX_VERSION, "models": models}))
+        except OSError as exc:
+            log.warning("the model index %s cannot be written (%s); the next scan reads every header again",
+                        self.index_file, exc)
+
+    # ---- looking up ------------------------------------------------------------------------------
+
+    def models(self) -> list[InstalledModel]:
+        with self._lock:
+            models = self._models
+        return list(models) if models is not None else self.scan()
+
+    def find(self, name: str) -> InstalledModel | None:
+        """The model a project names: by name (first in search order), or by its path."""
+        for model in self.models():
+            if model.name == name or str(model.path) == name:
+                return model
+        return None
+
+    def for_task(self, task: str) -> list[InstalledModel]:
+        return [m for m in self.models() if task in m.tasks and m.part is None]
+
+    def parts(self, part: str, family: str | None = None) -> list[InstalledModel]:
+        return [m for m in self.models() if m.part == part and (family is None or m.family in (family, None))]
+
+    def config_source(self, family: str) -> InstalledModel | None:
+        """A diffusers folder of `family`, whose configs, tokenizers and text encoders complete a
+        single-file checkpoint (diffusers would otherwise fetch them from the hub)."""
+        for model in self.models():
+            if model.storage == "diffusers" and model.family == family and model.part is None:
+                return model
+        return None
+
+    def fingerprint(self, model: InstalledModel) -> str:
+        return self.fingerprints.model_digest(model.path)
+
+    def describe_all(self) -> list[dict]:
+        return [{**asdict(m), "path": str(m.path), "root": str(m.root)} for m in self.models()]
+
+
+_libraries: dict = {}
+_libraries_lock = threading.Lock()
+
+
+def library_for(locator) -> ModelLibrary:
+    """One library per set of model folders in this process, so a render scans once and a
+    pipeline's fingerprint is hashed once; its index file sits in the user data folder."""
+    with _libraries_lock:
+        library = _libraries.get(locator)
+        if library is None:
+            index = locator.data_dir / "model-index.json" if locator.data_dir is not None else None
+            library = _libraries[locator] = ModelLibrary(locator, index)
+        return library

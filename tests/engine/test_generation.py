@@ -1,0 +1,265 @@
+"""Local generation end to end, on tiny random-weight pipelines built here (no download, no network):
+the library finds and classifies them, each backend runs 2 steps through its real node, a seed
+reproduces bit for bit, a changed weight file re-renders and an unchanged one comes from cache,
+pickles are refused, a missing model names its folder, and a cancel mid-denoise stores nothing."""
+
+from __future__ import annotations
+
+import socket
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from app.nodes import build_registry
+from engine.audio.buffer import SAMPLE_RATE, Audio
+from engine.cache import DiskCache
+from engine.commands import UndoStack
+from engine.context import CancelToken
+from engine.events import EventEmitter, NodePreview, NodeProgress
+from engine.executor import Executor
+from engine.graph import Graph
+from engine.image import Image
+from engine.models import ModelLocator
+from engine.models.families import FIRST_LAST_VIDEO, IMAGE_TO_VIDEO, TEXT_TO_AUDIO, TEXT_TO_IMAGE
+from engine.models.loading import RESIDENT_PIPELINES
+from tests import tiny_models
+from tests.engine.builders import add, link
+
+pytestmark = pytest.mark.slow
+
+SIZE = 32
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Any socket a library opens while these tests load or run models fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a network connection was attempted: {args[:2]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture(scope="module")
+def model_root(tmp_path_factory):
+    """A model folder laid out as a studio might: diffusers folders, and a ComfyUI-style tree with a
+    single-file transformer."""
+    root = tmp_path_factory.mktemp("models")
+    for family in ("sdxl", "flux1", "ltx-video", "stable-audio"):
+        tiny_models.build(family, root / f"tiny-{family}")
+    tiny_models.build_wan(root / "tiny-wan-flf2v", "flf2v")  # Wan 2.1 FLF2V: first and last frame only
+    tiny_models.build_wan(root / "tiny-wan-i2v", "i2v")  # Wan 2.1 I2V: the first frame only
+    comfy = root / "ComfyUI" / "models" / "diffusion_models"
+    comfy.mkdir(parents=True)
+    made = tiny_models.build_single_file("flux1", tmp_path_factory.mktemp("single"))
+    made.rename(comfy / made.name)  # the file alone: its configuration comes from tiny-flux1
+    (root / "old-model.ckpt").write_bytes(b"\x80\x04not really a pickle")
+    return root
+
+
+@pytest.fixture
+def locator(model_root, tmp_path):
+    RESIDENT_PIPELINES.unload()  # each test loads what it needs: no state shared through the pool
+    return ModelLocator(tmp_path / "data", (model_root,))
+
+
+def single_file_name(model_root) -> str:
+    return next((model_root / "ComfyUI" / "models" / "diffusion_models").glob("*.safetensors")).stem
+
+
+def render(locator, build, cache=None, cancel=None, events=None):
+    """Build a graph with `build(stack)`, render it; (report, graph)."""
+    graph = Graph(build_registry())
+    stack = UndoStack(graph)
+    build(stack)
+    executor = Executor(cache=cache, events=events or EventEmitter(), models=locator)
+    return executor.run(graph, cancel=cancel, load_outputs=True), graph
+
+
+def keyframe(stack, node_id="key", **params):
+    values = {"model": "tiny-sdxl", "prompt": "a red fox at dawn", "width": SIZE, "height": SIZE, "steps": 2,
+              "guidance": 5.0, "seed": 7} | params
+    return add(stack, "shot.keyframe", node_id, **values)
+
+
+def image_of(report, node_id="key") -> Image:
+    assert not report.failed, [r.message for r in report.results.values() if r.status == "failed"]
+    return report.outputs[node_id]["image"]
+
+
+# ---- the library --------------------------------------------------------------------------------
+
+def test_the_library_finds_and_classifies_each_model_from_its_files(locator, model_root):
+    library = locator.library()
+    found = {m.name: m for m in library.scan()}
+    assert found["tiny-sdxl"].family == "sdxl" and TEXT_TO_IMAGE in found["tiny-sdxl"].tasks
+    assert found["tiny-flux1"].family == "flux1" and found["tiny-flux1"].storage == "diffusers"
+    assert {IMAGE_TO_VIDEO, FIRST_LAST_VIDEO} <= set(found["tiny-ltx-video"].tasks)
+    assert found["tiny-wan-flf2v"].tasks == (FIRST_LAST_VIDEO,) and found["tiny-wan-i2v"].tasks == (IMAGE_TO_VIDEO,)
+    assert found["tiny-stable-audio"].tasks == (TEXT_TO_AUDIO,)
+    single = found[single_file_name(model_root)]
+    assert (single.storage, single.family, single.part) == ("single-file", "flux1", "denoiser")
+    assert found["old-model"].storage == "pickle"
+    assert [m.name for m in library.for_task(TEXT_TO_IMAGE)] == ["tiny-flux1", "tiny-sdxl"]
+
+
+def test_a_second_scan_reads_the_index_not_the_files(locator, monkeypatch):
+    library = locator.library()
+    first = library.scan()
+    import engine.models.library as library_module
+
+    def no_reading(path):
+        raise AssertionError(f"{path} was identified again although it did not change")
+
+    monkeypatch.setattr(library_module, "identify_folder", no_reading)
+    monkeypatch.setattr(library_module, "identify_file", no_reading)
+    assert library.scan() == first
+
+
+# ---- keyframes ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model", ["tiny-sdxl", "tiny-flux1"])  # a UNet family and a transformer family
+def test_keyframe_generates_a_working_space_picture_of_the_asked_size(locator, model):
+    report, _graph = render(locator, lambda s: keyframe(s, model=model))
+    image = image_of(report)
+    assert image.pixels.shape == (SIZE, SIZE, 3) and image.pixels.dtype == np.float32
+    assert image.color_space == "lin_rec709" and np.isfinite(image.pixels).all()
+    assert image.pixels.std() > 0  # a picture, not a flat fill
+    stats = report.results["key"].stats
+    assert stats["model"] == model and stats["steps"] == 2 and stats["device"].startswith("CPU")
+
+
+def test_a_single_file_checkpoint_loads_inside_its_familys_folder(locator, model_root):
+    report, _graph = render(locator, lambda s: keyframe(s, model=single_file_name(model_root)))
+    assert image_of(report).pixels.shape == (SIZE, SIZE, 3)
+
+
+def test_the_same_seed_gives_the_same_bits_and_another_seed_another_picture(locator):
+    first = image_of(render(locator, lambda s: keyframe(s, seed=7))[0]).pixels
+    RESIDENT_PIPELINES.unload()  # loaded afresh: the weights, not the pool, give the result
+    again = image_of(render(locator, lambda s: keyframe(s, seed=7))[0]).pixels
+    other = image_of(render(locator, lambda s: keyframe(s, seed=8))[0]).pixels
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_a_reference_picture_turns_the_keyframe_into_image_to_image(locator):
+    def build(stack):
+        keyframe(stack, "ref", seed=1)
+        keyframe(stack, "key", strength=0.5)
+        link(stack, "ref", "key", "reference", "image")
+
+    report, _graph = render(locator, build)
+    assert image_of(report).pixels.shape == (SIZE, SIZE, 3)
+
+
+def test_a_changed_weight_file_re_renders_and_an_unchanged_one_comes_from_cache(locator, model_root, tmp_path):
+    cache = DiskCache(tmp_path / "cache")
+    build = lambda s: keyframe(s)  # noqa: E731
+    assert render(locator, build, cache)[0].ran == ["key"]
+    assert render(locator, build, cache)[0].cached == ["key"]
+    weights = next((model_root / "tiny-sdxl" / "unet").glob("*.safetensors"))
+    original = weights.read_bytes()
+    try:
+        changed = bytearray(original)
+        changed[-4:] = bytes(4)  # the last weight's last float zeroed: the same size, other content
+        weights.write_bytes(bytes(changed))
+        assert render(locator, build, cache)[0].ran == ["key"]
+    finally:
+        weights.write_bytes(original)
+
+
+def test_a_pickle_checkpoint_is_refused_unless_allowed(locator):
+    report, _graph = render(locator, lambda s: keyframe(s, model="old-model"))
+    message = report.results["key"].message
+    assert "pickle" in message and "Preferences" in message
+
+
+def test_a_missing_model_names_the_model_the_node_and_the_folder(locator, tmp_path):
+    report, _graph = render(locator, lambda s: keyframe(s, model="flux-dev"))
+    message = report.results["key"].message
+    assert "'flux-dev'" in message and "Keyframe" in message and str(tmp_path / "data" / "models") in message
+    assert "tiny-sdxl" in message  # what is installed instead
+
+
+def test_cancelling_mid_denoise_stops_at_the_next_step_and_stores_nothing(locator, tmp_path):
+    cache = DiskCache(tmp_path / "cache")
+    cancel = CancelToken()
+    events = EventEmitter()
+    steps_seen = []
+
+    def on_event(event):
+        if isinstance(event, NodeProgress) and event.message.startswith("step 1/"):
+            steps_seen.append(event.message)
+            cancel.cancel()
+
+    events.connect(on_event)
+    report, _graph = render(locator, lambda s: keyframe(s, steps=4), cache, cancel, events)
+    assert report.status == "cancelled" and steps_seen == ["step 1/4"]
+    assert render(locator, lambda s: keyframe(s, steps=4), cache)[0].ran == ["key"]  # nothing was stored
+
+
+def test_a_denoising_node_reports_its_steps_and_shows_previews(locator):
+    events = EventEmitter()
+    seen = []
+    events.connect(seen.append)
+    render(locator, lambda s: keyframe(s, steps=4), events=events)
+    steps = [e.message for e in seen if isinstance(e, NodeProgress) and e.message.startswith("step")]
+    assert steps == ["step 0/4", "step 1/4", "step 2/4", "step 3/4", "step 4/4"]
+    previews = [e for e in seen if isinstance(e, NodePreview)]
+    assert previews and all(p.pixels.dtype == np.uint8 and p.pixels.shape[2] == 3 for p in previews)
+
+
+# ---- video and sound ----------------------------------------------------------------------------
+
+def scene(stack, method, model, **params):
+    values = {"method": method, "video_model": model, "duration": 1.0, "fps": "24", "resolution": "640x360",
+              "steps": 2, "guidance": 3.0, "generate_height": SIZE, "prompt": "the fox runs", "seed": 3} | params
+    return add(stack, "shot.scene", "shot", **values)
+
+
+@pytest.mark.parametrize("method, model", [("first/last-frame video", "tiny-ltx-video"),
+                                           ("first/last-frame video", "tiny-wan-flf2v"),
+                                           ("full video diffusion", "tiny-wan-i2v"),
+                                           ("full video diffusion", "tiny-ltx-video")])
+def test_the_scene_video_methods_make_the_shots_exact_frames(locator, method, model):
+    def build(stack):
+        keyframe(stack, "first", seed=1)
+        keyframe(stack, "last", seed=2)
+        scene(stack, method, model)
+        link(stack, "first", "shot", "keyframes", "image")
+        link(stack, "last", "shot", "keyframes", "image")
+
+    report, _graph = render(locator, build)
+    assert not report.failed, [r.message for r in report.results.values() if r.message]
+    clip = report.outputs["shot"]["frames"]
+    assert (clip.frame_count, clip.fps, clip.width, clip.height) == (24, Fraction(24), 640, 360)
+    frames = list(clip.frames())
+    assert len(frames) == 24 and all(np.isfinite(f).all() for f in frames)
+    assert report.results["shot"].stats["model"] == model
+
+
+def test_first_last_frame_video_needs_two_keyframes(locator):
+    def build(stack):
+        keyframe(stack, "first", seed=1)
+        scene(stack, "first/last-frame video", "tiny-ltx-video")
+        link(stack, "first", "shot", "keyframes", "image")
+
+    report, _graph = render(locator, build)
+    assert "needs 2 keyframes" in report.results["shot"].message
+
+
+def test_music_by_diffusion_has_the_exact_length_at_48_khz_and_repeats_by_seed(locator):
+    def build(stack):
+        add(stack, "sound.music", "cue", method="diffusion", audio_model="tiny-stable-audio", prompt="slow strings",
+            length=0.5, steps=2, seed=4)
+
+    first = render(locator, build)[0]
+    assert not first.failed, first.results["cue"].message
+    audio: Audio = first.outputs["cue"]["audio"]
+    assert audio.sample_rate == SAMPLE_RATE and audio.samples.shape == (2, SAMPLE_RATE // 2)
+    again: Audio = render(locator, build)[0].outputs["cue"]["audio"]
+    assert np.array_equal(audio.samples, again.samples)
