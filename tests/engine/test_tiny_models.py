@@ -16,9 +16,8 @@ import torch
 
 import engine  # noqa: F401  (its offline switches are set before diffusers / transformers load)
 from engine.models.families import FAMILIES
-from tests.tiny_models import (FAMILIES_BUILT, SINGLE_FILE_DENOISERS, WAN_VARIANTS, build, build_single_file,
-                               build_wan)
-from tests.tiny_models.make_tokenizers import TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR
+from tests.tiny_models import (FAMILIES_BUILT, SINGLE_FILE_DENOISERS, TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR,
+                               WAN_VARIANTS, build, build_single_file, build_wan)
 
 PROMPT = "a red fox at dawn"
 

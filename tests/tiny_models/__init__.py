@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audio_families import build_stable_audio
+from .common import TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR
 from .image_families import build_flux1, build_sana, build_sd3, build_sdxl
 from .single_file import SINGLE_FILE_DENOISERS, build_single_file
 from .video_families import WAN_VARIANTS, build_ltx_video, build_wan
@@ -37,7 +38,7 @@ def build(family_id: str, folder: Path) -> Path:
 
 
 __all__ = [
-    "BUILDERS", "FAMILIES_BUILT", "SINGLE_FILE_DENOISERS", "WAN_VARIANTS", "build", "build_flux1",
+    "BUILDERS", "FAMILIES_BUILT", "SINGLE_FILE_DENOISERS", "TOKENIZERS_DIR", "TOKENIZER_VOCAB_LIMIT", "WAN_VARIANTS", "build", "build_flux1",
     "build_ltx_video", "build_sana", "build_sd3", "build_sdxl", "build_single_file", "build_stable_audio",
     "build_wan",
 ]

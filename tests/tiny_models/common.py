@@ -11,6 +11,8 @@ import torch
 T = TypeVar("T")
 
 SEED = 0
+TOKENIZERS_DIR = Path(__file__).resolve().parent / "tokenizers"  # made by make_tokenizers.py, committed
+TOKENIZER_VOCAB_LIMIT = 1000  # the tiny CLIP / T5 / Gemma text encoders' vocab_size; every token id is below it
 
 
 def seeded(make: Callable[[], T]) -> T:

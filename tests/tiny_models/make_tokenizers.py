@@ -14,8 +14,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-TOKENIZERS_DIR = Path(__file__).resolve().parent / "tokenizers"
-TOKENIZER_VOCAB_LIMIT = 1000  # the tiny CLIP / T5 / Gemma text encoders' vocab_size
+from .common import TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR
+
 CLIP_MAX_LENGTH = 77  # CLIPTextConfig.max_position_embeddings
 T5_MAX_LENGTH = 64  # Stable Audio pads every prompt to model_max_length; the others pass max_sequence_length
 

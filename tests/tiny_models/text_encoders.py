@@ -6,8 +6,7 @@ and the hidden sizes are the ones the families' dummy denoisers expect (CLIP 32,
 
 from __future__ import annotations
 
-from .common import seeded
-from .make_tokenizers import TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR
+from .common import TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR, seeded
 
 CLIP_HIDDEN = 32  # two CLIP encoders side by side give SDXL's cross_attention_dim of 64
 T5_HIDDEN = 32  # Flux / SD3 joint_attention_dim, LTX caption_channels, Wan text_dim
