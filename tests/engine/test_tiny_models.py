@@ -117,6 +117,15 @@ def _calls():
                                        dict(video, image=_picture(32, 16, 1), last_image=_picture(32, 16, 2),
                                             height=16, width=32, num_frames=5),
                                        "frames", (1, 5, 3, 16, 32)),
+        # CogVideoX's learned position embeddings take one size and the full 226 text tokens (the default)
+        "cogvideox": Call("CogVideoXImageToVideoPipeline",
+                          dict(prompt=PROMPT, output_type="pt", image=_picture(16, 16, 1), height=16, width=16,
+                               num_frames=9),
+                          "frames", (1, 9, 3, 16, 16)),
+        "svd": Call("StableVideoDiffusionPipeline",
+                    dict(image=_picture(64, 32, 1), height=32, width=64, num_frames=3, decode_chunk_size=3,
+                         output_type="pt"),
+                    "frames", (1, 3, 3, 32, 64)),
         # 0.5 s at the tiny VAE's 8 kHz; without audio_end_in_s it makes its whole 128 * 64 samples
         "stable-audio": Call("StableAudioPipeline", dict(prompt=PROMPT, audio_end_in_s=0.5), "audios", (1, 2, 4000)),
         "stable-audio:full": Call("StableAudioPipeline", dict(prompt=PROMPT), "audios", (1, 2, 8192)),

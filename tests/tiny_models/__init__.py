@@ -14,7 +14,7 @@ from .audio_families import build_stable_audio
 from .common import TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR
 from .image_families import build_flux1, build_sana, build_sd3, build_sdxl
 from .single_file import SINGLE_FILE_DENOISERS, build_single_file
-from .video_families import WAN_VARIANTS, build_ltx_video, build_wan
+from .video_families import COGVIDEOX_SIZE, WAN_VARIANTS, build_cogvideox, build_ltx_video, build_svd, build_wan
 
 BUILDERS = {
     "sdxl": build_sdxl,
@@ -23,6 +23,8 @@ BUILDERS = {
     "sana": build_sana,
     "ltx-video": build_ltx_video,
     "wan": build_wan,
+    "cogvideox": build_cogvideox,
+    "svd": build_svd,
     "stable-audio": build_stable_audio,
 }
 FAMILIES_BUILT = tuple(BUILDERS)
@@ -38,7 +40,7 @@ def build(family_id: str, folder: Path) -> Path:
 
 
 __all__ = [
-    "BUILDERS", "FAMILIES_BUILT", "SINGLE_FILE_DENOISERS", "TOKENIZERS_DIR", "TOKENIZER_VOCAB_LIMIT", "WAN_VARIANTS", "build", "build_flux1",
-    "build_ltx_video", "build_sana", "build_sd3", "build_sdxl", "build_single_file", "build_stable_audio",
-    "build_wan",
+    "BUILDERS", "COGVIDEOX_SIZE", "FAMILIES_BUILT", "SINGLE_FILE_DENOISERS", "TOKENIZERS_DIR", "TOKENIZER_VOCAB_LIMIT", "WAN_VARIANTS", "build", "build_cogvideox",
+    "build_flux1", "build_ltx_video", "build_sana", "build_sd3", "build_sdxl", "build_single_file", "build_stable_audio",
+    "build_svd", "build_wan",
 ]

@@ -1,6 +1,7 @@
 """Tiny image-to-video pipelines: LTX-Video (first frame, and first/last frame through
-LTXConditionPipeline on the same folder) and Wan 2.1 FLF2V (first frame, or first and last frame).
-Shapes follow diffusers' get_dummy_components; the T5 tokenizer is the committed local one."""
+LTXConditionPipeline on the same folder), Wan (2.1 FLF2V by default; 2.1 I2V and 2.2 I2V layouts too),
+CogVideoX I2V and Stable Video Diffusion. Shapes follow diffusers' get_dummy_components; the T5
+tokenizer is the committed local one."""
 
 from __future__ import annotations
 
@@ -101,5 +102,75 @@ def build_wan(folder: Path, variant: str = "flf2v") -> Path:
         text_encoder=te.umt5_encoder(),
         tokenizer=te.t5_tokenizer(),
         **parts,
+    )
+    return save(pipe, folder)
+
+
+def build_svd(folder: Path) -> Path:
+    """Stable Video Diffusion: a spatio-temporal UNet conditioned on a CLIP vision embedding of the
+    picture. The pipeline resizes a PIL picture to 224x224 for CLIP, so the vision encoder takes 224
+    (with 14-pixel patches, as the real ViT-H/14 does: 257 tokens), not diffusers' tensor-only 32."""
+    from diffusers import (AutoencoderKLTemporalDecoder, EulerDiscreteScheduler, StableVideoDiffusionPipeline,
+                           UNetSpatioTemporalConditionModel)
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    unet = seeded(lambda: UNetSpatioTemporalConditionModel(
+        block_out_channels=(32, 64), layers_per_block=1, sample_size=32, in_channels=8, out_channels=4,
+        down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+        up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"),
+        cross_attention_dim=32, num_attention_heads=8,
+        projection_class_embeddings_input_dim=3 * 32,  # fps, motion bucket, noise augmentation: 32 each
+        addition_time_embed_dim=32,
+    ))
+    vision = CLIPVisionConfig(
+        hidden_size=32, projection_dim=32, num_hidden_layers=2, num_attention_heads=4, image_size=224,
+        intermediate_size=37, patch_size=14,
+    )
+    pipe = StableVideoDiffusionPipeline(
+        unet=unet,
+        vae=seeded(lambda: AutoencoderKLTemporalDecoder(
+            block_out_channels=[32, 64], in_channels=3, out_channels=3,
+            down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"], latent_channels=4,
+        )),
+        image_encoder=seeded(lambda: CLIPVisionModelWithProjection(vision)),
+        feature_extractor=CLIPImageProcessor(crop_size=224, size=224),
+        scheduler=EulerDiscreteScheduler(
+            beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", interpolation_type="linear",
+            num_train_timesteps=1000, prediction_type="v_prediction", sigma_max=700.0, sigma_min=0.002,
+            steps_offset=1, timestep_spacing="leading", timestep_type="continuous", use_karras_sigmas=True,
+        ),
+    )
+    return save(pipe, folder)
+
+
+COGVIDEOX_SIZE = 16  # learned position embeddings fix the size: 2x2 latents, as in the real I2V model (480x720)
+
+
+def build_cogvideox(folder: Path) -> Path:
+    """CogVideoX I2V. Its learned position embeddings make the transformer take one size only,
+    COGVIDEOX_SIZE square, and max_text_seq_length is the pipeline's default max_sequence_length (226)
+    so a call without that argument works too."""
+    from diffusers import (AutoencoderKLCogVideoX, CogVideoXDDIMScheduler, CogVideoXImageToVideoPipeline,
+                           CogVideoXTransformer3DModel)
+
+    latent_size = COGVIDEOX_SIZE // 8  # the VAE's four blocks: 8x spatial compression
+    transformer = seeded(lambda: CogVideoXTransformer3DModel(
+        num_attention_heads=2, attention_head_dim=16,  # RoPE needs a head dim divisible by 16
+        in_channels=8, out_channels=4, time_embed_dim=2, text_embed_dim=te.T5_HIDDEN, num_layers=1,
+        sample_width=latent_size, sample_height=latent_size, sample_frames=9, patch_size=2,
+        temporal_compression_ratio=4, max_text_seq_length=226,
+        use_rotary_positional_embeddings=True, use_learned_positional_embeddings=True,
+    ))
+    vae = seeded(lambda: AutoencoderKLCogVideoX(
+        in_channels=3, out_channels=3, down_block_types=("CogVideoXDownBlock3D",) * 4,
+        up_block_types=("CogVideoXUpBlock3D",) * 4, block_out_channels=(8, 8, 8, 8), latent_channels=4,
+        layers_per_block=1, norm_num_groups=2, temporal_compression_ratio=4,
+    ))
+    pipe = CogVideoXImageToVideoPipeline(
+        transformer=transformer,
+        vae=vae,
+        scheduler=CogVideoXDDIMScheduler(),
+        text_encoder=te.t5_encoder(),
+        tokenizer=te.t5_tokenizer(),
     )
     return save(pipe, folder)
