@@ -35,8 +35,17 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    yield
+    yield attempts
     assert not attempts, f"network access attempted: {attempts!r}"
+
+
+def test_the_network_guard_fails_a_connection(no_network):
+    with pytest.raises(pytest.fail.Exception, match="network access attempted"):
+        socket.create_connection(("127.0.0.1", 9))
+    with socket.socket() as sock, pytest.raises(pytest.fail.Exception):
+        sock.connect(("127.0.0.1", 9))
+    assert len(no_network) == 2
+    no_network.clear()  # seen and expected: the teardown check is for the other tests
 
 
 @dataclass
@@ -95,6 +104,8 @@ def _calls():
         "sdxl": Call("StableDiffusionXLPipeline", image, shape=(1, 3, 32, 48)),
         "sd3": Call("StableDiffusion3Pipeline", dict(image, max_sequence_length=16), shape=(1, 3, 32, 48)),
         "flux1": Call("FluxPipeline", dict(image, max_sequence_length=16), shape=(1, 3, 32, 48)),
+        # FLUX.2 with its defaults: 512 chat-templated tokens, hidden states 10, 20 and 30 of Mistral 3
+        "flux2": Call("Flux2Pipeline", image, shape=(1, 3, 32, 48)),
         # Sana would otherwise render at its nearest ~1 MP aspect-ratio bin and resize down (seconds, not ms)
         "sana": Call("SanaPipeline", dict(image, height=32, width=64, use_resolution_binning=False),
                      shape=(1, 3, 32, 64)),
@@ -218,7 +229,7 @@ def test_a_single_file_denoiser_loads_with_the_folder_as_config(family_id, tmp_p
     assert all(torch.equal(got[key], want[key]) for key in want)
 
 
-@pytest.mark.parametrize("name", ["clip", "t5", "gemma"])
+@pytest.mark.parametrize("name", ["clip", "t5", "gemma", "mistral"])
 def test_the_committed_tokenizers_load_offline_and_know_prompt_words(name, no_network):
     from transformers import AutoTokenizer
 
@@ -229,3 +240,16 @@ def test_the_committed_tokenizers_load_offline_and_know_prompt_words(name, no_ne
     # one known piece per word (the unknown token is one of the special ids left out)
     assert len(words) == len(PROMPT.split()), tokenizer.convert_ids_to_tokens(ids)
     assert len(tokenizer) <= TOKENIZER_VOCAB_LIMIT and max(ids) < TOKENIZER_VOCAB_LIMIT
+
+
+def test_the_mistral_tokenizer_applies_flux2s_chat_layout(no_network):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(TOKENIZERS_DIR / "mistral", local_files_only=True)
+    messages = [[{"role": "system", "content": [{"type": "text", "text": "Describe."}]},
+                 {"role": "user", "content": [{"type": "text", "text": PROMPT}]}]]
+    text = tokenizer.apply_chat_template(messages, tokenize=False)[0]
+    assert text == f"<s>[SYSTEM_PROMPT]Describe.[/SYSTEM_PROMPT][INST]{PROMPT}[/INST]"
+    ids = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, return_tensors="pt",
+                                        padding="max_length", truncation=True, max_length=32)["input_ids"][0]
+    assert tokenizer.convert_tokens_to_ids("[INST]") in ids.tolist() and len(ids) == 32

@@ -1,5 +1,5 @@
-"""Tiny text-to-image pipelines: SDXL (UNet), SD3 and FLUX.1 (MMDiT transformers), Sana (cheapest of
-the LLM-encoder families: a one-layer Gemma 2 and a two-block DC-AE). Shapes follow diffusers'
+"""Tiny text-to-image pipelines: SDXL (UNet), SD3, FLUX.1 and FLUX.2 (MMDiT transformers), Sana
+(cheapest of the LLM-encoder families: a one-layer Gemma 2 and a two-block DC-AE). Shapes follow diffusers'
 get_dummy_components for each pipeline; tokenizers are the committed local ones."""
 
 from __future__ import annotations
@@ -135,5 +135,30 @@ def build_sana(folder: Path) -> Path:
         scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
         text_encoder=te.gemma2_encoder(hidden_size=caption_channels),
         tokenizer=te.gemma_tokenizer(),
+    )
+    return save(pipe, folder)
+
+
+def build_flux2(folder: Path) -> Path:
+    """FLUX.2 [dev]: Mistral 3 text (three hidden layers stacked: joint_attention_dim is 3x its width),
+    AutoencoderKLFlux2 latents packed 2x2 as in FLUX.1."""
+    from diffusers import AutoencoderKLFlux2, FlowMatchEulerDiscreteScheduler, Flux2Pipeline, Flux2Transformer2DModel
+
+    transformer = seeded(lambda: Flux2Transformer2DModel(
+        patch_size=1, in_channels=4, num_layers=1, num_single_layers=1, attention_head_dim=16,
+        num_attention_heads=2, joint_attention_dim=3 * te.MISTRAL_HIDDEN, timestep_guidance_channels=256,
+        axes_dims_rope=[4, 4, 4, 4],
+    ))
+    vae = seeded(lambda: AutoencoderKLFlux2(
+        sample_size=32, in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",),
+        up_block_types=("UpDecoderBlock2D",), block_out_channels=(4,), layers_per_block=1, latent_channels=1,
+        norm_num_groups=1, use_quant_conv=False, use_post_quant_conv=False,
+    ))
+    pipe = Flux2Pipeline(
+        transformer=transformer,
+        vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=te.mistral3_encoder(),
+        tokenizer=te.mistral_tokenizer(),
     )
     return save(pipe, folder)

@@ -91,7 +91,42 @@ def make_gemma(folder: Path) -> None:
     tokenizer.save_pretrained(folder)
 
 
-MAKERS = {"clip": make_clip, "t5": make_t5, "gemma": make_gemma}
+# Mistral's chat layout, reduced to what FLUX.2 sends: a system message and a user message, each
+# either a string or a list of {"type": "text", "text": ...} parts.
+MISTRAL_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{%- for message in messages %}"
+    "{%- if message['content'] is string %}{%- set text = message['content'] %}"
+    "{%- else %}{%- set text = message['content'] | selectattr('type', 'equalto', 'text')"
+    " | map(attribute='text') | join('') %}{%- endif %}"
+    "{%- if message['role'] == 'system' %}[SYSTEM_PROMPT]{{ text }}[/SYSTEM_PROMPT]"
+    "{%- elif message['role'] == 'user' %}[INST]{{ text }}[/INST]"
+    "{%- else %}{{ text }}{{ eos_token }}{%- endif %}"
+    "{%- endfor %}"
+)
+MISTRAL_CONTROL = ["[INST]", "[/INST]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]"]
+
+
+def make_mistral(folder: Path) -> None:
+    """A Llama-style BPE with byte fallback and Mistral's control tokens and chat template
+    (FLUX.2's text encoder is Mistral Small 3.1; its pipeline calls tokenizer.apply_chat_template)."""
+    import string
+
+    from transformers import LlamaTokenizer
+
+    vocab_list = ["<unk>", "<s>", "</s>", "<pad>"] + MISTRAL_CONTROL
+    vocab_list += [f"<0x{b:02X}>" for b in range(256)]
+    vocab_list += ["▁"] + list(string.ascii_letters + string.digits + string.punctuation)
+    tokens, merges = _merges_for([["▁"] + list(w) for w in WORDS])
+    vocab_list += tokens
+    vocab = {tok: i for i, tok in enumerate(vocab_list)}
+    tokenizer = LlamaTokenizer(vocab=vocab, merges=merges, pad_token="<pad>", add_bos_token=False,
+                               model_max_length=8192, chat_template=MISTRAL_CHAT_TEMPLATE)
+    tokenizer.add_special_tokens({"additional_special_tokens": MISTRAL_CONTROL})
+    tokenizer.save_pretrained(folder)
+
+
+MAKERS = {"clip": make_clip, "t5": make_t5, "gemma": make_gemma, "mistral": make_mistral}
 
 
 def main() -> None:

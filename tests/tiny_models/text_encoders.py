@@ -85,3 +85,36 @@ def gemma2_encoder(hidden_size: int = 8):
         pad_token_id=0, eos_token_id=1, bos_token_id=2, attn_implementation="eager",
     )
     return seeded(lambda: Gemma2Model(config))
+
+
+def mistral_tokenizer():
+    from transformers import LlamaTokenizer
+
+    return LlamaTokenizer.from_pretrained(TOKENIZERS_DIR / "mistral")
+
+
+MISTRAL_HIDDEN = 16
+MISTRAL_LAYERS = 30  # FLUX.2 stacks hidden states 10, 20 and 30 by default (text_encoder_out_layers)
+
+
+def mistral3_encoder():
+    """FLUX.2's Mistral Small 3.1, as a 30-layer, 16-wide decoder with a one-layer Pixtral vision tower
+    (the class needs one; text-to-image never runs it)."""
+    from transformers import Mistral3Config, Mistral3ForConditionalGeneration
+
+    tok = mistral_tokenizer()
+    ids = dict(bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    config = Mistral3Config(
+        text_config={
+            "model_type": "mistral", "vocab_size": TOKENIZER_VOCAB_LIMIT, "hidden_size": MISTRAL_HIDDEN,
+            "intermediate_size": 37, "max_position_embeddings": 8192, "num_attention_heads": 4,
+            "num_hidden_layers": MISTRAL_LAYERS, "num_key_value_heads": 2, "head_dim": MISTRAL_HIDDEN // 4,
+            "rms_norm_eps": 1e-05, "rope_theta": 1000000000.0, "sliding_window": None, **ids,
+        },
+        vision_config={
+            "model_type": "pixtral", "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 4,
+            "intermediate_size": 37, "image_size": 30, "patch_size": 6, "num_channels": 3, "head_dim": 4,
+        },
+        image_seq_length=4, vision_feature_layer=-1, image_token_index=TOKENIZER_VOCAB_LIMIT - 1, **ids,
+    )
+    return seeded(lambda: Mistral3ForConditionalGeneration(config))
