@@ -118,7 +118,7 @@ def build_svd(folder: Path) -> Path:
         block_out_channels=(32, 64), layers_per_block=1, sample_size=32, in_channels=8, out_channels=4,
         down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
         up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"),
-        cross_attention_dim=32, num_attention_heads=8,
+        cross_attention_dim=32, num_attention_heads=8,  # 32 and 64 channels: its GroupNorms have 32 groups
         projection_class_embeddings_input_dim=3 * 32,  # fps, motion bucket, noise augmentation: 32 each
         addition_time_embed_dim=32,
     ))
@@ -129,7 +129,7 @@ def build_svd(folder: Path) -> Path:
     pipe = StableVideoDiffusionPipeline(
         unet=unet,
         vae=seeded(lambda: AutoencoderKLTemporalDecoder(
-            block_out_channels=[32, 64], in_channels=3, out_channels=3,
+            block_out_channels=[32, 64], in_channels=3, out_channels=3,  # its decoder's GroupNorm has 32 groups
             down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"], latent_channels=4,
         )),
         image_encoder=seeded(lambda: CLIPVisionModelWithProjection(vision)),
