@@ -41,7 +41,7 @@ def build(family_id: str, folder: Path) -> Path:
 
 
 __all__ = [
-    "BUILDERS", "COGVIDEOX_SIZE", "FAMILIES_BUILT", "SINGLE_FILE_DENOISERS", "TOKENIZERS_DIR", "TOKENIZER_VOCAB_LIMIT", "WAN_VARIANTS", "build", "build_cogvideox",
-    "build_flux1", "build_flux2", "build_ltx_video", "build_sana", "build_sd3", "build_sdxl", "build_single_file", "build_stable_audio",
-    "build_svd", "build_wan",
+    "BUILDERS", "COGVIDEOX_SIZE", "FAMILIES_BUILT", "SINGLE_FILE_DENOISERS", "TOKENIZERS_DIR", "TOKENIZER_VOCAB_LIMIT",
+    "WAN_VARIANTS", "build", "build_cogvideox", "build_flux1", "build_flux2", "build_ltx_video", "build_sana",
+    "build_sd3", "build_sdxl", "build_single_file", "build_stable_audio", "build_svd", "build_wan",
 ]

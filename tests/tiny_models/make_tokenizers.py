@@ -134,7 +134,11 @@ def main() -> None:
         folder = TOKENIZERS_DIR / name
         shutil.rmtree(folder, ignore_errors=True)
         make(folder)
-        print(folder, sorted(p.name for p in folder.iterdir()))
+        from transformers import AutoTokenizer
+
+        size = len(AutoTokenizer.from_pretrained(folder))
+        assert size <= TOKENIZER_VOCAB_LIMIT, f"{name}: {size} tokens, above the text encoders' vocab_size"
+        print(folder, size, "tokens:", ", ".join(sorted(p.name for p in folder.iterdir())))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The committed tiny tokenizers (see make_tokenizers.py) and the tiny text encoders that match them.
 
 Every encoder's vocab_size is TOKENIZER_VOCAB_LIMIT, above every id the saved tokenizers produce,
-and the hidden sizes are the ones the families' dummy denoisers expect (CLIP 32, T5 32).
+and the hidden sizes are the ones the families' dummy denoisers expect (CLIP 32, T5 32, Mistral 16).
 """
 
 from __future__ import annotations
