@@ -3,7 +3,7 @@ which diffusers pipeline class does each task, and which pipeline class names in
 folder's model_index.json mean that family.
 
 This is the extension point for a new model: add a row (and, for single-file checkpoints, its
-key signature in checkpoint_keys.py). The families and tasks are a small fixed vocabulary so that
+key signature in key_signatures.py). The families and tasks are a small fixed vocabulary so that
 the router, the Models dialog and the error messages all speak of the same things.
 """
 
@@ -94,8 +94,8 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
              VIDEO_WITH_SOUND: "LTX2ImageToVideoPipeline"},
             ["LTX2Pipeline", "LTX2ImageToVideoPipeline", "LTX2ConditionPipeline"],
             frame_step=8, native_fps=24.0, max_frames=121, native_size=(1280, 704), size_multiple=32),
-    # Wan: the text-to-video checkpoints cannot take a picture; identify.py drops the video tasks
-    # of a Wan (or CogVideoX) folder whose transformer has no image channels.
+    # Wan: the text-to-video checkpoints cannot take a picture; checkpoint_keys.py drops the video
+    # tasks of a Wan (or CogVideoX) file or folder whose transformer has no image channels.
     _family("wan", "Wan", "video", "transformer",
             {IMAGE_TO_VIDEO: "WanImageToVideoPipeline", FIRST_LAST_VIDEO: "WanImageToVideoPipeline"},
             ["WanPipeline", "WanImageToVideoPipeline"], frame_step=4, native_fps=16.0, max_frames=81,
