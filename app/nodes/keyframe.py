@@ -99,7 +99,10 @@ class Keyframe(NodeType):
         wanted = {"prompt": params["prompt"], "negative_prompt": params["negative_prompt"] or None,
                   "width": params["width"], "height": params["height"],
                   "num_inference_steps": params["steps"], "guidance_scale": params["guidance"],
-                  "output_type": "np"}
+                  "output_type": "np",
+                  # Sana would otherwise render at its nearest trained size and resize: the size asked
+                  # for is the size made, at the cost of pictures at odd sizes a Sana model knows less well.
+                  "use_resolution_binning": False}
         if reference is not None:
             picture = gen.srgb_picture(reference).resize((params["width"], params["height"]))
             wanted.update(image=picture, strength=params["strength"])

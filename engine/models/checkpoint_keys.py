@@ -188,7 +188,15 @@ def _wan_folder(index, denoiser, class_name):
     elif channels == 48 and index.get("expand_timesteps"):
         kind, tasks = "ti2v", (IMAGE_TO_VIDEO,)  # the picture replaces the first latent frame: no last frame
     elif channels == 36:
-        kind, tasks = ("flf2v" if denoiser.get("pos_embed_seq_len") else "i2v"), (IMAGE_TO_VIDEO, FIRST_LAST_VIDEO)
+        # 2.1 conditions on CLIP embeddings of its pictures: FLF2V has a position table for two (it needs
+        # the last frame), I2V none (it takes the first only). 2.2 has no image encoder (image_dim
+        # unset): a last frame goes in as latents, as the first does.
+        if denoiser.get("pos_embed_seq_len"):
+            kind, tasks = "flf2v", (FIRST_LAST_VIDEO,)
+        elif denoiser.get("image_dim"):
+            kind, tasks = "i2v", (IMAGE_TO_VIDEO,)
+        else:
+            kind, tasks = "i2v", (IMAGE_TO_VIDEO, FIRST_LAST_VIDEO)
     else:
         kind, tasks = "", ()
     return "-".join(t for t in (version, kind) if t), tasks

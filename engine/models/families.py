@@ -20,13 +20,21 @@ VIDEO_WITH_SOUND = "video-with-sound"  # a video model that also generates the s
 TEXT_TO_AUDIO = "text-to-audio"  # Music and Ambience's "diffusion" method
 TASKS = (TEXT_TO_IMAGE, IMAGE_TO_IMAGE, IMAGE_TO_VIDEO, FIRST_LAST_VIDEO, VIDEO_WITH_SOUND, TEXT_TO_AUDIO)
 
-TASK_LABELS = {
-    TEXT_TO_IMAGE: "Keyframe (text to image)",
-    IMAGE_TO_IMAGE: "Keyframe (from a reference image)",
+TASK_LABELS = {  # what a task is called in messages
+    TEXT_TO_IMAGE: "text to image",
+    IMAGE_TO_IMAGE: "image to image",
+    IMAGE_TO_VIDEO: "full video diffusion",
+    FIRST_LAST_VIDEO: "first/last-frame video",
+    VIDEO_WITH_SOUND: "video with sound",
+    TEXT_TO_AUDIO: "text to audio",
+}
+TASK_USES = {  # the node methods a model of the task enables (the Models dialog)
+    TEXT_TO_IMAGE: "Keyframe",
+    IMAGE_TO_IMAGE: "Keyframe with a reference picture",
     IMAGE_TO_VIDEO: "Scene: full video diffusion",
     FIRST_LAST_VIDEO: "Scene: first/last-frame video",
     VIDEO_WITH_SOUND: "Scene: generated sound",
-    TEXT_TO_AUDIO: "Music / Ambience: diffusion",
+    TEXT_TO_AUDIO: "Music and Ambience: diffusion model",
 }
 
 # Parts: files that are not a whole model but complete one (a ComfyUI tree keeps them apart).

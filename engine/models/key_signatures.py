@@ -51,7 +51,11 @@ WAN_KIND = (
     V("vace", has("vace_blocks.0.after_proj.bias", "vace_patch_embedding.weight"), tasks=NO_TASKS),
     V("animate", has("motion_encoder.dec.direction.weight", "motion_encoder.motion_synthesis_weight"),
       tasks=NO_TASKS),
-    V("flf2v", has("img_emb.emb_pos", "condition_embedder.image_embedder.pos_embed")),
+    # 2.1 conditions on CLIP embeddings of its pictures: FLF2V has a position table for two (it needs
+    # the last frame), I2V none (it takes the first only). 2.2 I2V has no image encoder: both work.
+    V("flf2v", has("img_emb.emb_pos", "condition_embedder.image_embedder.pos_embed"), tasks=(FIRST_LAST_VIDEO,)),
+    V("i2v", shape(WAN_PATCH, 1, 36) & has("img_emb.proj.0.weight", "condition_embedder.image_embedder.ff.net.0.proj.weight"),
+      tasks=(IMAGE_TO_VIDEO,)),
     V("i2v", shape(WAN_PATCH, 1, 36)),  # 16 noise + 4 mask + 16 image latents
     # TI2V-5B puts the picture in the first latent frame (expand_timesteps): no last frame.
     V("ti2v", shape(WAN_PATCH, 1, 48) & shape(WAN_PATCH, 0, 3072), tasks=(IMAGE_TO_VIDEO,)),

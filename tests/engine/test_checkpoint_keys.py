@@ -168,7 +168,7 @@ def test_wan21_image_to_video(tmp_path):
     found = one(write(tmp_path, "wan2.1_i2v_480p_14B_bf16.safetensors", WAN21_I2V))
     assert (found.family, found.part, found.key_format) == ("wan", "denoiser", "original")
     assert found.variant == "2.1-i2v-14b"
-    assert found.tasks == (IMAGE_TO_VIDEO, FIRST_LAST_VIDEO)
+    assert found.tasks == (IMAGE_TO_VIDEO,)  # 2.1 I2V takes the first frame only (FLF2V is its own model)
 
 
 def test_wan21_text_to_video_does_none_of_our_tasks(tmp_path):
@@ -356,10 +356,9 @@ def test_folder_family_comes_from_the_pipeline_class():
 
 @pytest.mark.parametrize("index, transformer, variant, tasks", [
     ({"_class_name": "WanPipeline"}, {"in_channels": 16}, "t2v", ()),
-    ({"_class_name": "WanImageToVideoPipeline"}, {"in_channels": 36, "image_dim": 1280}, "i2v",
-     (IMAGE_TO_VIDEO, FIRST_LAST_VIDEO)),
-    ({"_class_name": "WanImageToVideoPipeline"}, {"in_channels": 36, "pos_embed_seq_len": 514}, "flf2v",
-     (IMAGE_TO_VIDEO, FIRST_LAST_VIDEO)),
+    ({"_class_name": "WanImageToVideoPipeline"}, {"in_channels": 36, "image_dim": 1280}, "i2v", (IMAGE_TO_VIDEO,)),
+    ({"_class_name": "WanImageToVideoPipeline"}, {"in_channels": 36, "image_dim": 1280, "pos_embed_seq_len": 514},
+     "flf2v", (FIRST_LAST_VIDEO,)),
     ({"_class_name": "WanImageToVideoPipeline", "boundary_ratio": 0.9}, {"in_channels": 36}, "2.2-i2v",
      (IMAGE_TO_VIDEO, FIRST_LAST_VIDEO)),
     ({"_class_name": "WanPipeline", "expand_timesteps": True}, {"in_channels": 48}, "2.2-ti2v", (IMAGE_TO_VIDEO,)),

@@ -101,13 +101,15 @@ def test_a_big_still_is_read_once_and_resampled_once_from_full_resolution(monkey
 
 
 @pytest.mark.parametrize("method", ["first/last-frame video", "full video diffusion"])
-def test_video_methods_say_no_model_is_installed(method, tmp_path):
+def test_video_methods_without_a_model_say_where_one_goes(method, tmp_path):
     ctx = RunContext("shot", "run", EventEmitter(), CancelToken(), models=ModelLocator(tmp_path / "data"))
     with pytest.raises(NodeExecutionError) as caught:
         run_scene([Image(picture(64, 36))], ctx=ctx, method=method)
     message = str(caught.value)
-    assert "no video model is installed" in message and str(tmp_path / "data" / "models") in message
-    assert "still + camera" in message and "keyframes + interpolation" in message
+    assert "no model is chosen" in message and method in message and str(tmp_path / "data" / "models") in message
+    with pytest.raises(NodeExecutionError) as caught:
+        run_scene([Image(picture(64, 36))], ctx=ctx, method=method, video_model="ltx-video-2b")
+    assert "'ltx-video-2b' is not installed" in str(caught.value)
 
 
 def test_keyframes_and_interpolation_start_and_end_on_the_keyframes():
