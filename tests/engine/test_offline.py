@@ -1,9 +1,11 @@
-"""A render reaches no network: no socket for IPv4 or IPv6 is opened, by Python code or by a library's
-native code (onnxruntime's telemetry uploader, which Piper would start), and no telemetry files are left.
+"""A render reaches no network: no IPv4 or IPv6 socket connects or sends, from Python code or from a
+library's native code (onnxruntime's telemetry uploader, which Piper would start), no model is looked
+up on a hub, and no telemetry files are left.
 
-The render runs in a child process whose `socket.socket` and `getaddrinfo` refuse internet families
-and report each attempt. Native code does not go through Python's socket module, so where `strace`
-can run the child is also traced for socket and connect system calls.
+The render runs in a child process whose sockets refuse to connect, send or bind beyond loopback,
+and whose `getaddrinfo` refuses every lookup, reporting each attempt. Native code does not go
+through Python's socket module, so where `strace` can run the child is also traced for socket and
+connect system calls.
 """
 
 import json
@@ -37,11 +39,32 @@ def refuse(what):
     raise OSError(f"no network in a render: {what}")
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 class GuardedSocket(_Socket):
-    def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-        if fileno is None and (family == -1 or family in INTERNET):  # -1: the default, AF_INET
-            refuse(f"socket(family={family})")
-        super().__init__(family, type, proto, fileno)
+    # Making an internet socket is allowed: urllib3 (under huggingface_hub) makes one at import to
+    # bind ::1 and learn whether the machine has IPv6, which never leaves the machine. Reaching out
+    # is what is refused: any connect or send, and a bind to anything but loopback.
+    def connect(self, address):
+        if self.family in INTERNET:
+            refuse(f"connect({address!r})")
+        return super().connect(address)
+
+    def connect_ex(self, address):
+        if self.family in INTERNET:
+            refuse(f"connect_ex({address!r})")
+        return super().connect_ex(address)
+
+    def sendto(self, *args):
+        if self.family in INTERNET:
+            refuse(f"sendto({args[-1]!r})")
+        return super().sendto(*args)
+
+    def bind(self, address):
+        if self.family in INTERNET and address[0] not in LOOPBACK:
+            refuse(f"bind({address!r})")
+        return super().bind(address)
 
 
 def guarded_getaddrinfo(host, *args, **kwargs):
@@ -165,3 +188,33 @@ def test_a_voice_render_makes_no_internet_socket_even_from_native_code(tmp_path)
     calls = [line for line in trace.read_text().splitlines() if "AF_INET" in line]  # AF_INET6 too
     assert calls == [], "sockets opened during the render:\n" + "\n".join(calls[:10])
     assert_offline(stderr, home_files)
+
+
+def test_a_generating_render_loads_and_runs_its_model_without_a_socket(tmp_path):
+    """A Keyframe with a model from AIPROD_MODEL_DIRS, rendered by the CLI in a guarded child: diffusers
+    and transformers load it and run it with no hub lookup and no socket."""
+    from app.nodes import build_registry
+    from engine.commands import AddNode, Connect, UndoStack
+    from engine.graph import Graph
+    from engine.project import Project, save_project
+    from tests import tiny_models
+
+    models = tmp_path / "models"
+    tiny_models.build("sdxl", models / "tiny-sdxl")
+    graph = Graph(build_registry())
+    stack = UndoStack(graph)
+    stack.push(AddNode("shot.keyframe", (0, 0), {"model": "tiny-sdxl", "prompt": "a lighthouse", "width": 32,
+                                                 "height": 32, "steps": 2}, node_id="key"))
+    stack.push(AddNode("output.save_image", (300, 0), {"path": "key.png"}, node_id="file"))
+    stack.push(Connect("key", "image", "file", "image"))
+    project = save_project(Project(graph, "Generated offline"), tmp_path / "generated.aiprod")
+    home = tmp_path / "home"
+    env = {**os.environ, "PYTHONPATH": str(project_root()), "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+           "AIPROD_MODEL_DIRS": str(models), "HF_HUB_OFFLINE": "0"}  # a shell's "0" must not turn the hub back on
+    command = [sys.executable, "-c", GUARDED_RENDER, "0", "render", "-q", "--cache-dir", str(tmp_path / "cache"),
+               str(project)]
+    result = subprocess.run(command, cwd=project_root(), env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "NETWORK ATTEMPT" not in result.stderr, result.stderr
+    assert (tmp_path / "key.png").stat().st_size > 0
+    assert not (home / ".cache" / "huggingface").exists(), "a hub cache was made"
