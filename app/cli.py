@@ -226,6 +226,29 @@ def cmd_nodes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    """What the model library finds in the model folders, and what each model enables."""
+    from engine.models.families import TASK_USES
+
+    locator = user_preferences().model_locator()
+    library = locator.library()
+    models = library.scan()
+    if args.json:
+        print(json.dumps({"folders": [str(f) for f in locator.model_folders()], "models": library.describe_all(),
+                          "problems": library.problems}, indent=2))
+        return 0
+    print("Model folders searched: " + (", ".join(str(f) for f in locator.model_folders()) or "none"))
+    for model in models:
+        uses = ", ".join(TASK_USES[t] for t in model.tasks) or (f"a {model.part}" if model.part else "nothing yet")
+        print(f"  {model.describe()}\n      {model.path}\n      enables: {uses}"
+              + (f"\n      licence: {model.licence}" if model.licence else ""))
+    if not models:
+        print("  no models found; " + locator.where_to_put("diffusers folders or .safetensors files"))
+    for problem in library.problems:
+        print(f"aiprod: unreadable: {problem}", file=sys.stderr)
+    return 0
+
+
 def validate_project(project: Project, models: ModelLocator | None = None) -> list[str]:
     """Everything that would stop a render, found without running anything; `models` says where
     models are looked for (None: only the built-in voice is installed)."""
@@ -314,10 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a project without running it")
     validate.add_argument("project")
     validate.set_defaults(func=cmd_validate)
+    models = sub.add_parser("models", help="list the generation models found in the model folders")
+    models.add_argument("--json", action="store_true", help="machine-readable output")
+    models.set_defaults(func=cmd_models)
     return parser
 
 
-_SUBCOMMANDS = ("render", "nodes", "validate")
+_SUBCOMMANDS = ("render", "nodes", "validate", "models")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,10 +59,15 @@ class InstalledModel:
 
     def describe(self) -> str:
         """One line for lists and messages: "flux1-dev (FLUX.1 dev, single file, bf16, 23.8 GB)"."""
-        what = " ".join(x for x in (self.family_label, self.variant) if x)
+        # A pickle is not opened to identify it (that could run its code): it has no family to show.
+        what = "" if self.is_pickle else " ".join(x for x in (self.family_label, self.variant) if x)
         kind = {"diffusers": "diffusers folder", "single-file": "single file", "pickle": "pickle checkpoint"}
-        bits = [what, self.part or "", kind[self.storage], self.precision, f"{self.size_bytes / 1e9:.1f} GB"]
+        bits = [what, self.part or "", kind[self.storage], self.precision, size_text(self.size_bytes)]
         return f"{self.name} ({', '.join(b for b in bits if b)})"
+
+
+def size_text(size_bytes: int) -> str:
+    return f"{size_bytes / 1e9:.1f} GB" if size_bytes >= 1e9 else f"{size_bytes / 1e6:.1f} MB"
 
 
 def _folder_size(folder: Path) -> int:

@@ -263,3 +263,14 @@ def test_music_by_diffusion_has_the_exact_length_at_48_khz_and_repeats_by_seed(l
     assert audio.sample_rate == SAMPLE_RATE and audio.samples.shape == (2, SAMPLE_RATE // 2)
     again: Audio = render(locator, build)[0].outputs["cue"]["audio"]
     assert np.array_equal(audio.samples, again.samples)
+
+
+def test_aiprod_models_lists_each_model_with_what_it_enables(model_root, monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setenv("AIPROD_MODEL_DIRS", str(model_root))
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny-sdxl (Stable Diffusion XL" in out and "enables: Keyframe" in out
+    assert "tiny-wan-flf2v" in out and "Scene: first/last-frame video" in out
+    assert "old-model (pickle checkpoint" in out
