@@ -1,0 +1,63 @@
+"""The tiny pipelines of test_generation.py on CUDA, in half precision, with the memory policy's
+settings from all-on-GPU to sequential offload: the node's output and stats, and the peak VRAM it
+reports. Run wherever a CUDA device is available (skipped elsewhere, see tests/conftest.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.models import denoise
+from engine.models.loading import RESIDENT_PIPELINES
+from engine.models.memory import MODEL_OFFLOAD, RESIDENT, SEQUENTIAL_OFFLOAD, TILED, Placement
+from tests.engine.test_generation import image_of, keyframe, locator, model_root, no_network, render  # noqa: F401
+
+pytestmark = [pytest.mark.gpu, pytest.mark.slow]
+
+
+def on_gpu(monkeypatch, level: int, dtype: str):
+    monkeypatch.setattr(denoise, "placement_for", lambda model: Placement("cuda", dtype, level))
+
+
+@pytest.mark.parametrize("level", [RESIDENT, TILED, MODEL_OFFLOAD, SEQUENTIAL_OFFLOAD])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("model", ["tiny-sdxl", "tiny-flux1"])
+def test_a_keyframe_on_cuda_at_each_memory_setting(locator, monkeypatch, level, dtype, model):  # noqa: F811
+    on_gpu(monkeypatch, level, dtype)
+    report, _graph = render(locator, lambda s: keyframe(s, model=model))
+    image = image_of(report)
+    assert image.pixels.shape == (32, 32, 3) and np.isfinite(image.pixels).all()
+    stats = report.results["key"].stats
+    assert dtype in stats["device"] and stats["peak_vram_gb"] >= 0
+    RESIDENT_PIPELINES.unload()
+
+
+def test_the_gpu_result_is_close_to_the_cpu_result(locator, monkeypatch):  # noqa: F811
+    cpu = image_of(render(locator, lambda s: keyframe(s))[0]).pixels
+    RESIDENT_PIPELINES.unload()
+    on_gpu(monkeypatch, RESIDENT, "float16")
+    gpu = image_of(render(locator, lambda s: keyframe(s))[0]).pixels
+    # The starting noise is drawn on the CPU generator either way; half precision moves values a little.
+    assert np.abs(cpu - gpu).mean() < 0.05
+
+
+@pytest.mark.parametrize("method, model", [("first/last-frame video", "tiny-ltx-video"),
+                                           ("full video diffusion", "tiny-wan-i2v")])
+def test_video_on_cuda_with_model_offload(locator, monkeypatch, method, model):  # noqa: F811
+    from tests.engine.test_generation import scene
+    from tests.engine.builders import link
+
+    on_gpu(monkeypatch, MODEL_OFFLOAD, "bfloat16")
+
+    def build(stack):
+        keyframe(stack, "first", seed=1)
+        keyframe(stack, "last", seed=2)
+        scene(stack, method, model)
+        link(stack, "first", "shot", "keyframes", "image")
+        link(stack, "last", "shot", "keyframes", "image")
+
+    report, _graph = render(locator, build)
+    assert not report.failed, [r.message for r in report.results.values() if r.message]
+    assert report.outputs["shot"]["frames"].frame_count == 24
+    assert report.results["shot"].stats["peak_vram_gb"] >= 0
+
