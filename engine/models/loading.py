@@ -67,8 +67,13 @@ def _diffusers():
 
     offline.apply()  # already set by engine/__init__; again in case a host program changed them
     import diffusers
+    import transformers
 
-    diffusers.utils.logging.set_verbosity_error()  # its progress and tips go to our log, not the console
+    # Their progress bars and tips would interleave with our own progress on the console.
+    diffusers.utils.logging.set_verbosity_error()
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     return diffusers
 
 

@@ -48,7 +48,7 @@ def model_root(tmp_path_factory):
     """A model folder laid out as a studio might: diffusers folders, and a ComfyUI-style tree with a
     single-file transformer."""
     root = tmp_path_factory.mktemp("models")
-    for family in ("sdxl", "flux1", "ltx-video", "stable-audio"):
+    for family in ("sdxl", "flux1", "sd3", "flux2", "sana", "ltx-video", "stable-audio"):
         tiny_models.build(family, root / f"tiny-{family}")
     tiny_models.build_wan(root / "tiny-wan-flf2v", "flf2v")  # Wan 2.1 FLF2V: first and last frame only
     tiny_models.build_wan(root / "tiny-wan-i2v", "i2v")  # Wan 2.1 I2V: the first frame only
@@ -56,6 +56,7 @@ def model_root(tmp_path_factory):
     comfy.mkdir(parents=True)
     made = tiny_models.build_single_file("flux1", tmp_path_factory.mktemp("single"))
     made.rename(comfy / made.name)  # the file alone: its configuration comes from tiny-flux1
+    tiny_models.build_sdxl_lora(root / "tiny-sdxl", root / "loras" / "tiny-sdxl-lora.safetensors")
     (root / "old-model.ckpt").write_bytes(b"\x80\x04not really a pickle")
     return root
 
@@ -103,7 +104,11 @@ def test_the_library_finds_and_classifies_each_model_from_its_files(locator, mod
     single = found[single_file_name(model_root)]
     assert (single.storage, single.family, single.part) == ("single-file", "flux1", "denoiser")
     assert found["old-model"].storage == "pickle"
-    assert [m.name for m in library.for_task(TEXT_TO_IMAGE)] == ["tiny-flux1", "tiny-sdxl"]
+    # A UNet LoRA in diffusers' keys has SD 1.x's module names too: a LoRA, family not told (a real SDXL one
+    # shows itself by its tenth transformer block or its text_encoder_2 keys; this tiny one has neither).
+    assert found["tiny-sdxl-lora"].part == "lora"
+    assert [m.name for m in library.for_task(TEXT_TO_IMAGE)] == ["tiny-flux1", "tiny-flux2", "tiny-sana", "tiny-sd3",
+                                                                "tiny-sdxl"]
 
 
 def test_a_second_scan_reads_the_index_not_the_files(locator, monkeypatch):
@@ -121,7 +126,7 @@ def test_a_second_scan_reads_the_index_not_the_files(locator, monkeypatch):
 
 # ---- keyframes ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model", ["tiny-sdxl", "tiny-flux1"])  # a UNet family and a transformer family
+@pytest.mark.parametrize("model", ["tiny-sdxl", "tiny-flux1", "tiny-sd3", "tiny-flux2", "tiny-sana"])
 def test_keyframe_generates_a_working_space_picture_of_the_asked_size(locator, model):
     report, _graph = render(locator, lambda s: keyframe(s, model=model))
     image = image_of(report)
@@ -144,6 +149,23 @@ def test_the_same_seed_gives_the_same_bits_and_another_seed_another_picture(loca
     other = image_of(render(locator, lambda s: keyframe(s, seed=8))[0]).pixels
     assert np.array_equal(first, again)
     assert not np.array_equal(first, other)
+
+
+def test_a_lora_changes_the_picture_by_its_weight(locator):
+    plain = image_of(render(locator, lambda s: keyframe(s))[0]).pixels
+    lora = lambda weight: [{"lora": "tiny-sdxl-lora", "weight": weight}]  # noqa: E731
+    with_lora = image_of(render(locator, lambda s: keyframe(s, loras=lora(1.0)))[0]).pixels
+    at_zero = image_of(render(locator, lambda s: keyframe(s, loras=lora(0.0)))[0]).pixels
+    again = image_of(render(locator, lambda s: keyframe(s))[0]).pixels  # the LoRA is taken off again
+    assert not np.allclose(plain, with_lora, atol=1e-3)
+    np.testing.assert_allclose(at_zero, plain, atol=1e-5)
+    assert np.array_equal(again, plain)
+
+
+def test_a_lora_that_is_not_installed_is_named(locator):
+    report, _graph = render(locator, lambda s: keyframe(s, loras=[{"lora": "film-grain-xl", "weight": 0.8}]))
+    message = report.results["key"].message
+    assert "LoRA row 1" in message and "'film-grain-xl'" in message
 
 
 def test_a_reference_picture_turns_the_keyframe_into_image_to_image(locator):
@@ -274,3 +296,21 @@ def test_aiprod_models_lists_each_model_with_what_it_enables(model_root, monkeyp
     assert "tiny-sdxl (Stable Diffusion XL" in out and "enables: Keyframe" in out
     assert "tiny-wan-flf2v" in out and "Scene: first/last-frame video" in out
     assert "old-model (pickle checkpoint" in out
+
+
+def test_the_render_summary_shows_each_generations_model_steps_and_device(model_root, tmp_path, monkeypatch, capsys):
+    from app.cli import main
+    from engine.commands import AddNode, Connect
+    from engine.project import Project, save_project
+
+    graph = Graph(build_registry())
+    stack = UndoStack(graph)
+    keyframe(stack)
+    stack.push(AddNode("output.save_image", params={"path": "key.png"}, node_id="file"))
+    stack.push(Connect("key", "image", "file", "image"))
+    project = save_project(Project(graph, "Summary"), tmp_path / "summary.aiprod")
+    monkeypatch.setenv("AIPROD_MODEL_DIRS", str(model_root))
+    monkeypatch.setenv("COLUMNS", "250")
+    assert main(["render", str(project), "--no-cache"]) == 0
+    summary = capsys.readouterr().err
+    assert "tiny-sdxl, CPU, float32" in summary and "2 steps in" in summary
