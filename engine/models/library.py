@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ COMFYUI_FOLDERS = ("checkpoints", "diffusion_models", "unet", "vae", "loras", "t
 SKIPPED_FOLDERS = {"voices", "piper", ".git", "__pycache__", ".cache"}
 MAX_DEPTH = 4  # model folders hold models a few levels down at most; a home folder is not walked whole
 INDEX_VERSION = 1
+RESCAN_AFTER_S = 2.0  # a missing name rescans at most this often (a graph naming it ten times scans once)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class ModelLibrary:
         self.fingerprints = FingerprintMemo(index_file.with_name("model-fingerprints.json") if index_file else None)
         self._lock = threading.Lock()
         self._models: list[InstalledModel] | None = None
+        self._scanned_at = -1e9
         self.problems: list[str] = []  # files that could not be read, one line each (the Models dialog shows them)
 
     # ---- scanning --------------------------------------------------------------------------------
@@ -164,6 +167,7 @@ class ModelLibrary:
         with self._lock:
             self._models = found
             self.problems = problems
+            self._scanned_at = time.monotonic()
         return list(found)
 
     def _candidates(self, root: Path):
@@ -214,11 +218,19 @@ class ModelLibrary:
         return list(models) if models is not None else self.scan()
 
     def find(self, name: str) -> InstalledModel | None:
-        """The model a project names: by name (first in search order), or by its path."""
-        for model in self.models():
-            if model.name == name or str(model.path) == name:
-                return model
+        """The model a project names: by name (first in search order), or by its path. A name not
+        found makes one new scan (cheap: the index is read, not the files), so a model copied in
+        while the editor or a render process runs is found without a restart."""
+        for attempt in range(2):
+            for model in self.models():
+                if model.name == name or str(model.path) == name:
+                    return model
+            if attempt == 0 and not self._recently_scanned():
+                self.scan()
         return None
+
+    def _recently_scanned(self) -> bool:
+        return time.monotonic() - self._scanned_at < RESCAN_AFTER_S
 
     def for_task(self, task: str) -> list[InstalledModel]:
         return [m for m in self.models() if task in m.tasks and m.part is None]

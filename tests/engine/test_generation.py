@@ -314,3 +314,20 @@ def test_the_render_summary_shows_each_generations_model_steps_and_device(model_
     assert main(["render", str(project), "--no-cache"]) == 0
     summary = capsys.readouterr().err
     assert "tiny-sdxl, CPU, float32" in summary and "2 steps in" in summary
+
+
+def test_a_model_copied_in_after_the_first_scan_is_found_by_name(locator, model_root, tmp_path, monkeypatch):
+    import engine.models.library as library_module
+
+    library = locator.library()
+    library.scan()
+    monkeypatch.setattr(library_module, "RESCAN_AFTER_S", 0.0)
+    late = model_root / "late-arrival"
+    try:
+        tiny_models.build("sdxl", late)
+        assert library.find("late-arrival") is not None
+    finally:
+        import shutil
+
+        shutil.rmtree(late)
+        library.scan()
