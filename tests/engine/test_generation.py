@@ -58,6 +58,7 @@ def model_root(tmp_path_factory):
     made.rename(comfy / made.name)  # the file alone: its configuration comes from tiny-flux1
     tiny_models.build_sdxl_lora(root / "tiny-sdxl", root / "loras" / "tiny-sdxl-lora.safetensors")
     (root / "old-model.ckpt").write_bytes(b"\x80\x04not really a pickle")
+    (root / "half-copied.safetensors").write_bytes((10**6).to_bytes(8, "little") + b'{"w": {"dtype"')
     return root
 
 
@@ -104,6 +105,7 @@ def test_the_library_finds_and_classifies_each_model_from_its_files(locator, mod
     single = found[single_file_name(model_root)]
     assert (single.storage, single.family, single.part) == ("single-file", "flux1", "denoiser")
     assert found["old-model"].storage == "pickle"
+    assert "half-copied" not in found and any("half-copied.safetensors" in p for p in library.problems)
     # A UNet LoRA in diffusers' keys has SD 1.x's module names too: a LoRA, family not told (a real SDXL one
     # shows itself by its tenth transformer block or its text_encoder_2 keys; this tiny one has neither).
     assert found["tiny-sdxl-lora"].part == "lora"
