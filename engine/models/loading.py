@@ -15,6 +15,7 @@ through `from_pipe` instead of reading the weights again.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,9 @@ def _diffusers():
     from .. import offline
 
     offline.apply()  # already set by engine/__init__; again in case a host program changed them
+    # transformers reads its verbosity when it loads: tips such as "install torchvision" (its image
+    # processors fall back to Pillow, which is all we need) must not reach a user's console.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import diffusers
     import transformers
 
