@@ -141,6 +141,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         targets = executor.default_targets(project.graph)
     if args.output:
         _apply_output(project, targets, args.output)
+    # Said before anything runs: a node whose input fails never runs, so it would never name its model.
+    for line in missing_models_needed(project, targets, executor.models):
+        print(f"aiprod: warning: {line}", file=sys.stderr)
     # Outputs served from the cache do not run, so their folders are swept of killed renders' leftovers here.
     sweep_output_leftovers(planned_outputs(project.graph, project.folder, targets))
     if args.overwrite:
@@ -291,9 +294,29 @@ def validate_project(project: Project, models: ModelLocator | None = None) -> li
                     problems.append(f"{name}: {param.name} file {cut(str(path), 200)} {why}; relink it")
         node_type = graph.registry.get(node.type_id)()
         problems += [f"{name}: {p}" for p in node_type.problems(params, paths)]
-        problems += [f"{name}: {m.param} {short_repr(m.name)} is not installed; {cut(m.hint, 400)}"
-                     for m in node_type.missing_models(params, models)]
+        problems += [_missing_model_line(name, m) for m in node_type.missing_models(params, models)]
     return problems
+
+
+def _missing_model_line(node_name: str, missing) -> str:
+    return f"{node_name}: {missing.param} {short_repr(missing.name)} is not installed; {cut(missing.hint, 400)}"
+
+
+def missing_models_needed(project: Project, targets: list[str], models: ModelLocator) -> list[str]:
+    """One line per model that the nodes a render of `targets` runs name and that is not installed."""
+    graph, lines = project.graph, []
+    needed = graph.upstream(targets)
+    for node_id, node in graph.nodes.items():
+        schema = graph.schema_of(node_id)
+        if node_id not in needed or schema is None:
+            continue
+        params = {p.name: node.params.get(p.name, p.default) for p in schema.params}
+        try:
+            missing = graph.registry.get(node.type_id)().missing_models(params, models)
+        except Exception:  # a bad parameter: the node itself says so when it runs
+            continue
+        lines += [_missing_model_line(graph.display_name(node_id), m) for m in missing]
+    return lines
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

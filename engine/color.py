@@ -12,12 +12,28 @@ import numpy as np
 
 
 @lru_cache(maxsize=1)
-def _colour():
+def import_colour():
+    """colour-science, imported once, leaving no stand-in modules behind.
+
+    Where matplotlib is not installed, `import colour` puts MagicMock stand-ins for matplotlib,
+    mpl_toolkits and cycler into sys.modules (colour/plotting/__init__.py). A stand-in has no
+    __spec__, so importlib.util.find_spec("matplotlib") raises ValueError, and diffusers asks exactly
+    that when it is imported: a Keyframe rendered after a Title in one process failed so. colour's
+    plotting modules keep their references; the engine never plots."""
+    import sys
+    from unittest.mock import Mock
+
     with warnings.catch_warnings():
         # colour-science warns at import about optional plotting packages the engine does not use.
         warnings.simplefilter("ignore")
         import colour
+    for name in [n for n, module in list(sys.modules.items()) if isinstance(module, Mock)
+                 and n.split(".")[0] in ("matplotlib", "mpl_toolkits", "cycler")]:
+        del sys.modules[name]
     return colour
+
+
+_colour = import_colour
 
 
 def linear_to_srgb(pixels: np.ndarray) -> np.ndarray:

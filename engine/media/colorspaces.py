@@ -8,22 +8,19 @@ it. colour-science provides the transfer functions and gamut matrices (its refer
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from ..color import import_colour
+
 WORKING_GAMUTS = {"lin_rec709": "ITU-R BT.709", "acescg": "ACEScg"}
 
 
-@lru_cache(maxsize=1)
 def _colour():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # warnings at import about optional plotting packages
-        import colour
-    return colour
+    return import_colour()  # not a bare `import colour`: see engine.color.import_colour
 
 
 def _f32(x) -> np.ndarray:

@@ -62,3 +62,24 @@ def test_unknown_names_are_clear_errors():
     with pytest.raises(ValueError, match="unknown output transform"):
         to_output(patch(0, 0, 0), "lin_rec709", "P3")
     assert len(INPUT_SPACES) >= 8 and gamut_matrix("ACEScg", "ACEScg").shape == (3, 3)
+
+
+def test_colour_science_leaves_no_stand_in_modules_that_break_a_later_diffusers_import():
+    """Without matplotlib, `import colour` puts MagicMock stand-ins for it in sys.modules, and diffusers'
+    import asks importlib.util.find_spec("matplotlib"), which raises on a module without a __spec__: a
+    Keyframe rendered after a Title in one process failed so. A fresh interpreter, as a render starts."""
+    import subprocess
+    import sys
+
+    from tests.engine.stub_nodes import project_root
+
+    code = ("import importlib.util, sys\n"
+            "from engine.media.colorspaces import to_working\n"
+            "import numpy as np\n"
+            "to_working(np.full((1, 1, 3), 0.5, np.float32), 'srgb')\n"  # what a Title or an import does
+            "importlib.util.find_spec('matplotlib')\n"  # what diffusers asks when it is imported
+            "print(sorted(n for n, m in sys.modules.items() if type(m).__name__ == 'MagicMock'))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=project_root(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

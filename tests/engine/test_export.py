@@ -2,7 +2,6 @@
 
 import json
 import os
-import warnings
 from fractions import Fraction
 
 import av
@@ -10,6 +9,7 @@ import numpy as np
 import pytest
 
 from app.nodes.export import Export
+from engine.color import import_colour
 from engine.commands import AddNode, Connect, UndoStack
 from engine.context import CancelToken
 from engine.executor import Executor
@@ -162,9 +162,7 @@ def test_dnxhr_hq_8_bit_at_the_smallest_legal_size(tmp_path):
 
 
 def test_hlg_is_tagged_and_encoded_as_colour_science_computes_it(tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # colour-science warns at import that plotting is unavailable
-        import colour
+    colour = import_colour()
 
     report = export(tmp_path, tmp_path / "hlg.mkv", format="h265_10bit", output_transform="rec2020_hlg",
                     source={"count": 2})

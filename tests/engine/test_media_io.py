@@ -1,11 +1,11 @@
 """Media file I/O: fast transfer functions against colour-science, image files, and movie files read lazily."""
 
-import warnings
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
+from engine.color import import_colour
 from engine.media import colorspaces, transfer_fast
 from engine.media.colorspaces import OUTPUT_TRANSFORMS
 from engine.media.export_formats import ExportFormat
@@ -16,10 +16,7 @@ from engine.media.video_io import VideoEncoder, VideoFileClip
 
 
 def colour_models():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import colour
-    return colour.models
+    return import_colour().models
 
 
 # colour-science's HLG evaluates its log branch on every value, then discards the dark ones.
