@@ -31,7 +31,7 @@ PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin")
 COMFYUI_FOLDERS = ("checkpoints", "diffusion_models", "unet", "vae", "loras", "text_encoders", "clip")
 SKIPPED_FOLDERS = {"voices", "piper", ".git", "__pycache__", ".cache"}
 MAX_DEPTH = 4  # model folders hold models a few levels down at most; a home folder is not walked whole
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: folders carry weights_variant, and their size is what a load reads
 RESCAN_AFTER_S = 2.0  # a missing name rescans at most this often (a graph naming it ten times scans once)
 
 
@@ -49,6 +49,7 @@ class InstalledModel:
     licence: str = ""
     title: str = ""
     root: Path | None = None  # the model folder it was found in
+    weights_variant: str = ""  # a diffusers folder holding only x.fp16.safetensors loads as variant "fp16"
 
     @property
     def family_label(self) -> str:
@@ -91,20 +92,47 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _component_weights(folder: Path, index: dict) -> tuple[list[Path], str]:
+    """The weight files a load reads, and the diffusers `variant` it needs ("" or e.g. "fp16").
+
+    A hub download often holds each component twice or more (model.safetensors beside
+    model.fp16.safetensors, ONNX and Flax copies): only what from_pretrained will read counts
+    for the memory plan, and a folder with only fp16 copies must be loaded as that variant."""
+    components = [name for name, value in index.items() if isinstance(value, list) and not name.startswith("_")]
+    plain, variants = [], {}
+    for name in components:
+        for file in sorted((folder / name).glob("*" + SAFE_SUFFIX)) if (folder / name).is_dir() else []:
+            parts = file.name[:-len(SAFE_SUFFIX)].split(".")
+            if len(parts) > 1 and not parts[-1].startswith("000"):  # x.fp16.safetensors (not x-00001-of-00002)
+                variants.setdefault(parts[-1], []).append(file)
+            else:
+                plain.append(file)
+    if plain or not variants:
+        return plain, ""
+    variant = "fp16" if "fp16" in variants else sorted(variants)[0]
+    return variants[variant], variant
+
+
 def identify_folder(folder: Path) -> dict:
     """A diffusers folder's identification: family and tasks from model_index.json and the
-    components' config.json files."""
+    components' config.json files; size and precision from the weight files a load reads."""
     index = _read_json(folder / "model_index.json")
     configs = {sub.name: _read_json(sub / "config.json") for sub in folder.iterdir()
                if sub.is_dir() and (sub / "config.json").is_file()}
     found = classify_folder_config(index, configs)
-    size = _folder_size(folder)
-    pickled = not any(folder.rglob("*" + SAFE_SUFFIX)) and any(
-        p.suffix in PICKLE_SUFFIXES for p in folder.rglob("*") if p.is_file())
+    weights, weights_variant = _component_weights(folder, index)
+    pickled = not weights and any(p.suffix in PICKLE_SUFFIXES for p in folder.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in weights) if weights else _folder_size(folder)
+    precision = found.precision
+    if weights:  # the largest file's dominant dtype is what the weights are stored in
+        try:
+            precision = classify(read_header(max(weights, key=lambda p: p.stat().st_size))).precision or precision
+        except ModelFileError:
+            pass  # a damaged component fails when loaded, with its own message
     return {"storage": "pickle" if pickled else "diffusers", "family": found.family, "part": found.part,
-            "tasks": list(found.tasks), "variant": found.variant, "precision": found.precision,
+            "tasks": list(found.tasks), "variant": found.variant, "precision": precision,
             "size_bytes": size, "licence": found.licence or str(index.get("license", "") or ""),
-            "title": found.title}
+            "title": found.title, "weights_variant": weights_variant}
 
 
 def identify_file(path: Path) -> dict:
@@ -113,11 +141,11 @@ def identify_file(path: Path) -> dict:
     if path.suffix in PICKLE_SUFFIXES:
         # A pickle cannot be read without running it: identified only by what a user tells us.
         return {"storage": "pickle", "family": None, "part": None, "tasks": [], "variant": "", "precision": "",
-                "size_bytes": size, "licence": "", "title": ""}
+                "size_bytes": size, "licence": "", "title": "", "weights_variant": ""}
     found = classify(read_header(path))
     return {"storage": "single-file", "family": found.family, "part": found.part, "tasks": list(found.tasks),
             "variant": found.variant, "precision": found.precision, "size_bytes": size,
-            "licence": found.licence, "title": found.title}
+            "licence": found.licence, "title": found.title, "weights_variant": ""}
 
 
 class ModelLibrary:

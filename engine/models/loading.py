@@ -102,7 +102,8 @@ def load_pipeline(model: InstalledModel, pipeline_class: str, placement: Placeme
         else:
             # A diffusers folder may hold .bin weights; they load only when pickles are allowed
             # (use_safetensors=False then lets diffusers pick them, with torch's weights_only load).
-            pipe = cls.from_pretrained(str(model.path), use_safetensors=not model.is_pickle, **common)
+            variant = {"variant": model.weights_variant} if model.weights_variant else {}
+            pipe = cls.from_pretrained(str(model.path), use_safetensors=not model.is_pickle, **variant, **common)
     except ModelError:
         raise
     except (OSError, ValueError) as exc:

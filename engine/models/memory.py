@@ -18,8 +18,9 @@ MODEL_OFFLOAD = 2  # also: each component moved to the GPU only while it runs (a
 SEQUENTIAL_OFFLOAD = 3  # also: weights streamed layer by layer (slow, fits nearly anything)
 LEVEL_NAMES = {RESIDENT: "on GPU", TILED: "on GPU, tiled VAE", MODEL_OFFLOAD: "model CPU offload",
                SEQUENTIAL_OFFLOAD: "sequential CPU offload"}
-# Activations, the VAE decode and CUDA's own context on top of the weights: a margin from
-# diffusers' documented figures (SDXL fp16 ~7 GB of weights runs in ~9-10 GB at 1024x1024).
+# Activations, the VAE decode and CUDA's own context on top of the weights. An estimate, not a
+# measured figure (diffusers documents none per model): to be replaced by the calibration table
+# the render router records on the user's own GPU. An underestimate costs one out-of-memory retry.
 WORKING_MARGIN = 1.35
 
 

@@ -333,3 +333,24 @@ def test_a_model_copied_in_after_the_first_scan_is_found_by_name(locator, model_
 
         shutil.rmtree(late)
         library.scan()
+
+
+def test_a_hub_download_with_fp16_copies_counts_and_loads_only_what_it_reads(tmp_path):
+    """A folder as `hf download` leaves it: each component's weights only as x.fp16.safetensors (then it
+    loads as that variant), or both plain and fp16 (then the plain ones are read and counted)."""
+    import shutil
+
+    only_fp16 = tiny_models.build("sdxl", tmp_path / "models" / "only-fp16")
+    both = shutil.copytree(only_fp16, tmp_path / "models" / "both")
+    for weights in list(only_fp16.rglob("*.safetensors")):
+        weights.rename(weights.with_name(weights.name.replace(".safetensors", ".fp16.safetensors")))
+    for weights in list(both.rglob("*.safetensors")):
+        shutil.copy(weights, weights.with_name(weights.name.replace(".safetensors", ".fp16.safetensors")))
+    locator = ModelLocator(tmp_path / "data", (tmp_path / "models",))
+    found = {m.name: m for m in locator.library().scan()}
+    plain_size = sum(p.stat().st_size for p in both.rglob("*.safetensors") if ".fp16." not in p.name)
+    assert (found["both"].weights_variant, found["both"].size_bytes) == ("", plain_size)
+    assert found["only-fp16"].weights_variant == "fp16"
+    RESIDENT_PIPELINES.unload()
+    report, _graph = render(locator, lambda s: keyframe(s, model="only-fp16"))
+    assert image_of(report).pixels.shape == (SIZE, SIZE, 3)
