@@ -50,6 +50,27 @@ def private_user_dirs(tmp_path, monkeypatch):
     monkeypatch.delenv(settings.MODEL_DIRS_ENV, raising=False)
 
 
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any socket connection or name lookup fails the test (pytest.fail raises a BaseException,
+    which a library's `except Exception` cannot swallow); each attempt is also recorded and
+    checked at teardown. For tests that load and run models: nothing may reach a hub."""
+    import socket
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        pytest.fail(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield attempts
+    assert not attempts, f"network access attempted: {attempts!r}"
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked gpu run only where torch sees a CUDA device."""
     import torch

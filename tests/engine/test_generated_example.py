@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 
 import pytest
 
@@ -17,6 +16,8 @@ from engine.project import Project, load_project, project_to_data
 from tests import tiny_models
 from tests.engine.stub_nodes import project_root
 
+pytestmark = pytest.mark.usefixtures("no_network")  # nothing may reach a hub
+
 EXAMPLES = project_root() / "resources" / "examples"
 GENERATED = EXAMPLES / "generated.aiprod"
 # model name -> (tiny family built under that name, the nodes that name it)
@@ -24,18 +25,6 @@ MODELS = {"stable-diffusion-xl-base-1.0": ("sdxl", ("key_first", "key_last")),
           "LTX-Video-0.9.7-distilled": ("ltx-video", ("harbour",)),
           "stable-audio-open-1.0": ("stable-audio", ("score",))}
 GENERATING = ("key_first", "key_last", "harbour", "score")
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Whatever a library tries while these tests load or run models, no connection leaves the machine."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"a network connection was attempted: {args[:2]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 def models_folder(tmp_path):

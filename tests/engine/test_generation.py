@@ -5,7 +5,6 @@ pickles are refused, a missing model names its folder, and a cancel mid-denoise 
 
 from __future__ import annotations
 
-import socket
 from fractions import Fraction
 
 import numpy as np
@@ -26,21 +25,9 @@ from engine.models.loading import RESIDENT_PIPELINES
 from tests import tiny_models
 from tests.engine.builders import add, link
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_network")]
 
 SIZE = 32
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Any socket a library opens while these tests load or run models fails the test."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"a network connection was attempted: {args[:2]}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 @pytest.fixture(scope="module")
@@ -245,11 +232,9 @@ def scene(stack, method, model, **params):
     return add(stack, "shot.scene", "shot", **values)
 
 
-@pytest.mark.parametrize("method, model", [("first/last-frame video", "tiny-ltx-video"),
-                                           ("first/last-frame video", "tiny-wan-flf2v"),
-                                           ("full video diffusion", "tiny-wan-i2v"),
-                                           ("full video diffusion", "tiny-ltx-video")])
-def test_the_scene_video_methods_make_the_shots_exact_frames(locator, method, model):
+def two_keyframe_shot(method, model):
+    """A graph builder: two generated keyframes into a Scene made by `method` with `model`."""
+
     def build(stack):
         keyframe(stack, "first", seed=1)
         keyframe(stack, "last", seed=2)
@@ -257,7 +242,15 @@ def test_the_scene_video_methods_make_the_shots_exact_frames(locator, method, mo
         link(stack, "first", "shot", "keyframes", "image")
         link(stack, "last", "shot", "keyframes", "image")
 
-    report, _graph = render(locator, build)
+    return build
+
+
+@pytest.mark.parametrize("method, model", [("first/last-frame video", "tiny-ltx-video"),
+                                           ("first/last-frame video", "tiny-wan-flf2v"),
+                                           ("full video diffusion", "tiny-wan-i2v"),
+                                           ("full video diffusion", "tiny-ltx-video")])
+def test_the_scene_video_methods_make_the_shots_exact_frames(locator, method, model):
+    report, _graph = render(locator, two_keyframe_shot(method, model))
     assert not report.failed, [r.message for r in report.results.values() if r.message]
     clip = report.outputs["shot"]["frames"]
     assert (clip.frame_count, clip.fps, clip.width, clip.height) == (24, Fraction(24), 640, 360)

@@ -10,9 +10,10 @@ import pytest
 from engine.models import denoise
 from engine.models.loading import RESIDENT_PIPELINES
 from engine.models.memory import MODEL_OFFLOAD, RESIDENT, SEQUENTIAL_OFFLOAD, TILED, Placement
-from tests.engine.test_generation import image_of, keyframe, locator, model_root, no_network, render  # noqa: F401
+from tests.engine.test_generation import (image_of, keyframe, locator, model_root, render,  # noqa: F401
+                                          two_keyframe_shot)
 
-pytestmark = [pytest.mark.gpu, pytest.mark.slow]
+pytestmark = [pytest.mark.gpu, pytest.mark.slow, pytest.mark.usefixtures("no_network")]
 
 
 def on_gpu(monkeypatch, level: int, dtype: str):
@@ -44,19 +45,8 @@ def test_the_gpu_result_is_close_to_the_cpu_result(locator, monkeypatch):  # noq
 @pytest.mark.parametrize("method, model", [("first/last-frame video", "tiny-ltx-video"),
                                            ("full video diffusion", "tiny-wan-i2v")])
 def test_video_on_cuda_with_model_offload(locator, monkeypatch, method, model):  # noqa: F811
-    from tests.engine.test_generation import scene
-    from tests.engine.builders import link
-
     on_gpu(monkeypatch, MODEL_OFFLOAD, "bfloat16")
-
-    def build(stack):
-        keyframe(stack, "first", seed=1)
-        keyframe(stack, "last", seed=2)
-        scene(stack, method, model)
-        link(stack, "first", "shot", "keyframes", "image")
-        link(stack, "last", "shot", "keyframes", "image")
-
-    report, _graph = render(locator, build)
+    report, _graph = render(locator, two_keyframe_shot(method, model))
     assert not report.failed, [r.message for r in report.results.values() if r.message]
     assert report.outputs["shot"]["frames"].frame_count == 24
     assert report.results["shot"].stats["peak_vram_gb"] >= 0
