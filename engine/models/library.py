@@ -31,7 +31,7 @@ PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin")
 COMFYUI_FOLDERS = ("checkpoints", "diffusion_models", "unet", "vae", "loras", "text_encoders", "clip")
 SKIPPED_FOLDERS = {"voices", "piper", ".git", "__pycache__", ".cache"}
 MAX_DEPTH = 4  # model folders hold models a few levels down at most; a home folder is not walked whole
-INDEX_VERSION = 2  # 2: folders carry weights_variant, and their size is what a load reads
+INDEX_VERSION = 3  # 3: unreadable files are remembered too
 RESCAN_AFTER_S = 2.0  # a missing name rescans at most this often (a graph naming it ten times scans once)
 
 
@@ -176,17 +176,19 @@ class ModelLibrary:
                 key = str(path)
                 known = memo.get(key)
                 if known and known.get("stamp") == stamp:
-                    info = known["info"]
+                    info, problem = known.get("info"), known.get("problem")
                 else:
+                    info, problem = None, None
                     try:
                         info = identify_folder(path) if path.is_dir() else identify_file(path)
                     except ModelFileError as exc:
-                        problems.append(str(exc))
-                        continue
+                        problem = str(exc)  # remembered too: a broken file is not re-read until it changes
                     except OSError as exc:
-                        problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
-                        continue
-                fresh[key] = {"stamp": stamp, "info": info}
+                        problem = f"{path}: cannot be read ({exc.strerror or exc})"
+                fresh[key] = {"stamp": stamp, "info": info} if problem is None else {"stamp": stamp, "problem": problem}
+                if problem is not None:
+                    problems.append(problem)
+                    continue
                 described = dict(info)
                 tasks = tuple(described.pop("tasks"))
                 found.append(InstalledModel(name=path.name if path.is_dir() else path.stem, path=path, root=root,
