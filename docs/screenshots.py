@@ -1,10 +1,15 @@
-"""Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000).
+"""Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000); with
+--models, save docs/models.png, the Models dialog (Help ▸ Models) over a folder of tiny models.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
+    QT_QPA_PLATFORM=offscreen python docs/screenshots.py --models [OUTPUT.png]
 
 The sample folder (project and stills) is copied to a temporary folder and its export writes
 there, so taking the screenshot writes nothing into the repository but the picture, and uses a
-private cache. The render takes about a minute on two cores.
+private cache. The render takes about a minute on two cores. The models are the tests' tiny
+random-weight pipelines (tests/tiny_models: torch and diffusers, the dev dependencies), built in a
+temporary folder in about ten seconds, beside a pickle checkpoint and a file that is not a model,
+for a project that names two models that are not installed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--models"]:
+        print(models_screenshot(Path(argv[1]) if argv[1:] else ROOT / "docs" / "models.png"))
+        return 0
     output = Path(argv[0]) if argv else ROOT / "docs" / "editor.png"
     with tempfile.TemporaryDirectory(prefix="aiprod-shot-") as tmp:
         os.environ["AIPROD_CACHE_DIR"] = str(Path(tmp) / "cache")
@@ -42,6 +50,72 @@ def main(argv: list[str]) -> int:
         window.close()
     print(path)
     return 0
+
+
+def models_screenshot(output: Path) -> Path:
+    """The Models dialog listing a model folder of tiny models, with what a project lacks."""
+    with tempfile.TemporaryDirectory(prefix="aiprod-shot-") as tmp:
+        tmp = Path(tmp)
+        for name, folder in (("CACHE", "cache"), ("DATA", "data"), ("CONFIG", "config")):
+            os.environ[f"AIPROD_{name}_DIR"] = str(tmp / folder)
+        models = tmp / "models"
+        from tests import tiny_models
+
+        for family in ("sdxl", "ltx-video", "stable-audio"):
+            tiny_models.build(family, models / f"tiny-{family}")
+        comfy = models / "ComfyUI" / "models" / "diffusion_models"  # a ComfyUI tree's single file
+        comfy.mkdir(parents=True)
+        made = tiny_models.build_single_file("flux1", tmp / "single")
+        made.rename(comfy / made.name)
+        (models / "old-model.ckpt").write_bytes(b"\x80\x04not really a pickle")
+        (models / "notes.safetensors").write_bytes(b"\xff" * 64)  # not a model: listed as unreadable
+        os.environ["AIPROD_MODEL_DIRS"] = str(models)
+
+        from app.editor import make_app
+        from app.ui.main_window import MainWindow
+        from engine.commands import AddNode, Connect, UndoStack
+        from engine.graph import Graph
+        from engine.project import Project, save_project
+
+        make_app()
+        window = MainWindow()
+        graph = Graph(window.registry)
+        stack = UndoStack(graph)
+        stack.push(AddNode("shot.keyframe", (0, 0), {"model": "tiny-sdxl", "prompt": "a fox at dawn"}, node_id="key"))
+        stack.push(AddNode("shot.scene", (300, 0), {"method": "first/last-frame video",
+                                                    "video_model": "wan2.1-flf2v-14b"}, node_id="scene"))
+        stack.push(AddNode("sound.music", (0, 300), {"method": "diffusion", "audio_model": "stable-audio-open-1.0"},
+                           node_id="music"))
+        stack.push(Connect("key", "image", "scene", "keyframes"))
+        dialogs: list = []
+        window.exec_dialog = dialogs.append  # no modal loop: the dialogs are shown and grabbed here
+        window.show()
+        window.open_project(save_project(Project(graph, "fox"), tmp / "fox.aiprod"))
+        dialogs.clear()  # the missing-models notice on open
+        window.show_models()
+        (dialog,) = dialogs
+        dialog.show()
+        _wait_until(lambda: not dialog.scanning)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if not dialog.grab().save(str(output)):
+            raise OSError(f"cannot write the screenshot {output}")
+        dialog.close()
+        window.document.stack.set_clean()
+        window.close()
+    return output
+
+
+def _wait_until(done, timeout_s: float = 60.0) -> None:
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    for _ in range(5):  # the layout after the last change
+        QApplication.processEvents()
 
 
 def wait_for_preview(window, timeout_s: float = 30.0) -> None:

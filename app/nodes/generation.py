@@ -13,7 +13,9 @@ from engine.models.families import FAMILIES, TASK_LABELS
 from engine.models.loading import ModelError
 from engine.schema import MissingModel
 
-MODEL_FILES = "Diffusers model folders or .safetensors files (*.safetensors)"
+# A file dialog cannot pick a folder among files: a diffusers folder is picked by its model_index.json.
+MODEL_FILES = "Models: a .safetensors file, or a diffusers folder's model_index.json (*.safetensors model_index.json)"
+LORA_FILES = "LoRA files (*.safetensors)"
 
 
 def installed_names(models, *tasks: str) -> list[str]:
@@ -32,6 +34,8 @@ def missing(models, param: str, name: str, task: str) -> list[MissingModel]:
     """A MissingModel when the model `name` (for `task`) is not installed; nothing for an empty name."""
     if not name or models.library().find(name) is not None:
         return []
+    if task == "lora":  # a LoRA is one file, not a model for a task
+        return [MissingModel(param, name, LORA_FILES, "a LoRA: " + models.where_to_put(f"'{name}.safetensors'"))]
     what = TASK_LABELS.get(task, task)
     return [MissingModel(param, name, MODEL_FILES,
                          f"a model for {what}: " + models.where_to_put(f"the '{name}' diffusers folder or .safetensors file"))]

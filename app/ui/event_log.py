@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 
 from engine import events as ev
 
+from .status_badge import stats_lines
 from .theme import mono_font
 
 MAX_LINES = 5000
@@ -63,7 +64,9 @@ class EventLog(QPlainTextEdit):
         elif isinstance(event, ev.NodeStarted):
             self._note(f"  {self._name(event.node_id)} running")
         elif isinstance(event, ev.NodeFinished):
-            self._note(f"  {self._name(event.node_id)} done in {event.seconds:.2f} s")
+            stats = "; ".join(stats_lines(event.stats or {}))  # a generation: model, device, steps, VRAM
+            done = f"  {self._name(event.node_id)} done in {event.seconds:.2f} s"
+            self._note(f"{done}: {stats}" if stats else done)
         elif isinstance(event, ev.NodeCached):
             self._note(f"  {self._name(event.node_id)} cached")
         elif isinstance(event, ev.NodeSkipped):

@@ -76,4 +76,7 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, render, "run_selected", "Run to &Selected", window.run_selected, ["Ctrl+Shift+R", "F6"])
     cancel = _action(window, render, "cancel", "&Cancel Render", window.renderer.cancel, "Ctrl+.")
     cancel.setEnabled(False)
+
+    help_menu = bar.addMenu("&Help")
+    _action(window, help_menu, "models", "&Models…", window.show_models)
     return actions

@@ -19,7 +19,7 @@ from engine.graph import Graph
 from . import theme
 from .port_item import PortItem
 from .render_controller import NodeStatus
-from .status_badge import ZOOMED_OUT_LOD, StatusBadge
+from .status_badge import ZOOMED_OUT_LOD, StatusBadge, stats_lines
 
 WIDTH = 210.0
 TITLE_H = 26.0
@@ -64,6 +64,7 @@ class NodeItem(QGraphicsItem):
         self.wires: set = set()  # WireItems attached, refreshed when the node moves
         self._syncing = False
         self.thumbnail: QImage | None = None  # the last output's picture (app.ui.thumbnails)
+        self.thumbnail_is_preview = False  # the picture is a denoising step's, not the output's
         self._tooltip = ""
         self._bounds = QRectF()  # set by the first refresh
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
@@ -137,8 +138,10 @@ class NodeItem(QGraphicsItem):
     def _thumbnail_height(self) -> float:
         return self.thumbnail.height() + THUMB_MARGIN if self.thumbnail is not None else 0.0
 
-    def set_thumbnail(self, image: QImage | None) -> None:
-        """Show (or with None, drop) the picture of the last output under the summary."""
+    def set_thumbnail(self, image: QImage | None, preview: bool = False) -> None:
+        """Show (or with None, drop) the picture of the last output under the summary; `preview`:
+        a picture of the work in progress, replaced by the output's when the node finishes."""
+        self.thumbnail_is_preview = preview and image is not None
         if image is None and self.thumbnail is None:
             return
         self.thumbnail = image
@@ -160,6 +163,8 @@ class NodeItem(QGraphicsItem):
             lines.append(f"failed: {self.status.message}")
         elif self.status.state == "running" and self.status.message:
             lines.append(self.status.message)
+        elif self.status.state == "done":
+            lines += stats_lines(self.status.stats)  # a generation: its model, device, steps, peak VRAM
         text = "\n".join(lines)
         # Set only when it changes: every badge change lands here, and each setToolTip is an
         # itemChange call into Python, hundreds per batch when a large graph starts rendering.

@@ -8,6 +8,11 @@ A sound shows as a waveform; a grading node has a Before toggle that shows its i
 Outputs are fetched off the GUI thread by a silent run "to" the node, which reads them from
 the cache; a clip's frames are read one at a time as the frame slider moves, never all at once.
 Only the newest request is shown: an answer to an older one is dropped.
+
+While the shown node denoises, its step previews (RenderController.preview) are shown as they
+come, a rough look at the work in progress; when it finishes, its output is read back from the
+cache at once and replaces them (never recomputed mid-render: a result missing from the cache
+waits for the render's end, as any other).
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSlider,
                                QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
+from engine.context import CancelToken
 from engine.executor import Executor
 from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
 from .preview_load import (VIEWER_TRANSFORMS, Viewer, before_source, has_before, display_image, fitted,
-                           load_output)
+                           load_output, preview_image, stop_at_costly)
 from .render_controller import snapshot
 from .theme import mono_font
 from .waveform import WaveformView
@@ -73,6 +79,7 @@ class Preview(QWidget):
         self.document, self.renderer = document, renderer
         self.node_id: str | None = None
         self.clip = None
+        self.live = False  # showing a denoising step's preview, not an output
         self._frame_fit: tuple[int, int] | None = None  # the area the shown frame was fitted to
         self._request = 0
         self._lock = threading.Lock()
@@ -135,6 +142,7 @@ class Preview(QWidget):
         self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
         renderer.finished.connect(lambda _report: self.show_node(self.node_id))
         renderer.status_changed.connect(self._status_changed)
+        renderer.preview.connect(self._on_preview)
         document.replaced.connect(lambda: self.show_node(None))
         self.show_node(None)
 
@@ -154,12 +162,13 @@ class Preview(QWidget):
             self._loaded.emit(number, result)
         self._pool.submit(run)
 
-    def show_node(self, node_id: str | None, keep_before: bool = False) -> None:
+    def show_node(self, node_id: str | None, keep_before: bool = False, cached_only: bool = False) -> None:
+        """Show the node's output; `cached_only`: only if it can be read from the cache (mid-render)."""
         if node_id != self.node_id and not keep_before:
             self.before.blockSignals(True)
             self.before.setChecked(False)  # a newly selected grade starts on its result
             self.before.blockSignals(False)
-        self.node_id, self.clip, self._frame_fit = node_id, None, None
+        self.node_id, self.clip, self._frame_fit, self.live = node_id, None, None, False
         self._show_frames_controls(False)
         graph = self.document.graph
         if node_id is None or node_id not in graph.nodes:
@@ -173,8 +182,13 @@ class Preview(QWidget):
         if status.state == "failed":
             self._show_text(f"{name} failed:\n\n{status.message}", name)
             return
+        latest = self.renderer.latest_preview.get(node_id)
+        if status.state == "running" and latest is not None:
+            self._on_preview(latest)  # its work so far, at once; the next steps follow
+            return
         if status.state not in ("done", "cached"):
-            self._show_text("", f"{name}: render it (Render, or Run to selected) to see its output.")
+            self._show_text("", f"{name}: rendering…" if status.state == "running" else
+                            f"{name}: render it (Render, or Run to selected) to see its output.")
             return
         target, port = node_id, None
         if self.before.isVisible() and self.before.isChecked():
@@ -186,14 +200,23 @@ class Preview(QWidget):
         self.caption.setText(f"{name}: loading…")
         graph_copy, folder, models = snapshot(graph), self.document.project.folder, self.renderer.models
         viewer = self.viewer
-        self._submit(lambda: load_output(Executor(self.renderer.cache(), project_dir=folder, models=models),
-                                         graph_copy, target, port, viewer))
+
+        def load():
+            executor = Executor(self.renderer.cache(), project_dir=folder, models=models)
+            cancel = stop_at_costly(executor, CancelToken()) if cached_only else None
+            return load_output(executor, graph_copy, target, port, viewer, cancel)
+
+        self._submit(load)
 
     # ---- results, on the GUI thread ------------------------------------------------------------
 
     def _on_loaded(self, number: int, result) -> None:
         if number != self._request:
             return  # a newer request is on its way
+        if result is None:  # a cached-only load found nothing in the cache: the render's end shows it
+            self.caption.setText(f"{self.document.graph.display_name(self.node_id)}: finished; "
+                                 "its output shows when the render ends")
+            return
         kind, payload = result
         name = self.document.graph.display_name(self.node_id) if self.node_id in self.document.graph.nodes else ""
         if self.before.isVisible() and self.before.isChecked():
@@ -259,8 +282,30 @@ class Preview(QWidget):
             self.show_node(self.node_id, keep_before=True)
 
     def _status_changed(self, node_id: str) -> None:
-        if node_id == self.node_id and self.renderer.status(node_id).state in ("idle", "failed"):
+        if node_id != self.node_id:
+            return
+        state = self.renderer.status(node_id).state
+        if state in ("idle", "failed"):
             self.show_node(node_id)  # an edit made the shown output stale, or the node failed
+        elif self.live and state != "running":
+            # Finished (its output is in the cache now) or cancelled: no longer a work in progress.
+            self.show_node(node_id, keep_before=True, cached_only=True)
+
+    def _on_preview(self, event) -> None:
+        """A denoising step's picture of the shown node (the controller sends one per batch at most)."""
+        if event.node_id != self.node_id or (self.before.isVisible() and self.before.isChecked()):
+            return
+        image = preview_image(event.pixels)
+        if image is None:
+            return
+        with self._lock:
+            self._request += 1  # an older load answering now must not replace the work in progress
+        self.live, self.clip = True, None
+        self._show_frames_controls(False)
+        name = self.document.graph.display_name(self.node_id)
+        self.caption.setText(f"{name} · step {event.step}/{event.steps} · rough preview while it denoises")
+        self.stack.setCurrentWidget(self.picture)
+        self.picture.set_image(image)
 
     def _show_text(self, text: str, caption: str) -> None:
         self.caption.setText(caption)

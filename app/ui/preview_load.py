@@ -16,7 +16,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from engine import events as ev
 from engine.audio.buffer import Audio
+from engine.context import CancelToken
 from engine.image import Image
 from engine.media.transfer_fast import encode_output
 
@@ -60,6 +62,27 @@ def display_image(pixels: np.ndarray, color_space: str, viewer: Viewer = Viewer(
     return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()  # copy: own the bytes
 
 
+def preview_image(pixels) -> QImage | None:
+    """A NodePreview's 8-bit RGB picture (H x W x 3 uint8, already display-referred) as a QImage,
+    or None for anything else: a plug-in's preview must not break the viewer."""
+    if not isinstance(pixels, np.ndarray) or pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
+        return None
+    height, width = pixels.shape[:2]
+    if not height or not width:
+        return None
+    rgb = np.ascontiguousarray(pixels)
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format_RGB888).copy()
+
+
+def stop_at_costly(executor, cancel: CancelToken) -> CancelToken:
+    """Cancel `cancel` when the executor would run a node that stores its outputs: such a result
+    missing from the cache (evicted, or its store failed) is a slow model or an export, not worth
+    recomputing for a look at it. Returns `cancel`."""
+    executor.events.connect(lambda event: cancel.cancel() if isinstance(event, ev.NodeStarted) and event.stores
+                            else None)
+    return cancel
+
+
 def fitted(image: QImage, width: int, height: int) -> QImage:
     """`image` shrunk to fit width×height device pixels (never enlarged), in the 32-bit format the
     painter draws without converting (worker thread). A scrubbed frame then costs the GUI thread a
@@ -87,9 +110,13 @@ def before_source(graph, node_id: str) -> tuple[str, str] | None:
     return (links[0].src_node, links[0].src_port) if links else None
 
 
-def load_output(executor, graph, node_id: str, port: str | None = None, viewer: Viewer = Viewer()):
-    """(kind, payload) for the node's output `port` (default: the one its type previews), read from the cache."""
-    report = executor.run(graph, [node_id], load_outputs=True)
+def load_output(executor, graph, node_id: str, port: str | None = None, viewer: Viewer = Viewer(),
+                cancel: CancelToken | None = None):
+    """(kind, payload) for the node's output `port` (default: the one its type previews), read from the
+    cache; None when `cancel` stopped it."""
+    report = executor.run(graph, [node_id], cancel, load_outputs=True)
+    if cancel is not None and cancel.cancelled:
+        return None
     outputs = report.outputs.get(node_id)
     if outputs is None:
         return ("text", report.results[node_id].message or "no output to show")

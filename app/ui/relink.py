@@ -6,9 +6,11 @@ new folder, the other missing files with the same names there are relinked with 
 media folder is fixed in one go). The project file's fingerprints tell whether the chosen file
 is the very one the project was saved with, or a different file under the name.
 
-Models (voices now, diffusion weights later) are named, not pathed: a node type lists the ones it
-lacks (NodeType.missing_models). Relinking one means pointing at its file: the file's folder
-joins the model folders in Preferences, and a name parameter follows the file's name.
+Models (voices, diffusion weights) are named, not pathed: a node type lists the ones it lacks
+(NodeType.missing_models), each with a hint naming the folder it belongs in, shown under the list.
+Relinking one means pointing at its file: the file's folder joins the model folders in
+Preferences, and a name parameter follows the file's name. A diffusers model is a folder, which
+a file dialog cannot pick: any file inside it (its model_index.json) stands for the folder.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout)
 
@@ -56,6 +59,15 @@ class MissingModelEntry:
     status: str = "not installed"
 
 
+def param_label(graph, node_id: str, param: str) -> str:
+    """A parameter as the inspector names it ("Video model"), or its name when the type is unknown."""
+    schema = graph.schema_of(node_id)
+    try:
+        return schema.param(param).display_name if schema is not None else param
+    except (KeyError, AttributeError):
+        return param
+
+
 def missing_models_of(graph, node_id: str, models: ModelLocator) -> list[MissingModel]:
     schema = graph.schema_of(node_id)
     if schema is None:
@@ -72,6 +84,16 @@ def find_missing_models(project, models: ModelLocator) -> list[MissingModelEntry
     graph = project.graph
     return [MissingModelEntry(node_id, model) for node_id in graph.nodes
             for model in missing_models_of(graph, node_id, models)]
+
+
+def chosen_model(chosen: Path) -> tuple[Path, str]:
+    """(the model folder to add, the model's name) for a file the user picked: a .safetensors file
+    is a model of its own; a file inside a diffusers folder (its model_index.json, or a component's
+    weights one level down) stands for that folder, which is then found in its parent."""
+    for folder in (chosen.parent, chosen.parent.parent):
+        if (folder / "model_index.json").is_file():
+            return folder.parent, folder.name
+    return chosen.parent, chosen.stem
 
 
 def find_missing(project) -> list[MissingFile]:
@@ -112,10 +134,16 @@ class MissingMediaDialog(QDialog):
             self.tree.addTopLevelItem(QTreeWidgetItem([graph.display_name(entry.node_id), entry.param,
                                                        str(entry.absolute), entry.status]))
         for entry in self.models:  # after the files: row len(missing) + i is model i
-            item = QTreeWidgetItem([graph.display_name(entry.node_id), entry.model.param, entry.model.name,
-                                    entry.status])
+            item = QTreeWidgetItem([graph.display_name(entry.node_id), param_label(graph, entry.node_id,
+                                                                                     entry.model.param),
+                                    entry.model.name, entry.status])
             item.setToolTip(2, entry.model.hint)
             self.tree.addTopLevelItem(item)
+        # What to do about the selected row, in full: a model's hint names the folder it belongs in.
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.tree.currentItemChanged.connect(lambda *_: self._show_details())
         self.tree.setCurrentItem(self.tree.topLevelItem(0))
         relink = QPushButton("Relink…")
         relink.clicked.connect(lambda: self.relink_row(self.tree.indexOfTopLevelItem(self.tree.currentItem())))
@@ -128,8 +156,28 @@ class MissingMediaDialog(QDialog):
         layout.addWidget(QLabel(f"{' and '.join(what)} this project reads are missing. Relink them, or close "
                                 "and fix them later (the inspector; Preferences for model folders)."))
         layout.addWidget(self.tree)
+        layout.addWidget(self.details)
         layout.addWidget(buttons)
-        self.resize(760, 320)
+        for column, width in enumerate((150, 110, 300)):
+            self.tree.setColumnWidth(column, width)
+        self.resize(820, 360)
+        self._show_details()
+
+    def _show_details(self) -> None:
+        row = self.tree.indexOfTopLevelItem(self.tree.currentItem()) if self.tree.currentItem() else -1
+        if 0 <= row < len(self.missing):
+            entry = self.missing[row]
+            text = f"Reads {entry.absolute}, which is not there: Relink… to find it."
+        elif 0 <= row - len(self.missing) < len(self.models):
+            entry = self.models[row - len(self.missing)]
+            name = self.window_.document.graph.display_name(entry.node_id)
+            hint = entry.model.hint[:1].upper() + entry.model.hint[1:]
+            text = f"{name} needs '{entry.model.name}'. {hint}."
+            if entry.status not in ("not installed", "relinked"):
+                text += f" ({entry.status})"
+        else:
+            text = ""
+        self.details.setText(text)
 
     def relink_row(self, row: int) -> bool:
         return self.relink(row) if row < len(self.missing) else self.relink_model(row - len(self.missing))
@@ -143,12 +191,12 @@ class MissingMediaDialog(QDialog):
         chosen = self.window_.choose_file(f"Find the model {model.name}", "", model.file_filter)
         if not chosen:
             return False
-        chosen = Path(chosen)
-        self.window_.add_model_folder(chosen.parent)
+        folder, name = chosen_model(Path(chosen))
+        self.window_.add_model_folder(folder)
         node = graph.nodes.get(entry.node_id)
-        if node is not None and chosen.stem != model.name and node.params.get(model.param) == model.name:
+        if node is not None and name != model.name and node.params.get(model.param) == model.name:
             try:
-                self.window_.document.stack.push(SetParam(entry.node_id, model.param, chosen.stem))
+                self.window_.document.stack.push(SetParam(entry.node_id, model.param, name))
             except AiprodError as exc:
                 self.window_.show_message(f"cannot relink: {exc}")
                 return False
@@ -168,6 +216,7 @@ class MissingMediaDialog(QDialog):
                        if m.param == entry.model.param and m.name in names]
             entry.status = "relinked" if not lacking else f"still missing: {lacking[0].hint}"
             self.tree.topLevelItem(len(self.missing) + index).setText(3, entry.status)
+        self._show_details()
 
     def relink(self, row: int) -> bool:
         """Ask for the file of `row`; relink it, and others of the same name found beside it."""

@@ -12,7 +12,9 @@ costs idle. So events are gathered and taken in batches, at most one every BATCH
 badge changes once per batch (to its latest status) and the progress bar once, however many
 events arrived, and at most PUBLISH_LIMIT badges change in one turn of the event loop (the rest
 in the next turns; all of them before the render's end is shown). The event log still gets every
-event.
+event. A denoising node's pictures (NodePreview) are thinned the same way: only the newest of
+each running node in a batch is handed on, and the newest is kept (`latest_preview`) so a node
+selected mid-render shows its work so far at once.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import itertools
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -57,6 +59,8 @@ class NodeStatus:
     fraction: float = 0.0
     seconds: float = 0.0
     message: str = ""
+    # What a finished node measured (NodeFinished.stats: model, device, steps, seconds, peak VRAM).
+    stats: dict = field(default_factory=dict, compare=False)
 
 
 def snapshot(graph: Graph) -> Graph:
@@ -71,6 +75,8 @@ class RenderController(QObject):
     event = Signal(object)  # every engine event, on the GUI thread (the event log listens)
     status_changed = Signal(str)  # node id whose badge changed
     progress = Signal(float, str)  # overall fraction 0..1, and what is running
+    preview = Signal(object)  # a running node's newest NodePreview, one per node per batch at most
+    configured = Signal()  # the model folders or the cache changed (Preferences)
     started = Signal()
     finished = Signal(object)  # the RunReport, or the exception that stopped the render
     _wake = Signal()  # the first event of a batch has arrived (emitted from a worker thread)
@@ -99,6 +105,8 @@ class RenderController(QObject):
         self._wake_sent = False
         self._changed: dict[str, None] = {}  # nodes whose badge changed in this batch, in order
         self._progress: tuple[float, str] | None = None
+        self._previews: dict[str, ev.NodePreview] = {}  # this batch's newest preview of each node
+        self.latest_preview: dict[str, ev.NodePreview] = {}  # of each node still running
         self._batch_timer = QTimer(self)
         self._batch_timer.setSingleShot(True)
         self._batch_timer.setInterval(BATCH_MS)
@@ -129,6 +137,7 @@ class RenderController(QObject):
         self._run_number += 1
         self.cancel()
         self._changed, self._progress = {}, None  # a batch of the old project's render
+        self._previews, self.latest_preview = {}, {}
         for node_id in list(self.statuses):
             self._set(node_id, NodeStatus())
         self.statuses.clear()
@@ -178,6 +187,7 @@ class RenderController(QObject):
             if cache_settings != self.cache_settings:
                 self.cache_settings = cache_settings
                 self._cache = None  # reopened where the next render asks for it
+        self.configured.emit()
 
     def cache(self) -> DiskCache | None:
         """The disk cache as this process reads it (previews, thumbnails, a render in a thread), opened
@@ -290,11 +300,18 @@ class RenderController(QObject):
             self._progress = None
             name = self.document.graph.display_name(node_id) if node_id in self.document.graph.nodes else ""
             self.progress.emit(fraction, name)
+        previews, self._previews = self._previews, {}
+        for node_id, event in previews.items():
+            # A preview that arrived in the batch that finished its node is older than the result.
+            if self.status(node_id).state == "running":
+                self.latest_preview[node_id] = event
+                self.preview.emit(event)
 
     def _on_event(self, number: int, event) -> None:
         if isinstance(event, tuple) and event[0] == "finished":
             self._publish(limit=None)  # the render's last badges, all of them, before its end
             self._render = None
+            self.latest_preview.clear()
             self.last_report = event[1]
             self.progress.emit(1.0, "")
             self.finished.emit(event[1])
@@ -315,8 +332,11 @@ class RenderController(QObject):
         elif isinstance(event, ev.NodeProgress):
             self._show(node_id, NodeStatus("running", event.fraction, message=event.message))
             self._report_progress(event.fraction, node_id)
+        elif isinstance(event, ev.NodePreview):
+            if node_id not in self._edited_during_run:
+                self._previews[node_id] = event  # replaces an older one of this batch: never shown
         elif isinstance(event, ev.NodeFinished):
-            self._settle(node_id, NodeStatus("done", 1.0, event.seconds))
+            self._settle(node_id, NodeStatus("done", 1.0, event.seconds, stats=dict(event.stats or {})))
         elif isinstance(event, ev.NodeCached):
             self._settle(node_id, NodeStatus("cached", 1.0))
         elif isinstance(event, ev.NodeSkipped):
@@ -328,6 +348,7 @@ class RenderController(QObject):
 
     def _settle(self, node_id: str, status: NodeStatus) -> None:
         self._settled += 1
+        self.latest_preview.pop(node_id, None)
         self._show(node_id, status)
         self._report_progress(0.0, node_id)
 

@@ -1,4 +1,5 @@
-"""A node's status badge (queued, running with %, done with seconds, cached, failed…) as an item of its own.
+"""A node's status badge (queued, running with % or its denoising step, done with seconds, cached, failed…)
+as an item of its own.
 
 The badge changes many times a render while the rest of the node does not. As a child item with
 its own pixmap cache, a progress tick repaints a 100×16 pixel badge instead of the whole node
@@ -7,6 +8,8 @@ The node repaints only when the badge's width changes, since its title is elided
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
@@ -20,10 +23,15 @@ MAX_WIDTH = 110.0
 DOT = 16.0  # zoomed out: a coloured dot instead of the text
 ZOOMED_OUT_LOD = 0.35  # below this scale text cannot be read (the node paints colour blocks only)
 WIDEST_RUNNING = "running 100%"  # a running badge keeps one width while its percentage climbs
+STEP = re.compile(r"step \d{1,4}/\d{1,4}")  # engine.models.denoise's progress message
 
 
 def badge_text(status: NodeStatus) -> str:
     if status.state == "running":
+        # A denoising node counts its steps ("step 12/28"): steps say more than a percentage that
+        # includes loading the model. Longer messages ("loading sdxl-base") are left to the tooltip.
+        if STEP.fullmatch(status.message):
+            return status.message
         return f"running {status.fraction * 100:.0f}%"
     if status.state == "done":
         return f"done {status.seconds:.2f}s"
@@ -53,7 +61,11 @@ class StatusBadge(QGraphicsItem):
 
     def width_for(self, status: NodeStatus) -> float:
         """The badge's width in scene units for `status` (0 when idle: no badge)."""
-        text = WIDEST_RUNNING if status.state == "running" else badge_text(status)
+        if status.state == "running":  # as wide as the widest it may get, so it does not jitter
+            widest = max(self._metrics.horizontalAdvance(WIDEST_RUNNING),
+                         self._metrics.horizontalAdvance(badge_text(status)))
+            return min(widest + 12, MAX_WIDTH)
+        text = badge_text(status)
         return self._metrics.horizontalAdvance(text) + 12 if text else 0.0
 
     def set_status(self, status: NodeStatus) -> bool:
@@ -87,3 +99,27 @@ class StatusBadge(QGraphicsItem):
         painter.setFont(self._font)
         painter.setPen(QColor("#101010") if state in ("running", "queued") else QColor("#f5f5f5"))
         painter.drawText(rect, Qt.AlignCenter, badge_text(self.status))
+
+
+def stats_lines(stats: dict) -> list[str]:
+    """A generating node's figures (NodeFinished.stats) as tooltip lines:
+    "sdxl-base · on GPU, float16", "28 steps in 9.4 s (loading 3.1 s)", "peak VRAM 8.12 GB"."""
+    if not stats:
+        return []
+    lines = []
+    if stats.get("model"):
+        lines.append(f"{stats['model']}" + (f" · {stats['device']}" if stats.get("device") else ""))
+    elif stats.get("device"):
+        lines.append(str(stats["device"]))
+    if stats.get("steps"):
+        timing = f"{stats['steps']} steps"
+        if stats.get("denoise_s") is not None:
+            timing += f" in {float(stats['denoise_s']):.1f} s"
+        if stats.get("load_s"):
+            timing += f" (loading {float(stats['load_s']):.1f} s)"
+        lines.append(timing)
+    if stats.get("peak_vram_gb"):
+        lines.append(f"peak VRAM {float(stats['peak_vram_gb']):.2f} GB")
+    if stats.get("generated"):
+        lines.append(str(stats["generated"]))
+    return lines

@@ -12,6 +12,11 @@ keeps the cores busy: a render starting (or another project opening) cancels the
 and a render's end asks again for every picture still missing. The workers run a little below
 the GUI's priority (engine.priority). An edit that makes a node's result stale (its badge goes
 back to idle) clears its picture, and a stale load arriving late is dropped.
+
+While a node denoises, its step previews (RenderController.preview, already thinned to one per
+batch) are shown as its thumbnail; when it finishes, its output is read back at once (it is in
+the cache by then) and replaces them. A render cancelled or failed mid-denoise drops them: a
+preview is not a result.
 """
 
 from __future__ import annotations
@@ -21,14 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
-from engine import events as ev
 from engine.context import CancelToken
 from engine.executor import Executor
 from engine.image import Image
 from engine.ports import FRAMES, IMAGE
 from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
-from .preview_load import display_image, is_clip
+from .preview_load import display_image, is_clip, preview_image, stop_at_costly
 from .render_controller import snapshot
 
 THUMB_WIDTH = 96
@@ -40,6 +44,12 @@ def picture_port(schema) -> str | None:
     if schema is None:
         return None
     return next((p.name for p in schema.outputs if p.type.name in (IMAGE.name, FRAMES.name)), None)
+
+
+def _shrunk(image: QImage) -> QImage:
+    if image.height() > image.width():  # portrait: fit a square, so a node does not grow very tall
+        return image.scaledToHeight(THUMB_WIDTH, Qt.SmoothTransformation)
+    return image.scaledToWidth(THUMB_WIDTH, Qt.SmoothTransformation)
 
 
 def thumbnail_image(value) -> QImage | None:
@@ -56,10 +66,7 @@ def thumbnail_image(value) -> QImage | None:
         return None
     # Decimate before the colour transform: it costs per pixel, and 2× the width is plenty to smooth.
     step = max(1, pixels.shape[1] // (THUMB_WIDTH * 2))
-    image = display_image(pixels[::step, ::step], space)
-    if image.height() > image.width():  # portrait: fit a square, so a node does not grow very tall
-        return image.scaledToHeight(THUMB_WIDTH, Qt.SmoothTransformation)
-    return image.scaledToWidth(THUMB_WIDTH, Qt.SmoothTransformation)
+    return _shrunk(display_image(pixels[::step, ::step], space))
 
 
 def load_thumbnail(executor: Executor, graph, node_id: str, port: str,
@@ -70,14 +77,25 @@ def load_thumbnail(executor: Executor, graph, node_id: str, port: str,
     A stored result evicted from the cache is not worth recomputing (it may be a slow model, or
     an export that writes a file) for a 96-pixel picture: such a node starting cancels the load.
     """
-    cancel = CancelToken() if cancel is None else cancel
-    executor.events.connect(lambda event: cancel.cancel() if isinstance(event, ev.NodeStarted) and event.stores
-                            else None)
+    cancel = stop_at_costly(executor, CancelToken() if cancel is None else cancel)
     report = executor.run(graph, [node_id], cancel, load_outputs=True)
     if cancel.cancelled:
         return None
     outputs = report.outputs.get(node_id) or {}
     return thumbnail_image(outputs[port]) if port in outputs else None
+
+
+class _LoadCancel(CancelToken):
+    """One load's token: cancelled by a costly node in its own graph (that load alone), or with the
+    token the loader shares among its loads (a render starting stops them all)."""
+
+    def __init__(self, shared: CancelToken):
+        super().__init__()
+        self.shared = shared
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set() or self.shared.cancelled
 
 
 class ThumbnailLoader(QObject):
@@ -98,6 +116,7 @@ class ThumbnailLoader(QObject):
         self.document.replaced.connect(self._stop_loads)  # another project: its loads are of no use
         self.renderer.finished.connect(self._render_finished)
         self.renderer.status_changed.connect(self._status_changed)
+        self.renderer.preview.connect(self._on_preview)
 
     def _stop_loads(self) -> None:
         """Out of a render's way: loads in flight stop at their next node, queued ones do not start."""
@@ -108,7 +127,8 @@ class ThumbnailLoader(QObject):
     def _render_finished(self, _report) -> None:
         # After the render, not per finished node: then every result is surely in the cache.
         # A thumbnail still shown is still right: any edit that made it stale has cleared it.
-        wanted = [n for n, item in self.scene_.nodes.items() if n not in self.pending and item.thumbnail is None
+        wanted = [n for n, item in self.scene_.nodes.items() if n not in self.pending
+                  and (item.thumbnail is None or item.thumbnail_is_preview)
                   and self.renderer.status(n).state in ("done", "cached")]
         # One snapshot shared by every load (the workers only read it): copying a large graph per
         # node would stall the GUI at the end of a big render.
@@ -129,29 +149,49 @@ class ThumbnailLoader(QObject):
         def work() -> None:
             if cancel.cancelled:
                 return
+            own = _LoadCancel(cancel)
             try:
                 image = load_thumbnail(Executor(self.renderer.cache(), project_dir=folder, models=models), graph_copy,
-                                       node_id, port, cancel)
+                                       node_id, port, own)
             except Exception:  # a thumbnail that cannot be read is simply not shown
                 image = None
-            if not cancel.cancelled:
+            if not cancel.cancelled:  # a costly node stopped this load alone: it is answered (no picture)
                 self._loaded.emit(node_id, generation, image)
 
         self._pool.submit(work)
         return True
 
     def _status_changed(self, node_id: str) -> None:
-        if self.renderer.status(node_id).state in ("idle", "failed"):
+        state = self.renderer.status(node_id).state
+        item = self.scene_.nodes.get(node_id)
+        if state in ("idle", "failed"):
             self._generation[node_id] = self._generation.get(node_id, 0) + 1
-            item = self.scene_.nodes.get(node_id)
             if item is not None:
                 item.set_thumbnail(None)
+        elif item is not None and item.thumbnail_is_preview:
+            if state == "done" and node_id not in self.pending:
+                self.request(node_id)  # its output is in the cache now: it replaces the step preview
+            elif state not in ("running", "done"):  # cancelled: the preview shows no result
+                item.set_thumbnail(None)
+
+    def _on_preview(self, event) -> None:
+        """A denoising step's picture, as the node's thumbnail until its output is read back."""
+        item = self.scene_.nodes.get(event.node_id)
+        if item is None or picture_port(item.schema) is None:
+            return
+        image = preview_image(event.pixels)
+        if image is not None:
+            item.set_thumbnail(_shrunk(image), preview=True)
 
     def _on_loaded(self, node_id: str, generation: int, image) -> None:
         self.pending.discard(node_id)
         item = self.scene_.nodes.get(node_id)
-        if item is not None and generation == self._generation.get(node_id, 0) and image is not None:
+        if item is None or generation != self._generation.get(node_id, 0):
+            return
+        if image is not None:
             item.set_thumbnail(image)
+        elif item.thumbnail_is_preview and not self.renderer.is_running:
+            item.set_thumbnail(None)  # the output cannot be read: a preview must not pass for it
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -2,8 +2,8 @@
 
 Every question the window asks (unsaved changes, restoring a crashed session, a file to relink,
 replacing a file AIPROD did not write, preferences) goes through one method here, so tests swap the
-method for an answer instead of clicking a modal box; crash recovery, missing media and preferences
-are wired up here too.
+method for an answer instead of clicking a modal box; crash recovery, missing media and models,
+the Models dialog and preferences are wired up here too.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from engine.errors import AiprodError
 
 from . import recovery
 from ..preferences import Preferences
+from .models_dialog import ModelsDialog
 from .preferences import PreferencesDialog
 from .relink import MissingMediaDialog, find_missing, find_missing_models
 
@@ -81,6 +82,9 @@ class WindowDialogs:
         """List the files and models the project reads that are missing, in a dialog to relink them."""
         missing = find_missing(self.document.project)
         models = find_missing_models(self.document.project, self.renderer.models)
+        if models:  # a model put in a folder since the library last looked is found by a fresh scan
+            self.renderer.models.library().scan()  # cheap: the library's index knows the files it has read
+            models = find_missing_models(self.document.project, self.renderer.models)
         graph = self.document.graph
         for entry in missing:
             self.event_log.log(f"missing: {graph.display_name(entry.node_id)}.{entry.param} reads {entry.absolute}")
@@ -90,6 +94,10 @@ class WindowDialogs:
         if missing or models:
             self.exec_dialog(MissingMediaDialog(self, missing, models))
         return missing + models
+
+    def show_models(self) -> None:
+        """Help ▸ Models: the installed models, the folders searched, what the project lacks."""
+        self.exec_dialog(ModelsDialog(self))
 
     def add_model_folder(self, folder) -> None:
         """Add a folder to the model folders in Preferences (relinking a model), saved at once."""

@@ -36,6 +36,26 @@ def test_a_preference_persists_and_the_autosave_and_cache_follow_it(window, qtbo
     assert reopened.renderer.cache_dir == tmp_path / "fast-cache"
 
 
+def test_allowing_pickle_checkpoints_reaches_the_model_locator_and_persists(window, qtbot):
+    assert not window.renderer.models.allow_pickle  # refused unless the user says so
+    window.menu_actions["preferences"].trigger()
+    (dialog,) = window.dialogs
+    assert not dialog.allow_pickle.isChecked() and "UNSAFE" in dialog.allow_pickle.text()
+    dialog.allow_pickle.setChecked(True)
+    dialog.accept()
+    assert window.preferences.allow_pickle_checkpoints and window.renderer.models.allow_pickle
+    assert json.loads((settings.config_dir() / "preferences.json").read_text())["allow_pickle_checkpoints"] is True
+    assert window.close()
+    reopened = _window(qtbot, window.registry)
+    assert reopened.renderer.models.allow_pickle
+    reopened.menu_actions["preferences"].trigger()
+    (again,) = reopened.dialogs
+    assert again.allow_pickle.isChecked()
+    again.allow_pickle.setChecked(False)
+    again.accept()
+    assert not reopened.renderer.models.allow_pickle
+
+
 def test_cancelled_preferences_change_nothing(window):
     window.menu_actions["preferences"].trigger()
     (dialog,) = window.dialogs

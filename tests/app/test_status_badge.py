@@ -12,6 +12,17 @@ def test_badge_texts():
     assert badge_text(NodeStatus("cached")) == "cached" and badge_text(NodeStatus()) == ""
 
 
+def test_a_denoising_node_counts_its_steps_on_the_badge(qtbot):
+    running = NodeStatus("running", 0.5, message="step 12/28")
+    assert badge_text(running) == "step 12/28"
+    assert badge_text(NodeStatus("running", 0.02, message="loading sdxl-base")) == "running 2%"  # the tooltip's
+    badge = StatusBadge(200, 0)
+    # One width while it runs, whatever the step: the node's title is not elided anew at every step.
+    widths = {badge.width_for(NodeStatus("running", f, message=m))
+              for f, m in ((0.1, "step 1/8"), (0.5, "step 128/200"), (0.9, ""), (0.2, "loading x"))}
+    assert len(widths) == 1
+
+
 def test_progress_ticks_repaint_the_badge_and_not_the_node(window, sample_path, qtbot, monkeypatch):
     from app.ui.node_item import NodeItem
 
