@@ -8,12 +8,12 @@ so equal steps there look equal, and its axes are nearly independent (one scale 
 
 from __future__ import annotations
 
-import warnings
 from functools import lru_cache
 
 import numpy as np
 import torch
 
+from engine.color import import_colour
 from engine.errors import NodeExecutionError
 from engine.image import Image
 from engine.media.clip import Clip, MapClip
@@ -29,9 +29,7 @@ STATISTICS_PIXELS = 1 << 18  # pixels per frame used for statistics; a uniform g
 @lru_cache(maxsize=4)
 def oklab_matrices(working: str) -> tuple[np.ndarray, np.ndarray]:
     """(working RGB -> LMS, cube-rooted LMS -> Oklab), from colour-science's Oklab definition."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # colour-science warns at import about optional plotting packages
-        import colour
+    colour = import_colour()
     oklab = colour.models.oklab
     rgb_to_xyz = colour.RGB_COLOURSPACES[WORKING_GAMUTS[working]].matrix_RGB_to_XYZ
     return oklab.MATRIX_1_XYZ_TO_LMS @ rgb_to_xyz, np.asarray(oklab.MATRIX_2_LMS_TO_LAB)

@@ -8,22 +8,18 @@ it. colour-science provides the transfer functions and gamut matrices (its refer
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from ..color import import_colour
+
 WORKING_GAMUTS = {"lin_rec709": "ITU-R BT.709", "acescg": "ACEScg"}
 
 
-@lru_cache(maxsize=1)
-def _colour():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # warnings at import about optional plotting packages
-        import colour
-    return colour
+_colour = import_colour  # colour-science without the stand-ins it leaves (engine/color.py)
 
 
 def _f32(x) -> np.ndarray:
