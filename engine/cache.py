@@ -193,11 +193,14 @@ class DiskCache:
                 raise ValueError(f"entry format {manifest.get('format')!r}")
             files = EntryFiles(key, self._files(key), manifest.get("files") or {}, on_damage=self.discard)
             outputs = {}
+            if set(manifest["outputs"]) != set(port_types):  # stored before an output was added, or after
+                raise ValueError(f"outputs {sorted(manifest['outputs'])} are not the node's {sorted(port_types)}")
             for port, stored in manifest["outputs"].items():
                 port_type = port_types.get(port)
                 if port_type is None or port_type.codec is None or port_type.name != stored["type"]:
                     raise ValueError(f"output {port!r} no longer matches the node's ports")
-                outputs[port] = port_type.codec.decode(stored, files)
+                # An optional output the node had no value for is stored as such, never as a stand-in.
+                outputs[port] = None if stored.get("absent") else port_type.codec.decode(stored, files)
         except CacheEntryCorrupt:
             raise
         except Exception as exc:  # foreign, outdated or unparseable: a miss, never a crash
@@ -234,6 +237,9 @@ class DiskCache:
             for port, value in outputs.items():
                 codec = port_types[port].codec
                 extra = {"progress": progress} if progress is not None and getattr(codec, "streams", False) else {}
+                if value is None:
+                    stored[port] = {"type": port_types[port].name, "absent": True}
+                    continue
                 stored[port] = {"type": port_types[port].name, **codec.encode(value, work, port, **extra)}
             manifest = {"format": ENTRY_FORMAT, "node_type": node_type, "outputs": stored}
             if writes_files:

@@ -5,6 +5,7 @@ colour-science supplies the transfer functions (its reference implementations of
 
 from __future__ import annotations
 
+import sys
 import warnings
 from functools import lru_cache
 
@@ -20,12 +21,10 @@ def import_colour():
     __spec__, so importlib.util.find_spec("matplotlib") raises ValueError, and diffusers asks exactly
     that when it is imported: a Keyframe rendered after a Title in one process failed so. colour's
     plotting modules keep their references; the engine never plots."""
-    import sys
     from unittest.mock import Mock
 
     with warnings.catch_warnings():
-        # colour-science warns at import about optional plotting packages the engine does not use.
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # the warnings about optional plotting packages
         import colour
     for name in [n for n, module in list(sys.modules.items()) if isinstance(module, Mock)
                  and n.split(".")[0] in ("matplotlib", "mpl_toolkits", "cycler")]:
@@ -33,18 +32,16 @@ def import_colour():
     return colour
 
 
-_colour = import_colour
-
 
 def linear_to_srgb(pixels: np.ndarray) -> np.ndarray:
     """Scene-linear Rec.709 values to sRGB-encoded values (IEC 61966-2-1), clipped to 0..1."""
-    encoded = _colour().models.eotf_inverse_sRGB(np.clip(pixels, 0.0, 1.0))
+    encoded = import_colour().models.eotf_inverse_sRGB(np.clip(pixels, 0.0, 1.0))
     return np.asarray(encoded, dtype=np.float32)
 
 
 def srgb_to_linear(encoded: np.ndarray) -> np.ndarray:
     """sRGB-encoded values (0..1) to scene-linear Rec.709."""
-    return np.asarray(_colour().models.eotf_sRGB(np.asarray(encoded, dtype=np.float32)), dtype=np.float32)
+    return np.asarray(import_colour().models.eotf_sRGB(np.asarray(encoded, dtype=np.float32)), dtype=np.float32)
 
 
 def to_8bit(encoded: np.ndarray) -> np.ndarray:

@@ -249,6 +249,11 @@ class _Run:
         inputs: dict[str, Any] = {p.name: ([] if p.multiple else None) for p in schema.inputs}
         for link in self.inputs[node_id]:
             value = self.value_of(link.src_node)[link.src_port]
+            if value is None:  # an optional output with nothing this run: never a silent stand-in
+                source = self.graph.display_name(link.src_node)
+                why = self.types[link.src_node].schema.output(link.src_port).help
+                raise _NodeFailure(f"its input {link.dst_port!r} is linked to {source}'s '{link.src_port}' output, "
+                                   f"which has no value here: {why}")
             if schema.input(link.dst_port).multiple:
                 inputs[link.dst_port].append(value)
             else:
@@ -318,7 +323,8 @@ class _Run:
         except Exception as exc:
             raise self.node_error(node_id, exc) from exc
         outputs = dict(outputs or {})
-        missing = [p.name for p in schema.outputs if p.name not in outputs]
+        missing = [p.name for p in schema.outputs
+                   if p.name not in outputs or (outputs[p.name] is None and not p.optional)]
         if missing:
             raise _NodeFailure(f"{schema.type_id} returned no value for output(s) {', '.join(missing)}")
         self.cancel_point()  # a cancel during the last step leaves no cache entry behind

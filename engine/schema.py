@@ -278,7 +278,10 @@ class Port:
     name: str
     type: PortType
     help: str = ""
-    optional: bool = False  # an input that may stay unconnected (execute gets None)
+    # An input that may stay unconnected (execute gets None). An output that may have no value: the
+    # node returns None for it when it cannot make it (the Scene's sound without a sound model); a
+    # node linked to it then fails with the output's help, which must say when it has a value.
+    optional: bool = False
     multiple: bool = False  # an input that takes several links, in link order (execute gets a list)
     # An input only: the parameter this input replaces while it is linked. The executor puts the
     # linked value into params[overrides] (see NodeSchema.apply_overrides); the node reads only params.
@@ -331,6 +334,12 @@ class NodeSchema:
         for port in self.inputs:
             if port.overrides:
                 self._check_override(port)
+        for port in self.outputs:
+            if port.multiple or port.overrides:
+                raise ValueError(f"{self.type_id}: output {port.name!r} cannot take several links or override")
+            if port.optional and not port.help:
+                raise ValueError(f"{self.type_id}: optional output {port.name!r} needs a help text that says "
+                                 "when it has a value (a node linked to it is told why it has none)")
         for name, _ in self.retired_params:
             if self.param(name) is not None:
                 raise ValueError(f"{self.type_id}: retired parameter {name!r} is still one of its parameters")

@@ -2,7 +2,8 @@
 
 Methods, cheapest first: a held still seen through a camera move; keyframes spread over the shot
 with optical-flow in-betweens (then the camera move); first/last-frame video diffusion; full
-video diffusion. The last two run an installed video model (scene_video.py).
+video diffusion. The last two run an installed video model (scene_video.py); with LTX-2 they
+also give the shot's sound, or make the picture for a linked dialogue (scene_sound.py).
 `estimate_method_costs` gives each method's rough cost for a shot, for the render router.
 """
 
@@ -20,12 +21,13 @@ from engine.media.camera_render import FITS, CameraRenderer, camera_clip
 from engine.media.clip import ArrayClip, Clip, StillClip, as_fps
 from engine.media.flow import retime_clip
 from engine.models.families import FIRST_LAST_VIDEO, IMAGE_TO_VIDEO
-from engine.ports import CAMERA_PATH, FLOAT, FRAMES, IMAGE
+from engine.ports import AUDIO, CAMERA_PATH, FLOAT, FRAMES, IMAGE
 from engine.schema import EnumParam, FloatParam, IntParam, NodeSchema, NodeType, Port, SeedParam, StringParam
 from engine.timebase import frames_from_seconds
 
 from . import generation as gen
 from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
+from .scene_sound import DIALOGUE_HELP, SOUND_GUARANTEES, SOUND_HELP, dialogue_on_shot, shot_samples
 from .scene_video import METHOD_TASKS, video_shot
 
 FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
@@ -110,8 +112,10 @@ class Scene(NodeType):
                 Port("camera", CAMERA_PATH, optional=True, help="A camera move over the shot; none = locked off."),
                 Port("duration", FLOAT, optional=True, overrides="duration",
                      help="Length from elsewhere, e.g. a Voice line's duration: dialogue drives the cut. "
-                          "The handles are added around it.")),
-        outputs=(Port("frames", FRAMES, help="The shot."),),
+                          "The handles are added around it."),
+                Port("dialogue", AUDIO, optional=True, help=DIALOGUE_HELP)),
+        outputs=(Port("frames", FRAMES, help="The shot."),
+                 Port("audio", AUDIO, optional=True, help=SOUND_HELP)),
         params=(
             FloatParam("duration", 5.0, min=0.001, max=3600.0, step=0.5, help="Length of the shot in seconds."),
             FloatParam("head_handle", 0.5, min=0.0, max=60.0, step=0.25,
@@ -140,7 +144,8 @@ class Scene(NodeType):
                           "result is fitted to the shot's resolution and retimed to its frame count."),
             SeedParam(help="Seed for the video methods (not used by still + camera or interpolation)."),
         ),
-        help="A shot of exact length and frame rate from keyframes, rendered by the cheapest method that fits.",
+        help="A shot of exact length and frame rate from keyframes, rendered by the cheapest method that fits. "
+             + SOUND_GUARANTEES,
     )
 
     def caches_outputs(self, params):
@@ -178,15 +183,25 @@ class Scene(NodeType):
             path = CameraPath.from_dict(inputs["camera"]) if inputs["camera"] is not None else CameraPath.still()
         except ValueError as exc:
             raise NodeExecutionError(str(exc)) from exc
+        dialogue = inputs.get("dialogue")
         if method in VIDEO_METHODS:
-            return {"frames": video_shot(ctx, method, keyframes, params, fps, count, width, height, path)}
+            if dialogue is not None:  # the line starts where the linked duration does: after the head handle
+                start = params["head_handle"] if inputs.get("duration") is not None else 0.0
+                dialogue = dialogue_on_shot(dialogue, shot_samples(count, fps), start)
+            frames, sound = video_shot(ctx, method, keyframes, params, fps, count, width, height, path, dialogue)
+            return {"frames": frames, "audio": sound}
+        if dialogue is not None:
+            raise NodeExecutionError(f"the dialogue input is for the video methods with an LTX-2 model, which make "
+                                     f"the picture for it; '{method}' cannot use it: unlink it, or choose 'full "
+                                     "video diffusion'")
+        # No model makes sound here: the audio output has no value (not silence; see scene_sound.py).
         if method == "still + camera":
             first = keyframes[0]
             held = StillClip(first.pixels, fps, count, first.color_space)
-            return {"frames": camera_clip(held, path, width, height, params["fit"])}
+            return {"frames": camera_clip(held, path, width, height, params["fit"]), "audio": None}
         if len(keyframes) < 2:
             raise NodeExecutionError("keyframes + interpolation needs at least 2 keyframes; link another, or use "
                                      "'still + camera' for one picture")
         if count < len(keyframes):
             raise NodeExecutionError(f"a {count}-frame shot cannot show {len(keyframes)} keyframes; make it longer")
-        return {"frames": interpolated_shot(keyframes, fps, count, width, height, params["fit"], path)}
+        return {"frames": interpolated_shot(keyframes, fps, count, width, height, params["fit"], path), "audio": None}

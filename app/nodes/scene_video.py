@@ -4,6 +4,8 @@ keyframe ("full video diffusion"), or between its first and last keyframes ("fir
 The model works at its own frame count, rate and size (what it was trained for); the result is
 then retimed to the shot's exact frame count and rate with the optical-flow retimer, and fitted
 to the shot's size through the camera path, which still applies (no model here takes a camera).
+A model that makes sound with the picture (LTX-2) also gives the shot's sound, and can be given a
+dialogue to make the picture for (scene_sound.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from engine.audio.buffer import Audio
 from engine.media.camera import CameraPath
 from engine.media.camera_render import camera_clip
 from engine.media.clip import ArrayClip, Clip
@@ -19,8 +22,10 @@ from engine.models.denoise import Generation, run_generation
 from engine.models.families import FAMILIES, FIRST_LAST_VIDEO, IMAGE_TO_VIDEO, Family
 from engine.models.latent_preview import preview_latents
 from engine.models.loading import ModelError, require_model
+from engine.models.ltx2_audio import sound_condition
 
 from . import generation as gen
+from .scene_sound import generated_on_shot, makes_sound, shot_samples
 
 METHOD_TASKS = {"first/last-frame video": FIRST_LAST_VIDEO, "full video diffusion": IMAGE_TO_VIDEO}
 
@@ -47,13 +52,15 @@ def generation_size(family: Family, width: int, height: int, generate_height: in
 
 def _first_last_arguments(family_id: str, first, last, frames: int) -> dict:
     """How a family is told the last frame: LTX by frame conditions, Wan by a last image."""
-    if family_id in ("ltx-video", "ltx2"):
+    if family_id == "ltx-video":
         from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
 
-        if family_id == "ltx2":
-            from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition as LTXVideoCondition
         return {"conditions": [LTXVideoCondition(image=first, frame_index=0),
                                LTXVideoCondition(image=last, frame_index=frames - 1)]}
+    if family_id == "ltx2":  # LTX-2 places a condition by latent frame: -1 is the last
+        from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+        return {"conditions": [LTX2VideoCondition(frames=first, index=0), LTX2VideoCondition(frames=last, index=-1)]}
     if family_id == "wan":
         return {"image": first, "last_image": last}
     raise ModelError(f"{FAMILIES[family_id].label} cannot be given a last frame; use 'full video diffusion', "
@@ -61,8 +68,10 @@ def _first_last_arguments(family_id: str, first, last, frames: int) -> dict:
 
 
 def video_shot(ctx, method: str, keyframes, params, fps: Fraction, count: int, width: int, height: int,
-               path: CameraPath) -> Clip:
-    """The shot made by a video model: `count` frames at `fps`, `width` x `height`."""
+               path: CameraPath, dialogue: Audio | None = None) -> tuple[Clip, Audio | None]:
+    """The shot made by a video model: `count` frames at `fps`, `width` x `height`, and its sound
+    (None from a model that makes none). `dialogue`, already fitted to the shot, is what the
+    picture is made for; it is then the shot's sound."""
     task = METHOD_TASKS[method]
     library = ctx.models.library()
     model = require_model(library, params["video_model"], task, "Scene")
@@ -70,6 +79,10 @@ def video_shot(ctx, method: str, keyframes, params, fps: Fraction, count: int, w
     if task == FIRST_LAST_VIDEO and len(keyframes) < 2:
         raise ModelError("first/last-frame video needs 2 keyframes (the first and the last); link another, or "
                          "use 'full video diffusion' from one")
+    if dialogue is not None and not makes_sound(model):
+        raise ModelError(f"the dialogue input is for a model that makes sound with the picture (LTX-2); "
+                         f"'{model.name}' is {model.family_label}, which cannot take it: unlink the dialogue, "
+                         "or choose an LTX-2 model")
     frames = native_frame_count(family, count / fps)
     gen_w, gen_h = generation_size(family, width, height, params["generate_height"])
     first = gen.srgb_picture(keyframes[0]).resize((gen_w, gen_h))
@@ -81,8 +94,10 @@ def video_shot(ctx, method: str, keyframes, params, fps: Fraction, count: int, w
         last = gen.srgb_picture(keyframes[-1]).resize((gen_w, gen_h))
         wanted.pop("image")
         wanted.update(_first_last_arguments(model.family, first, last, frames))
-    output, _pipe = run_generation(ctx, library, Generation(model, family.pipelines[task], wanted, params["steps"],
-                                                     params["seed"]), previewer=preview_latents)
+    span = frames / family.native_fps  # the model's seconds, which the shot's seconds are mapped onto
+    around = sound_condition(dialogue.samples, span) if dialogue is not None else None
+    output, pipe = run_generation(ctx, library, Generation(model, family.pipelines[task], wanted, params["steps"],
+                                                           params["seed"], around=around), previewer=preview_latents)
     pictures = output.frames[0]
     space = keyframes[0].color_space
     made = [image.pixels for image in gen.images_from_srgb(pictures, space)]
@@ -91,4 +106,11 @@ def video_shot(ctx, method: str, keyframes, params, fps: Fraction, count: int, w
     # Spread the generated frames over the shot: the model's seconds become the shot's seconds.
     gaps = Fraction(len(made) - 1, max(count - 1, 1))
     shot = retime_clip(native, native.info.with_(frame_count=count), lambda j: j * gaps)
-    return camera_clip(shot, path, width, height, params["fit"])
+    sound = None
+    if dialogue is not None:
+        sound = dialogue  # the real voice, not the model's rendering of it
+        ctx.stats["sound"] = f"dialogue held as the condition over {span:.2f} s"
+    elif makes_sound(model):
+        sound = generated_on_shot(output, shot_samples(count, fps))
+        ctx.stats["sound"] = f"generated {span:.2f} s at {pipe.vocoder.config.output_sampling_rate} Hz"
+    return camera_clip(shot, path, width, height, params["fit"]), sound

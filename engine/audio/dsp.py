@@ -135,6 +135,27 @@ def resample(samples: np.ndarray, rate: int, to_rate: int = SAMPLE_RATE) -> np.n
     return signal.resample_poly(samples, ratio.numerator, ratio.denominator, axis=1).astype(np.float32)
 
 
+def resample_to_length(samples: np.ndarray, total: int) -> np.ndarray:
+    """`samples` resampled to exactly `total` frames: a rate change and a speed change in one polyphase
+    filter, for a take whose span is mapped onto another (a video model's seconds stretched over a
+    shot's, as its frames are). Exact when the lengths' ratio reduces to terms below 65536 (sample
+    and frame rates make it so); otherwise the nearest such ratio, within a few frames of `total`,
+    which the last step cuts or pads."""
+    frames = samples.shape[1]
+    if frames == total:
+        return samples
+    if frames == 0:
+        raise ValueError("cannot resample an empty take to a length")
+    ratio = Fraction(total, frames)
+    if max(ratio.numerator, ratio.denominator) > _MAX_POLYPHASE_TERM:  # the filter grows with the terms
+        ratio = ratio.limit_denominator(max(1, min(_MAX_POLYPHASE_TERM, _MAX_POLYPHASE_TERM * frames // total)))
+    out = signal.resample_poly(samples, ratio.numerator, ratio.denominator, axis=1).astype(np.float32)
+    return fit_length(out, total)
+
+
+_MAX_POLYPHASE_TERM = 65535  # ~0.5 s to design and run such a filter over a few seconds of stereo
+
+
 def to_stereo(samples: np.ndarray) -> np.ndarray:
     """Mono panned to the centre (equal-power), stereo as is, 5.1 folded down per ITU-R BS.775."""
     channels = samples.shape[0]

@@ -19,8 +19,7 @@ from ..color import import_colour
 WORKING_GAMUTS = {"lin_rec709": "ITU-R BT.709", "acescg": "ACEScg"}
 
 
-def _colour():
-    return import_colour()  # not a bare `import colour`: see engine.color.import_colour
+_colour = import_colour  # colour-science without the stand-ins it leaves (engine/color.py)
 
 
 def _f32(x) -> np.ndarray:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import RenderCancelled
 from .library import InstalledModel, ModelLibrary
@@ -33,6 +36,9 @@ class Generation:
     steps: int
     seed: int
     loras: list[tuple[InstalledModel, float]] = field(default_factory=list)
+    # pipe -> a context the call runs in, yielding more call arguments: for what needs the loaded
+    # pipeline's own parts first (an LTX-2 dialogue, encoded by its audio VAE and held through the call).
+    around: Callable[[Any], AbstractContextManager[dict]] | None = None
 
 
 def seeded_generator(seed: int):
@@ -130,8 +136,10 @@ def run_generation(ctx, library: ModelLibrary, generation: Generation, previewer
             pipe._aiprod_call = generation.call  # sizes and frame count, for latent previews
             ctx.progress(0.05, f"step 0/{generation.steps}")
             loaded = time.perf_counter()
-            with PeakMemory() as peak:
-                output = pipe(**accepted(pipe, generation.call), generator=seeded_generator(generation.seed),
+            around = generation.around(pipe) if generation.around is not None else nullcontext({})
+            with PeakMemory() as peak, around as extra:
+                output = pipe(**accepted(pipe, {**generation.call, **extra}),
+                              generator=seeded_generator(generation.seed),
                               **_step_callbacks(pipe, ctx, generation.steps, previewer))
             break
         except (RenderCancelled, ModelError):

@@ -83,6 +83,15 @@ def _ltx_condition_kwargs(width, height, frames):
             "height": height, "width": width, "num_frames": frames}
 
 
+def _ltx2_condition_kwargs(width, height, frames):
+    """LTX-2 places a condition by latent frame: 0 is the first, -1 the last."""
+    from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+    return {"conditions": [LTX2VideoCondition(frames=_picture(width, height, 1), index=0),
+                           LTX2VideoCondition(frames=_picture(width, height, 2), index=-1)],
+            "height": height, "width": width, "num_frames": frames}
+
+
 @functools.cache
 def _calls() -> dict[str, Call]:
     """Built on first use, not at collection: the LTX condition needs diffusers imported."""
@@ -102,6 +111,11 @@ def _calls() -> dict[str, Call]:
                           "frames", (1, 9, 3, 32, 64)),
         "ltx-video:first-last": Call("LTXConditionPipeline", dict(video, **_ltx_condition_kwargs(64, 32, 9)),
                                      "frames", (1, 9, 3, 32, 64)),
+        "ltx2": Call("LTX2ImageToVideoPipeline",
+                     dict(video, image=_picture(64, 32, 1), height=32, width=64, num_frames=9),
+                     "frames", (1, 9, 3, 32, 64)),
+        "ltx2:first-last": Call("LTX2ConditionPipeline", dict(video, **_ltx2_condition_kwargs(64, 32, 9)),
+                                "frames", (1, 9, 3, 32, 64)),
         "wan:flf2v": Call("WanImageToVideoPipeline",
                           dict(video, image=_picture(32, 16, 1), last_image=_picture(32, 16, 2),
                                height=16, width=32, num_frames=5),
@@ -131,8 +145,9 @@ def _calls() -> dict[str, Call]:
     }
 
 
-CALL_IDS = ("sdxl", "sd3", "flux1", "flux2", "sana", "ltx-video", "ltx-video:first-last", "wan:flf2v", "wan:i2v",
-            "wan:2.2-i2v", "wan:2.2-i2v:first-last", "cogvideox", "svd", "stable-audio", "stable-audio:full")
+CALL_IDS = ("sdxl", "sd3", "flux1", "flux2", "sana", "ltx-video", "ltx-video:first-last", "ltx2", "ltx2:first-last",
+            "wan:flf2v", "wan:i2v", "wan:2.2-i2v", "wan:2.2-i2v:first-last", "cogvideox", "svd", "stable-audio",
+            "stable-audio:full")
 
 
 def _folder_name(call_id: str) -> str:
@@ -185,6 +200,21 @@ def test_loads_offline_and_two_steps_are_reproducible(call_id, tiny, no_network)
     assert tuple(first.shape) == call.shape
     assert torch.isfinite(first).all()
     assert torch.equal(first, second), "the same seed gave different outputs"
+
+
+@pytest.mark.parametrize("call_id", ["ltx2", "ltx2:first-last"])
+def test_ltx2_makes_sound_with_its_frames(call_id, tiny, no_network):
+    """9 frames at 24 fps are 0.375 s: 9 audio latent frames (25 a second), 33 causal mel frames of
+    160 samples, 5280 samples of stereo at the vocoder's 16 kHz."""
+    import diffusers
+
+    call = _calls()[call_id]
+    pipe = getattr(diffusers, call.pipeline).from_pretrained(tiny("ltx2").folder, local_files_only=True)
+    pipe.set_progress_bar_config(disable=True)
+    result = pipe(**call.kwargs, num_inference_steps=2, generator=torch.Generator().manual_seed(0))
+    assert pipe.vocoder.config.output_sampling_rate == 16000
+    assert tuple(result.audio.shape) == (1, 2, 33 * 160) and torch.isfinite(result.audio).all()
+    assert result.audio.abs().max() > 0
 
 
 def test_wan_21_variants_refuse_the_input_they_were_not_made_for(tiny, no_network):

@@ -14,6 +14,7 @@ from .audio_families import build_stable_audio
 from .common import TOKENIZER_VOCAB_LIMIT, TOKENIZERS_DIR
 from .lora import build_sdxl_lora
 from .image_families import build_flux1, build_flux2, build_sana, build_sd3, build_sdxl
+from .ltx2 import build_ltx2
 from .single_file import SINGLE_FILE_DENOISERS, build_single_file
 from .video_families import COGVIDEOX_SIZE, WAN_VARIANTS, build_cogvideox, build_ltx_video, build_svd, build_wan
 
@@ -24,6 +25,7 @@ BUILDERS = {
     "flux2": build_flux2,
     "sana": build_sana,
     "ltx-video": build_ltx_video,
+    "ltx2": build_ltx2,
     "wan": build_wan,
     "cogvideox": build_cogvideox,
     "svd": build_svd,
@@ -43,6 +45,7 @@ def build(family_id: str, folder: Path) -> Path:
 
 __all__ = [
     "BUILDERS", "COGVIDEOX_SIZE", "FAMILIES_BUILT", "SINGLE_FILE_DENOISERS", "TOKENIZERS_DIR", "TOKENIZER_VOCAB_LIMIT",
-    "WAN_VARIANTS", "build", "build_cogvideox", "build_flux1", "build_flux2", "build_ltx_video", "build_sana",
-    "build_sd3", "build_sdxl", "build_single_file", "build_stable_audio", "build_sdxl_lora", "build_svd", "build_wan",
+    "WAN_VARIANTS", "build", "build_cogvideox", "build_flux1", "build_flux2", "build_ltx2", "build_ltx_video",
+    "build_sana", "build_sd3", "build_sdxl", "build_sdxl_lora", "build_single_file", "build_stable_audio", "build_svd",
+    "build_wan",
 ]

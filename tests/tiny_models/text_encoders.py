@@ -1,7 +1,8 @@
 """The committed tiny tokenizers (see make_tokenizers.py) and the tiny text encoders that match them.
 
 Every encoder's vocab_size is TOKENIZER_VOCAB_LIMIT, above every id the saved tokenizers produce,
-and the hidden sizes are the ones the families' dummy denoisers expect (CLIP 32, T5 32, Mistral 16).
+and the hidden sizes are the ones the families' dummy denoisers expect (CLIP 32, T5 32, Mistral 16,
+Gemma 3 16).
 """
 
 from __future__ import annotations
@@ -118,3 +119,31 @@ def mistral3_encoder():
         image_seq_length=4, vision_feature_layer=-1, image_token_index=TOKENIZER_VOCAB_LIMIT - 1, **ids,
     )
     return seeded(lambda: Mistral3ForConditionalGeneration(config))
+
+
+GEMMA3_HIDDEN = 16
+GEMMA3_LAYERS = 2  # LTX-2 stacks every hidden state: the embeddings and each layer's (GEMMA3_LAYERS + 1)
+
+
+def gemma3_encoder():
+    """LTX-2's Gemma 3, as a 2-layer, 16-wide decoder with a one-layer SigLIP vision tower (the
+    class needs one; LTX-2 only reads the text hidden states). Built from a config: no download."""
+    from transformers import Gemma3Config, Gemma3ForConditionalGeneration
+
+    tok = gemma_tokenizer()
+    ids = dict(bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    config = Gemma3Config(
+        text_config={
+            "vocab_size": TOKENIZER_VOCAB_LIMIT, "hidden_size": GEMMA3_HIDDEN, "intermediate_size": 32,
+            "num_hidden_layers": GEMMA3_LAYERS, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
+            "max_position_embeddings": 2048, "sliding_window": 64, **ids,
+        },
+        vision_config={
+            "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+            "image_size": 8, "patch_size": 4, "num_channels": 3,
+        },
+        # ids of a picture's placeholder tokens: the top of the vocabulary, never made by the tokenizer
+        mm_tokens_per_image=4, image_token_index=TOKENIZER_VOCAB_LIMIT - 1,
+        boi_token_index=TOKENIZER_VOCAB_LIMIT - 2, eoi_token_index=TOKENIZER_VOCAB_LIMIT - 3,
+    )
+    return seeded(lambda: Gemma3ForConditionalGeneration(config))
