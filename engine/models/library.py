@@ -135,13 +135,22 @@ def identify_folder(folder: Path) -> dict:
             "title": found.title, "weights_variant": weights_variant}
 
 
-def identify_file(path: Path) -> dict:
-    """A single weight file's identification, from its safetensors header (no tensor is read)."""
+def identify_file(path: Path, allow_pickle: bool = False) -> dict:
+    """A single weight file's identification, from its safetensors header (no tensor is read).
+
+    A pickle is opened only when the user allowed pickles (then with torch's weights-only guard);
+    otherwise it is listed, unidentified, so that a node naming it can say why it is refused."""
     size = path.stat().st_size
     if path.suffix in PICKLE_SUFFIXES:
-        # A pickle cannot be read without running it: identified only by what a user tells us.
-        return {"storage": "pickle", "family": None, "part": None, "tasks": [], "variant": "", "precision": "",
-                "size_bytes": size, "licence": "", "title": "", "weights_variant": ""}
+        if not allow_pickle:
+            return {"storage": "pickle", "family": None, "part": None, "tasks": [], "variant": "", "precision": "",
+                    "size_bytes": size, "licence": "", "title": "", "weights_variant": ""}
+        from .pickle_header import read_pickle_header
+
+        found = classify(read_pickle_header(path))
+        return {"storage": "pickle", "family": found.family, "part": found.part, "tasks": list(found.tasks),
+                "variant": found.variant, "precision": found.precision, "size_bytes": size, "licence": "",
+                "title": "", "weights_variant": ""}
     found = classify(read_header(path))
     return {"storage": "single-file", "family": found.family, "part": found.part, "tasks": list(found.tasks),
             "variant": found.variant, "precision": found.precision, "size_bytes": size,
@@ -168,6 +177,7 @@ class ModelLibrary:
     def scan(self) -> list[InstalledModel]:
         """Walk every model folder (again) and identify what is new or changed."""
         memo = self._read_index()
+        allow_pickle = bool(getattr(self.locator, "allow_pickle", False))
         fresh: dict[str, dict] = {}
         found: list[InstalledModel] = []
         problems: list[str] = []
@@ -180,7 +190,7 @@ class ModelLibrary:
                 else:
                     info, problem = None, None
                     try:
-                        info = identify_folder(path) if path.is_dir() else identify_file(path)
+                        info = identify_folder(path) if path.is_dir() else identify_file(path, allow_pickle)
                     except ModelFileError as exc:
                         problem = str(exc)  # remembered too: a broken file is not re-read until it changes
                     except OSError as exc:
@@ -222,7 +232,9 @@ class ModelLibrary:
                         stack.append((Path(entry.path), depth + 1))
                 elif entry.name.endswith(SAFE_SUFFIX) or entry.name.endswith(PICKLE_SUFFIXES):
                     st = entry.stat()
-                    yield Path(entry.path), [st.st_size, st.st_mtime_ns]
+                    # A pickle is identified again when the Preferences start or stop allowing pickles.
+                    opened = entry.name.endswith(PICKLE_SUFFIXES) and bool(getattr(self.locator, "allow_pickle", False))
+                    yield Path(entry.path), [st.st_size, st.st_mtime_ns, opened]
 
     def _read_index(self) -> dict:
         if self.index_file is None:

@@ -88,7 +88,7 @@ def load_pipeline(model: InstalledModel, pipeline_class: str, placement: Placeme
     dtype = torch_dtype(placement.dtype)
     common = {"dtype": dtype, "local_files_only": True}
     try:
-        if model.storage == "single-file":
+        if model.storage == "single-file" or (model.storage == "pickle" and model.path.is_file()):
             config = library.config_source(model.family or "")
             if config is None:
                 family = FAMILIES[model.family].label if model.family in FAMILIES else "its family"

@@ -347,3 +347,36 @@ def test_a_hub_download_with_fp16_copies_counts_and_loads_only_what_it_reads(tmp
     RESIDENT_PIPELINES.unload()
     report, _graph = render(locator, lambda s: keyframe(s, model="only-fp16"))
     assert image_of(report).pixels.shape == (SIZE, SIZE, 3)
+
+
+def test_an_allowed_pickle_checkpoint_is_identified_with_the_weights_only_guard_and_runs(tmp_path):
+    import torch
+    from diffusers import FluxTransformer2DModel
+
+    folder = tiny_models.build("flux1", tmp_path / "models" / "tiny-flux1")
+    state = FluxTransformer2DModel.from_pretrained(folder, subfolder="transformer", local_files_only=True).state_dict()
+    torch.save(state, tmp_path / "models" / "old-flux.ckpt")
+    refused = ModelLocator(tmp_path / "data", (tmp_path / "models",))
+    assert refused.library().find("old-flux").family is None  # not opened at all
+    allowed = ModelLocator(tmp_path / "data", (tmp_path / "models",), allow_pickle=True)
+    found = allowed.library().find("old-flux")
+    assert (found.storage, found.family, found.part) == ("pickle", "flux1", "denoiser")
+    RESIDENT_PIPELINES.unload()
+    report, _graph = render(allowed, lambda s: keyframe(s, model="old-flux"))
+    assert image_of(report).pixels.shape == (SIZE, SIZE, 3)
+
+
+def test_a_pickle_that_smuggles_code_is_not_run_even_when_pickles_are_allowed(tmp_path):
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(tmp_path / "pwned"), "w"))
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "evil.ckpt").write_bytes(pickle.dumps({"w": Payload()}))
+    allowed = ModelLocator(tmp_path / "data", (tmp_path / "models",), allow_pickle=True)
+    library = allowed.library()
+    assert library.find("evil") is None
+    assert any("evil.ckpt" in p and "not a loadable checkpoint" in p for p in library.problems)
+    assert not (tmp_path / "pwned").exists()
