@@ -18,12 +18,12 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..errors import NodeExecutionError
 from .families import FAMILIES, TASK_LABELS
 from .library import InstalledModel, ModelLibrary
-from .memory import Placement, apply_placement, choose_placement, release_cuda_memory, torch_dtype
+from .memory import (Placement, apply_placement, choose_placement, is_out_of_memory, release_cuda_memory,
+                     torch_dtype)
 
 log = logging.getLogger("aiprod.models")
 
@@ -96,7 +96,7 @@ def load_pipeline(model: InstalledModel, pipeline_class: str, placement: Placeme
                                  f"(model_index.json, tokenizers, text encoders) of a {family} diffusers folder, "
                                  f"and none is installed: {library.locator.where_to_put('one')}")
             if model.part == "denoiser":
-                pipe = _pipeline_around_denoiser(diffusers, cls, model, config.path, common)
+                pipe = _pipeline_around_denoiser(diffusers, cls, model, config, common)
             else:
                 pipe = cls.from_single_file(str(model.path), config=str(config.path), **common)
         else:
@@ -104,25 +104,30 @@ def load_pipeline(model: InstalledModel, pipeline_class: str, placement: Placeme
             # (use_safetensors=False then lets diffusers pick them, with torch's weights_only load).
             variant = {"variant": model.weights_variant} if model.weights_variant else {}
             pipe = cls.from_pretrained(str(model.path), use_safetensors=not model.is_pickle, **variant, **common)
+        pipe.set_progress_bar_config(disable=True)
+        # Inside the try: weights missing from a file load as empty "meta" tensors, and only moving
+        # them to the device shows it.
+        apply_placement(pipe, placement)
     except ModelError:
         raise
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # a damaged file, weights that do not fit their config, a converter's KeyError
+        if is_out_of_memory(exc):
+            raise  # not the model's fault: run_generation retries at a lower memory setting
         raise ModelError(f"'{model.name}' ({model.path}) cannot be loaded as {pipeline_class}: "
                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
-    pipe.set_progress_bar_config(disable=True)
-    apply_placement(pipe, placement)
     return pipe
 
 
-def _pipeline_around_denoiser(diffusers, cls, model: InstalledModel, config_dir: Path, common: dict):
+def _pipeline_around_denoiser(diffusers, cls, model: InstalledModel, config: InstalledModel, common: dict):
     """A ComfyUI diffusion_models/ file (the UNet or transformer alone) inside its family's folder."""
     import json
 
-    index = json.loads((config_dir / "model_index.json").read_text(encoding="utf-8"))
+    index = json.loads((config.path / "model_index.json").read_text(encoding="utf-8"))
     sub = "transformer" if "transformer" in index else "unet"
     model_cls = getattr(diffusers, index[sub][1])
-    denoiser = model_cls.from_single_file(str(model.path), config=str(config_dir), subfolder=sub, **common)
-    return cls.from_pretrained(str(config_dir), **{sub: denoiser}, use_safetensors=True, **common)
+    denoiser = model_cls.from_single_file(str(model.path), config=str(config.path), subfolder=sub, **common)
+    variant = {"variant": config.weights_variant} if config.weights_variant else {}
+    return cls.from_pretrained(str(config.path), **{sub: denoiser}, use_safetensors=True, **variant, **common)
 
 
 @dataclass

@@ -380,3 +380,17 @@ def test_a_pickle_that_smuggles_code_is_not_run_even_when_pickles_are_allowed(tm
     assert library.find("evil") is None
     assert any("evil.ckpt" in p and "not a loadable checkpoint" in p for p in library.problems)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_weights_that_do_not_fit_their_config_name_the_model_in_one_line(tmp_path):
+    import shutil
+
+    folder = tiny_models.build("sdxl", tmp_path / "models" / "mixed-up")
+    unet = next((folder / "unet").glob("*.safetensors"))
+    shutil.copy(next((folder / "vae").glob("*.safetensors")), unet)  # the VAE's weights where the UNet's go
+    locator = ModelLocator(tmp_path / "data", (tmp_path / "models",))
+    RESIDENT_PIPELINES.unload()
+    report, _graph = render(locator, lambda s: keyframe(s, model="mixed-up"))
+    message = report.results["key"].message
+    assert "'mixed-up'" in message and "cannot be loaded as StableDiffusionXLPipeline" in message
+    assert "\n" not in message and "Traceback" not in message

@@ -128,3 +128,26 @@ def test_one_pipeline_is_resident_and_another_model_unloads_it(monkeypatch):
     pool.get(MODEL, "FakePipe", placement, FakeLibrary(), "changed")  # new weights: loaded again
     assert len(loaded) == 3
     pool.unload()
+
+
+def test_out_of_memory_while_moving_to_the_gpu_is_retried_not_blamed_on_the_model(monkeypatch):
+    moved = []
+
+    class Pipe:
+        def set_progress_bar_config(self, **kwargs):
+            pass
+
+    class Pipeline:
+        @classmethod
+        def from_pretrained(cls, *args, **kwargs):
+            return Pipe()
+
+    def place(pipe, placement):
+        moved.append(placement.level)
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 6.00 GiB")
+
+    monkeypatch.setattr(loading, "_diffusers", lambda: type("D", (), {"Pipeline": Pipeline}))
+    monkeypatch.setattr(loading, "apply_placement", place)
+    with pytest.raises(torch.cuda.OutOfMemoryError):
+        loading.load_pipeline(MODEL, "Pipeline", Placement("cuda", "bfloat16", RESIDENT), FakeLibrary())
+    assert moved == [RESIDENT]
