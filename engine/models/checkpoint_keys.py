@@ -207,7 +207,8 @@ def _cogvideox_folder(index, denoiser, class_name):
     if channels is None:
         image = class_name == "CogVideoXImageToVideoPipeline"
     else:
-        image = channels == 32  # 16 noise + 16 image latents; 16 alone is text-to-video
+        # noise + image latents (16 + 16 in the released models); the noise alone is text-to-video
+        image = channels == 2 * denoiser.get("out_channels", 16)
     return ("i2v", None) if image else ("t2v", ())
 
 

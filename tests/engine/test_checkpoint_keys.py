@@ -365,6 +365,7 @@ def test_folder_family_comes_from_the_pipeline_class():
     ({"_class_name": "WanPipeline"}, None, "t2v", ()),
     ({"_class_name": "CogVideoXPipeline"}, {"in_channels": 16}, "t2v", ()),
     ({"_class_name": "CogVideoXImageToVideoPipeline"}, {"in_channels": 32}, "i2v", (IMAGE_TO_VIDEO,)),
+    ({"_class_name": "CogVideoXImageToVideoPipeline"}, {"in_channels": 8, "out_channels": 4}, "i2v", (IMAGE_TO_VIDEO,)),
 ])
 def test_folder_video_tasks_follow_the_transformers_channels(index, transformer, variant, tasks):
     found = classify_folder_config(index, {"transformer": transformer} if transformer else {})

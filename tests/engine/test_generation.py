@@ -35,7 +35,7 @@ def model_root(tmp_path_factory):
     """A model folder laid out as a studio might: diffusers folders, and a ComfyUI-style tree with a
     single-file transformer."""
     root = tmp_path_factory.mktemp("models")
-    for family in ("sdxl", "flux1", "sd3", "flux2", "sana", "ltx-video", "stable-audio"):
+    for family in ("sdxl", "flux1", "sd3", "flux2", "sana", "ltx-video", "svd", "cogvideox", "stable-audio"):
         tiny_models.build(family, root / f"tiny-{family}")
     tiny_models.build_wan(root / "tiny-wan-flf2v", "flf2v")  # Wan 2.1 FLF2V: first and last frame only
     tiny_models.build_wan(root / "tiny-wan-i2v", "i2v")  # Wan 2.1 I2V: the first frame only
@@ -257,6 +257,20 @@ def test_the_scene_video_methods_make_the_shots_exact_frames(locator, method, mo
     frames = list(clip.frames())
     assert len(frames) == 24 and all(np.isfinite(f).all() for f in frames)
     assert report.results["shot"].stats["model"] == model
+
+
+@pytest.mark.parametrize("model, resolution, height", [("tiny-svd", "640x360", 32),
+                                                       ("tiny-cogvideox", "1024x1024", 16)])  # learnt for 16x16
+def test_other_image_to_video_families_make_the_shot_from_its_first_keyframe(locator, model, resolution, height):
+    def build(stack):
+        keyframe(stack, "first", seed=1)
+        scene(stack, "full video diffusion", model, resolution=resolution, generate_height=height)
+        link(stack, "first", "shot", "keyframes", "image")
+
+    report, _graph = render(locator, build)
+    assert not report.failed, [r.message for r in report.results.values() if r.message]
+    clip = report.outputs["shot"]["frames"]
+    assert clip.frame_count == 24 and (clip.width, clip.height) == tuple(map(int, resolution.split("x")))
 
 
 def test_first_last_frame_video_needs_two_keyframes(locator):
