@@ -26,10 +26,6 @@ def installed_names(models, *tasks: str) -> list[str]:
     return names
 
 
-def lora_names(models, family: str | None = None) -> list[str]:
-    return [m.name for m in models.library().parts("lora", family)]
-
-
 def missing(models, param: str, name: str, task: str) -> list[MissingModel]:
     """A MissingModel when the model `name` (for `task`) is not installed; nothing for an empty name."""
     if not name or models.library().find(name) is not None:

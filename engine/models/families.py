@@ -134,6 +134,3 @@ def family_of_pipeline_class(class_name: str) -> Family | None:
     """The family a diffusers folder belongs to, from its model_index.json _class_name."""
     return _BY_INDEX_CLASS.get(class_name)
 
-
-def families_for(task: str) -> list[Family]:
-    return [f for f in FAMILIES.values() if task in f.pipelines]
