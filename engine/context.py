@@ -60,6 +60,10 @@ class RunContext:
         self.check_cancelled()
         self._events.emit(ev.NodeProgress(self.run_id, self.node_id, min(max(float(fraction), 0.0), 1.0), message))
 
+    def warn(self, message: str) -> None:
+        """Tell the user something that does not stop the node (the CLI prints it, the editor logs it)."""
+        self._events.emit(ev.NodeWarning(self.run_id, self.node_id, message))
+
     def preview(self, pixels, step: int, steps: int) -> None:
         """Show a small 8-bit RGB picture of the work so far (a denoising step's prediction)."""
         self._events.emit(ev.NodePreview(self.run_id, self.node_id, pixels, step, steps))

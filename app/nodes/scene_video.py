@@ -84,6 +84,11 @@ def video_shot(ctx, method: str, keyframes, params, fps: Fraction, count: int, w
                          f"'{model.name}' is {model.family_label}, which cannot take it: unlink the dialogue, "
                          "or choose an LTX-2 model")
     frames = native_frame_count(family, count / fps)
+    made_seconds = (frames - 1) / family.native_fps
+    if made_seconds < float(count / fps) * 0.9:
+        ctx.warn(f"{model.name} makes at most {family.max_frames} frames ({made_seconds:.1f} s at "
+                 f"{family.native_fps:g} fps); this {float(count / fps):.1f} s shot shows them slowed down to fill it. "
+                 "For real motion over the whole shot, split it into shorter shots.")
     gen_w, gen_h = generation_size(family, width, height, params["generate_height"])
     first = gen.srgb_picture(keyframes[0]).resize((gen_w, gen_h))
     wanted = {"prompt": params["prompt"], "negative_prompt": params.get("negative_prompt") or None,

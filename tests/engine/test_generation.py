@@ -273,6 +273,23 @@ def test_other_image_to_video_families_make_the_shot_from_its_first_keyframe(loc
     assert clip.frame_count == 24 and (clip.width, clip.height) == tuple(map(int, resolution.split("x")))
 
 
+def test_a_shot_longer_than_the_models_window_is_slowed_and_says_so(locator):
+    from engine.events import NodeWarning
+
+    events = EventEmitter()
+    warnings = []
+    events.connect(lambda e: warnings.append(e.message) if isinstance(e, NodeWarning) else None)
+
+    def build(stack):
+        keyframe(stack, "first", seed=1)
+        scene(stack, "full video diffusion", "tiny-svd", duration=5.0, fps="24", generate_height=32)  # SVD: 25 frames
+        link(stack, "first", "shot", "keyframes", "image")
+
+    report, _graph = render(locator, build, events=events)
+    assert report.outputs["shot"]["frames"].frame_count == 120
+    assert any("tiny-svd makes at most 25 frames (3.4 s at 7 fps)" in w and "slowed" in w for w in warnings)
+
+
 def test_first_last_frame_video_needs_two_keyframes(locator):
     def build(stack):
         keyframe(stack, "first", seed=1)
