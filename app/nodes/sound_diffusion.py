@@ -1,5 +1,5 @@
 """Music and Ambience's "diffusion" method: a cue or a bed generated from a prompt by an installed
-text-to-audio model (Stable Audio Open, AudioLDM 2, ACE-Step), resampled to the engine's 48 kHz
+text-to-audio model (Stable Audio Open or 3, AudioLDM 2, ACE-Step), resampled to the engine's 48 kHz
 stereo and cut to the exact length asked for.
 
 A model makes at most its own window (Stable Audio Open: 47 s); a longer length loops the take
@@ -30,7 +30,7 @@ def diffusion_params(built_in_help: str) -> tuple:
     return (
         EnumParam("method", BUILT_IN, ((BUILT_IN, "built-in"), (DIFFUSION, "diffusion model")),
                   help=f"Built-in: {built_in_help} Diffusion model: generated from the prompt by an installed "
-                       "text-to-audio model (Stable Audio Open, AudioLDM 2, ACE-Step)."),
+                       "text-to-audio model (Stable Audio Open or 3, AudioLDM 2, ACE-Step)."),
         StringParam("prompt", "", multiline=True, help="What it sounds like (the diffusion method)."),
         StringParam("audio_model", "", label="Audio model",
                     help="The installed text-to-audio model the diffusion method uses (Help ▸ Models)."),
@@ -73,7 +73,11 @@ def diffusion_audio(ctx, params, seconds: float, node: str) -> Audio:
     model = require_model(library, params["audio_model"], TEXT_TO_AUDIO, node)
     family = FAMILIES[model.family]
     window = min(seconds, MAX_WINDOW_SECONDS.get(model.family, seconds))
-    wanted = {"prompt": params["prompt"], "audio_end_in_s": window, "audio_length_in_s": window,
+    # Each family names the length its own way: Stable Audio Open audio_end_in_s, Stable Audio 3
+    # duration, AudioLDM 2 audio_length_in_s, ACE-Step audio_duration (accepted() keeps the one the
+    # pipeline takes).
+    wanted = {"prompt": params["prompt"], "audio_end_in_s": window, "audio_length_in_s": window, "duration": window,
+              "audio_duration": window,
               "num_inference_steps": params["steps"], "guidance_scale": params["guidance"], "output_type": "np"}
     output, pipe = run_generation(ctx, library, Generation(model, family.pipelines[TEXT_TO_AUDIO], wanted,
                                                            params["steps"], params["seed"]))

@@ -121,6 +121,8 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
             frame_step=4, native_fps=24.0, max_frames=121, native_size=(848, 480), size_multiple=16),
     _family("stable-audio", "Stable Audio Open", "audio", "transformer",
             {TEXT_TO_AUDIO: "StableAudioPipeline"}, ["StableAudioPipeline"]),
+    _family("stable-audio-3", "Stable Audio 3", "audio", "transformer",
+            {TEXT_TO_AUDIO: "StableAudio3Pipeline"}, ["StableAudio3Pipeline"]),
     _family("audioldm2", "AudioLDM 2", "audio", "unet",
             {TEXT_TO_AUDIO: "AudioLDM2Pipeline"}, ["AudioLDM2Pipeline"]),
     _family("ace-step", "ACE-Step", "audio", "transformer",
