@@ -31,7 +31,7 @@ PICKLE_SUFFIXES = (".ckpt", ".pt", ".pth", ".bin")
 COMFYUI_FOLDERS = ("checkpoints", "diffusion_models", "unet", "vae", "loras", "text_encoders", "clip")
 SKIPPED_FOLDERS = {"voices", "piper", ".git", "__pycache__", ".cache"}
 MAX_DEPTH = 4  # model folders hold models a few levels down at most; a home folder is not walked whole
-INDEX_VERSION = 3  # 3: unreadable files are remembered too
+INDEX_VERSION = 4  # 4: a folder's licence from its model card
 RESCAN_AFTER_S = 2.0  # a missing name rescans at most this often (a graph naming it ten times scans once)
 
 
@@ -113,6 +113,24 @@ def _component_weights(folder: Path, index: dict) -> tuple[list[Path], str]:
     return variants[variant], variant
 
 
+def _model_card_licence(folder: Path) -> str:
+    """The `license:` of a hub model card (README.md's front matter), which a download keeps beside
+    model_index.json: the licence the model's makers give it (openrail++, apache-2.0, other...)."""
+    try:
+        with open(folder / "README.md", encoding="utf-8", errors="replace") as card:
+            if card.readline().strip() != "---":
+                return ""
+            for _ in range(200):  # front matter is short; a card without its end marker is not read whole
+                line = card.readline()
+                if not line or line.strip() == "---":
+                    return ""
+                if line.startswith("license:"):
+                    return line.split(":", 1)[1].strip().strip("'\"")
+    except OSError:
+        pass
+    return ""
+
+
 def identify_folder(folder: Path) -> dict:
     """A diffusers folder's identification: family and tasks from model_index.json and the
     components' config.json files; size and precision from the weight files a load reads."""
@@ -131,7 +149,7 @@ def identify_folder(folder: Path) -> dict:
             pass  # a damaged component fails when loaded, with its own message
     return {"storage": "pickle" if pickled else "diffusers", "family": found.family, "part": found.part,
             "tasks": list(found.tasks), "variant": found.variant, "precision": precision,
-            "size_bytes": size, "licence": found.licence or str(index.get("license", "") or ""),
+            "size_bytes": size, "licence": found.licence or _model_card_licence(folder),
             "title": found.title, "weights_variant": weights_variant}
 
 

@@ -425,3 +425,10 @@ def test_weights_that_do_not_fit_their_config_name_the_model_in_one_line(tmp_pat
     message = report.results["key"].message
     assert "'mixed-up'" in message and "cannot be loaded as StableDiffusionXLPipeline" in message
     assert "\n" not in message and "Traceback" not in message
+
+
+def test_a_downloaded_folders_licence_comes_from_its_model_card(tmp_path):
+    folder = tiny_models.build("sdxl", tmp_path / "models" / "carded")
+    (folder / "README.md").write_text("---\nlicense: openrail++\ntags:\n- text-to-image\n---\n# A model\n")
+    locator = ModelLocator(tmp_path / "data", (tmp_path / "models",))
+    assert locator.library().find("carded").licence == "openrail++"
