@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..atomic import atomic_write_text
 from . import families as fam
-from .checkpoint_keys import ModelFileError, classify, classify_folder_config, read_header
+from .checkpoint_keys import Classification, ModelFileError, classify, classify_folder_config, read_header
 from .weights_fingerprint import FingerprintMemo
 
 log = logging.getLogger("aiprod.models")
@@ -131,6 +131,14 @@ def _model_card_licence(folder: Path) -> str:
     return ""
 
 
+def _record(found, storage: str, size: int, **overrides) -> dict:
+    """What the index keeps of one model: its classification, storage and size."""
+    record = {"storage": storage, "family": found.family, "part": found.part, "tasks": list(found.tasks),
+              "variant": found.variant, "precision": found.precision, "size_bytes": size,
+              "licence": found.licence, "title": found.title, "weights_variant": ""}
+    return record | overrides
+
+
 def identify_folder(folder: Path) -> dict:
     """A diffusers folder's identification: family and tasks from model_index.json and the
     components' config.json files; size and precision from the weight files a load reads."""
@@ -147,10 +155,8 @@ def identify_folder(folder: Path) -> dict:
             precision = classify(read_header(max(weights, key=lambda p: p.stat().st_size))).precision or precision
         except ModelFileError:
             pass  # a damaged component fails when loaded, with its own message
-    return {"storage": "pickle" if pickled else "diffusers", "family": found.family, "part": found.part,
-            "tasks": list(found.tasks), "variant": found.variant, "precision": precision,
-            "size_bytes": size, "licence": found.licence or _model_card_licence(folder),
-            "title": found.title, "weights_variant": weights_variant}
+    return _record(found, "pickle" if pickled else "diffusers", size, precision=precision,
+                   licence=found.licence or _model_card_licence(folder), weights_variant=weights_variant)
 
 
 def identify_file(path: Path, allow_pickle: bool = False) -> dict:
@@ -161,18 +167,11 @@ def identify_file(path: Path, allow_pickle: bool = False) -> dict:
     size = path.stat().st_size
     if path.suffix in PICKLE_SUFFIXES:
         if not allow_pickle:
-            return {"storage": "pickle", "family": None, "part": None, "tasks": [], "variant": "", "precision": "",
-                    "size_bytes": size, "licence": "", "title": "", "weights_variant": ""}
+            return _record(Classification(), "pickle", size)
         from .pickle_header import read_pickle_header
 
-        found = classify(read_pickle_header(path))
-        return {"storage": "pickle", "family": found.family, "part": found.part, "tasks": list(found.tasks),
-                "variant": found.variant, "precision": found.precision, "size_bytes": size, "licence": "",
-                "title": "", "weights_variant": ""}
-    found = classify(read_header(path))
-    return {"storage": "single-file", "family": found.family, "part": found.part, "tasks": list(found.tasks),
-            "variant": found.variant, "precision": found.precision, "size_bytes": size,
-            "licence": found.licence, "title": found.title, "weights_variant": ""}
+        return _record(classify(read_pickle_header(path)), "pickle", size)
+    return _record(classify(read_header(path)), "single-file", size)
 
 
 class ModelLibrary:
@@ -200,7 +199,7 @@ class ModelLibrary:
         found: list[InstalledModel] = []
         problems: list[str] = []
         for root in self.roots():
-            for path, stamp in sorted(self._candidates(root)):
+            for path, stamp in sorted(self._candidates(root, allow_pickle)):
                 key = str(path)
                 known = memo.get(key)
                 if known and known.get("stamp") == stamp:
@@ -221,14 +220,15 @@ class ModelLibrary:
                 tasks = tuple(described.pop("tasks"))
                 found.append(InstalledModel(name=path.name if path.is_dir() else path.stem, path=path, root=root,
                                             tasks=tasks, **described))
-        self._write_index(fresh)
+        if fresh != memo:  # an unchanged folder costs no write (a name not found rescans often)
+            self._write_index(fresh)
         with self._lock:
             self._models = found
             self.problems = problems
             self._scanned_at = time.monotonic()
         return list(found)
 
-    def _candidates(self, root: Path):
+    def _candidates(self, root: Path, allow_pickle: bool):
         """(path, stamp) of each diffusers folder and weight file under `root`; the stamp changes
         when the thing changes (size and mtime of the file, or of a folder's model_index.json)."""
         stack = [(root, 0)]
@@ -251,7 +251,7 @@ class ModelLibrary:
                 elif entry.name.endswith(SAFE_SUFFIX) or entry.name.endswith(PICKLE_SUFFIXES):
                     st = entry.stat()
                     # A pickle is identified again when the Preferences start or stop allowing pickles.
-                    opened = entry.name.endswith(PICKLE_SUFFIXES) and bool(getattr(self.locator, "allow_pickle", False))
+                    opened = allow_pickle and entry.name.endswith(PICKLE_SUFFIXES)
                     yield Path(entry.path), [st.st_size, st.st_mtime_ns, opened]
 
     def _read_index(self) -> dict:

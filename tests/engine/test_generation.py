@@ -110,7 +110,9 @@ def test_a_second_scan_reads_the_index_not_the_files(locator, monkeypatch):
 
     monkeypatch.setattr(library_module, "identify_folder", no_reading)
     monkeypatch.setattr(library_module, "identify_file", no_reading)
+    written = library.index_file.stat().st_mtime_ns
     assert library.scan() == first
+    assert library.index_file.stat().st_mtime_ns == written  # nothing changed: nothing rewritten
 
 
 # ---- keyframes ----------------------------------------------------------------------------------
