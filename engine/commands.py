@@ -63,7 +63,7 @@ class RemoveNode(Command):
     def __init__(self, node_id: str):
         self.node_id = node_id
         self._node: Node | None = None
-        self._links: list[tuple[Link, tuple, int]] = []  # link, its reroute points, its index
+        self._links: list[tuple[Link, tuple, int, dict]] = []  # link, its reroute points, its index, params
         self._locks: list[SeedLock] = []
         self.text = f"Remove {node_id}"
 
@@ -87,17 +87,42 @@ class RemoveNode(Command):
             model.assign_seed_lock(lock, True)
 
 
-def _delete_link(model: ProjectModel, link_id: str) -> tuple[Link, tuple, int]:
-    """Remove a link with its reroute dots; returns what _restore_link needs to put both back."""
+def _delete_link(model: ProjectModel, link_id: str) -> tuple[Link, tuple, int, dict]:
+    """Remove a link with its reroute dots, renumbering what its node's parameters say about the
+    links into that input (a Sequence's trims); returns what _restore_link needs to put all back."""
+    graph = model.graph
+    link = graph.links[link_id]
+    before = [l.id for l in graph.links_into(link.dst_node, link.dst_port)]
     points = model.assign_reroute(link_id, ())
-    link, index = model.graph.delete_link(link_id)
-    return link, points, index
+    link, index = graph.delete_link(link_id)
+    order = [before.index(other) + 1 for other in before if other != link_id]
+    old_params = _relink_params(graph, link.dst_node, link.dst_port, order)
+    return link, points, index, old_params
 
 
-def _restore_link(model: ProjectModel, removed: tuple[Link, tuple, int]) -> None:
-    link, points, index = removed
+def _restore_link(model: ProjectModel, removed: tuple[Link, tuple, int, dict]) -> None:
+    link, points, index, old_params = removed
     model.graph.insert_link(link, index)
     model.assign_reroute(link.id, points)
+    _assign_params(model.graph, link.dst_node, old_params)
+
+
+def _relink_params(graph: Graph, node_id: str, port: str, order: list[int | None]) -> dict[str, Any]:
+    """Let the node renumber its parameters after the links into `port` changed (NodeType.params_after_relink);
+    returns the old values of those it changed, for undo."""
+    node = graph.nodes.get(node_id)
+    schema = graph.schema_of(node_id) if node is not None else None
+    if schema is None or not (schema.input(port) and schema.input(port).multiple):
+        return {}
+    changed = graph.registry.get(node.type_id)().params_after_relink(port, dict(node.params), order)
+    old = {name: node.params.get(name, schema.param(name).default) for name in changed}
+    _assign_params(graph, node_id, changed)
+    return old
+
+
+def _assign_params(graph: Graph, node_id: str, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        graph.assign_param(node_id, name, value)
 
 
 class MoveNode(Command):
@@ -140,7 +165,7 @@ class Connect(Command):
     def __init__(self, src_node: str, src_port: str, dst_node: str, dst_port: str, link_id: str | None = None):
         self.ends = (src_node, src_port, dst_node, dst_port)
         self.link_id = link_id
-        self._replaced: tuple[Link, tuple, int] | None = None
+        self._replaced: tuple[Link, tuple, int, dict] | None = None
         self.text = f"Connect {src_node}.{src_port} to {dst_node}.{dst_port}"
 
     def do(self, model: ProjectModel) -> None:
@@ -159,7 +184,7 @@ class Connect(Command):
 class Disconnect(Command):
     def __init__(self, link_id: str):
         self.link_id = link_id
-        self._removed: tuple[Link, tuple, int] | None = None
+        self._removed: tuple[Link, tuple, int, dict] | None = None
         self.text = f"Disconnect {link_id}"
 
     def do(self, model: ProjectModel) -> None:
@@ -177,6 +202,7 @@ class ReorderInputs(Command):
     def __init__(self, node_id: str, port: str, link_ids: list[str] | tuple[str, ...]):
         self.node_id, self.port, self.link_ids = node_id, port, tuple(link_ids)
         self._old: tuple[str, ...] = ()
+        self._old_params: dict[str, Any] = {}
         self.text = f"Reorder {node_id}.{port}"
 
     def do(self, model: ProjectModel) -> None:
@@ -189,9 +215,12 @@ class ReorderInputs(Command):
             raise GraphError(f"{graph.display_name(self.node_id)} has no input {self.port!r} that takes several "
                              "links; only such an input has an order")
         self._old = graph.reorder_links(self.node_id, self.port, self.link_ids)
+        order = [self._old.index(link_id) + 1 for link_id in self.link_ids]
+        self._old_params = _relink_params(graph, self.node_id, self.port, order)
 
     def undo(self, model: ProjectModel) -> None:
         model.graph.reorder_links(self.node_id, self.port, self._old)
+        _assign_params(model.graph, self.node_id, self._old_params)
 
 
 class SetParam(Command):

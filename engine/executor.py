@@ -173,8 +173,9 @@ class _Run:
         # Path values as the project file stores them, so a project folder moved with its media
         # (absolute paths in the model, relative in the file) keeps its cache.
         path_params = {p.name for p in schema.params if p.kind == "path"}
+        unkeyed = {p.name for p in schema.params if not p.keyed}  # never change the output (markers)
         portable = {name: self.ex.paths.to_file(value) if name in path_params and isinstance(value, str) else value
-                    for name, value in params.items()}
+                    for name, value in params.items() if name not in unkeyed}
         identity = [schema.type_id, schema.version, portable, fingerprints, upstream]
         if not schema.deterministic:
             identity.append(self.run_id)  # a fresh key each render: it re-runs, and so does what it feeds

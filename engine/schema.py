@@ -10,6 +10,7 @@ import abc
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping
 
 from .errors import ParamError, short_repr
@@ -53,6 +54,9 @@ class Param:
     # existed); frozen forever, so rewording a label never breaks a project.
     renamed: tuple[tuple[str, str], ...] = ()
     columns: tuple["Param", ...] = ()  # kind "table": one Param per column (kinds in COLUMN_KINDS)
+    # False for a parameter that never changes what the node outputs (a Sequence's markers): it is
+    # left out of the cache key, so editing it re-renders nothing.
+    keyed: bool = True
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -259,14 +263,15 @@ def TimeParam(name: str, default: float, min: float | None = 0.0, max: float | N
 
 
 def TableParam(name: str, columns: tuple[Param, ...], default: list[dict] | tuple = (), help: str = "",
-               label: str = "") -> Param:
+               label: str = "", keyed: bool = True) -> Param:
     """Rows of typed cells, saved as a JSON list of {column: value} objects (a cell per line in a diff).
 
     Each column is a small parameter (FloatParam, IntParam, BoolParam, StringParam, EnumParam,
     TimeParam) whose default starts a new row; cells are checked one by one and an error names the
     row (from 1) and the column.
     """
-    return Param(name, "table", [dict(row) for row in default], columns=tuple(columns), help=help, label=label)
+    return Param(name, "table", [dict(row) for row in default], columns=tuple(columns), help=help, label=label,
+                 keyed=keyed)
 
 
 def ColorParam(name: str, default: tuple[float, ...], help: str = "", label: str = "") -> Param:
@@ -461,6 +466,18 @@ class NodeType(abc.ABC):
     def cache_is_current(self, outputs: dict[str, Any], params: dict[str, Any], ctx: "RunContext") -> bool:
         """For output nodes: is what the cached run wrote still there? False re-runs the node."""
         return True
+
+    def planned_frames(self, params: dict[str, Any], linked: set[str]) -> tuple[int, Fraction] | None:
+        """(frame count, fps) of the FRAMES output, worked out from the parameters alone, for a
+        timeline drawn before the node has run; `linked` names the inputs that have links. None:
+        not known without running (a node that passes frames through is followed upstream)."""
+        return None
+
+    def params_after_relink(self, port: str, params: dict[str, Any], order: list[int | None]) -> dict[str, Any]:
+        """Parameters that refer to the links of a multi-link input by number, renumbered after
+        those links changed: `order[i]` is the old number (from 1) of what is now link i + 1, and
+        a number missing from `order` was unlinked. Returns only the parameters that change."""
+        return {}
 
     @classmethod
     def upgrade_params(cls, params: dict[str, Any], from_version: int) -> dict[str, Any]:

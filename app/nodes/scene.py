@@ -166,6 +166,12 @@ class Scene(NodeType):
             return {}
         return {"video_model": gen.model_fingerprint(ctx, params["video_model"])}
 
+    def planned_frames(self, params, linked):
+        # A linked duration (a voice line's) is known only once it has run: the parameter stands in.
+        duration = params["duration"] + (params["head_handle"] + params["tail_handle"] if "duration" in linked else 0)
+        fps = fps_of(params["fps"])
+        return max(1, frames_from_seconds(duration, fps)), fps
+
     def execute(self, ctx, inputs, params):
         method = params["method"]
         keyframes: list[Image] = inputs["keyframes"]

@@ -141,6 +141,12 @@ class Title(_TitleNode):
         help="Text over a shot (or a plain card) that fades in and out: titles, lower thirds, credits.",
     )
 
+    def planned_frames(self, params, linked):
+        if "frames" in linked:
+            return None  # as long as the shot under it
+        fps = fps_from_choice(params["fps"])
+        return max(1, frames_from_seconds(params["duration"], fps)), fps
+
     def execute(self, ctx, inputs, params):
         text = params["text"]  # the linked text, if any (the executor applies the override)
         shot = inputs["frames"]

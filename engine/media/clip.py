@@ -149,6 +149,26 @@ class MapClip(Clip):
         return self._still_cache
 
 
+class SubClip(Clip):
+    """Frames `start`..`start + count - 1` of `source`, as a clip of their own (a trimmed shot)."""
+
+    def __init__(self, source: Clip, start: int, count: int):
+        if start < 0 or count < 1 or start + count > source.frame_count:
+            raise ValueError(f"frames {start}..{start + count - 1} are not all inside the clip's "
+                             f"0..{source.frame_count - 1}")
+        super().__init__(source.info.with_(frame_count=count))
+        self.source, self.start = source, start
+        self.is_still = source.is_still
+
+    def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
+        indices = self._range(start, stop)
+        yield from self.source.frames(self.start + indices.start, self.start + indices.stop)
+
+    def frame(self, index: int) -> np.ndarray:
+        self._range(index, index + 1)
+        return self.source.frame(self.start + index)
+
+
 class ArrayClip(Clip):
     """Frames already in memory: short clips, tests and previews only."""
 
