@@ -87,6 +87,12 @@ def time_range(start_seconds: Seconds, duration_seconds: Seconds,
     return opentime.TimeRange(start, opentime.RationalTime(end - int(start.value), start.rate))
 
 
+def timecode_of(frame: int, rate: Fraction | int | float | str) -> str:
+    """Frame `frame` as SMPTE timecode HH:MM:SS:FF at `rate`; drop-frame (…;FF) at 29.97 and 59.94."""
+    fps = float(as_rate(rate))
+    return opentime.to_timecode(opentime.RationalTime(frame, fps), fps)
+
+
 # ---- how a time is written and read as text (inspector cells, messages) --------------------------
 
 def format_seconds(seconds: Seconds) -> str:

@@ -1,4 +1,4 @@
-"""The main window: canvas in the middle, palette, history, inspector, preview and event log in docks.
+"""The main window: canvas in the middle, palette, history, inspector, preview, timeline and event log in docks.
 
 It wires the parts together and owns the file workflow (new, open, save, revert, quit with
 unsaved changes); the menus are declared in app.ui.menus, the dialogs in app.ui.window_dialogs.
@@ -33,6 +33,7 @@ from .preferences import restore_layout, save_layout
 from .preview import Preview
 from .recent_files import add_recent
 from .render_controller import RenderController
+from .timeline.panel import TimelinePanel
 from .window_dialogs import WindowDialogs
 
 FILE_FILTER = "AIPROD projects (*.aiprod)"
@@ -59,16 +60,22 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.preview = Preview(self.document, self.renderer)
         self.event_log = EventLog(self.document)
         self.history = HistoryView(self.document)
+        self.timeline = TimelinePanel(self.document, self.renderer)
+        self.timeline.set_player(self.preview)
         self.docks = {
             "palette": self._dock("Nodes", self.palette, Qt.LeftDockWidgetArea),
             "preview": self._dock("Preview", self.preview, Qt.RightDockWidgetArea),
             "inspector": self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea),
             "log": self._dock("Event log", self.event_log, Qt.BottomDockWidgetArea),
             "history": self._dock("History", self.history, Qt.LeftDockWidgetArea),
+            "timeline": self._dock("Timeline", self.timeline, Qt.BottomDockWidgetArea),
         }
+        # The timeline wants the window's width; the log shares its place, a tab away.
+        self.tabifyDockWidget(self.docks["timeline"], self.docks["log"])
+        self.docks["timeline"].raise_()
         self.resizeDocks([self.docks["palette"], self.docks["preview"]], [210, 470], Qt.Horizontal)
         self.resizeDocks([self.docks["preview"], self.docks["inspector"]], [420, 480], Qt.Vertical)
-        self.resizeDocks([self.docks["log"]], [130], Qt.Vertical)
+        self.resizeDocks([self.docks["timeline"]], [300], Qt.Vertical)
         self.resizeDocks([self.docks["palette"], self.docks["history"]], [620, 240], Qt.Vertical)
         self._build_status_bar()
         self.menu_actions = build_menus(self)
@@ -111,6 +118,9 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.renderer.started.connect(self._render_started)
         self.renderer.progress.connect(self._render_progress)
         self.renderer.finished.connect(self._render_finished)
+        self.timeline.message.connect(self.show_message)
+        self.timeline.select_node.connect(lambda node_id: self.scene.select_nodes([node_id]))
+        self.timeline.frame_node.connect(self._frame_node)
 
     # ---- reactions --------------------------------------------------------------------------
 
@@ -136,8 +146,14 @@ class MainWindow(WindowDialogs, QMainWindow):
             outputs = planned_outputs(project.graph, project.folder)
             threading.Thread(target=sweep_output_leftovers, args=(outputs,), name="aiprod-sweep", daemon=True).start()
 
+    def _frame_node(self, node_id: str) -> None:
+        """A clip double-clicked on the timeline: its node selected and framed on the canvas."""
+        self.scene.select_nodes([node_id])
+        self.view.frame_selected()
+
     def _selection_changed(self) -> None:
         selected = self.scene.selected_node_ids()
+        self.timeline.show_selection(selected)
         self.inspector.show_nodes(selected)
         self.preview.show_node(selected[0] if len(selected) == 1 else None)
         self.menu_actions["run_selected"].setEnabled(len(selected) == 1 and not self.renderer.is_running)
@@ -283,6 +299,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.renderer.cancel()
         self.renderer.wait(5.0)
         self.preview.shutdown()
+        self.timeline.shutdown()
         self.scene.thumbnails.shutdown()
         save_layout(self)
         self.session.remove()  # a clean exit: nothing to recover next time
