@@ -61,6 +61,7 @@ class MediaProbe(QObject):
         self.sounds: dict[tuple[str, str], SoundMedia] = {}
         self._lock = threading.Lock()
         self._generation = 0
+        self._closed = False  # the window is closing: nothing more is started
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiprod-timeline",
                                         initializer=lower_thread_priority, initargs=(BACKGROUND_NICENESS,))
         self._done.connect(self._on_done)
@@ -87,7 +88,7 @@ class MediaProbe(QObject):
         """Measure the outputs not measured yet; the newest request replaces one still waiting."""
         shots = [key for key in shots if key not in self.shots]
         sounds = [key for key in sounds if key not in self.sounds]
-        if not shots and not sounds:
+        if self._closed or (not shots and not sounds):
             return
         with self._lock:
             self._generation += 1
@@ -121,6 +122,7 @@ class MediaProbe(QObject):
             self.updated.emit()
 
     def shutdown(self) -> None:
+        self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

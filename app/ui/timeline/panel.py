@@ -269,4 +269,5 @@ class TimelinePanel(QWidget):
         self.view.update()
 
     def shutdown(self) -> None:
+        self._refresh_timer.stop()
         self.probe.shutdown()
