@@ -128,9 +128,11 @@ def audio_tracks(timeline: Timeline, sound_media: dict[tuple[str, str], MediaFil
                 if start > position:
                     track.append(otio.schema.Gap(source_range=at.range(0, start - position)))
                 media = sound_media.get(sound.source) if sound.source else None
-                clip = otio.schema.Clip(name=sound.name, media_reference=_reference(media, None, at, sound.name),
-                                        source_range=at.range(frames_from_seconds(sound.trim_start, at.fps),
-                                                              frames))
+                trim = frames_from_seconds(sound.trim_start, at.fps)
+                # FCP 7 XML needs a file's length: at least what is heard of it when it is not known
+                available = media.frames if media and media.frames else trim + frames
+                clip = otio.schema.Clip(name=sound.name, media_reference=_reference(media, available, at, sound.name),
+                                        source_range=at.range(trim, frames))
                 clip.metadata[OURS] = {"node": sound.node_id, "bus": bus}
                 track.append(clip)
                 position = start + frames
@@ -143,7 +145,7 @@ def stem_tracks(stems: dict[str, MediaFile], frame_count: int, at: _Frames) -> l
     tracks = []
     for name, media in stems.items():
         track = otio.schema.Track(name=name, kind=otio.schema.TrackKind.Audio)
-        track.append(otio.schema.Clip(name=Path(media.path).stem, media_reference=_reference(media, None, at, name),
+        track.append(otio.schema.Clip(name=Path(media.path).stem, media_reference=_reference(media, frame_count, at, name),
                                       source_range=at.range(0, frame_count)))
         tracks.append(track)
     return tracks
