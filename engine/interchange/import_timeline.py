@@ -90,6 +90,16 @@ def _shot_node(build: _Builder, shot: PlannedShot, row: int, plan: EditPlan, sce
     return build.add("media.import_video", 1, row, {"path": path}, shot.name)
 
 
+def _movie_frames(path: Path) -> int | None:
+    """How many frames a movie on disk has (an EDL does not say), or None when it cannot be read."""
+    from engine.media.video_io import VideoFileClip
+
+    try:
+        return VideoFileClip(path).frame_count
+    except Exception:  # not a movie we can open: its tail is left untrimmed, with a warning
+        return None
+
+
 def _trim_rows(plan: EditPlan) -> list[dict]:
     rows = []
     for number, shot in enumerate(plan.shots, start=1):
@@ -119,6 +129,9 @@ def project_from_plan(plan: EditPlan, registry: Registry, film_name: str) -> Imp
         elif not shot.path.exists():
             missing.append(shot.written or str(shot.path))
         elif shot.available is None and shot.path.suffix.lower() not in READ_EXTENSIONS:
+            shot.available = _movie_frames(shot.path)
+        if shot.available is None and shot.path is not None and shot.path.exists() \
+                and shot.path.suffix.lower() not in READ_EXTENSIONS:
             warnings.append(f"{shot.name}: the timeline does not say how long {shot.path.name} is; its tail is "
                             "not trimmed")
     middle = max(len(plan.shots), 1) / 2
