@@ -173,13 +173,25 @@ def timeline_to_otio(timeline: Timeline, shot_media: dict[int, MediaFile] | None
     return result
 
 
+def _for_edl(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """A copy an EDL can hold: the video track alone (the writer refuses more), and each fade through
+    black made a cut. An EDL event's dissolve starts the incoming source early, into frames before the
+    clip; a fade's clips have none there, so the writer would refuse it, and a cut keeps every shot in place."""
+    timeline = copy.deepcopy(timeline)
+    for track in [t for t in timeline.tracks if t.kind != otio.schema.TrackKind.Video]:
+        timeline.tracks.remove(track)
+    for track in timeline.tracks:
+        for item in [i for i in track if isinstance(i, otio.schema.Transition)
+                     and i.metadata.get(OURS, {}).get("transition") == "fade through black"]:
+            track.remove(item)
+    return timeline
+
+
 def write_timeline(timeline: otio.schema.Timeline, path: str | Path) -> Path:
     """Write `timeline` in the format its extension names (replacing the file in one step)."""
     fmt = format_for(path)
-    if not fmt.audio:  # an EDL holds one video track: the writer refuses more
-        timeline = copy.deepcopy(timeline)
-        for track in [t for t in timeline.tracks if t.kind != otio.schema.TrackKind.Video]:
-            timeline.tracks.remove(track)
+    if fmt.adapter == "cmx_3600":
+        timeline = _for_edl(timeline)
     options = {}
     if fmt.adapter == "otioz":  # bundle the media files there are; clips without one stay without
         options["media_policy"] = otio.adapters.file_bundle_utils.MediaReferencePolicy.MissingIfNotFile

@@ -32,8 +32,9 @@ FORMATS: dict[str, TimelineFormat] = {f.extension: f for f in (
     TimelineFormat(".otioz", "OpenTimelineIO with media", "otioz",
                    "OTIOZ: nothing; clips without a media file are written without one"),
     TimelineFormat(".edl", "CMX 3600 EDL", "cmx_3600",
-                   "EDL: audio tracks and timeline markers are dropped, and a fade through black comes back as a "
-                   "dissolve (one video track, cut/dissolve only); the dissolve's cut point moves to its start",
+                   "EDL: audio tracks and timeline markers are dropped, and a fade through black is written as a cut "
+                   "(one video track, cuts and dissolves only); file lengths are not written, so a shot's tail trim "
+                   "comes back only when its file is on disk",
                    audio=False),
     TimelineFormat(".xml", "Final Cut Pro 7 XML", "fcp_xml",
                    "FCP 7 XML: marker colours come back red; a fade through black is kept as a Dip to Color "
