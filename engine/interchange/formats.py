@@ -30,18 +30,18 @@ class TimelineFormat:
 FORMATS: dict[str, TimelineFormat] = {f.extension: f for f in (
     TimelineFormat(".otio", "OpenTimelineIO", "otio_json", ""),
     TimelineFormat(".otioz", "OpenTimelineIO with media", "otioz",
-                   "OTIOZ: nothing; clips without a media file are written without one"),
+                   "OTIOZ: clips whose media file is not on disk lose their path (the bundle holds only files there are)"),
     TimelineFormat(".edl", "CMX 3600 EDL", "cmx_3600",
                    "EDL: audio tracks and timeline markers are dropped, and a fade through black is written as a cut "
                    "(one video track, cuts and dissolves only); file lengths are not written, so a shot's tail trim "
                    "comes back only when its file is on disk",
                    audio=False),
     TimelineFormat(".xml", "Final Cut Pro 7 XML", "fcp_xml",
-                   "FCP 7 XML: marker colours come back red; a fade through black is kept as a Dip to Color "
-                   "Dissolve"),
+                   "FCP 7 XML: audio track names are dropped (sounds come back on the fx bus) and marker colours "
+                   "come back red; a fade through black is kept as a Dip to Color Dissolve"),
     TimelineFormat(".fcpxml", "Final Cut Pro X XML", "fcpx_xml",
-                   "FCPXML: transitions and timeline markers are dropped (the adapter writes neither); "
-                   "each transition becomes a cut at its middle"),
+                   "FCPXML: transitions, timeline markers and audio track names are dropped (the adapter writes "
+                   "none of them); each transition becomes a cut at its middle"),
 )}
 
 WHAT_EACH_FORMAT_DROPS: dict[str, str] = {ext: f.drops or f"{f.name}: nothing" for ext, f in FORMATS.items()}
