@@ -1,4 +1,4 @@
-"""The `aiprod` command: render a project headless, list node types, validate a project."""
+"""The `aiprod` command: render a project headless, list node types, validate a project, exchange timelines."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from engine.project import Project, load_project, project_to_data
 from engine.registry import Registry
 
 from .cli_log import engine_log_to_file, record_internal_error
+from .cli_timeline import add_timeline_parser
 from .nodes import build_registry
 from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 
@@ -363,10 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the generation models found in the model folders")
     models.add_argument("--json", action="store_true", help="machine-readable output")
     models.set_defaults(func=cmd_models)
+    add_timeline_parser(sub)
     return parser
 
 
-_SUBCOMMANDS = ("render", "nodes", "validate", "models")
+_SUBCOMMANDS = ("render", "nodes", "validate", "models", "timeline")
 
 
 def main(argv: list[str] | None = None) -> int:

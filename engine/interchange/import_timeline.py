@@ -1,0 +1,171 @@
+"""A timeline from another editor as a new project: its shots joined by one Sequence, its sounds placed
+into a Mix, both into an Export.
+
+A movie clip is an Import Video linked straight into the Sequence, cut to the clip's range by the
+Sequence's Trims table (so trimming it again later gives back the rest of the file); a still is an
+Import Image seen through a Scene (still + camera) as long as the clip. Joins, gaps and markers
+become the Sequence's Joins, Trims and Markers rows. A clip whose file is not on this disk is made
+all the same, with the path as the file wrote it, and listed in ImportResult.missing, so the
+editor's relink dialog (app/ui/relink.py finds every open-file path that is not there) offers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from engine.commands import AddNode, Connect, UndoStack
+from engine.graph import Graph
+from engine.media.image_io import READ_EXTENSIONS
+from engine.project import Project
+from engine.registry import Registry
+from engine.timebase import as_rate
+
+from .edit_plan import EditPlan, PlannedShot, plan_edit
+from .read_file import read_otio
+
+COLUMN = 260.0  # canvas spacing between the columns of nodes made
+ROW = 170.0
+
+
+@dataclass
+class ImportResult:
+    project: Project
+    sequence_id: str
+    missing: list[str] = field(default_factory=list)  # media paths as the timeline wrote them, not on this disk
+    warnings: list[str] = field(default_factory=list)  # what could not be kept, in plain words
+
+    def describe(self) -> list[str]:
+        """What was made, a line each, for the CLI and the import dialog."""
+        graph = self.project.graph
+        counts: dict[str, int] = {}
+        for node in graph.nodes.values():
+            counts[node.type_id] = counts.get(node.type_id, 0) + 1
+        shots = len(graph.links_into(self.sequence_id, "shots"))
+        lines = [f"{self.project.name}: {shots} shots in a Sequence, "
+                 + ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))]
+        lines += [f"missing media: {path}" for path in self.missing]
+        return lines
+
+
+def _seconds(frames: int, fps: Fraction) -> float:
+    """Frames as a table cell's seconds; read back by the time model's rounding rule they are the same frame."""
+    return float(Fraction(frames) / fps)
+
+
+def _scene_fps(registry: Registry, fps: Fraction, warnings: list[str]) -> str:
+    choices = registry.get("shot.scene").schema.param("fps").choices
+    exact = [c for c in choices if as_rate(float(c)) == fps]
+    if exact:
+        return exact[0]
+    nearest = min(choices, key=lambda c: abs(float(c) - float(fps)))
+    warnings.append(f"stills become Scenes at {nearest} fps: a Scene cannot run at the timeline's {float(fps):g}")
+    return nearest
+
+
+class _Builder:
+    def __init__(self, registry: Registry):
+        self.graph = Graph(registry)
+        self.stack = UndoStack(self.graph)
+
+    def add(self, type_id: str, column: float, row: float, params: dict, label: str) -> str:
+        command = AddNode(type_id, (column * COLUMN, row * ROW), params, label=label)
+        self.stack.push(command)
+        return command.node_id
+
+    def link(self, src: str, src_port: str, dst: str, dst_port: str) -> None:
+        self.stack.push(Connect(src, src_port, dst, dst_port))
+
+
+def _shot_node(build: _Builder, shot: PlannedShot, row: int, plan: EditPlan, scene_fps: str) -> str:
+    path = str(shot.path) if shot.path else ""
+    if shot.path is not None and shot.path.suffix.lower() in READ_EXTENSIONS:
+        image = build.add("media.import_image", 0, row, {"path": path}, shot.name)
+        scene = build.add("shot.scene", 1, row, {"duration": _seconds(shot.frames, plan.fps), "fps": scene_fps,
+                                                  "method": "still + camera", "head_handle": 0.0,
+                                                  "tail_handle": 0.0}, shot.name)
+        build.link(image, "image", scene, "keyframes")
+        return scene
+    return build.add("media.import_video", 1, row, {"path": path}, shot.name)
+
+
+def _movie_frames(path: Path) -> int | None:
+    """How many frames a movie on disk has (an EDL does not say), or None when it cannot be read."""
+    from engine.media.video_io import VideoFileClip
+
+    try:
+        return VideoFileClip(path).frame_count
+    except Exception:  # not a movie we can open: its tail is left untrimmed, with a warning
+        return None
+
+
+def _trim_rows(plan: EditPlan) -> list[dict]:
+    rows = []
+    for number, shot in enumerate(plan.shots, start=1):
+        still = shot.path is not None and shot.path.suffix.lower() in READ_EXTENSIONS
+        head = 0 if still else shot.start
+        tail = 0 if still or shot.available is None else max(0, shot.available - shot.start - shot.frames)
+        if head or tail or shot.gap:
+            rows.append({"shot": number, "head": _seconds(head, plan.fps), "tail": _seconds(tail, plan.fps),
+                         "gap": _seconds(shot.gap, plan.fps)})
+    return rows
+
+
+def _join_rows(plan: EditPlan) -> list[dict]:
+    return [{"join": number - 1, "transition": shot.join[0], "seconds": _seconds(shot.join[1], plan.fps)}
+            for number, shot in enumerate(plan.shots, start=1) if number > 1 and shot.join[0] != "cut"]
+
+
+def project_from_plan(plan: EditPlan, registry: Registry, film_name: str) -> ImportResult:
+    build = _Builder(registry)
+    warnings, missing = list(plan.warnings), []
+    scene_fps = _scene_fps(registry, plan.fps, warnings) if plan.shots else "24"
+    shot_nodes = []
+    for row, shot in enumerate(plan.shots):
+        shot_nodes.append(_shot_node(build, shot, row, plan, scene_fps))
+        if shot.path is None:
+            warnings.append(f"{shot.name} names no media file; choose one for its node")
+        elif not shot.path.exists():
+            missing.append(shot.written or str(shot.path))
+        elif shot.available is None and shot.path.suffix.lower() not in READ_EXTENSIONS:
+            shot.available = _movie_frames(shot.path)
+        if shot.available is None and shot.path is not None and shot.path.exists() \
+                and shot.path.suffix.lower() not in READ_EXTENSIONS:
+            warnings.append(f"{shot.name}: the timeline does not say how long {shot.path.name} is; its tail is "
+                            "not trimmed")
+    middle = max(len(plan.shots), 1) / 2
+    sequence = build.add("edit.sequence", 2, middle, {"transition": "cut", "joins": _join_rows(plan),
+                                                      "trims": _trim_rows(plan),
+                                                      "markers": [{"seconds": _seconds(f, plan.fps), "name": n,
+                                                                   "color": c} for f, n, c in plan.markers]},
+                         plan.name)
+    for node in shot_nodes:
+        build.link(node, "frames", sequence, "shots")
+    export = build.add("output.export", 4, middle, {"path": f"{film_name}.mp4", "format": "h264"}, "Film")
+    if shot_nodes:
+        build.link(sequence, "frames", export, "frames")
+    if plan.sounds:
+        first = len(plan.shots) + 1
+        mix = build.add("sound.mix", 3, first + len(plan.sounds) / 2, {}, "Mix")
+        for row, sound in enumerate(plan.sounds, start=first):
+            source = build.add("sound.music_file", 1, row, {"path": str(sound.path) if sound.path else "",
+                                                            "length": 0.0, "loop": False}, sound.name)
+            place = build.add("sound.place", 2, row, {"offset": float(sound.offset), "trim_start": float(sound.trim_start),
+                                                      "length": float(sound.length)}, sound.name)
+            build.link(source, "audio", place, "audio")
+            build.link(place, "audio", mix, sound.bus)
+            if sound.path is None:
+                warnings.append(f"{sound.name} names no sound file; choose one for its node")
+            elif not sound.path.exists():
+                missing.append(sound.written or str(sound.path))
+        build.link(mix, "mix", export, "audio")
+    return ImportResult(Project(build.graph, plan.name), sequence, list(dict.fromkeys(missing)), warnings)
+
+
+def import_timeline(path: str | Path, registry: Registry, fps: Fraction | None = None) -> ImportResult:
+    """A new project made from the timeline file `path` (.otio, .otioz, .edl, .xml, .fcpxml). `fps` is
+    the rate of an EDL, which does not say (default: 29.97 for drop-frame timecode, else 24)."""
+    timeline, base = read_otio(path, fps)
+    plan = plan_edit(timeline, base, fps)
+    return project_from_plan(plan, registry, Path(path).stem)

@@ -1,0 +1,44 @@
+"""Timelines written the way other editors write them (tests/fixtures/otio/README.md) made into projects:
+shots, gaps, dissolves, markers and sounds where they were, and every file not on this disk listed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.nodes import build_registry
+from engine.interchange.import_timeline import import_timeline
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "otio"
+
+
+def sequence_params(result):
+    return result.project.graph.nodes[result.sequence_id].params
+
+
+def test_an_avid_style_edl(tmp_path):
+    result = import_timeline(FIXTURES / "avid_style.edl", build_registry())
+    graph = result.project.graph
+    shots = [graph.nodes[link.src_node] for link in graph.links_into(result.sequence_id, "shots")]
+    # The clip after the dissolve is gulls.mov (its TO CLIP comment), not the outgoing pier_close.mov.
+    assert [Path(n.params["path"]).name for n in shots] == ["beach_wide.mov", "pier_close.mov", "gulls.mov"]
+    assert all(n.type_id == "media.import_video" for n in shots)
+    assert sequence_params(result)["joins"] == [{"join": 2, "transition": "dissolve", "seconds": 0.5}]
+    assert sequence_params(result)["markers"] == [{"seconds": 1.0, "name": "SUNSET", "color": "yellow"}]
+    assert len(result.missing) == 3 and result.missing[0] == "media/beach_wide.mov"
+
+
+def test_a_premiere_style_fcp7_xml(tmp_path):
+    result = import_timeline(FIXTURES / "premiere_style.xml", build_registry())
+    params = sequence_params(result)
+    assert params["trims"] == [{"shot": 1, "head": 0.4, "tail": 1.6, "gap": 0.0},
+                               {"shot": 2, "head": 0.0, "tail": 0.8, "gap": 0.4}]
+    assert [(m["seconds"], m["name"]) for m in params["markers"]] == [(0.4, "Horn"), (2.4, "Act two")]
+    graph = result.project.graph
+    place, = [n for n in graph.nodes.values() if n.type_id == "sound.place"]
+    assert (place.params["offset"], place.params["trim_start"], place.params["length"]) == (0.0, 1.0, 4.8)
+    mix, = [n for n in graph.nodes if graph.nodes[n].type_id == "sound.mix"]
+    assert [link.dst_port for link in graph.links_into(mix)] == ["fx"]  # an unnamed track: fx, and said so
+    assert any("goes to fx" in w or "go to fx" in w for w in result.warnings)
+    assert sorted(result.missing) == ["file://localhost/Volumes/Media/boat_close.mov",
+                                      "file://localhost/Volumes/Media/harbour_wide.mov",
+                                      "file://localhost/Volumes/Media/score.wav"]
