@@ -129,7 +129,7 @@ def build() -> Graph:
 def main() -> None:
     graph = build()
     if "export" in graph.nodes and graph.schema_of("export").input("audio") is not None:
-        Connect("mix", "mix", "export", "audio").do(graph)  # the Export node muxes the mix
+        UndoStack(graph).push(Connect("mix", "mix", "export", "audio"))  # the Export node muxes the mix
     project = Project(graph, "Sample film", {"note": "Built by resources/examples/make_sample.py"})
     print(save_project(project, HERE / "sample.aiprod"))
 
