@@ -12,12 +12,10 @@ from pathlib import Path
 
 from engine.errors import AiprodError
 from engine.executor import Executor
-from engine.interchange.export_timeline import timeline_to_otio, write_timeline
-from engine.interchange.finishing import CODECS, DEFAULT_HANDLES, export_for_finishing
+from engine.interchange.export_job import export_timeline_file
+from engine.interchange.finishing import CODECS, DEFAULT_HANDLES
 from engine.interchange.formats import FORMATS, WHAT_EACH_FORMAT_DROPS, format_for
-from engine.interchange.graph_media import shot_files, sound_files
 from engine.interchange.import_timeline import import_timeline
-from engine.interchange.measure import measure_timeline
 from engine.project import save_project
 from engine.timeline.model import node_name, sequences
 
@@ -62,24 +60,13 @@ def cmd_timeline_export(args: argparse.Namespace) -> int:
     project = _load(args.project, build_registry())
     sequence_id = _sequence(project, args.node)
     executor = _executor(project)
-    warnings: list[str] = []
-    if args.finishing:
-        result = export_for_finishing(project.graph, sequence_id, args.finishing, executor, args.codec, args.handles,
-                                      timeline_paths=[output],
-                                      progress=None if args.quiet else _progress_line)
-        warnings += result.warnings
-        if not args.quiet:
-            print(file=sys.stderr)
-        for media in result.shots.values():
-            print(media.path)
-        for path in result.stems.values():
-            print(path)
-    else:
-        measured = measure_timeline(project.graph, sequence_id, executor)
-        timeline = measured.timeline
-        otio_timeline = timeline_to_otio(timeline, shot_files(project.graph, timeline, project.paths),
-                                         sound_files(project.graph, timeline, project.paths), warnings=warnings)
-        write_timeline(otio_timeline, output)
+    finishing = Path(args.finishing) if args.finishing else None
+    media, warnings = export_timeline_file(project.graph, sequence_id, output, executor, project.paths, finishing,
+                                           args.codec, args.handles, progress=None if args.quiet else _progress_line)
+    if finishing is not None and not args.quiet:
+        print(file=sys.stderr)  # ends the progress line
+    for path in media:
+        print(path)
     for warning in warnings:
         print(f"aiprod: warning: {warning}", file=sys.stderr)
     if fmt.drops:

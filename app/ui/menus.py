@@ -37,6 +37,9 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, file_menu, "save_as", "Save &As…", window.save_as, "Ctrl+Shift+S")
     _action(window, file_menu, "revert", "&Revert to Saved", window.revert)
     file_menu.addSeparator()
+    _action(window, file_menu, "import_timeline", "&Import Timeline (OTIO, EDL, XML)…", window.import_timeline)
+    _action(window, file_menu, "export_timeline", "&Export Timeline / for Finishing…", window.export_timeline)
+    file_menu.addSeparator()
     _action(window, file_menu, "quit", "&Quit", window.close, "Ctrl+Q")
 
     edit = bar.addMenu("&Edit")

@@ -95,6 +95,23 @@ class WindowDialogs:
             self.exec_dialog(MissingMediaDialog(self, missing, models))
         return missing + models
 
+    def import_timeline(self, path: str | None = None) -> bool:
+        """File ▸ Import Timeline: an NLE's timeline as a new project (missing media offered for relinking)."""
+        from .timeline.interchange_dialog import TIMELINE_FILTER, import_timeline_file
+
+        path = path or self.choose_file("Import timeline", "", TIMELINE_FILTER)
+        return bool(path) and import_timeline_file(self, path)
+
+    def export_timeline(self) -> None:
+        """File ▸ Export Timeline: the timeline panel's Sequence for Resolve or Premiere."""
+        from .timeline.interchange_dialog import ExportTimelineDialog
+
+        sequence_id = self.timeline.sequence_id
+        if sequence_id is None:
+            self.show_error("No timeline to export", "The project has no Sequence; add one and link shots into it.")
+            return
+        self.exec_dialog(ExportTimelineDialog(self, sequence_id))
+
     def show_models(self) -> None:
         """Help ▸ Models: the installed models, the folders searched, what the project lacks."""
         self.exec_dialog(ModelsDialog(self))
