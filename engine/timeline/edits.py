@@ -19,7 +19,7 @@ from engine.commands import AddNode, Command, CommandGroup, Connect, Disconnect,
 from engine.errors import AiprodError
 from engine.graph import Graph
 
-from .model import PLACE_TYPE, ShotItem, SoundItem, Timeline
+from .model import PLACE_TYPE, SCENE_TYPE, ShotItem, SoundItem, Timeline
 
 TRIM_EDGES = ("head", "tail")
 
@@ -84,6 +84,8 @@ def trim_shot(graph: Graph, timeline: Timeline, number: int, edge: str, frames: 
         raise TimelineEditError(f"a shot has a head and a tail, not {edge!r}")
     shot = _shot(timeline, number)
     trimmed = getattr(shot, edge) + frames
+    if trimmed < 0 and edge == "tail" and _lengthens(graph, shot):
+        return _lengthen_scene(graph, timeline, shot, -trimmed, frames, ripple)
     if trimmed < 0:
         where = "before its first frame" if edge == "head" else "after its last frame"
         raise TimelineEditError(f"{shot.name} has no more material {where}; lengthen the shot itself (its "
@@ -104,6 +106,33 @@ def trim_shot(graph: Graph, timeline: Timeline, number: int, edge: str, frames: 
     command = SetParam(timeline.sequence_id, "trims", _trim_rows(graph, timeline, changes))
     command.text = f"{verb} {shot.name}'s {edge} by {abs(frames)} frames" + ("" if ripple else " (no ripple)")
     return command
+
+
+def _lengthens(graph: Graph, shot: ShotItem) -> bool:
+    """Whether the shot's Scene can be made longer: its length is its own parameter (not a linked line's)."""
+    node = graph.nodes[shot.shot_id]
+    return node.type_id == SCENE_TYPE and not graph.links_into(shot.shot_id, "duration")
+
+
+def _lengthen_scene(graph: Graph, timeline: Timeline, shot: ShotItem, more: int, frames: int, ripple: bool) -> Command:
+    """A tail dragged past the end of the material: the Scene is made `more` frames longer (it is made
+    again, and so is what it feeds; the other shots come from the cache), and the tail trim is used up."""
+    node = graph.nodes[shot.shot_id]
+    fps = shot.material.fps
+    duration = float(Fraction(str(node.params.get("duration", 5.0))) + Fraction(more) / fps)
+    group = CommandGroup(f"Extend {shot.name}'s tail by {abs(frames)} frames (its Scene made longer)")
+    if not ripple and shot.number < len(timeline.shots):
+        following = timeline.shot(shot.number + 1)
+        if following.gap < -frames:
+            raise TimelineEditError(f"there are only {following.gap} frames of gap to fill; trim with ripple to "
+                                    "push the other shots along")
+        group.children.append(SetParam(timeline.sequence_id, "trims", _trim_rows(
+            graph, timeline, {shot.number: {"tail": 0}, following.number: {"gap": following.gap + frames}})))
+    elif shot.tail:
+        group.children.append(SetParam(timeline.sequence_id, "trims", _trim_rows(graph, timeline,
+                                                                                 {shot.number: {"tail": 0}})))
+    group.children.append(SetParam(shot.shot_id, "duration", duration))
+    return group
 
 
 def split_shot(graph: Graph, timeline: Timeline, number: int, frame: int) -> Command:

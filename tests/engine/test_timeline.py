@@ -226,3 +226,23 @@ def test_a_trim_reruns_only_the_sequence_and_what_follows_it(film, tmp_path):
     cached = {n for n, r in second.results.items() if r.status == "cached"}
     assert ran == {"cut", "export"}
     assert {"shot_a", "shot_b", "shot_c", "mix"} <= cached
+
+
+def test_a_tail_dragged_past_the_material_makes_its_scene_longer(film, tmp_path):
+    graph, stack, folder = film
+    from engine.commands import AddNode, Connect, SetParam
+
+    stack.push(AddNode("image.color_bars", (0, 300), {"resolution": "640x360"}, node_id="bars2"))
+    for shot in ("shot_a", "shot_b", "shot_c"):
+        stack.push(SetParam(shot, "method", "keyframes + interpolation"))
+        stack.push(Connect("bars2", "image", shot, "keyframes"))
+    cache = DiskCache(tmp_path / "cache")
+    assert Executor(cache, project_dir=folder).run(graph, ["export"]).status == "finished"
+    stack.push(edits.trim_shot(graph, build_timeline(graph, "cut"), 1, "tail", 4))
+    check_undo_redo(stack, graph, edits.trim_shot(graph, build_timeline(graph, "cut"), 1, "tail", -10))
+    assert graph.nodes["shot_a"].params["duration"] == pytest.approx(1.25)  # 6 frames more than its 24
+    assert spans(build_timeline(graph, "cut"))[:2] == [("Shot A", 0, 30), ("Shot B", 30, 78)]
+    again = Executor(cache, project_dir=folder).run(graph, ["export"])
+    ran = {n for n, r in again.results.items() if r.status == "ran"}
+    assert ran == {"shot_a", "cut", "export"}  # that shot is made again; the others come from the cache
+    assert again.results["shot_b"].status == again.results["shot_c"].status == "cached"

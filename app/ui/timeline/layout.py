@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from engine.timeline.model import BUSES, ShotItem, SoundItem, Timeline
 
-RULER_HEIGHT = 34
+RULER_HEIGHT = 42
 PICTURE_HEIGHT = 74
 SOUND_HEIGHT = 32
 HEADER_WIDTH = 86  # track names on the left

@@ -94,9 +94,9 @@ def _paint_ruler(painter: QPainter, timeline: Timeline, layout: TimelineLayout, 
     while frame <= last:
         x = layout.x_of(frame)
         if frame % step == 0:
-            painter.drawLine(QLineF(x, RULER_HEIGHT - 12, x, RULER_HEIGHT))
+            painter.drawLine(QLineF(x, 0, x, RULER_HEIGHT))
             painter.drawText(QPointF(x + 3, 12), timecode_of(frame, timeline.fps))
-            painter.drawText(QPointF(x + 3, 24), f"{frame}")
+            painter.drawText(QPointF(x + 3, 25), f"{frame}")
         else:
             painter.drawLine(QLineF(x, RULER_HEIGHT - 5, x, RULER_HEIGHT))
         frame += minor
@@ -111,7 +111,7 @@ def _paint_ruler(painter: QPainter, timeline: Timeline, layout: TimelineLayout, 
         painter.drawPolygon(QPolygonF([QPointF(x - 5, RULER_HEIGHT - 12), QPointF(x + 5, RULER_HEIGHT - 12),
                                        QPointF(x, RULER_HEIGHT - 2)]))
         painter.setPen(color.lighter(140))
-        painter.drawText(QPointF(x + 7, RULER_HEIGHT - 3), marker.name)
+        painter.drawText(QPointF(x + 7, RULER_HEIGHT - 2), marker.name)  # below the frame numbers
 
 
 def _paint_picture(painter: QPainter, timeline: Timeline, layout: TimelineLayout, view) -> None:
