@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QSlider,
                                QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
@@ -41,6 +41,10 @@ from .preview_load import (VIEWER_TRANSFORMS, Viewer, before_source, has_before,
 from .render_controller import snapshot
 from .theme import mono_font
 from .waveform import WaveformView
+
+
+PLAYER_KEYS = {Qt.Key_Space, Qt.Key_J, Qt.Key_K, Qt.Key_L, Qt.Key_Left, Qt.Key_Right, Qt.Key_Home, Qt.Key_End,
+               Qt.Key_I, Qt.Key_O, Qt.Key_F, Qt.Key_Escape}
 
 
 class Preview(QWidget):
@@ -237,11 +241,9 @@ class Preview(QWidget):
                 frames, audio = movie
                 first = frames.image(0, width, height)
                 return ("play", ("file", frames, first, audio, "sound of the exported file", note))
-            port_name, clip, _first = result[1]
+            port_name, clip, first = result[1]
             audio, sound = load_sound(make_executor, graph_copy, target)
-            frames = ClipFrames(clip, viewer)
-            first = frames.image(0, width, height) if clip.frame_count else None
-            return ("play", (port_name, frames, first, audio, sound, note))
+            return ("play", (port_name, ClipFrames(clip, viewer), first, audio, sound, note))
 
         self._submit(load)
 
@@ -446,6 +448,13 @@ class Preview(QWidget):
             return False
         action()
         return True
+
+    def event(self, event) -> bool:
+        # The window's shortcuts (F frames the canvas, Home frames all) yield to the player while it has the keys.
+        if event.type() == QEvent.ShortcutOverride and self.player.source is not None and event.key() in PLAYER_KEYS:
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event) -> None:
         if not self.handle_key(event.key()):

@@ -11,6 +11,7 @@ play(), pause(), is_playing and position_changed (emitted on every frame shown a
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -330,7 +331,13 @@ class Player(QObject):
         layers = 2 if self.source_b is not None else 1
         count = min(READ_AHEAD_LIMIT, self.cache.room_for(per_frame * layers) - 2)
         direction = 1 if self.speed > 0 else -1
-        frames, index = [], self.frame
+        index = self.frame
+        if not self.cache.has(A, index):
+            # Behind: a frame asked for now is ready only after one frame's making time, so ask for the
+            # one due then; frames asked for at the playhead would all arrive late and be dropped.
+            lead = self.prefetcher.seconds_per_frame * float(self.fps) * abs(self.speed) / self.prefetcher.workers
+            index += direction * math.ceil(lead * 1.5)
+        frames = []
         for _ in range(max(1, count)):
             if not first <= index <= last:
                 if not self.loop:

@@ -9,6 +9,7 @@ workers run below the GUI's priority, as the preview's do, so playback never sta
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -37,6 +38,7 @@ class FramePrefetcher(QObject):
         self._wanted: dict[str, list[int]] = {}
         self._wanted_sets: dict[str, frozenset[int]] = {}
         self._in_flight: set[tuple[str, int]] = set()
+        self.seconds_per_frame = 0.0  # a running average of how long one frame takes to make
         self._finished.connect(self._on_finished, Qt.QueuedConnection)
 
     def set_source(self, layer: str, source, size: tuple[int, int]) -> None:
@@ -82,7 +84,10 @@ class FramePrefetcher(QObject):
             self._finished.emit(layer, generation, index, None)  # superseded while queued
             return
         try:
+            began = time.perf_counter()
             image = source.image(index, width, height)
+            spent = time.perf_counter() - began
+            self.seconds_per_frame = spent if not self.seconds_per_frame else 0.8 * self.seconds_per_frame + 0.2 * spent
         except Exception as exc:  # shown as one line by the player, never raised into the GUI
             self._finished.emit(layer, generation, index, f"{type(exc).__name__}: {exc}")
             return
