@@ -61,11 +61,11 @@ class Transport(QWidget):
     def __init__(self, player, parent=None):
         super().__init__(parent)
         self.player = player
-        self.start = _button("⏮", "Go to start (Home)")
+        self.start = _button("|◀◀", "Go to start (Home)")
         self.back = _button("◀|", "Previous frame (Left)")
         self.play = _button("▶", "Play / pause (Space); J, K, L shuttle back, pause, forward")
         self.forward = _button("|▶", "Next frame (Right)")
-        self.end = _button("⏭", "Go to end (End)")
+        self.end = _button("▶▶|", "Go to end (End)")
         self.mark_in = _button("I", "Mark in (I)")
         self.mark_out = _button("O", "Mark out (O)")
         self.loop = _button("⟲", "Loop: within in/out when set, else the whole clip", checkable=True)
@@ -80,7 +80,7 @@ class Transport(QWidget):
         self.overlays.setPopupMode(QToolButton.InstantPopup)
         self.compare = _button("A/B", "Compare with another node: a wipe or side by side")
         self.compare.setPopupMode(QToolButton.InstantPopup)
-        self.full_screen = _button("⛶", "Full screen (F; Esc leaves)")
+        self.full_screen = _button("Full", "Full screen (F; Esc leaves)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
