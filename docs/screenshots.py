@@ -1,4 +1,5 @@
-"""Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000); with
+"""Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000) and
+docs/player.png (the Preview's player, an A/B wipe of the grade against its input); with
 --models, save docs/models.png, the Models dialog (Help ▸ Models) over a folder of tiny models.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
@@ -46,10 +47,31 @@ def main(argv: list[str]) -> int:
         window.scene.select_nodes(["dawn"])  # the preview shows the dawn shot, with a frame slider
         wait_for_preview(window)
         path = screenshot(window, output)
+        print(player_screenshot(window, output.with_name("player.png")))
         window.document.stack.set_clean()
         window.close()
     print(path)
     return 0
+
+
+def player_screenshot(window, output: Path) -> Path:
+    """docs/player.png: the graded film in the player, wiped against the grade's input (A/B)."""
+    from PySide6.QtCore import Qt
+
+    preview = window.preview
+    window.resizeDocks([window.docks["preview"]], [1000], Qt.Horizontal)
+    window.resizeDocks([window.docks["preview"]], [640], Qt.Vertical)
+    window.scene.select_nodes(["grade"])
+    _wait_until(lambda: preview.player.source is not None, 60)
+    preview.player.seek(150)  # inside the dawn shot
+    preview.compare_with("cut")
+    preview.picture.safe_areas = True
+    _wait_until(lambda: preview.player.image_b is not None and preview.player.shown_frame == 150, 60)
+    preview.picture.wipe = 0.45
+    preview.picture.update()
+    _wait_until(lambda: False, 0.5)
+    preview.grab().save(str(output))
+    return output
 
 
 def models_screenshot(output: Path) -> Path:

@@ -28,7 +28,8 @@ def import_colour():
         import colour
     for name in [n for n, module in list(sys.modules.items()) if isinstance(module, Mock)
                  and n.split(".")[0] in ("matplotlib", "mpl_toolkits", "cycler")]:
-        del sys.modules[name]
+        # pop, not del: lru_cache lets two threads' first calls both run this, and the other may be first.
+        sys.modules.pop(name, None)
     return colour
 
 

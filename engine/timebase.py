@@ -87,10 +87,31 @@ def time_range(start_seconds: Seconds, duration_seconds: Seconds,
     return opentime.TimeRange(start, opentime.RationalTime(end - int(start.value), start.rate))
 
 
+# ---- timecode: HH:MM:SS:FF, drop-frame (';') at the NTSC rates 29.97 and 59.94 --------------------
+
+def is_drop_frame(rate: Fraction | int | float | str) -> bool:
+    """Whether `rate` is written as drop-frame timecode: 30000/1001 and 60000/1001 only (a 23.976
+    timecode counts every frame at a nominal 24, as SMPTE defines no drop-frame for it)."""
+    return as_rate(rate) in (Fraction(30000, 1001), Fraction(60000, 1001))
+
+
 def timecode_of(frame: int, rate: Fraction | int | float | str) -> str:
-    """Frame `frame` as SMPTE timecode HH:MM:SS:FF at `rate`; drop-frame (…;FF) at 29.97 and 59.94."""
-    fps = float(as_rate(rate))
-    return opentime.to_timecode(opentime.RationalTime(frame, fps), fps)
+    """Frame `frame` (0-based) as SMPTE timecode: "00:00:41:17" at 24, "00:10:00;00" at 29.97 DF."""
+    exact = as_rate(rate)
+    # OTIO's to_timecode refuses drop_frame=True at any other rate, so it is asked only where it applies.
+    return opentime.to_timecode(opentime.RationalTime(frame, float(exact)), float(exact), is_drop_frame(exact))
+
+
+def frames_from_timecode(text: str, rate: Fraction | int | float | str) -> int:
+    """The 0-based frame a timecode names (':' or ';' as written); ValueError that says what to type."""
+    exact = as_rate(rate)
+    cleaned = text.strip()
+    try:
+        value = opentime.from_timecode(cleaned, float(exact)).value
+    except (ValueError, RuntimeError, TypeError) as exc:
+        raise ValueError(f"{cleaned!r} is not a timecode at {float(exact):.5g} fps; write HH:MM:SS:FF "
+                         f"({exc})") from exc
+    return int(round(value))
 
 
 # ---- how a time is written and read as text (inspector cells, messages) --------------------------

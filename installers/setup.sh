@@ -8,10 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras="${1:-}"
-# Qt (xcb + offscreen), Xvfb for a real X window without a screen.
+# Qt (xcb + offscreen), Xvfb for a real X window without a screen, PortAudio for the player's sound.
 apt_packages=(python3-venv xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0
               libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0
-              libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3)
+              libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2)
 [ "$extras" = bench ] && apt_packages+=(ffmpeg)
 
 missing=()

@@ -6,8 +6,9 @@ is shown, never the data: the cache, thumbnails and exports do not see it.
 A sound shows as a waveform; a grading node has a Before toggle that shows its input instead.
 
 Outputs are fetched off the GUI thread by a silent run "to" the node, which reads them from
-the cache; a clip's frames are read one at a time as the frame slider moves, never all at once.
-Only the newest request is shown: an answer to an older one is dropped.
+the cache. Only the newest request is shown: an answer to an older one is dropped. A clip plays
+in the player (app/ui/player/) with its sound; the frame slider is the player's scrub bar, and
+frames are made on the player's workers as it plays or is scrubbed, never all at once.
 
 While the shown node denoises, its step previews (RenderController.preview) are shown as they
 come, a rough look at the work in progress; when it finishes, its output is read back from the
@@ -20,73 +21,51 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPlainTextEdit, QSlider,
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QSlider,
                                QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from engine.context import CancelToken
 from engine.executor import Executor
 from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
-from .preview_load import (VIEWER_TRANSFORMS, Viewer, before_source, has_before, display_image, fitted,
-                           load_output, preview_image, stop_at_costly)
+from .player.frame_sources import ClipFrames
+from .player.loading import SEQUENCE_TYPE, load_export_file, load_sound, ready_shots, trim_sequence
+from .player.picture import PictureView
+from .player.player import Player
+from .player.sources import is_export
+from .player.transport import CacheBar, Transport
+from .player.window import FullScreenHost
+from .preview_load import (VIEWER_TRANSFORMS, Viewer, before_source, has_before, load_output, preview_image,
+                           stop_at_costly)
 from .render_controller import snapshot
 from .theme import mono_font
 from .waveform import WaveformView
 
 
-class PictureView(QWidget):
-    """Paints a QImage fitted to the widget on a neutral dark grey surround."""
-
-    resized = Signal()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.image: QImage | None = None
-        self.setMinimumSize(160, 90)
-
-    def set_image(self, image: QImage | None) -> None:
-        self.image = image
-        self.update()
-
-    def pixel_size(self) -> tuple[int, int]:
-        """The picture area in device pixels: what a frame is fitted to before it is shown."""
-        ratio = self.devicePixelRatioF()
-        return round(self.width() * ratio), round(self.height() * ratio)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.resized.emit()
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#181818"))
-        if self.image is None or self.image.isNull():
-            return
-        scale = min(self.width() / self.image.width(), self.height() / self.image.height())
-        w, h = self.image.width() * scale, self.image.height() * scale
-        target = QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-        painter.setRenderHint(QPainter.SmoothPixmapTransform)
-        painter.drawImage(target, self.image)
+PLAYER_KEYS = {Qt.Key_Space, Qt.Key_J, Qt.Key_K, Qt.Key_L, Qt.Key_Left, Qt.Key_Right, Qt.Key_Home, Qt.Key_End,
+               Qt.Key_I, Qt.Key_O, Qt.Key_F, Qt.Key_Escape}
 
 
 class Preview(QWidget):
     _loaded = Signal(int, object)  # request number, (kind, payload); emitted from the worker
+    _compared = Signal(int, object)  # compare request number, (caption, frames or an error line)
 
-    def __init__(self, document, renderer, parent: QWidget | None = None):
+    def __init__(self, document, renderer, parent: QWidget | None = None, clock_factory=None):
         super().__init__(parent)
         self.document, self.renderer = document, renderer
         self.node_id: str | None = None
         self.clip = None
         self.live = False  # showing a denoising step's preview, not an output
-        self._frame_fit: tuple[int, int] | None = None  # the area the shown frame was fitted to
         self._request = 0
+        self._compare_request = 0
+        self.compare_node: str | None = None
         self._lock = threading.Lock()
         # Below the GUI thread: working out a frame (torch, OpenCV, OpenColorIO threads started from
         # this worker inherit its priority) must not take a core from the GUI while a render has the other.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiprod-preview",
                                         initializer=lower_thread_priority, initargs=(BACKGROUND_NICENESS,))
+        self.player = Player(clock_factory=clock_factory, parent=self)
         self.caption = QLabel()
         self.caption.setObjectName("hint")
         self.picture = PictureView()
@@ -116,7 +95,8 @@ class Preview(QWidget):
         self.stack.addWidget(self.picture)
         self.stack.addWidget(self.text)
         self.stack.addWidget(self.waveform)
-        self.slider = QSlider(Qt.Horizontal)
+        self.slider = QSlider(Qt.Horizontal)  # the player's scrub bar
+        self.slider.setFocusPolicy(Qt.NoFocus)  # arrows, Home and End belong to the player
         self.slider.valueChanged.connect(self._frame_changed)
         self.frame_label = QLabel()
         # A fixed size: a label that may change width asks the whole dock to lay out again on every
@@ -124,10 +104,29 @@ class Preview(QWidget):
         self.frame_label.setFixedSize(self.frame_label.fontMetrics().horizontalAdvance("00000 / 00000") + 8,
                                       self.frame_label.sizeHint().height())
         self.frame_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.cache_bar = CacheBar(self.player)
+        self.transport = Transport(self.player)
+        self.transport.overlay_menu(self.picture)
+        self.transport.zoom.setMenu(self._zoom_menu())
+        self.transport.compare.setMenu(QMenu(self))
+        self.transport.compare.menu().aboutToShow.connect(self._fill_compare_menu)
+        self.transport.full_screen.clicked.connect(self.toggle_full_screen)
+        self._full_screen: FullScreenHost | None = None
         self.picture.resized.connect(self._picture_resized)
+        self.picture.zoom_changed.connect(self._zoom_changed)
+        self.player.frame_shown.connect(lambda: self.picture.set_image(self.player.image, self.player.image_b))
+        self.player.position_changed.connect(self._position_changed)
+        self.player.error.connect(lambda line: self.caption.setText(f"{self._name()}: {line}"))
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.frame_label)
+        self.frames_controls = QWidget()
+        controls = QVBoxLayout(self.frames_controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.setSpacing(1)
+        controls.addLayout(row)
+        controls.addWidget(self.cache_bar)
+        controls.addWidget(self.transport)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
@@ -137,9 +136,13 @@ class Preview(QWidget):
         top.addWidget(self.before)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
-        layout.addLayout(row)
+        layout.addWidget(self.frames_controls)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.picture.setFocusPolicy(Qt.ClickFocus)
+        self.picture.setFocusProxy(self)  # a click on the picture gives the player the keys
         self._show_frames_controls(False)
         self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
+        self._compared.connect(self._on_compared, Qt.QueuedConnection)
         renderer.finished.connect(lambda _report: self.show_node(self.node_id))
         renderer.status_changed.connect(self._status_changed)
         renderer.preview.connect(self._on_preview)
@@ -162,13 +165,25 @@ class Preview(QWidget):
             self._loaded.emit(number, result)
         self._pool.submit(run)
 
+    def _executor_factory(self):
+        cache, folder, models = self.renderer.cache(), self.document.project.folder, self.renderer.models
+        return lambda: Executor(cache, project_dir=folder, models=models)
+
+    def show_timeline(self, sequence_id: str) -> None:
+        """Play a Sequence node's frames with the sound of the Mix that reaches the same Export (for
+        the timeline panel); a Sequence not rendered yet plays the shots that are ready."""
+        self.show_node(sequence_id)
+
     def show_node(self, node_id: str | None, keep_before: bool = False, cached_only: bool = False) -> None:
         """Show the node's output; `cached_only`: only if it can be read from the cache (mid-render)."""
         if node_id != self.node_id and not keep_before:
             self.before.blockSignals(True)
             self.before.setChecked(False)  # a newly selected grade starts on its result
             self.before.blockSignals(False)
-        self.node_id, self.clip, self._frame_fit, self.live = node_id, None, None, False
+        if node_id != self.node_id:
+            self._end_compare()
+        self.node_id, self.clip, self.live = node_id, None, False
+        self.player.set_source(None)
         self._show_frames_controls(False)
         graph = self.document.graph
         if node_id is None or node_id not in graph.nodes:
@@ -186,7 +201,8 @@ class Preview(QWidget):
         if status.state == "running" and latest is not None:
             self._on_preview(latest)  # its work so far, at once; the next steps follow
             return
-        if status.state not in ("done", "cached"):
+        partial = status.state == "idle" and graph.nodes[node_id].type_id == SEQUENCE_TYPE
+        if status.state not in ("done", "cached") and not partial:
             self._show_text("", f"{name}: rendering…" if status.state == "running" else
                             f"{name}: render it (Render, or Run to selected) to see its output.")
             return
@@ -198,27 +214,53 @@ class Preview(QWidget):
                 return
             target, port = source
         self.caption.setText(f"{name}: loading…")
-        graph_copy, folder, models = snapshot(graph), self.document.project.folder, self.renderer.models
-        viewer = self.viewer
+        graph_copy, make_executor = snapshot(graph), self._executor_factory()
+        viewer, (width, height) = self.viewer, self.picture.pixel_size()
 
         def load():
-            executor = Executor(self.renderer.cache(), project_dir=folder, models=models)
+            note = ""
+            if partial:
+                ready, total, missing = ready_shots(make_executor, graph_copy, target)
+                if ready == 0:
+                    return ("text", f"{name}: not rendered, and its first shot ({missing}) needs a render to play")
+                if ready < total:
+                    trim_sequence(graph_copy, target, ready)
+                    note = f"not rendered: plays the first {ready} of {total} shots ({missing} is not rendered yet)"
+            executor = make_executor()
             cancel = stop_at_costly(executor, CancelToken()) if cached_only else None
-            return load_output(executor, graph_copy, target, port, viewer, cancel)
+            result = load_output(executor, graph_copy, target, port, viewer, cancel)
+            if result is None or result[0] not in ("clip", "text"):
+                return result
+            if result[0] == "text":
+                if not is_export(graph_copy, target):
+                    return result
+                outputs = make_executor().run(graph_copy, [target], load_outputs=True).outputs.get(target)
+                movie = load_export_file(outputs or {})
+                if isinstance(movie, str):
+                    return ("text", f"{name}: {movie}")
+                frames, audio = movie
+                first = frames.image(0, width, height)
+                return ("play", ("file", frames, first, audio, "sound of the exported file", note))
+            port_name, clip, first = result[1]
+            audio, sound = load_sound(make_executor, graph_copy, target)
+            return ("play", (port_name, ClipFrames(clip, viewer), first, audio, sound, note))
 
         self._submit(load)
 
     # ---- results, on the GUI thread ------------------------------------------------------------
 
+    def _name(self) -> str:
+        graph = self.document.graph
+        return graph.display_name(self.node_id) if self.node_id in graph.nodes else ""
+
     def _on_loaded(self, number: int, result) -> None:
         if number != self._request:
             return  # a newer request is on its way
         if result is None:  # a cached-only load found nothing in the cache: the render's end shows it
-            self.caption.setText(f"{self.document.graph.display_name(self.node_id)}: finished; "
-                                 "its output shows when the render ends")
+            self.caption.setText(f"{self._name()}: finished; its output shows when the render ends")
             return
         kind, payload = result
-        name = self.document.graph.display_name(self.node_id) if self.node_id in self.document.graph.nodes else ""
+        name = self._name()
         if self.before.isVisible() and self.before.isChecked():
             name = f"{name} · before"
         if kind == "audio":
@@ -230,44 +272,66 @@ class Preview(QWidget):
             port, image, size = payload
             self.caption.setText(f"{name} · {port} · {size}")
             self.stack.setCurrentWidget(self.picture)
+            self.picture.native = None
             self.picture.set_image(image)
-        elif kind == "clip":
-            port, clip, first = payload
-            self.clip = clip
-            self.caption.setText(f"{name} · {port} · {clip.width}×{clip.height} · {clip.frame_count} frames "
-                                 f"@ {float(clip.fps):.3g} fps")
-            self.stack.setCurrentWidget(self.picture)
-            self.picture.set_image(first)
-            self.slider.blockSignals(True)
-            self.slider.setRange(0, max(0, clip.frame_count - 1))
-            self.slider.setValue(0)
-            self.slider.blockSignals(False)
-            self.frame_label.setText(f"0 / {max(0, clip.frame_count - 1)}")
-            self._show_frames_controls(clip.frame_count > 1)
-        elif kind == "frame":
-            self.picture.set_image(payload)
+        elif kind == "play":
+            self._play(name, *payload)
         else:
             self._show_text(payload, name)
 
+    def _play(self, name, port, frames, first, audio, sound, note) -> None:
+        self.clip = getattr(frames, "clip", frames)
+        self.stack.setCurrentWidget(self.picture)
+        self.picture.native = (frames.width, frames.height)
+        self.player.set_view_size(self._view_sizes())
+        self.player.set_source(frames, audio, first)
+        parts = [name, port, f"{frames.width}×{frames.height}", f"{frames.frame_count} frames @ {float(frames.fps):.3g} fps",
+                 sound]
+        self.caption.setText(" · ".join(p for p in parts + [note] if p))
+        self.caption.setToolTip(self.caption.text())
+        last = max(0, frames.frame_count - 1)
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, last)
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.frame_label.setText(f"0 / {last}")
+        self._show_frames_controls(frames.frame_count > 1)
+        self.transport.refresh()
+        if self.compare_node is not None:
+            self.compare_with(self.compare_node, self.picture.compare)
+
     def _frame_changed(self, index: int) -> None:
-        clip = self.clip
-        if clip is None:
+        """The scrub bar moved (by the user): the player goes there, with a grain of sound while dragged."""
+        if self.player.source is None:
             return
-        self.frame_label.setText(f"{index} / {clip.frame_count - 1}")
-        viewer, self._frame_fit = self.viewer, self.picture.pixel_size()
-        width, height = self._frame_fit
-        self._submit(lambda: ("frame", fitted(display_image(clip.frame(index), clip.color_space, viewer),
-                                              width, height)))
+        if self.slider.isSliderDown():
+            self.player.scrub(index)
+        else:
+            self.player.seek(index)
+
+    def _position_changed(self, frame: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(frame)
+        self.slider.blockSignals(False)
+        self.frame_label.setText(f"{frame} / {max(0, self.player.frame_count - 1)}")
+
+    def _view_sizes(self):
+        return self.picture.pixel_size()
 
     def _picture_resized(self) -> None:
-        """A frame shrunk to fit the old size is worked out again for a larger picture area."""
-        image, fit = self.picture.image, self._frame_fit
-        if self.clip is None or image is None or fit is None:
-            return
-        shrunk = image.width() >= fit[0] - 1 or image.height() >= fit[1] - 1  # it filled the old area
-        width, height = self.picture.pixel_size()
-        if shrunk and (width > fit[0] or height > fit[1]):
-            self._frame_changed(self.slider.value())
+        """Frames are made again for the new picture area (the old ones stay on screen till then)."""
+        self.player.set_view_size(self._view_sizes())
+
+    def _zoom_changed(self) -> None:
+        zoom = self.picture.zoom
+        self.transport.zoom.setText("Fit" if zoom is None else f"{zoom * 100:.0f} %")
+        self.player.set_view_size(self._view_sizes())
+
+    def _zoom_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for label, zoom in (("Fit", None), ("100 %", 1.0), ("200 %", 2.0)):
+            menu.addAction(label).triggered.connect(lambda _c=False, z=zoom: self.picture.set_zoom(z))
+        return menu
 
     def set_viewer(self, transform: str, exposure: float = 0.0) -> None:
         """Choose the viewer transform and exposure (the widgets follow, and the picture is redrawn)."""
@@ -276,17 +340,152 @@ class Preview(QWidget):
 
     def _viewer_changed(self) -> None:
         self.viewer = Viewer(self.transform.currentText(), self.exposure.value())
-        if self.clip is not None:  # redraw the frame on show, without going back to frame 0
-            self._frame_changed(self.slider.value())
-        elif self.node_id is not None:
+        source = self.player.source
+        if isinstance(source, ClipFrames):  # the same clip through the new viewer, at the frame on show
+            self.player.replace_frames(ClipFrames(source.clip, self.viewer))
+            if isinstance(self.player.source_b, ClipFrames):
+                self.player.set_compare(ClipFrames(self.player.source_b.clip, self.viewer))
+        elif source is None and self.node_id is not None:
             self.show_node(self.node_id, keep_before=True)
+
+    # ---- A/B compare ----------------------------------------------------------------------------
+
+    def _fill_compare_menu(self) -> None:
+        menu = self.transport.compare.menu()
+        menu.clear()
+        graph = self.document.graph
+        if self.player.source is None:
+            menu.addAction("Play a clip first").setEnabled(False)
+            return
+        for mode in ("wipe", "side by side"):
+            action = menu.addAction(f"Show as {mode}")
+            action.setCheckable(True)
+            action.setChecked(self.picture.compare == mode)
+            action.triggered.connect(lambda _c=False, m=mode: self._set_compare_mode(m))
+        menu.addSeparator()
+        before = before_source(graph, self.node_id) if self.node_id else None
+        if before is not None:
+            menu.addAction(f"Compare with its input (before): {graph.display_name(before[0])}").triggered.connect(
+                lambda: self.compare_with(before[0]))
+        others = [n for n in graph.topological_order() if n != self.node_id
+                  and self.renderer.status(n).state in ("done", "cached")
+                  and any(p.type.name == "Frames" for p in (graph.schema_of(n).outputs if graph.schema_of(n) else ()))]
+        compare = menu.addMenu("Compare with…")
+        compare.setEnabled(bool(others))
+        for other in others:
+            compare.addAction(graph.display_name(other)).triggered.connect(
+                lambda _c=False, n=other: self.compare_with(n))
+        if self.compare_node is not None:
+            menu.addAction("End the compare").triggered.connect(self._end_compare)
+
+    def _set_compare_mode(self, mode: str) -> None:
+        self.picture.compare = mode
+        self.picture.update()
+        self.player.set_view_size(self._view_sizes())
+
+    def compare_with(self, node_id: str, mode: str = "wipe") -> None:
+        """Show `node_id`'s frames against the node on show, as a wipe (a divider to drag) or side by side."""
+        graph = self.document.graph
+        if node_id not in graph.nodes or self.player.source is None:
+            return
+        self.compare_node = node_id
+        self.picture.compare = mode if mode != "off" else "wipe"
+        graph_copy, make_executor, viewer = snapshot(graph), self._executor_factory(), self.viewer
+        with self._lock:
+            self._compare_request += 1
+            number = self._compare_request
+
+        def load():
+            try:
+                executor = make_executor()
+                result = load_output(executor, graph_copy, node_id, None, viewer, stop_at_costly(executor, CancelToken()))
+                if result is None:
+                    outcome = f"{graph_copy.display_name(node_id)} is not rendered yet: render it to compare"
+                elif result[0] != "clip":
+                    outcome = f"{graph_copy.display_name(node_id)} has no frames to compare"
+                else:
+                    outcome = ClipFrames(result[1][1], viewer)
+            except Exception as exc:  # one line in the caption, never a traceback
+                outcome = f"cannot compare: {type(exc).__name__}: {exc}"
+            self._compared.emit(number, (graph_copy.display_name(node_id), outcome))
+
+        self._pool.submit(load)
+        self.player.set_view_size(self._view_sizes())
+
+    def _on_compared(self, number: int, result) -> None:
+        if number != self._compare_request or self.compare_node is None:
+            return
+        name, outcome = result
+        if isinstance(outcome, str):
+            self.caption.setText(f"{self._name()}: {outcome}")
+            self._end_compare()
+            return
+        self.player.set_compare(outcome)
+        self.caption.setText(f"{self._name()} (A) against {name} (B) · {self.picture.compare}")
+        self.picture.update()
+
+    def _end_compare(self) -> None:
+        self.compare_node = None
+        self.picture.compare = "off"
+        self.player.set_compare(None)
+        self.picture.update()
+
+    # ---- keys and full screen --------------------------------------------------------------------
+
+    def handle_key(self, key: int) -> bool:
+        """The player's keys; False for a key it does not take."""
+        player = self.player
+        actions = {Qt.Key_Space: player.toggle, Qt.Key_J: lambda: player.shuttle(-1),
+                   Qt.Key_K: player.stop_shuttle, Qt.Key_L: lambda: player.shuttle(1),
+                   Qt.Key_Left: lambda: player.step(-1), Qt.Key_Right: lambda: player.step(1),
+                   Qt.Key_Home: player.go_to_start, Qt.Key_End: player.go_to_end,
+                   Qt.Key_I: player.mark_in, Qt.Key_O: player.mark_out, Qt.Key_F: self.toggle_full_screen}
+        if key == Qt.Key_Escape and self._full_screen is not None:
+            self.toggle_full_screen()
+            return True
+        action = actions.get(key)
+        if action is None or (player.source is None and key != Qt.Key_F):
+            return False
+        action()
+        return True
+
+    def event(self, event) -> bool:
+        # The window's shortcuts (F frames the canvas, Home frames all) yield to the player while it has the keys.
+        if event.type() == QEvent.ShortcutOverride and self.player.source is not None and event.key() in PLAYER_KEYS:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        if not self.handle_key(event.key()):
+            super().keyPressEvent(event)
+
+    def toggle_full_screen(self) -> None:
+        """The picture alone, full screen (F or the button; Esc or F brings it back)."""
+        if self._full_screen is None:
+            self._full_screen = FullScreenHost(self.handle_key, self.toggle_full_screen)
+            self.stack.removeWidget(self.picture)
+            self._full_screen.hold(self.picture)
+        else:
+            host, self._full_screen = self._full_screen, None
+            self.stack.insertWidget(0, self.picture)
+            self.stack.setCurrentWidget(self.picture)
+            host.hide()
+            host.deleteLater()
+            self.setFocus()
+
+    @property
+    def is_full_screen(self) -> bool:
+        return self._full_screen is not None
+
+    # ---- renders ---------------------------------------------------------------------------------
 
     def _status_changed(self, node_id: str) -> None:
         if node_id != self.node_id:
             return
         state = self.renderer.status(node_id).state
         if state in ("idle", "failed"):
-            self.show_node(node_id)  # an edit made the shown output stale, or the node failed
+            self.show_node(node_id, keep_before=True)  # an edit made the shown output stale, or the node failed
         elif self.live and state != "running":
             # Finished (its output is in the cache now) or cancelled: no longer a work in progress.
             self.show_node(node_id, keep_before=True, cached_only=True)
@@ -301,22 +500,28 @@ class Preview(QWidget):
         with self._lock:
             self._request += 1  # an older load answering now must not replace the work in progress
         self.live, self.clip = True, None
+        self.player.set_source(None)
         self._show_frames_controls(False)
-        name = self.document.graph.display_name(self.node_id)
-        self.caption.setText(f"{name} · step {event.step}/{event.steps} · rough preview while it denoises")
+        self.caption.setText(f"{self._name()} · step {event.step}/{event.steps} · rough preview while it denoises")
         self.stack.setCurrentWidget(self.picture)
+        self.picture.native = None
         self.picture.set_image(image)
 
     def _show_text(self, text: str, caption: str) -> None:
         self.caption.setText(caption)
+        self.caption.setToolTip("")
         self.text.setPlainText(text)
         self.stack.setCurrentWidget(self.text if text else self.picture)
         self.picture.set_image(None)
         self.waveform.set_peaks(None)
 
     def _show_frames_controls(self, visible: bool) -> None:
+        self.frames_controls.setVisible(visible)
         self.slider.setVisible(visible)
         self.frame_label.setVisible(visible)
 
     def shutdown(self) -> None:
+        if self._full_screen is not None:
+            self.toggle_full_screen()
+        self.player.shutdown()
         self._pool.shutdown(wait=True, cancel_futures=True)

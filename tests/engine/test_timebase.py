@@ -66,3 +66,34 @@ def test_scene_title_and_sequence_agree_on_a_half_frame():
     assert report.status == "finished"
     assert report.outputs["short"]["frames"].frame_count == 5
     assert report.outputs["seq"]["frames"].frame_count == 3 * 24 - 2 * 5
+
+
+# ---- timecode ---------------------------------------------------------------------------------
+
+from engine.timebase import frames_from_timecode, timecode_of  # noqa: E402
+
+
+@pytest.mark.parametrize("rate, frame, text", [
+    ("23.976", 0, "00:00:00:00"),
+    ("23.976", 23, "00:00:00:23"),
+    ("23.976", 86_400, "01:00:00:00"),  # non-drop: counted at a nominal 24, so an hour of labels is 86400 frames
+    (24, 86_399, "00:59:59:23"),
+    (25, 86_400, "00:57:36:00"),
+    (25, 24, "00:00:00:24"),
+    ("29.97", 1799, "00:00:59;29"),
+    ("29.97", 1800, "00:01:00;02"),  # labels ;00 and ;01 are skipped at the start of every minute…
+    ("29.97", 17_982, "00:10:00;00"),  # …but not every tenth: ten real minutes read as ten minutes
+    ("59.94", 3599, "00:00:59;59"),
+    ("59.94", 3600, "00:01:00;04"),  # four labels skipped at 59.94
+    ("59.94", 35_964, "00:10:00;00"),
+])
+def test_timecode_of_writes_smpte_with_drop_frame_at_ntsc_30_and_60(rate, frame, text):
+    assert timecode_of(frame, rate) == text
+    assert frames_from_timecode(text, rate) == frame
+
+
+def test_frames_from_timecode_refuses_what_is_not_a_timecode():
+    with pytest.raises(ValueError, match="HH:MM:SS:FF"):
+        frames_from_timecode("00:00:00:30", 25)
+    with pytest.raises(ValueError, match="HH:MM:SS:FF"):
+        frames_from_timecode("soon", 24)

@@ -1,0 +1,151 @@
+"""The player in the Preview dock: keys, a silent clock without PortAudio, the A/B wipe, and 5 s of
+the sample film's Sequence played against the clock."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app.ui.player.clock import WallClock
+from tests.app.conftest import preview_title_clip, wait_render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def no_portaudio(monkeypatch):
+    """`import sounddevice` raises OSError, as it does where the PortAudio library is missing."""
+    class NoPortAudio:
+        def find_spec(self, name, path=None, target=None):
+            if name == "sounddevice":
+                raise OSError("PortAudio library not found")
+            return None
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NoPortAudio(), *sys.meta_path])
+
+
+def test_keys_drive_the_player_and_no_device_plays_silently(window, qtbot, no_portaudio):
+    preview = preview_title_clip(window, qtbot, "640x360")
+    player = preview.player
+    preview.setFocus()
+    qtbot.keyClick(preview, Qt.Key_Space)
+    assert player.is_playing
+    assert "no audio device: playing silently" in preview.transport.status.text()
+    qtbot.keyClick(preview, Qt.Key_Space)
+    assert not player.is_playing and not window.errors
+    qtbot.keyClick(preview, Qt.Key_End)
+    assert player.frame == 23 and preview.slider.value() == 23 and preview.frame_label.text() == "23 / 23"
+    assert preview.transport.timecode.text() == "00:00:00:23"
+    qtbot.keyClick(preview, Qt.Key_Home)
+    qtbot.keyClick(preview, Qt.Key_Right)
+    qtbot.keyClick(preview, Qt.Key_Right)
+    assert player.frame == 2
+    qtbot.keyClick(preview, Qt.Key_I)
+    qtbot.keyClick(preview, Qt.Key_Right)
+    qtbot.keyClick(preview, Qt.Key_O)
+    assert player.play_range() == (2, 3)
+    qtbot.keyClick(preview, Qt.Key_L)
+    qtbot.keyClick(preview, Qt.Key_L)
+    assert player.speed == 2 and "+2x, silent" in preview.transport.status.text()
+    qtbot.keyClick(preview, Qt.Key_K)
+    assert not player.is_playing
+    qtbot.keyClick(preview, Qt.Key_F)
+    assert preview.is_full_screen and preview.picture.window() is not window
+    qtbot.keyClick(preview.picture.window(), Qt.Key_Escape)
+    assert not preview.is_full_screen and preview.picture.window() is window
+    qtbot.waitUntil(lambda: player.shown_frame == player.frame, timeout=5000)
+
+
+def test_compare_with_the_grades_input_loads_it_as_b(window, qtbot):
+    preview = preview_title_clip(window, qtbot, "640x360")
+    actions = window.actions_
+    title = window.scene.selected_node_ids()[0]
+    grade = actions.add_node("color.grade", (300, 0))
+    actions.set_param(grade, "exposure", -4.0)
+    actions.connect_ports(title, "frames", grade, "frames")
+    window.scene.select_nodes([grade])
+    window.run_selected()
+    wait_render(qtbot, window)
+    qtbot.waitUntil(lambda: preview.player.source is not None and preview.player.image is not None, timeout=10_000)
+    preview._fill_compare_menu()
+    menu = preview.transport.compare.menu()
+    before = [a for a in menu.actions() if a.text().startswith("Compare with its input (before)")]
+    assert before, "a grade offers its input as B"
+    before[0].trigger()
+    player = preview.player
+    qtbot.waitUntil(lambda: player.image_b is not None, timeout=10_000)
+    assert preview.picture.compare == "wipe" and "against" in preview.caption.text()
+    assert preview.picture.image_b is player.image_b
+    window.scene.select_nodes([title])
+    assert preview.compare_node is None and preview.picture.compare == "off"  # a new node ends the compare
+
+
+def test_the_wipe_paints_a_left_b_right_and_its_divider_drags(qtbot):
+    from PySide6.QtGui import QColor, QImage
+
+    from app.ui.player.picture import PictureView
+
+    picture = PictureView()
+    qtbot.addWidget(picture)
+    picture.resize(400, 225)
+    picture.show()
+    white, black = QImage(160, 90, QImage.Format_RGB32), QImage(160, 90, QImage.Format_RGB32)
+    white.fill(QColor("white"))
+    black.fill(QColor("black"))
+    picture.native = (1600, 900)
+    picture.compare = "wipe"
+    picture.set_image(white, black)
+
+    def lightness(x_fraction):
+        shot = picture.grab().toImage()
+        return shot.pixelColor(int(shot.width() * x_fraction), shot.height() // 4).lightness()
+
+    assert lightness(0.3) > 200 and lightness(0.7) < 50  # A left of the divider, B right of it
+    y = picture.height() // 2
+    qtbot.mousePress(picture, Qt.LeftButton, pos=QPoint(int(picture.divider_x()), y))
+    qtbot.mouseMove(picture, QPoint(int(picture.width() * 0.1), y))
+    qtbot.mouseRelease(picture, Qt.LeftButton, pos=QPoint(int(picture.width() * 0.1), y))
+    assert 0.05 < picture.wipe < 0.15
+    assert lightness(0.3) < 50 and lightness(0.05) > 200  # B from 10 % on
+    qtbot.mousePress(picture, Qt.LeftButton, pos=QPoint(300, y))  # away from the divider: it stays
+    qtbot.mouseMove(picture, QPoint(350, y))
+    qtbot.mouseRelease(picture, Qt.LeftButton, pos=QPoint(350, y))
+    assert 0.05 < picture.wipe < 0.15
+
+
+def test_five_seconds_of_the_sample_film_play_on_time(window, qtbot, monkeypatch):
+    """The Sequence "cut" is not rendered; its first shots (title, dawn still + camera) are cheap."""
+    assert window.open_project(ROOT / "resources" / "examples" / "sample.aiprod")
+    window.renderer.run_to("dawn")  # the still + camera move: a second; the lake shot is never rendered
+    wait_render(qtbot, window, timeout_ms=60_000)
+    preview = window.preview
+    preview.player._clock_factory = WallClock  # silent and exact, whatever device this machine has
+    preview.show_timeline("cut")
+    player = preview.player
+    qtbot.waitUntil(lambda: player.source is not None, timeout=30_000)
+    assert "plays the first 2 of 4 shots" in preview.caption.text()
+    fps = player.fps
+    assert player.frame_count >= 5 * fps
+    shown = []
+    player.frame_shown.connect(lambda: shown.append((player.shown_frame,
+                                                     player.frame_of(player.clock.position_samples()))))
+    qtbot.waitUntil(lambda: player.shown_frame == 0, timeout=10_000)
+    started = time.perf_counter()
+    player.play()
+    qtbot.wait(5000)
+    player.pause()
+    elapsed = time.perf_counter() - started
+    due_at_end = player.frame_of(player.clock.position_samples())
+    assert abs(due_at_end - elapsed * fps) <= 1  # the clock ran at the clip's rate
+    frames = [frame for frame, _due in shown]
+    assert all(frame == due for frame, due in shown), "a frame was shown at a time not its own (late)"
+    assert frames == sorted(frames) and len(set(frames)) == len(frames)
+    assert len(frames) + player.dropped >= frames[-1] - frames[0]  # every frame passed is shown or counted
+    # The camera shot is rendered per frame on two shared cores: some frames drop, but playback keeps up
+    # with the clock rather than falling behind it.
+    assert frames[-1] >= due_at_end - 12 and len(frames) >= 24, f"{len(frames)} shown, {player.dropped} dropped"
