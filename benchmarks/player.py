@@ -74,13 +74,15 @@ def play(app, frames, seconds: float, audio=None) -> dict:
     player = Player()
     player.set_view_size(VIEW)
     player.set_source(frames, audio)
-    shown = []
-    player.frame_shown.connect(lambda: shown.append(player.shown_frame))
+    shown, times = [], []
+    player.frame_shown.connect(lambda: (shown.append(player.shown_frame), times.append(time.perf_counter())))
     deadline = time.perf_counter() + 2.0
     while player.shown_frame is None and time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.002)
     player.set_loop(True)  # a 10 s file played for 60 s loops, as a reviewer's loop would
+    shown.clear()
+    times.clear()
     player.play()
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
@@ -90,7 +92,9 @@ def play(app, frames, seconds: float, audio=None) -> dict:
     drift_frames = clock_frame - player.shown_frame if player.shown_frame is not None else 0
     notice = player.notice  # empty on a sound card's clock
     player.shutdown()
-    return {"fps": round(len(shown) / seconds, 2), "dropped": player.dropped,
+    # Frames shown per second of playback: from the first frame shown (after the pre-roll) to the last.
+    played = times[-1] - times[0] if len(times) > 1 else seconds
+    return {"fps": round((len(shown) - 1) / played, 2), "dropped": player.dropped,
             "drift_ms": round(float(Fraction(drift_frames) / frames.fps) * 1000, 1), "clock": notice}
 
 
@@ -125,8 +129,11 @@ def cached_sequence(folder: Path):
                            build_registry())
     cache = DiskCache(folder)
     Executor(cache, project_dir=project.folder).run(project.graph, ["cut"])
-    clip = Executor(cache, project_dir=project.folder).run(project.graph, ["cut"], load_outputs=True).outputs["cut"]
-    return ClipFrames(clip["frames"])
+    def read():
+        return Executor(cache, project_dir=project.folder).run(project.graph, ["cut"],
+                                                               load_outputs=True).outputs["cut"]["frames"]
+
+    return ClipFrames(read(), reopen=read)  # each worker its own clip, as the preview plays it
 
 
 def main() -> None:

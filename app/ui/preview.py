@@ -243,7 +243,12 @@ class Preview(QWidget):
                 return ("play", ("file", frames, first, audio, "sound of the exported file", note))
             port_name, clip, first = result[1]
             audio, sound = load_sound(make_executor, graph_copy, target)
-            return ("play", (port_name, ClipFrames(clip, viewer), first, audio, sound, note))
+
+            def reopen():  # the same output read again, for a second worker to read frames from
+                outputs = make_executor().run(graph_copy, [target], load_outputs=True).outputs.get(target) or {}
+                return outputs.get(port_name)
+
+            return ("play", (port_name, ClipFrames(clip, viewer, reopen), first, audio, sound, note))
 
         self._submit(load)
 
@@ -342,9 +347,9 @@ class Preview(QWidget):
         self.viewer = Viewer(self.transform.currentText(), self.exposure.value())
         source = self.player.source
         if isinstance(source, ClipFrames):  # the same clip through the new viewer, at the frame on show
-            self.player.replace_frames(ClipFrames(source.clip, self.viewer))
+            self.player.replace_frames(source.with_viewer(self.viewer))
             if isinstance(self.player.source_b, ClipFrames):
-                self.player.set_compare(ClipFrames(self.player.source_b.clip, self.viewer))
+                self.player.set_compare(self.player.source_b.with_viewer(self.viewer))
         elif source is None and self.node_id is not None:
             self.show_node(self.node_id, keep_before=True)
 

@@ -53,6 +53,7 @@ def hand():
 @pytest.fixture
 def player(qtbot, hand):
     made = Player(clock_factory=lambda: WallClock(now_ns=hand))
+    made.preroll_frames = 0  # the hand clock runs from Play (pre-roll has its own test)
     made.set_view_size((64, 36))
     shown = []  # (frame shown, frame due on the clock at that moment)
     made.frame_shown.connect(lambda: shown.append((made.shown_frame, made.frame_of(made.clock.position_samples()))))
@@ -217,3 +218,24 @@ def test_with_no_output_device_the_clock_is_silent_and_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", fake)
     clock = clocks.open_clock()
     assert type(clock) is WallClock and clock.notice == "no audio device: playing silently"
+
+
+def test_play_pre_rolls_until_the_first_frames_are_made(qtbot, hand):
+    made = Player(clock_factory=lambda: WallClock(now_ns=hand))
+    made.set_view_size((64, 36))
+    try:
+        source = Frames(slow={1})
+        made.set_source(source)
+        _ready(qtbot, made, (0,))
+        made.play()
+        hand.advance(Fraction(3, 24))
+        qtbot.wait(60)
+        assert not made.clock.running and made.shown_frame in (None, 0)  # frame 1 is not made: the clock waits
+        source.release.set()
+        _ready(qtbot, made, (1, 2, 3))
+        qtbot.waitUntil(lambda: made.clock.running, timeout=2000)
+        hand.advance(Fraction(1, 24))
+        qtbot.waitUntil(lambda: made.shown_frame == 1, timeout=2000)
+        assert made.dropped == 0
+    finally:
+        made.shutdown()

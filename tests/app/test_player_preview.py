@@ -135,9 +135,12 @@ def test_five_seconds_of_the_sample_film_play_on_time(window, qtbot, monkeypatch
     player.frame_shown.connect(lambda: shown.append((player.shown_frame,
                                                      player.frame_of(player.clock.position_samples()))))
     qtbot.waitUntil(lambda: player.shown_frame == 0, timeout=10_000)
-    started = time.perf_counter()
+    began = []
+    player.clock_started.connect(lambda: began.append(time.perf_counter()))
     player.play()
-    qtbot.wait(5000)
+    qtbot.waitUntil(lambda: bool(began), timeout=2_000)  # after the pre-roll (half a second at most)
+    started = began[0]
+    qtbot.wait(5000 - round((time.perf_counter() - started) * 1000))
     player.pause()
     elapsed = time.perf_counter() - started
     due_at_end = player.frame_of(player.clock.position_samples())

@@ -35,17 +35,40 @@ def fit_size(width: int, height: int, into_w: int, into_h: int) -> tuple[int, in
 
 
 class ClipFrames:
-    """An engine clip shown through the viewer transform."""
+    """An engine clip shown through the viewer transform.
 
-    def __init__(self, clip, viewer: Viewer = Viewer()):
-        self.clip, self.viewer = clip, viewer
+    `reopen`, when given, makes another instance of the same clip (the node's output read again:
+    cheap, the frames are lazy): each worker thread then reads its own, so two workers make two
+    frames at once instead of queueing on the one clip's lock. A Sequence's shots made on the fly
+    (a still through a camera move) need that to play at speed on two cores.
+    """
+
+    def __init__(self, clip, viewer: Viewer = Viewer(), reopen=None):
+        self.clip, self.viewer, self.reopen = clip, viewer, reopen
         self.fps: Fraction = clip.fps
         self.frame_count, self.width, self.height = clip.frame_count, clip.width, clip.height
         self._lock = threading.Lock()
+        self._own = threading.local()
+        self._owner = threading.get_ident()  # the thread that may use `clip` without the lock: none yet
+
+    def with_viewer(self, viewer: Viewer) -> "ClipFrames":
+        return ClipFrames(self.clip, viewer, self.reopen)
+
+    def _read(self, index: int):
+        if self.reopen is not None:
+            clip = getattr(self._own, "clip", None)
+            if clip is None:
+                try:
+                    clip = self._own.clip = self.reopen() or self.clip
+                except Exception:  # read again it failed (the cache was cleared): share the first one
+                    clip = self._own.clip = self.clip
+            if clip is not self.clip:
+                return clip.frame(index)
+        with self._lock:
+            return self.clip.frame(index)
 
     def image(self, index: int, width: int, height: int) -> QImage:
-        with self._lock:
-            pixels = self.clip.frame(index)
+        pixels = self._read(index)
         # Shrunk to the view before the viewer transform, which costs per pixel: a 720p frame in a
         # dock a third as wide is transformed at a ninth of the work (area averaging, so no aliasing).
         out_w, out_h = fit_size(pixels.shape[1], pixels.shape[0], width, height)

@@ -12,6 +12,7 @@ play(), pause(), is_playing and position_changed (emitted on every frame shown a
 from __future__ import annotations
 
 import math
+import time
 from fractions import Fraction
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -25,6 +26,10 @@ A, B = "a", "b"  # the shown node, and the node it is compared with
 SPEEDS = (1, 2, 4)  # J/L shuttle steps
 READ_AHEAD_LIMIT = 96  # frames asked for ahead of the playhead at most (4 s at 24 fps)
 TICK_MS = 4
+# Pre-roll: on Play the clock waits (at most PREROLL_SECONDS) until the first PREROLL_FRAMES are made,
+# as a deck pre-rolls; starting at once would drop the first frames while the workers warm up.
+PREROLL_FRAMES = 4
+PREROLL_SECONDS = 0.5
 
 
 class Player(QObject):
@@ -33,6 +38,7 @@ class Player(QObject):
     state_changed = Signal()  # playing, speed, in/out, loop, dropped or notice changed
     cache_changed = Signal()  # frames became ready (the cache bar repaints)
     error = Signal(str)  # a frame could not be made: one line for the caption
+    clock_started = Signal()  # Play's pre-roll is over: the clock runs from here
 
     def __init__(self, clock_factory=None, cache_budget: int = DEFAULT_BUDGET, workers: int = 2,
                  parent: QObject | None = None):
@@ -56,6 +62,8 @@ class Player(QObject):
         self._size = self._size_b = (0, 0)
         self._target: int | None = None  # the frame the clock is in, while playing
         self._target_shown = False
+        self._preroll_until: float | None = None  # while pre-rolling: when the clock starts anyway
+        self.preroll_frames = PREROLL_FRAMES
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.PreciseTimer)
         self._timer.setInterval(TICK_MS)
@@ -156,7 +164,7 @@ class Player(QObject):
         clock = self.clock
         clock.seek(self.sample_of(self.frame))
         clock.set_rate(self.speed)
-        clock.start()
+        self._preroll_until = time.monotonic() + PREROLL_SECONDS  # the clock starts in _tick
         self.is_playing = True
         self.prefetcher.max_in_flight = self.prefetcher.workers + 1
         self._timer.start()
@@ -165,6 +173,7 @@ class Player(QObject):
 
     def pause(self) -> None:
         self._timer.stop()
+        self._preroll_until = None
         if self._clock is not None:
             self._clock.stop()
         was = self.is_playing
@@ -264,6 +273,13 @@ class Player(QObject):
     def _tick(self) -> None:
         if not self.is_playing or self.source is None:
             return
+        if self._preroll_until is not None:
+            if not self._prerolled():
+                self._request()
+                return
+            self._preroll_until = None
+            self.clock.start()
+            self.clock_started.emit()
         due = self.frame_of(self.clock.position_samples())
         first, last = self.play_range()
         ended = False
@@ -288,6 +304,15 @@ class Player(QObject):
             self._request()
             return
         self._request()
+
+    def _prerolled(self) -> bool:
+        """Whether the first frames to play are made (or pre-roll has waited long enough)."""
+        if self.preroll_frames <= 0 or time.monotonic() >= self._preroll_until:
+            return True
+        first, last = self.play_range()
+        direction = 1 if self.speed > 0 else -1
+        upcoming = [f for f in (self.frame + i * direction for i in range(self.preroll_frames)) if first <= f <= last]
+        return all(self.cache.has(A, f) for f in upcoming)
 
     def _count_missed(self, due: int) -> None:
         """Frames whose time passed without being shown: the one left, and any jumped over."""
@@ -332,7 +357,7 @@ class Player(QObject):
         count = min(READ_AHEAD_LIMIT, self.cache.room_for(per_frame * layers) - 2)
         direction = 1 if self.speed > 0 else -1
         index = self.frame
-        if not self.cache.has(A, index):
+        if self._preroll_until is None and not self.cache.has(A, index):
             # Behind: a frame asked for now is ready only after one frame's making time, so ask for the
             # one due then; frames asked for at the playhead would all arrive late and be dropped.
             lead = self.prefetcher.seconds_per_frame * float(self.fps) * abs(self.speed) / self.prefetcher.workers
