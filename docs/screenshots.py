@@ -1,5 +1,6 @@
-"""Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000) and
-docs/player.png (the Preview's player, an A/B wipe of the grade against its input); with
+"""Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000),
+docs/timeline.png (the Timeline dock with a marker, the lake shot selected) and docs/player.png
+(the Preview's player, an A/B wipe of the grade against its input); with
 --models, save docs/models.png, the Models dialog (Help ▸ Models) over a folder of tiny models.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
@@ -47,11 +48,32 @@ def main(argv: list[str]) -> int:
         window.scene.select_nodes(["dawn"])  # the preview shows the dawn shot, with a frame slider
         wait_for_preview(window)
         path = screenshot(window, output)
+        print(timeline_screenshot(window, output.with_name("timeline.png")))
         print(player_screenshot(window, output.with_name("player.png")))
         window.document.stack.set_clean()
         window.close()
     print(path)
     return 0
+
+
+def timeline_screenshot(window, output: Path) -> Path:
+    """docs/timeline.png: the sample's Sequence and Mix as tracks, a marker, the lake shot selected."""
+    from engine.timeline import edits
+
+    panel = window.timeline
+    window.docks["timeline"].raise_()
+    stack = window.document.stack
+    stack.push(edits.add_marker(window.document.graph, panel.view.timeline, 108, "Narration in", "green"))
+    stack.push(edits.add_marker(window.document.graph, panel.view.timeline, 288, "City line", "yellow"))
+    _wait_until(lambda: len(panel.view.timeline.markers) == 2, 10)
+    window.scene.select_nodes(["lake"])
+    panel.view.set_playhead(230)
+    panel.fit()
+    _wait_until(lambda: False, 0.5)
+    panel.grab().save(str(output))
+    stack.undo()
+    stack.undo()
+    return output
 
 
 def player_screenshot(window, output: Path) -> Path:

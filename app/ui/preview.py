@@ -169,13 +169,29 @@ class Preview(QWidget):
         cache, folder, models = self.renderer.cache(), self.document.project.folder, self.renderer.models
         return lambda: Executor(cache, project_dir=folder, models=models)
 
-    def show_timeline(self, sequence_id: str) -> None:
+    def show_timeline(self, sequence_id: str, frame: int | None = None, play: bool = False) -> None:
         """Play a Sequence node's frames with the sound of the Mix that reaches the same Export (for
-        the timeline panel); a Sequence not rendered yet plays the shots that are ready."""
+        the timeline panel); a Sequence not rendered yet plays the shots that are ready. Once loaded
+        the player goes to `frame` (the timeline's playhead) and, with `play`, plays from there."""
+        if sequence_id == self.node_id:
+            self._on_load = (frame, play)
+            if self.player.source is not None:
+                self._apply_on_load()
+            return  # else it is loading: the position is applied when it is loaded
         self.show_node(sequence_id)
+        self._on_load = (frame, play)  # applied when its frames are loaded (_play)
+
+    def _apply_on_load(self) -> None:
+        frame, play = self._on_load
+        self._on_load = (None, False)
+        if frame is not None:
+            self.player.seek(max(0, min(frame, self.player.frame_count - 1)))
+        if play:
+            self.player.play()
 
     def show_node(self, node_id: str | None, keep_before: bool = False, cached_only: bool = False) -> None:
         """Show the node's output; `cached_only`: only if it can be read from the cache (mid-render)."""
+        self._on_load = (None, False)  # a position asked for by the timeline was for the node shown before
         if node_id != self.node_id and not keep_before:
             self.before.blockSignals(True)
             self.before.setChecked(False)  # a newly selected grade starts on its result
@@ -304,6 +320,7 @@ class Preview(QWidget):
         self.transport.refresh()
         if self.compare_node is not None:
             self.compare_with(self.compare_node, self.picture.compare)
+        self._apply_on_load()
 
     def _frame_changed(self, index: int) -> None:
         """The scrub bar moved (by the user): the player goes there, with a grain of sound while dragged."""

@@ -177,3 +177,14 @@ def test_clip_and_canvas_selection_follow_each_other(panel, window, qtbot):
     assert window.inspector.isVisible()
     window.scene.select_nodes(["shot_c"])
     assert view.selected_nodes == {"shot_c"}
+
+
+def test_the_playhead_and_the_player_follow_each_other(panel, window, qtbot):
+    preview, view = window.preview, panel.view
+    view.set_playhead(30)  # scrubbing the timeline shows it in the player, at that frame
+    qtbot.waitUntil(lambda: preview.node_id == "cut" and preview.player.shown_frame == 30, timeout=10_000)
+    preview.player.seek(50)  # and the player moves the playhead
+    qtbot.waitUntil(lambda: view.playhead == 50, timeout=5_000)
+    panel.play_button.click()
+    qtbot.waitUntil(lambda: preview.player.is_playing, timeout=5_000)
+    preview.player.pause()

@@ -219,10 +219,11 @@ class TimelinePanel(QWidget):
             self.player = player
 
     def play_timeline(self) -> None:
+        """Play the Sequence in the preview from the playhead."""
         preview = getattr(self, "preview", None)
         if preview is None or self.sequence_id is None:
             return
-        preview.show_timeline(self.sequence_id)
+        preview.show_timeline(self.sequence_id, self.view.playhead, play=True)
 
     def _player_moved(self, frame: int) -> None:
         preview = getattr(self, "preview", None)
@@ -231,9 +232,12 @@ class TimelinePanel(QWidget):
             self._keep_playhead_visible()
 
     def _playhead_moved(self, frame: int) -> None:
+        """The playhead moved here (scrubbed, stepped): the player shows the timeline at that frame."""
         preview = getattr(self, "preview", None)
-        if self.player is not None and preview is not None and getattr(preview, "node_id", None) == self.sequence_id:
-            self.player.seek(frame)
+        if preview is not None and self.sequence_id is not None:
+            if self.player is not None and self.player.is_playing:
+                self.player.pause()
+            preview.show_timeline(self.sequence_id, frame)
 
     def _keep_playhead_visible(self) -> None:
         layout = self.view.layout
