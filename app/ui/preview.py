@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QSlider,
-                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from engine.context import CancelToken
 from engine.executor import Executor
@@ -68,6 +68,7 @@ class Preview(QWidget):
         self.player = Player(clock_factory=clock_factory, parent=self)
         self.caption = QLabel()
         self.caption.setObjectName("hint")
+        self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long caption never widens the dock
         self.picture = PictureView()
         self.waveform = WaveformView()
         self.before = QToolButton()

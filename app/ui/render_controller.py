@@ -63,6 +63,13 @@ class NodeStatus:
     stats: dict = field(default_factory=dict, compare=False)
 
 
+def _changes_output(graph: Graph, event) -> bool:
+    """Whether a parameter change can change the node's outputs (it is in the cache key: Param.keyed)."""
+    schema = graph.schema_of(event.node_id) if event.node_id in graph.nodes else None
+    param = schema.param(event.name) if schema is not None else None
+    return param is None or param.keyed
+
+
 def snapshot(graph: Graph) -> Graph:
     """A private copy for the worker: edits made during a render do not change what it renders."""
     copied = Graph(graph.registry)
@@ -146,6 +153,8 @@ class RenderController(QObject):
         """An edit makes the results of the node it touches, and of everything downstream, stale."""
         graph = self._graph
         touched = None
+        if isinstance(event, ev.ParamChanged) and not _changes_output(graph, event):
+            return  # a marker: nothing rendered is stale
         if isinstance(event, (ev.ParamChanged, ev.LinksReordered)):
             touched = event.node_id
         elif isinstance(event, ev.LinkAdded):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -94,3 +95,16 @@ def paint_counter(widget):
     counter = PaintCounter(widget)  # parented: it lives as long as the widget
     widget.installEventFilter(counter)
     return counter
+
+
+@pytest.fixture
+def no_portaudio(monkeypatch):
+    """`import sounddevice` raises OSError, as it does where the PortAudio library is missing."""
+    class NoPortAudio:
+        def find_spec(self, name, path=None, target=None):
+            if name == "sounddevice":
+                raise OSError("PortAudio library not found")
+            return None
+
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NoPortAudio(), *sys.meta_path])

@@ -198,15 +198,7 @@ def test_scrubbing_plays_a_grain_about_a_frame_long(qtbot, player):
     assert grains == [(24000, 2000)]  # 12/24 s at 48 kHz, one 24 fps frame of samples
 
 
-def test_without_portaudio_the_clock_is_silent_and_says_so(monkeypatch):
-    class NoPortAudio:
-        def find_spec(self, name, path=None, target=None):
-            if name == "sounddevice":
-                raise OSError("PortAudio library not found")
-            return None
-
-    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [NoPortAudio(), *sys.meta_path])
+def test_without_portaudio_the_clock_is_silent_and_says_so(no_portaudio):
     clock = clocks.open_clock()
     assert type(clock) is WallClock and clock.notice.startswith("no audio device: playing silently")
 

@@ -3,30 +3,15 @@ the sample film's Sequence played against the clock."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from app.ui.player.clock import WallClock
 from tests.app.conftest import preview_title_clip, wait_render
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def no_portaudio(monkeypatch):
-    """`import sounddevice` raises OSError, as it does where the PortAudio library is missing."""
-    class NoPortAudio:
-        def find_spec(self, name, path=None, target=None):
-            if name == "sounddevice":
-                raise OSError("PortAudio library not found")
-            return None
-
-    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
-    monkeypatch.setattr(sys, "meta_path", [NoPortAudio(), *sys.meta_path])
 
 
 def test_keys_drive_the_player_and_no_device_plays_silently(window, qtbot, no_portaudio):

@@ -29,7 +29,7 @@ def panel(window, qtbot, tmp_path):
     # After the render the probe measures each shot's output: every length is known.
     qtbot.waitUntil(lambda: panel.view.timeline is not None
                     and all(s.material.known for s in panel.view.timeline.shots), timeout=20_000)
-    panel.view.layout.pixels_per_frame, panel.view.layout.scroll = 10.0, 0.0
+    panel.zoom_to(10.0)  # 10 pixels a frame from frame 0: positions below are x_of(frame)
     return panel
 
 
@@ -188,3 +188,17 @@ def test_the_playhead_and_the_player_follow_each_other(panel, window, qtbot):
     panel.play_button.click()
     qtbot.waitUntil(lambda: preview.player.is_playing, timeout=5_000)
     preview.player.pause()
+
+
+def test_a_marker_leaves_what_was_rendered_rendered(panel, window, qtbot):
+    assert window.renderer.status("cut").state in ("done", "cached")
+    panel.view.set_playhead(12)
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key_M)
+    settle(qtbot, panel)
+    assert len(panel.view.timeline.markers) == 1
+    assert window.renderer.status("cut").state in ("done", "cached")  # a marker changes no frame
+    panel.view.add_marker()  # a trim, by contrast, makes the Sequence stale
+    from engine.timeline import edits
+    window.document.stack.push(edits.trim_shot(window.document.graph, panel.view.timeline, 1, "tail", 2))
+    assert window.renderer.status("cut").state == "idle"

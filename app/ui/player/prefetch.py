@@ -39,6 +39,7 @@ class FramePrefetcher(QObject):
         self._wanted_sets: dict[str, frozenset[int]] = {}
         self._in_flight: set[tuple[str, int]] = set()
         self.seconds_per_frame = 0.0  # a running average of how long one frame takes to make
+        self._closed = False  # shut down: a load that answers late asks for nothing
         self._finished.connect(self._on_finished, Qt.QueuedConnection)
 
     def set_source(self, layer: str, source, size: tuple[int, int]) -> None:
@@ -61,7 +62,7 @@ class FramePrefetcher(QObject):
         self._pump()
 
     def _pump(self) -> None:
-        while len(self._in_flight) < self.max_in_flight:
+        while not self._closed and len(self._in_flight) < self.max_in_flight:
             job = self._next_job()
             if job is None:
                 return
@@ -106,6 +107,7 @@ class FramePrefetcher(QObject):
         self._pump()
 
     def shutdown(self) -> None:
+        self._closed = True
         with self._lock:
             self._wanted.clear()
             self._wanted_sets.clear()

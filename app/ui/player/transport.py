@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 from engine.timebase import timecode_of
 
@@ -74,6 +74,9 @@ class Transport(QWidget):
         self.timecode.setFixedWidth(self.timecode.fontMetrics().horizontalAdvance("00:00:00;00 ") + 6)
         self.status = QLabel()
         self.status.setObjectName("hint")
+        # Its text (drops, notices) must never widen the dock: it is cut to the room there is, in full as a tooltip.
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.status.setMinimumWidth(0)
         self.zoom = _button("Fit", "Zoom: fit, 100 %, 200 % (mouse wheel zooms, drag pans)")
         self.zoom.setPopupMode(QToolButton.InstantPopup)
         self.overlays = _button("Guides", "Safe areas and aspect masks")
@@ -133,3 +136,4 @@ class Transport(QWidget):
         if player.notice:
             parts.append(player.notice)
         self.status.setText(" · ".join(parts))
+        self.status.setToolTip(self.status.text())

@@ -38,6 +38,7 @@ class TimelinePanel(QWidget):
         self.view = TimelineView(self.probe)
         self.sequence_id: str | None = None
         self._graph = None
+        self._fitted = True  # the whole timeline is shown: kept so on resizes and edits until the user zooms
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)  # after the whole command's events, once
@@ -95,7 +96,7 @@ class TimelinePanel(QWidget):
         self.view.node_clicked.connect(self.select_node)
         self.view.node_activated.connect(self.frame_node)
         self.view.playhead_moved.connect(self._playhead_moved)
-        self.view.zoom_changed.connect(self._update_scrollbar)
+        self.view.zoom_changed.connect(self._zoomed)
         self.probe.updated.connect(self.refresh)
         document.replaced.connect(self.attach)
         renderer.finished.connect(self._render_finished)
@@ -145,6 +146,8 @@ class TimelinePanel(QWidget):
             except AiprodError as exc:
                 self.view.empty_text = f"The timeline cannot be drawn: {exc}"
         self.view.set_timeline(graph, timeline)
+        if self._fitted:
+            self.fit()  # a longer or shorter film still fits
         self._request_media(graph, timeline)
         self._update_info(timeline)
         self._update_scrollbar()
@@ -251,12 +254,26 @@ class TimelinePanel(QWidget):
     def fit(self) -> None:
         timeline = self.view.timeline
         self.view.layout.fit(timeline.frame_count if timeline else 240, self.view.width())
+        self._fitted = True
         self._update_scrollbar()
         self.view.update()
 
+    def zoom_to(self, pixels_per_frame: float, scroll: float = 0.0) -> None:
+        """A zoom of the user's own (kept until Fit)."""
+        self.view.layout.pixels_per_frame, self.view.layout.scroll = pixels_per_frame, scroll
+        self._zoomed()
+        self.view.update()
+
+    def _zoomed(self) -> None:
+        self._fitted = False
+        self._update_scrollbar()
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._update_scrollbar()
+        if self._fitted:
+            self.fit()
+        else:
+            self._update_scrollbar()
 
     def _update_scrollbar(self) -> None:
         timeline, layout = self.view.timeline, self.view.layout
@@ -269,6 +286,7 @@ class TimelinePanel(QWidget):
         self.scrollbar.blockSignals(False)
 
     def _scrolled(self, value: int) -> None:
+        self._fitted = False
         self.view.layout.scroll = float(value)
         self.view.update()
 
