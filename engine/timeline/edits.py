@@ -226,8 +226,9 @@ def set_join(timeline: Timeline, join: int, kind: str, frames: int | None = None
     if incoming.gap:
         raise TimelineEditError(f"black comes between shots {join} and {join + 1}; close the gap to join them")
     outgoing = timeline.shot(join)
-    frames = incoming.join.frames if frames is None else frames
     longest = min(outgoing.frames, incoming.frames)
+    if frames is None:  # the length it has, or half a second for a cut becoming a transition
+        frames = incoming.join.frames or min(longest, round(timeline.fps / 2))
     if kind != "cut" and not 1 <= frames <= longest:
         raise TimelineEditError(f"a {kind} between {outgoing.name} and {incoming.name} can last 1 to {longest} "
                                 f"frames, not {frames}")

@@ -246,3 +246,10 @@ def test_a_tail_dragged_past_the_material_makes_its_scene_longer(film, tmp_path)
     ran = {n for n, r in again.results.items() if r.status == "ran"}
     assert ran == {"shot_a", "cut", "export"}  # that shot is made again; the others come from the cache
     assert again.results["shot_b"].status == again.results["shot_c"].status == "cached"
+
+
+def test_a_cut_made_a_dissolve_gets_half_a_second(film):
+    graph, stack, _ = film
+    stack.push(edits.set_join(build_timeline(graph, "cut"), 1, "dissolve"))
+    join = build_timeline(graph, "cut").shot(2).join
+    assert (join.kind, join.frames) == ("dissolve", 12)

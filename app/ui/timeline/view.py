@@ -273,10 +273,7 @@ class TimelineView(QWidget):
         self.push.emit(command)
 
     def set_join(self, join: int, kind: str, frames: int | None = None) -> None:
-        timeline = self.timeline
-        if frames is None and kind != "cut" and timeline.shot(join + 1).join.kind == "cut":
-            frames = min(round(timeline.fps / 2), timeline.shot(join).frames, timeline.shot(join + 1).frames)
-        self._try(lambda: edits.set_join(timeline, join, kind, frames))
+        self._try(lambda: edits.set_join(self.timeline, join, kind, frames))
 
     def split_at_playhead(self) -> None:
         shot = self.timeline.shot_at(self.playhead) if self.timeline else None
