@@ -473,6 +473,11 @@ class NodeType(abc.ABC):
         not known without running (a node that passes frames through is followed upstream)."""
         return None
 
+    def planned_seconds(self, params: dict[str, Any], linked: set[str]) -> float | None:
+        """The length of the sound output in seconds, from the parameters alone (a timeline drawn
+        before the node has run); None: not known without running (a voice's lines)."""
+        return None
+
     def params_after_relink(self, port: str, params: dict[str, Any], order: list[int | None]) -> dict[str, Any]:
         """Parameters that refer to the links of a multi-link input by number, renumbered after
         those links changed: `order[i]` is the old number (from 1) of what is now link i + 1, and

@@ -33,6 +33,9 @@ class Ambience(SoundDiffusion, NodeType):
              "by an installed text-to-audio model.",
     )
 
+    def planned_seconds(self, params, linked):
+        return None if "length" in linked else params["length"]
+
     def execute(self, ctx, inputs, params):
         length = length_from(params)
         if params["method"] == DIFFUSION:
@@ -60,6 +63,9 @@ class SoundFX(NodeType):
         ),
         help="A one-shot effect shaped to its length: a whoosh or an impact.",
     )
+
+    def planned_seconds(self, params, linked):
+        return None if "length" in linked else params["length"]
 
     def execute(self, ctx, inputs, params):
         length = length_from(params)

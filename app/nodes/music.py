@@ -50,6 +50,9 @@ class Music(SoundDiffusion, NodeType):
              "from a prompt by an installed text-to-audio model.",
     )
 
+    def planned_seconds(self, params, linked):
+        return None if "length" in linked else params["length"]
+
     def execute(self, ctx, inputs, params):
         length = length_from(params)
         if params["method"] == DIFFUSION:
@@ -79,6 +82,9 @@ class MusicFile(NodeType):
         help="Imports any sound file as 48 kHz stereo, optionally cut or looped to a length.",
         opens_files=(".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac"), opens_files_param="path",
     )
+
+    def planned_seconds(self, params, linked):
+        return None if "length" in linked else (params["length"] or None)  # 0: the whole file, known once read
 
     def execute(self, ctx, inputs, params):
         if not params["path"]:

@@ -88,6 +88,7 @@ class SoundItem:
     length: Fraction | None  # seconds heard; None: not known until the sound has been made
     fade_in: Fraction
     fade_out: Fraction
+    known: bool = True  # the length was measured from the sound (else planned from parameters, or None)
 
     @property
     def end(self) -> Fraction | None:
@@ -302,22 +303,41 @@ def _sounds(graph: Graph, mix_id: str, sound_length: SoundLengthOf | None) -> di
     return tracks
 
 
+def planned_sound_seconds(graph: Graph, node_id: str) -> Fraction | None:
+    """A sound node's length worked out from its parameters (NodeType.planned_seconds), or None."""
+    schema = graph.schema_of(node_id)
+    if schema is None:
+        return None
+    node = graph.nodes[node_id]
+    params = {p.name: _coerced(p, node.params) for p in schema.params}
+    linked = {link.dst_port for link in graph.links_into(node_id)}
+    seconds = graph.registry.get(node.type_id)().planned_seconds(params, linked)
+    return Fraction(repr(float(seconds))) if seconds else None
+
+
+def _length_of(graph: Graph, source: tuple[str, str], sound_length: SoundLengthOf | None) -> tuple[Fraction | None, bool]:
+    """A sound's length in seconds and whether it was measured (else planned, or None when unknown)."""
+    measured = sound_length(*source) if sound_length else None
+    if measured is not None:
+        return measured, True
+    return planned_sound_seconds(graph, source[0]), False
+
+
 def _sound(graph: Graph, bus: str, number: int, link, sound_length: SoundLengthOf | None) -> SoundItem:
     src = graph.nodes[link.src_node]
     zero = Fraction(0)
     if src.type_id != PLACE_TYPE or src.is_unknown:
-        length = sound_length(link.src_node, link.src_port) if sound_length else None
+        length, known = _length_of(graph, (link.src_node, link.src_port), sound_length)
         return SoundItem(bus, number, link.id, link.src_node, None, (link.src_node, link.src_port),
-                         node_name(graph, link.src_node), zero, zero, length, zero, zero)
+                         node_name(graph, link.src_node), zero, zero, length, zero, zero, known)
     schema = graph.schema_of(link.src_node)
     p = {param.name: Fraction(repr(float(_coerced(param, src.params)))) for param in schema.params
          if param.kind in ("float", "time")}
     feeds = graph.links_into(link.src_node, "audio")
     source = (feeds[0].src_node, feeds[0].src_port) if feeds else None
-    length = p["length"] or None
-    if length is None and source is not None and sound_length is not None:
-        whole = sound_length(*source)
-        length = max(zero, whole - p["trim_start"]) if whole is not None else None
+    whole, known = _length_of(graph, source, sound_length) if source is not None else (None, False)
+    rest = max(zero, whole - p["trim_start"]) if whole is not None else None
+    length = min(p["length"], rest) if p["length"] and rest is not None else p["length"] or rest
     name = src.label or (node_name(graph, source[0]) if source else node_name(graph, link.src_node))
     return SoundItem(bus, number, link.id, link.src_node, link.src_node, source, name, p["offset"],
-                     p["trim_start"], length, p["fade_in"], p["fade_out"])
+                     p["trim_start"], length, p["fade_in"], p["fade_out"], known)

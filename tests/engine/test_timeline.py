@@ -4,6 +4,8 @@ a trim makes run again."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -253,3 +255,19 @@ def test_a_cut_made_a_dissolve_gets_half_a_second(film):
     stack.push(edits.set_join(build_timeline(graph, "cut"), 1, "dissolve"))
     join = build_timeline(graph, "cut").shot(2).join
     assert (join.kind, join.frames) == ("dissolve", 12)
+
+
+def test_a_sound_not_made_yet_has_its_planned_length(film):
+    graph, stack, _ = film
+    from engine.commands import AddNode, Connect, SetParam
+
+    stack.push(AddNode("sound.music", (300, 1100), {"length": 3.0}, node_id="score"))
+    stack.push(AddNode("sound.place", (500, 1100), {"offset": 1.0, "trim_start": 0.5}, node_id="score_at"))
+    stack.push(Connect("score", "audio", "score_at", "audio"))
+    stack.push(Connect("score_at", "audio", "mix", "music"))
+    score = build_timeline(graph, "cut").sounds["music"][1]
+    assert (score.length, score.known, score.end) == (2.5, False, 3.5)  # 3 s made, 0.5 s trimmed off
+    stack.push(SetParam("score_at", "length", 1.0))
+    assert build_timeline(graph, "cut").sounds["music"][1].length == 1
+    measured = build_timeline(graph, "cut", sound_length=lambda node, port: Fraction(2) if node == "score" else None)
+    assert (measured.sounds["music"][1].length, measured.sounds["music"][1].known) == (1, True)

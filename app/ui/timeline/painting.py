@@ -208,11 +208,14 @@ def _paint_sounds(painter: QPainter, timeline: Timeline, layout: TimelineLayout,
         media = view.probe.sounds.get(sound.source) if sound.source else None
         if media is not None and media.seconds > 0:
             _paint_wave(painter, box, sound, media)
+        if not sound.known:
+            painter.fillRect(box, QBrush(QColor(255, 255, 255, 18), Qt.BDiagPattern))
         _paint_fades(painter, box, sound, timeline, layout)
         selected = sound.node_id in view.selected_nodes or sound.place_id in view.selected_nodes
         painter.setPen(QPen(SELECTION if selected else SOUND_COLORS[bus].lighter(150), 2 if selected else 1))
         painter.drawRect(box.adjusted(0.5, 0.5, -0.5, -0.5))
-        _label(painter, box, sound.name if sound.length is not None else f"{sound.name} · length not known yet")
+        _label(painter, box, sound.name if sound.known else
+               f"{sound.name} · not made yet" + ("" if sound.length is not None else ", length not known"))
 
 
 def _paint_wave(painter: QPainter, box: QRectF, sound, media) -> None:
