@@ -1,7 +1,8 @@
 """Reading a timeline file with OpenTimelineIO, and what its media references point at on this disk.
 
 Readers' quirks are put right here, so the importer sees one kind of timeline: an EDL has no frame
-rate (drop-frame timecode means 29.97, else 24 unless the caller says), and the CMX 3600 reader
+rate (drop-frame timecode means 29.97, else the lowest of 24, 25, 30, 50 and 60 fps that its
+timecodes' frame numbers fit, unless the caller says), and the CMX 3600 reader
 gives the clip after a dissolve the outgoing clip's file (it reads "* FROM CLIP" and ignores
 "* TO CLIP"), so the "TO CLIP" comments are applied to those clips again. An .otioz bundle is
 unpacked beside itself, into a folder of its name, so its media can be found and relinked.
@@ -25,10 +26,20 @@ _DROP_FRAME = re.compile(r"\d\d:\d\d:\d\d;\d\d")
 _TO_CLIP = re.compile(r"^\*\s*TO CLIP:\s*(.+?)\s*$", re.MULTILINE)
 
 
+_TIMECODE_FRAMES = re.compile(r"\b\d\d[:;]\d\d[:;]\d\d[:;](\d\d)\b")
+# The rates an EDL is most likely cut at, lowest first: the first whose frame numbers its timecodes fit.
+_EDL_RATES = (Fraction(24), Fraction(25), Fraction(30), Fraction(50), Fraction(60))
+
+
 def _edl_fps(text: str, fps: Fraction | None) -> Fraction:
+    """The rate to read an EDL at: the caller's, 29.97 for drop-frame timecode, else the lowest common
+    rate its timecodes' frame numbers fit (a 25 fps EDL has frames up to 24, which 24 fps cannot hold)."""
     if fps is not None:
         return fps
-    return Fraction(30000, 1001) if _DROP_FRAME.search(text) else Fraction(24)
+    if _DROP_FRAME.search(text):
+        return Fraction(30000, 1001)
+    highest = max((int(frames) for frames in _TIMECODE_FRAMES.findall(text)), default=0)
+    return next((rate for rate in _EDL_RATES if highest < rate), _EDL_RATES[-1])
 
 
 def _apply_to_clips(timeline: otio.schema.Timeline, text: str) -> None:
