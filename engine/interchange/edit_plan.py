@@ -40,6 +40,9 @@ class PlannedShot:
     available: int | None  # frames in the media file, when known
     gap: int = 0  # frames of black before it
     join: tuple[str, int] = ("cut", 0)  # (kind, frames) into it from the shot before
+    # `start` is a source timecode (an EDL's), not counted from the file's first frame: the file's
+    # own start timecode is taken off once the file is found (import_timeline._from_file_start).
+    timecode_start: bool = False
 
 
 @dataclass
@@ -124,7 +127,8 @@ def _video(plan: EditPlan, track: otio.schema.Track, base: Path, clock: _Clock) 
         path, written, start, available = _media(item, base, clock)
         frames = clock.frames(item.source_range.duration)
         shot = PlannedShot(item.name or (path.stem if path else f"Shot {len(plan.shots) + 1}"), path, written,
-                           start, frames, available, gap)
+                           start, frames, available, gap, timecode_start=item.media_reference is None
+                           or item.media_reference.available_range is None)
         before = items[index - 1] if index > 0 else None
         after = items[index + 1] if index + 1 < len(items) else None
         if isinstance(before, otio.schema.Transition):

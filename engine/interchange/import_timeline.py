@@ -100,6 +100,35 @@ def _movie_frames(path: Path) -> int | None:
         return None
 
 
+def movie_start_timecode(path: Path) -> str | None:
+    """The timecode a movie's first frame carries (QuickTime tmcd, MXF), as its container says, or None."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            streams = [container] + list(container.streams)
+            return next((s.metadata["timecode"] for s in streams if s.metadata.get("timecode")), None)
+    except (av.FFmpegError, OSError):
+        return None
+
+
+def _from_file_start(shot: PlannedShot, fps: Fraction, warnings: list[str]) -> None:
+    """An EDL counts a clip's source frames in timecode (often from 01:00:00:00, a camera's time of
+    day): counted from the file's own first frame instead, by its start timecode."""
+    from engine.timebase import frames_from_timecode
+
+    timecode = movie_start_timecode(shot.path)
+    try:
+        first = frames_from_timecode(timecode, fps) if timecode else 0
+    except ValueError:
+        first = 0
+    if first and shot.start >= first:
+        shot.start -= first
+    elif shot.available is not None and shot.start + shot.frames > shot.available:
+        warnings.append(f"{shot.name}: its source timecode is past the end of {shot.path.name}, which carries "
+                        "no start timecode; trim it by hand")
+
+
 def _trim_rows(plan: EditPlan) -> list[dict]:
     rows = []
     for number, shot in enumerate(plan.shots, start=1):
@@ -130,6 +159,8 @@ def project_from_plan(plan: EditPlan, registry: Registry, film_name: str) -> Imp
             missing.append(shot.written or str(shot.path))
         elif shot.available is None and shot.path.suffix.lower() not in READ_EXTENSIONS:
             shot.available = _movie_frames(shot.path)
+            if shot.timecode_start:
+                _from_file_start(shot, plan.fps, warnings)
         if shot.available is None and shot.path is not None and shot.path.exists() \
                 and shot.path.suffix.lower() not in READ_EXTENSIONS:
             warnings.append(f"{shot.name}: the timeline does not say how long {shot.path.name} is; its tail is "
