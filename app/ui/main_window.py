@@ -33,6 +33,7 @@ from .preferences import restore_layout, save_layout
 from .preview import Preview
 from .recent_files import add_recent
 from .render_controller import RenderController
+from .scopes_view import ScopesView
 from .timeline.panel import TimelinePanel
 from .window_dialogs import WindowDialogs
 
@@ -60,6 +61,8 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.preview = Preview(self.document, self.renderer)
         self.event_log = EventLog(self.document)
         self.history = HistoryView(self.document)
+        self.scopes = ScopesView()
+        self.scopes.follow(self.preview.picture)
         self.timeline = TimelinePanel(self.document, self.renderer)
         self.timeline.set_player(self.preview)
         self.docks = {
@@ -69,7 +72,11 @@ class MainWindow(WindowDialogs, QMainWindow):
             "log": self._dock("Event log", self.event_log, Qt.BottomDockWidgetArea),
             "history": self._dock("History", self.history, Qt.LeftDockWidgetArea),
             "timeline": self._dock("Timeline", self.timeline, Qt.BottomDockWidgetArea),
+            "scopes": self._dock("Scopes", self.scopes, Qt.RightDockWidgetArea),
         }
+        # The scopes share the inspector's place, a tab away (grading wants both, one at a time).
+        self.tabifyDockWidget(self.docks["inspector"], self.docks["scopes"])
+        self.docks["inspector"].raise_()
         # The timeline wants the window's width; the log shares its place, a tab away.
         self.tabifyDockWidget(self.docks["timeline"], self.docks["log"])
         self.docks["timeline"].raise_()
@@ -300,6 +307,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.renderer.wait(5.0)
         self.preview.shutdown()
         self.timeline.shutdown()
+        self.scopes.shutdown()
         self.scene.thumbnails.shutdown()
         save_layout(self)
         self.session.remove()  # a clean exit: nothing to recover next time

@@ -21,6 +21,7 @@ WIPE_GRAB_PX = 8  # how near the divider a press takes hold of it
 class PictureView(QWidget):
     resized = Signal()
     zoom_changed = Signal()
+    image_changed = Signal()  # a new picture is shown (the scopes measure it)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -39,7 +40,10 @@ class PictureView(QWidget):
         self.setMouseTracking(False)
 
     def set_image(self, image: QImage | None, image_b: QImage | None = None) -> None:
+        changed = image is not self.image
         self.image, self.image_b = image, image_b
+        if changed:
+            self.image_changed.emit()
         self.update()
 
     # ---- sizes ------------------------------------------------------------------------------------
