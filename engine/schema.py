@@ -57,6 +57,7 @@ class Param:
     # False for a parameter that never changes what the node outputs (a Sequence's markers): it is
     # left out of the cache key, so editing it re-renders nothing.
     keyed: bool = True
+    wheel: bool = False  # kind "color": a per-channel balance around 1, edited on a colour wheel (lift/gamma/gain)
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -274,8 +275,9 @@ def TableParam(name: str, columns: tuple[Param, ...], default: list[dict] | tupl
                  keyed=keyed)
 
 
-def ColorParam(name: str, default: tuple[float, ...], help: str = "", label: str = "") -> Param:
-    return Param(name, "color", list(default), help=help, label=label)
+def ColorParam(name: str, default: tuple[float, ...], help: str = "", label: str = "", wheel: bool = False) -> Param:
+    """An RGB(A) colour; `wheel`: a balance around neutral 1 (lift, gamma, gain), shown as a colour wheel."""
+    return Param(name, "color", list(default), help=help, label=label, wheel=wheel)
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,10 @@ GRADE_PARAMS = (
                     "Higher warms the picture (compensating bluer light), lower cools it."),
     FloatParam("tint", 0.0, min=-1.0, max=1.0, step=0.01,
                help="Green-magenta balance: positive adds magenta, negative adds green."),
-    ColorParam("lift", (1.0, 1.0, 1.0), help="Shadows, 1 = neutral per channel: 0.9 darkens blacks by a tenth of "
+    ColorParam("lift", (1.0, 1.0, 1.0), wheel=True, help="Shadows, 1 = neutral per channel: 0.9 darkens blacks by a tenth of "
                                              "the black-to-white range, 1.1 raises them."),
-    ColorParam("gamma", (1.0, 1.0, 1.0), help="Mid-tones, 1 = neutral: above 1 brightens, below 1 darkens."),
-    ColorParam("gain", (1.0, 1.0, 1.0), help="Highlights, 1 = neutral: scales the range above black."),
+    ColorParam("gamma", (1.0, 1.0, 1.0), wheel=True, help="Mid-tones, 1 = neutral: above 1 brightens, below 1 darkens."),
+    ColorParam("gain", (1.0, 1.0, 1.0), wheel=True, help="Highlights, 1 = neutral: scales the range above black."),
     FloatParam("contrast", 1.0, min=0.0, max=4.0, step=0.05, help="Contrast about the pivot, in log (ACEScct)."),
     FloatParam("pivot", 0.18, min=0.001, max=10.0, step=0.01,
                help="Scene-linear value that contrast leaves unchanged (0.18 = mid grey)."),

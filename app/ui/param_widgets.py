@@ -316,6 +316,10 @@ def make_editor(param: Param, value, suggestions: list[str] = ()) -> ParamEditor
         from .table_editor import TableEditor  # it builds on ParamEditor, defined above
 
         editor = TableEditor(param)
+    elif param.kind == "color" and param.wheel:
+        from .color_wheel import ColorWheelEditor  # it builds on ParamEditor too
+
+        editor = ColorWheelEditor(param)
     else:
         editor = EDITORS[param.kind](param)
     editor.set_value(value)
