@@ -135,8 +135,11 @@ class EditActions(QObject):
             clipboard.put(data)
             self.message.emit(f"copied {len(data['nodes'])} node(s)")
 
-    def paste_data(self, data: dict | None, offset: float = PASTE_OFFSET, verb: str = "Paste") -> list[str]:
-        """Add copies of the nodes (new ids, shifted) and their inner links; returns the new ids."""
+    def paste_data(self, data: dict | None, offset: float | tuple[float, float] = PASTE_OFFSET,
+                   verb: str = "Paste") -> list[str]:
+        """Add copies of the nodes (new ids, shifted by `offset`, one number or x, y) and their inner
+        links; returns the new ids."""
+        dx, dy = offset if isinstance(offset, tuple) else (offset, offset)
         if not isinstance(data, dict) or data.get("kind") != CLIPBOARD_KIND:
             self.message.emit("the clipboard holds no AIPROD nodes")
             return []
@@ -151,7 +154,7 @@ class EditActions(QObject):
                         raise AiprodError(f"node type {short_repr(node.type_id)} is not installed here, or is "
                                           "newer than this version")
                     x, y = node.position
-                    command = stack.push(AddNode(node.type_id, (x + offset, y + offset), node.params, node.label))
+                    command = stack.push(AddNode(node.type_id, (x + dx, y + dy), node.params, node.label))
                     new_ids[raw["id"]] = command.node_id
                 for raw in data["links"]:
                     src, dst = raw["from"], raw["to"]

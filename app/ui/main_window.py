@@ -94,6 +94,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.apply_preferences(Preferences.load(warnings), save=False)
         for warning in warnings:  # a damaged Preferences file: the defaults are in use, and the log says why
             self.event_log.log(f"preferences: {warning}")
+        self.reload_presets()
         self._document_changed()
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -126,6 +127,8 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.renderer.progress.connect(self._render_progress)
         self.renderer.finished.connect(self._render_finished)
         self.timeline.message.connect(self.show_message)
+        self.palette.preset_activated.connect(self.add_preset)
+        self.palette.save_preset_requested.connect(lambda: self.save_selection_as_preset())
         self.timeline.select_node.connect(lambda node_id: self.scene.select_nodes([node_id]))
         self.timeline.frame_node.connect(self._frame_node)
 

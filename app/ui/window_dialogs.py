@@ -95,6 +95,52 @@ class WindowDialogs:
             self.exec_dialog(MissingMediaDialog(self, missing, models))
         return missing + models
 
+    def reload_presets(self) -> None:
+        from .presets import load_presets
+
+        problems: list[str] = []
+        self.palette.set_presets(load_presets(problems))
+        for problem in problems:
+            self.event_log.log(problem)
+
+    def save_selection_as_preset(self, name: str | None = None) -> bool:
+        """Keep the canvas selection (its nodes and the links among them) as a preset in the palette."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from .presets import save_preset
+
+        selected = self.scene.selected_node_ids()
+        if not selected:
+            self.show_message("select the nodes to keep as a preset first")
+            return False
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save as preset", f"Name for the {len(selected)} node(s):")
+            if not ok:
+                return False
+        try:
+            path = save_preset(name, self.actions_.copy_data(selected))
+        except (ValueError, OSError) as exc:
+            self.show_message(f"preset not saved: {exc}")
+            return False
+        self.reload_presets()
+        self.show_message(f"preset {name.strip()!r} saved ({path})")
+        return True
+
+    def add_preset(self, path: str) -> list[str]:
+        """A preset's nodes added again, their top-left corner in the middle of the canvas."""
+        from .presets import load_presets
+
+        preset = next((p for p in load_presets() if str(p.path) == str(path)), None)
+        if preset is None:
+            self.show_message(f"the preset {path} is gone or does not read; see the event log")
+            self.reload_presets()
+            return []
+        positions = [node.get("position", [0, 0]) for node in preset.nodes.get("nodes", [])]
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        left = min((p[0] for p in positions), default=0.0)
+        top = min((p[1] for p in positions), default=0.0)
+        return self.actions_.paste_data(preset.nodes, (centre.x() - left, centre.y() - top), f"Add preset {preset.name}:")
+
     def import_timeline(self, path: str | None = None) -> bool:
         """File ▸ Import Timeline: an NLE's timeline as a new project (missing media offered for relinking)."""
         from .timeline.interchange_dialog import TIMELINE_FILTER, import_timeline_file
