@@ -22,17 +22,19 @@ def _title_clip(window, qtbot):
 
 def test_a_drag_works_out_only_the_latest_frame_fitted_to_the_picture(window, qtbot, monkeypatch):
     preview = _title_clip(window, qtbot)
-    clip, read = preview.clip, []
+    # Each player worker may read its own instance of the clip (ClipFrames.reopen): the frames worked
+    # out are counted where every worker reads them.
+    source, read = preview.player.source, []
     release = threading.Event()
-    real_frame = clip.frame
+    real_read = source._read
 
     def frame(index):  # the first frame asked for holds the worker while the slider moves on
         read.append(index)
         if len(read) == 1:
             release.wait(10)
-        return real_frame(index)
+        return real_read(index)
 
-    monkeypatch.setattr(clip, "frame", frame)
+    monkeypatch.setattr(source, "_read", frame)
     shown = preview.picture.image
     preview.slider.setValue(5)
     qtbot.waitUntil(lambda: read == [5], timeout=10_000)  # the worker is busy with frame 5
