@@ -159,6 +159,26 @@ class RenameNode(Command):
         model.graph.assign_label(self.node_id, self._old)
 
 
+class SetBypass(Command):
+    """Bypass a node (its inputs pass through it unchanged) or let it run again."""
+
+    def __init__(self, node_id: str, bypassed: bool):
+        self.node_id, self.bypassed = node_id, bool(bypassed)
+        self._old = False
+        self.text = f"{'Bypass' if bypassed else 'Enable'} {node_id}"
+
+    def do(self, model: ProjectModel) -> None:
+        graph = model.graph
+        if self.node_id not in graph.nodes:
+            raise GraphError(f"there is no node {self.node_id!r}")
+        self.text = f"{'Bypass' if self.bypassed else 'Enable'} {graph.display_name(self.node_id)}"
+        self._old = graph.nodes[self.node_id].bypassed
+        graph.assign_bypass(self.node_id, self.bypassed)
+
+    def undo(self, model: ProjectModel) -> None:
+        model.graph.assign_bypass(self.node_id, self._old)
+
+
 class Connect(Command):
     """Link an output to an input; a single input that was already linked gets the new link instead."""
 

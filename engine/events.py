@@ -63,6 +63,12 @@ class ParamChanged:
 
 
 @dataclass(frozen=True)
+class NodeBypassed:
+    node_id: str
+    bypassed: bool
+
+
+@dataclass(frozen=True)
 class LinkAdded:
     link_id: str
 

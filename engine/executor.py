@@ -177,6 +177,8 @@ class _Run:
         portable = {name: self.ex.paths.to_file(value) if name in path_params and isinstance(value, str) else value
                     for name, value in params.items() if name not in unkeyed}
         identity = [schema.type_id, schema.version, portable, fingerprints, upstream]
+        if node.bypassed:  # it passes its inputs on: what it outputs depends on them alone
+            identity = ["bypassed", schema.type_id, upstream]
         if not schema.deterministic:
             identity.append(self.run_id)  # a fresh key each render: it re-runs, and so does what it feeds
         digest = hashlib.blake2b(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode(), digest_size=20)
@@ -188,6 +190,8 @@ class _Run:
         return {p.name: p.type for p in self.types[node_id].schema.outputs}
 
     def caches(self, node_id: str) -> bool:
+        if self.graph.nodes[node_id].bypassed:
+            return False  # nothing is made: its inputs are already where they are
         node_type = self.types[node_id]
         return node_type.schema.deterministic and node_type.caches_outputs(self.params[node_id])
 
@@ -316,6 +320,8 @@ class _Run:
         schema = node_type.schema
         self.emit(ev.NodeStarted(self.run_id, node_id, self.caches(node_id)))
         started = time.perf_counter()
+        if self.graph.nodes[node_id].bypassed:
+            return self._pass_through(node_id, inputs, started)
         try:
             params = schema.apply_overrides(inputs, self.params[node_id])
             outputs = node_type.execute(self.context(node_id), inputs, params)
@@ -350,6 +356,24 @@ class _Run:
         stats = dict(self.stats.get(node_id, {}))
         self.results[node_id] = NodeResult(node_id, "ran", seconds, stats=stats)
         self.emit(ev.NodeFinished(self.run_id, node_id, seconds, stats))
+
+    def _pass_through(self, node_id: str, inputs: dict[str, Any], started: float) -> None:
+        """A bypassed node's outputs: each its first input of the same type (the first link of a
+        multiple input); an output with no such input has no value, and a node reading it says so."""
+        schema = self.types[node_id].schema
+        outputs = {}
+        for port in schema.outputs:
+            outputs[port.name] = None
+            for candidate in schema.inputs:
+                value = inputs.get(candidate.name)
+                value = (value[0] if value else None) if candidate.multiple else value
+                if candidate.type == port.type and value is not None:
+                    outputs[port.name] = value
+                    break
+        seconds = time.perf_counter() - started
+        self.values[node_id] = outputs
+        self.results[node_id] = NodeResult(node_id, "ran", seconds, stats={"bypassed": True})
+        self.emit(ev.NodeFinished(self.run_id, node_id, seconds, {"bypassed": True}))
 
     def cancel_point(self) -> None:
         if self.cancel.cancelled:

@@ -31,6 +31,9 @@ class Node:
     unknown_data: dict | None = None
     # Keys of a saved node object this version does not know; kept so a newer app's data survives.
     extra: dict = field(default_factory=dict)
+    # Bypassed (Nuke's disable): the node does not run; each output passes on its first input of the
+    # same type, so a look can be switched off without unlinking it.
+    bypassed: bool = False
 
     @property
     def is_unknown(self) -> bool:
@@ -267,6 +270,10 @@ class Graph:
     def assign_param(self, node_id: str, name: str, value: Any) -> None:
         self.nodes[node_id].params[name] = value
         self.events.emit(ev.ParamChanged(node_id, name, value))
+
+    def assign_bypass(self, node_id: str, bypassed: bool) -> None:
+        self.nodes[node_id].bypassed = bool(bypassed)
+        self.events.emit(ev.NodeBypassed(node_id, bool(bypassed)))
 
     def assign_position(self, node_id: str, position: tuple[float, float]) -> None:
         self.nodes[node_id].position = (float(position[0]), float(position[1]))

@@ -38,7 +38,7 @@ FILE_KIND = "aiprod.project"
 NODE_OBJECT = "Node.1"
 LINK_OBJECT = "Link.1"
 _TOP_KEYS = {"schema_version", "kind", "app", "name", "settings", "nodes", "links", COUNTERS_KEY, *ANNOTATION_KEYS}
-_NODE_KEYS = {"object", "id", "type", "type_version", "label", "position", "params", "files"}
+_NODE_KEYS = {"object", "id", "type", "type_version", "label", "position", "params", "files", "bypass"}
 
 
 @dataclass
@@ -130,6 +130,8 @@ def node_to_data(graph: Graph, node: Node, folder: Path | None, paths: PathResol
             "label": node.label, "position": [node.position[0], node.position[1]], "params": params}
     if files:
         data["files"] = files  # lets a relink dialog tell a moved file from a changed one
+    if node.bypassed:
+        data["bypass"] = True  # written only when set: a file without it reads as before
     data.update(node.extra)
     return data
 
@@ -217,7 +219,11 @@ def node_from_data(registry: Registry, raw: dict, source: str, warnings: list[st
         if folder is not None and param.kind == "path" and merged[param.name]:  # coerced just above: a usable path
             merged[param.name] = from_file(merged[param.name], folder)
     extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
-    return Node(node_id, current_id, merged, position, label, schema.version, extra=extra)
+    bypassed = raw.get("bypass", False)
+    if not isinstance(bypassed, bool):  # a hand-edited file: the node runs, and the loader says why
+        warnings.append(f"{name}: bypass must be true or false, got {short_repr(bypassed)}; it is not bypassed")
+        bypassed = False
+    return Node(node_id, current_id, merged, position, label, schema.version, extra=extra, bypassed=bypassed)
 
 
 def project_from_data(data: Any, registry: Registry, source: str = "project",

@@ -155,7 +155,7 @@ class RenderController(QObject):
         touched = None
         if isinstance(event, ev.ParamChanged) and not _changes_output(graph, event):
             return  # a marker: nothing rendered is stale
-        if isinstance(event, (ev.ParamChanged, ev.LinksReordered)):
+        if isinstance(event, (ev.ParamChanged, ev.LinksReordered, ev.NodeBypassed)):
             touched = event.node_id
         elif isinstance(event, ev.LinkAdded):
             touched = self._link_dst[event.link_id] = graph.links[event.link_id].dst_node
