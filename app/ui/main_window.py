@@ -17,6 +17,7 @@ from engine.registry import Registry
 
 from . import recovery, seed_locks
 from .canvas_scene import CanvasScene
+from .captions import shrinkable
 from .canvas_view import CanvasView
 from .document import ProjectDocument
 from .edit_actions import EditActions
@@ -98,7 +99,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         return dock
 
     def _build_status_bar(self) -> None:
-        self.status_label = QLabel("Ready")
+        self.status_label = shrinkable(QLabel("Ready"))  # a long message must not widen the window
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setFixedWidth(260)
