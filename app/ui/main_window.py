@@ -195,8 +195,23 @@ class MainWindow(WindowDialogs, QMainWindow):
             return
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        self.show_message(f"Render {report.status} in {report.seconds:.2f} s ({summary})")
+        message = f"Render {report.status} in {report.seconds:.2f} s ({summary})"
+        left_out = self._not_rendered(report)
+        if left_out:
+            many = len(left_out) > 1
+            message += (f"; {len(left_out)} node{'s' if many else ''} feed{'' if many else 's'} no output and "
+                        f"{'were' if many else 'was'} not rendered: Run to Selected renders {'them' if many else 'it'}")
+            self.event_log.log("not rendered (they feed no output): "
+                               + ", ".join(self.document.graph.display_name(n) for n in left_out))
+        self.show_message(message)
         self._offer_to_replace(self.renderer.refused_files(report))
+
+    def _not_rendered(self, report) -> list[str]:
+        """After F5 (every output), the nodes it left out because no output needs them: a new Title
+        linked to nothing would otherwise keep saying "render it" with no word on why it was not."""
+        if self.renderer.last_targets is not None or report.status == "cancelled":
+            return []  # Run to Selected asked for one node; a cancelled render did not get to the others
+        return [n for n in self.document.graph.nodes if n not in report.results]
 
     def _offer_to_replace(self, refused: list[str]) -> None:
         """Ask about each file the render would not replace; render again allowed to replace those confirmed."""

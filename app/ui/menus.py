@@ -75,8 +75,9 @@ def build_menus(window) -> dict[str, QAction]:
         view_menu.addAction(dock.toggleViewAction())
 
     render = bar.addMenu("&Render")
-    _action(window, render, "render", "&Render", window.render_all, ["Ctrl+R", "F5"])
-    _action(window, render, "run_selected", "Run to &Selected", window.run_selected, ["Ctrl+Shift+R", "F6"])
+    # A menu shows an action's first shortcut only: F5 and F6 are the ones users of other editors look for.
+    _action(window, render, "render", "&Render", window.render_all, ["F5", "Ctrl+R"])
+    _action(window, render, "run_selected", "Run to &Selected", window.run_selected, ["F6", "Ctrl+Shift+R"])
     cancel = _action(window, render, "cancel", "&Cancel Render", window.renderer.cancel, "Ctrl+.")
     cancel.setEnabled(False)
 
