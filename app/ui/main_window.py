@@ -223,6 +223,39 @@ class MainWindow(WindowDialogs, QMainWindow):
 
     # ---- commands from the menus ---------------------------------------------------------------
 
+    def undo(self) -> None:
+        """Undo, saying what was undone: a message about the edit (a refusal, a render) is stale now."""
+        self._walk_history(self.document.stack.undo, self.document.stack.undo_text, "Undone")
+
+    def redo(self) -> None:
+        self._walk_history(self.document.stack.redo, self.document.stack.redo_text, "Redone")
+
+    def _walk_history(self, step, text: str, verb: str) -> None:
+        was = len(self.document.stack.history())
+        step()
+        if len(self.document.stack.history()) != was:
+            self.show_message(f"{verb}: {text}")
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window into its screen's available area (the first window is 1600x1000,
+        which with its title bar would put the status bar under a 1600x1000 screen's edge)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        # Before the window manager has framed it, a title bar's height is a guess.
+        extra_w = frame.width() - self.width() if frame.width() > self.width() else 0
+        extra_h = frame.height() - self.height() if frame.height() > self.height() else 32
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(frame.x(), area.x()), area.right() + 1 - width - extra_w)
+        y = min(max(frame.y(), area.y()), area.bottom() + 1 - height - extra_h)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
+
     def render_all(self) -> None:
         if not self.renderer.render_all():
             self.show_message("Nothing to render." if not self.document.graph.nodes else "A render is running.")

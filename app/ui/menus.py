@@ -43,9 +43,8 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, file_menu, "quit", "&Quit", window.close, "Ctrl+Q")
 
     edit = bar.addMenu("&Edit")
-    stack = lambda: window.document.stack  # the stack changes with the project: look it up each time
-    _action(window, edit, "undo", "&Undo", lambda: stack().undo(), "Ctrl+Z")
-    _action(window, edit, "redo", "&Redo", lambda: stack().redo(), ["Ctrl+Shift+Z", "Ctrl+Y"])
+    _action(window, edit, "undo", "&Undo", window.undo, "Ctrl+Z")
+    _action(window, edit, "redo", "&Redo", window.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
     edit.addSeparator()
     _action(window, edit, "copy", "&Copy", lambda: window.actions_.copy(window.scene.selected_node_ids()), "Ctrl+C")
     _action(window, edit, "paste", "&Paste", window.paste, "Ctrl+V")
