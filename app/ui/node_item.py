@@ -260,19 +260,19 @@ class NodeItem(QGraphicsItem):
     def _paint_overview_title(self, painter: QPainter, font: QFont, metrics: QFontMetrics) -> None:
         """Zoomed far out: the title wrapped over the node's body (below the bar while it fits), on a
         dark plate so it reads over a thumbnail too."""
-        width = WIDTH - 8
+        width = WIDTH - 14  # clear of the port dots on both sides
         below_bar = int((self.height - TITLE_H - 4) // metrics.lineSpacing())
         room = max(1, below_bar, int((self.height - 4) // metrics.lineSpacing()))
         lines = wrapped(self.title, metrics, width, room)
         top = TITLE_H + 2 if below_bar >= len(lines) else max(2.0, (self.height - len(lines) * metrics.lineSpacing()) / 2)
         self.drawn_title = (font, lines)
-        plate = QRectF(2, top, WIDTH - 4, len(lines) * metrics.lineSpacing())
+        plate = QRectF(5, top, WIDTH - 10, len(lines) * metrics.lineSpacing())
         painter.setPen(Qt.NoPen)
         painter.setBrush(QColor(0, 0, 0, 150))
         painter.drawRoundedRect(plate, 4, 4)
         painter.setPen(QColor("#f2f2f2"))
         for i, line in enumerate(lines):
-            painter.drawText(QRectF(4, top + i * metrics.lineSpacing(), width, metrics.lineSpacing()),
+            painter.drawText(QRectF(7, top + i * metrics.lineSpacing(), width, metrics.lineSpacing()),
                              Qt.AlignVCenter | Qt.AlignLeft, line)
 
     def _paint_thumbnail(self, painter: QPainter) -> None:
