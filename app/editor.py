@@ -43,6 +43,8 @@ def open_window(project_path: str | None = None, interactive: bool = True):
     restored = interactive and window.offer_recovery()
     if project_path and not restored:
         window.open_project(project_path)
+    if not window.layout_restored:  # a restored geometry was checked against the screens by Qt
+        window.fit_to_screen()
     window.show()
     window.view.frame_all()
     warm_up()

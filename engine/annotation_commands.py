@@ -98,6 +98,7 @@ class SetSeedLock(Command):
         param = schema.param(lock.param) if schema is not None else None
         if param is None or param.kind != "seed":
             raise GraphError(f"{graph.display_name(lock.node_id)} has no seed {short_repr(lock.param)} to lock")
+        self.text = f"{'Lock' if self.locked else 'Unlock'} {graph.short_name(lock.node_id)}: {param.display_name}"
         self._was = model.assign_seed_lock(lock, self.locked)
 
     def undo(self, model: ProjectModel) -> None:

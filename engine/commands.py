@@ -11,13 +11,15 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from .errors import GraphError, ParamError
+from .errors import GraphError, ParamError, cut
 from .events import EventEmitter
 from .graph import Graph, Link, Node
 from .project_model import ProjectModel, SeedLock
 
 
 class Command:
+    # What the history and the Undo menu say. Commands set it in words (a node's label or title, a
+    # parameter's label) in do(), from the model as it is then; the ids they are built with are the fallback.
     text = "Edit"
 
     def do(self, model: ProjectModel) -> None:
@@ -50,6 +52,7 @@ class AddNode(Command):
                 raise ParamError(f"{schema.title} has no parameter {name!r}")
             params[name] = param.coerce(value)
         self.node_id = self.node_id or graph.new_node_id()
+        self.text = f"Add {cut(self.label or schema.title)}"
         graph.insert_node(Node(self.node_id, schema.type_id, params, tuple(self.position), self.label,
                                type_version=schema.version))
 
@@ -71,6 +74,7 @@ class RemoveNode(Command):
         graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
+        self.text = f"Remove {graph.short_name(self.node_id)}"
         self._locks = model.locks_of(self.node_id)
         for lock in self._locks:
             model.assign_seed_lock(lock, False)
@@ -135,6 +139,7 @@ class MoveNode(Command):
         graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
+        self.text = f"Move {graph.short_name(self.node_id)}"
         self._old = graph.nodes[self.node_id].position
         graph.assign_position(self.node_id, self.position)
 
@@ -152,6 +157,8 @@ class RenameNode(Command):
         graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
+        self.text = f"Rename {graph.short_name(self.node_id)} to {cut(self.label)}" if self.label else \
+            f"Rename {graph.short_name(self.node_id)} back to its type's title"
         self._old = graph.nodes[self.node_id].label
         graph.assign_label(self.node_id, self.label)
 
@@ -193,7 +200,9 @@ class Connect(Command):
         replaced = graph.check_link(*self.ends)
         self._replaced = _delete_link(model, replaced.id) if replaced else None
         self.link_id = self.link_id or graph.new_link_id()
-        graph.insert_link(Link(self.link_id, *self.ends))
+        link = Link(self.link_id, *self.ends)
+        self.text = f"Connect {graph.link_name(link)}"
+        graph.insert_link(link)
 
     def undo(self, model: ProjectModel) -> None:
         model.graph.delete_link(self.link_id)
@@ -210,6 +219,7 @@ class Disconnect(Command):
     def do(self, model: ProjectModel) -> None:
         if self.link_id not in model.graph.links:
             raise GraphError(f"there is no link {self.link_id!r}")
+        self.text = f"Disconnect {model.graph.link_name(model.graph.links[self.link_id])}"
         self._removed = _delete_link(model, self.link_id)
 
     def undo(self, model: ProjectModel) -> None:
@@ -234,6 +244,7 @@ class ReorderInputs(Command):
         if port is None or not port.multiple:
             raise GraphError(f"{graph.display_name(self.node_id)} has no input {self.port!r} that takes several "
                              "links; only such an input has an order")
+        self.text = f"Reorder {graph.short_name(self.node_id)}: {self.port.replace('_', ' ')}"
         self._old = graph.reorder_links(self.node_id, self.port, self.link_ids)
         order = [self._old.index(link_id) + 1 for link_id in self.link_ids]
         self._old_params = _relink_params(graph, self.node_id, self.port, order)
@@ -266,6 +277,7 @@ class SetParam(Command):
             self.value = param.coerce(self.value)
         except ParamError as exc:
             raise ParamError(f"{graph.display_name(self.node_id)}: {exc}") from None
+        self.text = f"Set {graph.short_name(self.node_id)}: {param.display_name}"
         self._old = graph.nodes[self.node_id].params.get(self.name, param.default)
         graph.assign_param(self.node_id, self.name, self.value)
 

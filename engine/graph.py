@@ -67,10 +67,18 @@ class Graph:
         return self.registry.get(node.type_id).schema
 
     def display_name(self, node_id: str) -> str:
+        return f"{self.short_name(node_id)} ({cut(node_id)})"  # a hostile file's 100,000-character name stays one line
+
+    def short_name(self, node_id: str) -> str:
+        """The node's label, or its type's title: what the history calls it (without its id)."""
         node = self.nodes[node_id]
         schema = self.schema_of(node_id)
-        name = node.label or (schema.title if schema else node.type_id)
-        return f"{cut(name)} ({cut(node_id)})"  # a hostile file's 100,000-character name stays one line
+        return cut(node.label or (schema.title if schema else node.type_id))
+
+    def link_name(self, link: Link) -> str:
+        """A link in words: "Night frames → Lower third frames"."""
+        return (f"{self.short_name(link.src_node)} {link.src_port.replace('_', ' ')} → "
+                f"{self.short_name(link.dst_node)} {link.dst_port.replace('_', ' ')}")
 
     def unavailable_reason(self, node_id: str) -> str | None:
         """Why a node kept as saved cannot run, with what to do about it; None for a node that can."""

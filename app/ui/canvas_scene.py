@@ -210,6 +210,10 @@ class CanvasScene(QGraphicsScene):
         self._press_positions = {n: (item.pos().x(), item.pos().y()) for n, item in self.nodes.items()
                                  if item.isSelected()}
 
+    def forget_press(self) -> None:
+        """A press whose release never came (a context menu took it): no drag is in progress."""
+        self._press_positions = {}
+
     def mouseDoubleClickEvent(self, event) -> None:
         """On a wire: add a reroute dot there; on a dot: remove it."""
         item = next((i for i in self.items(event.scenePos()) if isinstance(i, (RerouteDot, WireItem))), None)

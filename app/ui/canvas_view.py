@@ -160,6 +160,14 @@ class CanvasView(QGraphicsView):
 
         build_canvas_menu(self, self.mapToScene(event.pos())).exec(event.globalPos())
         event.accept()
+        # The menu took the right button's release, so the node pressed on would stay the scene's
+        # mouse grabber: the next left drag, wherever it started, went to that node with the old
+        # press's positions and threw it across the canvas. The press ends with the menu.
+        scene = self.scene()
+        grabber = scene.mouseGrabberItem()
+        if grabber is not None:
+            grabber.ungrabMouse()
+        scene.forget_press()
 
     # ---- Tab: search for a node type ----------------------------------------------------------
 

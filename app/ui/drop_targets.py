@@ -9,7 +9,7 @@ duplicate link) runs for the one port under the cursor and is what the label sho
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
@@ -61,8 +61,25 @@ class DropTargets:
         label = self._label()
         label.setText(reason or text)
         label.setBrush(QBrush(_REFUSED_COLOR if reason else _OK_COLOR))
-        label.setPos(at + QPointF(14, 10))
+        label.setPos(self._place(label, at))
         label.show()
+
+    def _place(self, label: QGraphicsSimpleTextItem, at: QPointF) -> QPointF:
+        """Below right of the cursor; above left where that would be under the minimap (a widget
+        over the canvas, which hides any scene item beneath it) or past the view's edge."""
+        views = self.scene.views()
+        if not views:
+            return at + QPointF(14, 10)
+        view = views[0]
+        size = view.transform().map(label.boundingRect()).boundingRect().size()
+        cursor = view.mapFromScene(at)
+        below = QRectF(cursor.x() + 14, cursor.y() + 10, size.width(), size.height())
+        from .minimap import Minimap
+
+        covered = [m.geometry().translated(-view.viewport().pos()) for m in view.findChildren(Minimap) if m.isVisible()]
+        if any(QRectF(c).intersects(below) for c in covered) or not QRectF(view.viewport().rect()).contains(below):
+            below.moveTo(cursor.x() - 14 - size.width(), cursor.y() - 10 - size.height())
+        return view.mapToScene(below.topLeft().toPoint())
 
     def hide_reason(self) -> None:
         if self.label is not None and self.label.scene() is self.scene:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.commands import AddNode, Connect, Disconnect, MoveNode, RemoveNode, RenameNode, ReorderInputs, SetParam
 from engine.errors import AiprodError, short_repr
+from engine.graph import Link
 from engine.project import node_from_data
 
 from . import clipboard
@@ -67,7 +68,9 @@ class EditActions(QObject):
         if link is None:
             return False
         try:  # a refused Connect undoes the Disconnect too (the group rolls back)
-            with self.document.stack.group(f"Reconnect {link.src_node}.{link.src_port} to {dst_node}.{dst_port}"):
+            graph = self.document.graph
+            moved = Link(link.id, link.src_node, link.src_port, dst_node, dst_port)
+            with self.document.stack.group(f"Reconnect {graph.link_name(moved)}"):
                 self.document.stack.push(Disconnect(link_id))
                 self.document.stack.push(Connect(link.src_node, link.src_port, dst_node, dst_port))
         except AiprodError as exc:

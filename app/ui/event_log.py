@@ -60,7 +60,8 @@ class EventLog(QPlainTextEdit):
     def on_event(self, event) -> None:
         """Engine events, already on the GUI thread; progress ticks are left to the badges."""
         if isinstance(event, ev.RunStarted):
-            self._note(f"render {event.run_id} started: {len(event.node_ids)} node(s)")
+            # The run's id means nothing to a person; the lines of one render follow each other anyway.
+            self._note(f"render started: {len(event.node_ids)} node(s)")
         elif isinstance(event, ev.NodeStarted):
             self._note(f"  {self._name(event.node_id)} running")
         elif isinstance(event, ev.NodeFinished):
@@ -80,4 +81,4 @@ class EventLog(QPlainTextEdit):
         elif isinstance(event, ev.NodeCancelled):
             self._note(f"  {self._name(event.node_id)} cancelled")
         elif isinstance(event, ev.RunFinished):
-            self._note(f"render {event.run_id} {event.status} in {event.seconds:.2f} s")
+            self._note(f"render {event.status} in {event.seconds:.2f} s")

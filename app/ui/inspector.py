@@ -15,6 +15,7 @@ from engine import events as ev
 from engine.models import ModelLocator
 
 from . import seed_locks
+from .captions import shrinkable
 from .link_order import LinkOrderEditor
 from .param_widgets import ParamEditor, SeedEditor, make_editor
 
@@ -64,12 +65,15 @@ class Inspector(QScrollArea):
     def _build(self, layout: QVBoxLayout) -> None:
         graph, node_id = self.document.graph, self.node_id
         node, schema = graph.nodes[node_id], graph.schema_of(node_id)
-        title = QLabel(graph.display_name(node_id))
+        title = shrinkable(QLabel(graph.display_name(node_id)))
         title.setObjectName("sectionTitle")
+        title.setWordWrap(True)
+        title.setToolTip(title.text())
         layout.addWidget(title)
         about = QLabel(f"{node.type_id}" + (f"\n{schema.help}" if schema and schema.help else ""))
         about.setObjectName("hint")
         about.setWordWrap(True)
+        shrinkable(about)
         layout.addWidget(about)
         if schema is None:
             missing = QLabel(f"This node cannot run: {graph.unavailable_reason(node_id)}. Its parameters are kept "

@@ -17,6 +17,7 @@ from engine.registry import Registry
 
 from . import recovery, seed_locks
 from .canvas_scene import CanvasScene
+from .captions import shrinkable
 from .canvas_view import CanvasView
 from .document import ProjectDocument
 from .edit_actions import EditActions
@@ -106,7 +107,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         return dock
 
     def _build_status_bar(self) -> None:
-        self.status_label = QLabel("Ready")
+        self.status_label = shrinkable(QLabel("Ready"))  # a long message must not widen the window
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setFixedWidth(260)
@@ -204,8 +205,23 @@ class MainWindow(WindowDialogs, QMainWindow):
             return
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        self.show_message(f"Render {report.status} in {report.seconds:.2f} s ({summary})")
+        message = f"Render {report.status} in {report.seconds:.2f} s ({summary})"
+        left_out = self._not_rendered(report)
+        if left_out:
+            many = len(left_out) > 1
+            message += (f"; {len(left_out)} node{'s' if many else ''} feed{'' if many else 's'} no output and "
+                        f"{'were' if many else 'was'} not rendered: Run to Selected renders {'them' if many else 'it'}")
+            self.event_log.log("not rendered (they feed no output): "
+                               + ", ".join(self.document.graph.display_name(n) for n in left_out))
+        self.show_message(message)
         self._offer_to_replace(self.renderer.refused_files(report))
+
+    def _not_rendered(self, report) -> list[str]:
+        """After F5 (every output), the nodes it left out because no output needs them: a new Title
+        linked to nothing would otherwise keep saying "render it" with no word on why it was not."""
+        if self.renderer.last_targets is not None or report.status == "cancelled":
+            return []  # Run to Selected asked for one node; a cancelled render did not get to the others
+        return [n for n in self.document.graph.nodes if n not in report.results]
 
     def _offer_to_replace(self, refused: list[str]) -> None:
         """Ask about each file the render would not replace; render again allowed to replace those confirmed."""
@@ -216,6 +232,39 @@ class MainWindow(WindowDialogs, QMainWindow):
             self.renderer.run(self.renderer.last_targets, overwrite=confirmed)
 
     # ---- commands from the menus ---------------------------------------------------------------
+
+    def undo(self) -> None:
+        """Undo, saying what was undone: a message about the edit (a refusal, a render) is stale now."""
+        self._walk_history(self.document.stack.undo, self.document.stack.undo_text, "Undone")
+
+    def redo(self) -> None:
+        self._walk_history(self.document.stack.redo, self.document.stack.redo_text, "Redone")
+
+    def _walk_history(self, step, text: str, verb: str) -> None:
+        was = len(self.document.stack.history())
+        step()
+        if len(self.document.stack.history()) != was:
+            self.show_message(f"{verb}: {text}")
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window into its screen's available area (the first window is 1600x1000,
+        which with its title bar would put the status bar under a 1600x1000 screen's edge)."""
+        screen = self.screen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        # Before the window manager has framed it, a title bar's height is a guess.
+        extra_w = frame.width() - self.width() if frame.width() > self.width() else 0
+        extra_h = frame.height() - self.height() if frame.height() > self.height() else 32
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        x = min(max(frame.x(), area.x()), area.right() + 1 - width - extra_w)
+        y = min(max(frame.y(), area.y()), area.bottom() + 1 - height - extra_h)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def render_all(self) -> None:
         if not self.renderer.render_all():

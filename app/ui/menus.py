@@ -43,9 +43,8 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, file_menu, "quit", "&Quit", window.close, "Ctrl+Q")
 
     edit = bar.addMenu("&Edit")
-    stack = lambda: window.document.stack  # the stack changes with the project: look it up each time
-    _action(window, edit, "undo", "&Undo", lambda: stack().undo(), "Ctrl+Z")
-    _action(window, edit, "redo", "&Redo", lambda: stack().redo(), ["Ctrl+Shift+Z", "Ctrl+Y"])
+    _action(window, edit, "undo", "&Undo", window.undo, "Ctrl+Z")
+    _action(window, edit, "redo", "&Redo", window.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
     edit.addSeparator()
     _action(window, edit, "copy", "&Copy", lambda: window.actions_.copy(window.scene.selected_node_ids()), "Ctrl+C")
     _action(window, edit, "paste", "&Paste", window.paste, "Ctrl+V")
@@ -75,8 +74,9 @@ def build_menus(window) -> dict[str, QAction]:
         view_menu.addAction(dock.toggleViewAction())
 
     render = bar.addMenu("&Render")
-    _action(window, render, "render", "&Render", window.render_all, ["Ctrl+R", "F5"])
-    _action(window, render, "run_selected", "Run to &Selected", window.run_selected, ["Ctrl+Shift+R", "F6"])
+    # A menu shows an action's first shortcut only: F5 and F6 are the ones users of other editors look for.
+    _action(window, render, "render", "&Render", window.render_all, ["F5", "Ctrl+R"])
+    _action(window, render, "run_selected", "Run to &Selected", window.run_selected, ["F6", "Ctrl+Shift+R"])
     cancel = _action(window, render, "cancel", "&Cancel Render", window.renderer.cancel, "Ctrl+.")
     cancel.setEnabled(False)
 

@@ -8,6 +8,7 @@ child item of its own (app.ui.status_badge), so a render's progress does not rep
 
 from __future__ import annotations
 
+import math
 from pathlib import PurePath
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -19,7 +20,7 @@ from engine.graph import Graph
 from . import theme
 from .port_item import PortItem
 from .render_controller import NodeStatus
-from .status_badge import ZOOMED_OUT_LOD, StatusBadge, stats_lines
+from .status_badge import DOT, ZOOMED_OUT_LOD, StatusBadge, stats_lines
 
 WIDTH = 210.0
 TITLE_H = 26.0
@@ -27,6 +28,13 @@ ROW_H = 20.0
 SUMMARY_H = 15.0
 SUMMARY_LINES = 3
 THUMB_MARGIN = 6.0  # between the summary and the thumbnail
+TITLE_PX = 12  # the title's size at 100 % (9 pt at 96 dpi)
+# The smallest a title is ever drawn on screen. Frame All must show the whole graph (a Nuke or
+# ComfyUI user presses it to see everything, and the minimap does not name nodes), so instead of
+# refusing to zoom out, the title is counter-scaled: zoomed out, its font grows in scene units to
+# stay this size on screen, and once it no longer fits the title bar, the node is drawn as an
+# overview (colour, ports, thumbnail) with its title wrapped across the whole node.
+MIN_TITLE_PX = 9.0
 
 
 def _shown_value(param, value):
@@ -52,6 +60,30 @@ def _short(value) -> str:
     return text if len(text) <= 24 else text[:23] + "…"
 
 
+def title_font(lod: float) -> QFont:
+    """The title's bold font at scale `lod`: TITLE_PX, or larger in scene units so that it is never
+    under MIN_TITLE_PX on screen."""
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(TITLE_PX, math.ceil(MIN_TITLE_PX / max(lod, 1e-3))))
+    return font
+
+
+def wrapped(text: str, metrics: QFontMetrics, width: float, max_lines: int) -> list[str]:
+    """`text` broken at spaces into at most `max_lines` lines of `width`; what does not fit is elided."""
+    lines: list[str] = []
+    words = text.split()
+    while words and len(lines) < max_lines:
+        line = words.pop(0)
+        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line += " " + words.pop(0)
+        if words and len(lines) == max_lines - 1:  # the last line: the rest is elided after it
+            line = f"{line} {' '.join(words)}"
+            words = []
+        lines.append(metrics.elidedText(line, Qt.ElideRight, int(width)))
+    return lines or [""]
+
+
 class NodeItem(QGraphicsItem):
     """Moves freely while dragged (snapped to the grid); the scene turns a finished drag into MoveNode commands."""
 
@@ -67,6 +99,7 @@ class NodeItem(QGraphicsItem):
         self.thumbnail_is_preview = False  # the picture is a denoising step's, not the output's
         self._tooltip = ""
         self._bounds = QRectF()  # set by the first refresh
+        self.drawn_title: tuple[QFont, list[str]] | None = None  # the font and lines last painted
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         # Panning and redrawing a large graph blits cached pixmaps instead of repainting text.
@@ -194,17 +227,20 @@ class NodeItem(QGraphicsItem):
             port.paint_dot(painter)
         self._paint_thumbnail(painter)  # a picture still reads zoomed out
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
-        if lod < ZOOMED_OUT_LOD:  # too small to read: colour blocks only (the badge shows a dot)
-            return
-        font = QFont(painter.font())
-        font.setPointSizeF(9.0)
-        font.setBold(True)
+        font = title_font(lod)
         painter.setFont(font)
-        badge_w = self.badge.width + 5 if self.badge.width else 0.0
         metrics = QFontMetrics(font)
+        if metrics.height() > TITLE_H:  # too small to read ports and summary: the title over the whole node
+            self._paint_overview_title(painter, font, metrics)
+            return
+        badge_w = 0.0 if not self.badge.width else self.badge.width + 5 if lod >= ZOOMED_OUT_LOD else DOT + 5
         title = metrics.elidedText(self.title, Qt.ElideRight, int(WIDTH - 16 - badge_w))
+        self.drawn_title = (font, [title])
         painter.setPen(QColor("#f2f2f2"))
         painter.drawText(QRectF(8, 0, WIDTH - 16, TITLE_H), Qt.AlignVCenter | Qt.AlignLeft, title)
+        if lod < ZOOMED_OUT_LOD:  # ports and summary too small to read
+            return
+        font = QFont(painter.font())
         font.setBold(False)
         font.setPointSizeF(8.5)
         painter.setFont(font)
@@ -220,6 +256,24 @@ class NodeItem(QGraphicsItem):
         for i, line in enumerate(self.summary):
             painter.drawText(QRectF(8, top + i * SUMMARY_H, WIDTH - 16, SUMMARY_H), Qt.AlignVCenter | Qt.AlignLeft,
                              small.elidedText(line, Qt.ElideRight, int(WIDTH - 16)))
+
+    def _paint_overview_title(self, painter: QPainter, font: QFont, metrics: QFontMetrics) -> None:
+        """Zoomed far out: the title wrapped over the node's body (below the bar while it fits), on a
+        dark plate so it reads over a thumbnail too."""
+        width = WIDTH - 14  # clear of the port dots on both sides
+        below_bar = int((self.height - TITLE_H - 4) // metrics.lineSpacing())
+        room = max(1, below_bar, int((self.height - 4) // metrics.lineSpacing()))
+        lines = wrapped(self.title, metrics, width, room)
+        top = TITLE_H + 2 if below_bar >= len(lines) else max(2.0, (self.height - len(lines) * metrics.lineSpacing()) / 2)
+        self.drawn_title = (font, lines)
+        plate = QRectF(5, top, WIDTH - 10, len(lines) * metrics.lineSpacing())
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(plate, 4, 4)
+        painter.setPen(QColor("#f2f2f2"))
+        for i, line in enumerate(lines):
+            painter.drawText(QRectF(7, top + i * metrics.lineSpacing(), width, metrics.lineSpacing()),
+                             Qt.AlignVCenter | Qt.AlignLeft, line)
 
     def _paint_thumbnail(self, painter: QPainter) -> None:
         if self.thumbnail is not None:

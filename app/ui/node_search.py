@@ -14,10 +14,34 @@ from engine.registry import Registry
 
 TYPE_ROLE = Qt.UserRole + 1
 MAX_VISIBLE_ROWS = 14
+RECENT = 8  # the types chosen last, remembered for this session
 
 
-def matches(words: list[str], haystack: str) -> bool:
-    return all(w in haystack for w in words)
+def rank(words: list[str], title: str, category: str, type_id: str, help_text: str) -> int | None:
+    """How well a type matches the typed words, best 0; None when some word is nowhere.
+
+    As in Nuke's and ComfyUI's search, what the user calls a node is its title: typing "Title"
+    must give Title before "Burn Subtitles", "seq" Sequence before "Import Image Sequence".
+    """
+    title_l = title.lower()
+    everything = f"{title_l} {type_id.lower()} {category.lower()} {help_text.lower()}"
+    if not all(w in everything for w in words):
+        return None
+    if not words:
+        return 0
+    query = " ".join(words)
+    title_words = title_l.split()
+    if title_l == query:
+        return 0
+    if title_l.startswith(query):
+        return 1
+    if all(any(t.startswith(w) for t in title_words) for w in words):
+        return 2
+    if all(w in title_l for w in words):
+        return 3
+    if all(w in f"{title_l} {category.lower()} {type_id.lower()}" for w in words):
+        return 4
+    return 5
 
 
 class NodeSearchPopup(QFrame):
@@ -34,14 +58,8 @@ class NodeSearchPopup(QFrame):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
         layout.addWidget(self.list)
-        for node_type in registry.types():
-            schema = node_type.schema
-            item = QListWidgetItem(f"{schema.title}   ·  {schema.category}")
-            item.setData(TYPE_ROLE, schema.type_id)
-            item.setToolTip(f"{schema.type_id}\n{schema.help}")
-            # Title first so a word in the title ranks a type above one that only mentions it in help.
-            item.setData(Qt.UserRole + 2, f"{schema.title} {schema.type_id} {schema.category} {schema.help}".lower())
-            self.list.addItem(item)
+        self.schemas = [node_type.schema for node_type in registry.types()]  # registry order breaks the last ties
+        self.recent: list[str] = []  # type ids, the last chosen first
         self.search.textChanged.connect(self.filter)
         self.search.installEventFilter(self)
         self.list.itemClicked.connect(lambda item: self._choose(item))
@@ -49,16 +67,25 @@ class NodeSearchPopup(QFrame):
 
     # ---- filtering ------------------------------------------------------------------------
 
-    def filter(self, text: str) -> None:
+    def ranked(self, text: str) -> list:
+        """The schemas matching `text`, best first; among equals, the recently chosen first."""
         words = text.lower().split()
-        first = None
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            shown = matches(words, item.data(Qt.UserRole + 2))
-            item.setHidden(not shown)
-            if shown and first is None:
-                first = item
-        self.list.setCurrentItem(first)
+        scored = []
+        for order, schema in enumerate(self.schemas):
+            score = rank(words, schema.title, schema.category, schema.type_id, schema.help)
+            if score is not None:
+                recent = self.recent.index(schema.type_id) if schema.type_id in self.recent else RECENT
+                scored.append(((score, recent, order), schema))
+        return [schema for _, schema in sorted(scored, key=lambda pair: pair[0])]
+
+    def filter(self, text: str) -> None:
+        self.list.clear()
+        for schema in self.ranked(text):
+            item = QListWidgetItem(f"{schema.title}   ·  {schema.category}")
+            item.setData(TYPE_ROLE, schema.type_id)
+            item.setToolTip(f"{schema.type_id}\n{schema.help}")
+            self.list.addItem(item)
+        self.list.setCurrentRow(0 if self.list.count() else -1)
 
     def visible_type_ids(self) -> list[str]:
         return [self.list.item(r).data(TYPE_ROLE) for r in range(self.list.count()) if not self.list.item(r).isHidden()]
@@ -94,8 +121,10 @@ class NodeSearchPopup(QFrame):
     def _choose(self, item: QListWidgetItem | None) -> None:
         if item is None or item.isHidden():
             return
+        type_id = item.data(TYPE_ROLE)
+        self.recent = [type_id, *(t for t in self.recent if t != type_id)][:RECENT]
         self.close()
-        self.chosen.emit(item.data(TYPE_ROLE))
+        self.chosen.emit(type_id)
 
     def open_at(self, global_pos: QPoint) -> None:
         """Show at a screen position with an empty search and the first type current."""

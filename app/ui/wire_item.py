@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyle, QStyleOptionGraphicsItem
 
 from .theme import SELECTION
 
@@ -48,6 +48,13 @@ class WireItem(QGraphicsPathItem):
         stroker = QPainterPathStroker()
         stroker.setWidth(10)
         return stroker.createStroke(self.path())
+
+    def paint(self, painter, option, widget=None) -> None:
+        # Selection shows as the wire's colour and width; Qt's dashed bounding rectangle around a
+        # selected path would frame a whole empty area of the canvas.
+        option = QStyleOptionGraphicsItem(option)
+        option.state &= ~QStyle.State_Selected
+        super().paint(painter, option, widget)
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.ItemSelectedHasChanged:

@@ -25,7 +25,7 @@ def test_tab_opens_search_and_enter_places_the_type_at_the_cursor(window, qtbot)
     assert node.type_id == "image.color_bars"
     expected = view.mapToScene(view.viewport().mapFromGlobal(QCursor.pos()))
     assert abs(node.position[0] - expected.x()) <= 10 and abs(node.position[1] - expected.y()) <= 10
-    assert window.document.stack.undo_text == "Add image.color_bars"
+    assert window.document.stack.undo_text == "Add Colour Bars"
 
 
 def test_search_popup_arrow_keys_and_escape(window):

@@ -77,7 +77,7 @@ def test_history_dock_lists_steps_and_clicking_walks_undo_redo(window):
     a = window.actions_.add_node("value.number", (0, 0))
     window.actions_.set_param(a, "value", 2.0)
     window.actions_.set_param(a, "value", 3.0)
-    assert history.entries() == ["Opened", "Add value.number", f"Set {a}.value", f"Set {a}.value"]
+    assert history.entries() == ["Opened", "Add Number", "Set Number: Value", "Set Number: Value"]
     assert history.currentRow() == 3
     history.itemClicked.emit(history.item(1))
     graph = window.document.graph
@@ -90,7 +90,7 @@ def test_history_dock_lists_steps_and_clicking_walks_undo_redo(window):
     history.go_to(2)
     assert graph.nodes[a].params["value"] == 2.0
     window.actions_.add_node("value.text", (0, 100))  # a new step drops the redo branch
-    assert history.entries() == ["Opened", "Add value.number", f"Set {a}.value", "Add value.text"]
+    assert history.entries() == ["Opened", "Add Number", "Set Number: Value", "Add Text"]
     window.menu_actions["new"].trigger()
     assert history.entries() == ["Opened"]
 

@@ -137,7 +137,7 @@ def test_inspector_edits_a_parameter_and_undo_puts_the_widget_back(window):
     editor.combo.setCurrentText("lower third")
     graph = window.document.graph
     assert graph.nodes[card].params["placement"] == "lower third"
-    assert window.document.stack.undo_text == f"Set {card}.placement"
+    assert window.document.stack.undo_text == "Set Title Card: Placement"
     window.document.stack.undo()
     assert graph.nodes[card].params["placement"] == "center"
     assert editor.combo.currentText() == "center"

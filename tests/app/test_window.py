@@ -51,11 +51,11 @@ def test_autosave_writes_unsaved_changes_beside_the_user_data(window, tmp_path):
 
 def test_undo_menu_names_the_step(window):
     node = window.actions_.add_node("value.number", (0, 0))
-    assert window.menu_actions["undo"].text() == "&Undo Add value.number"
+    assert window.menu_actions["undo"].text() == "&Undo Add Number"
     window.actions_.set_param(node, "value", 2.0)
-    assert window.menu_actions["undo"].text() == f"&Undo Set {node}.value"
+    assert window.menu_actions["undo"].text() == "&Undo Set Number: Value"
     window.menu_actions["undo"].trigger()
-    assert window.menu_actions["redo"].text() == f"&Redo Set {node}.value"
+    assert window.menu_actions["redo"].text() == "&Redo Set Number: Value"
 
 
 def test_void_calls_do_not_exhaust_none(window):

@@ -197,4 +197,4 @@ def test_history_lists_done_and_redoable_steps(chain):
     chain.push(RenameNode("a", "A"))
     chain.undo()
     chain.undo()
-    assert len(chain.history()) == depth and chain.redo_history() == ["Move a", "Rename a"]
+    assert len(chain.history()) == depth and chain.redo_history() == ["Move Number", "Rename Number to A"]

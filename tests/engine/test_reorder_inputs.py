@@ -41,7 +41,7 @@ def test_reorder_changes_what_plays_and_undoes_and_redoes():
     assert list(graph.links)[-1] == "graded"  # the other links keep their places
     assert heard == [ev.LinksReordered("seq", "shots", ("to_blue", "to_red", "to_green"))]
     assert shot_colours(graph) == [BLUE, RED, GREEN]
-    assert stack.undo_text == "Reorder seq.shots"
+    assert stack.undo_text == "Reorder Sequence: shots"
     stack.undo()
     assert [l.id for l in graph.links_into("seq", "shots")] == ["to_red", "to_green", "to_blue"]
     assert shot_colours(graph) == [RED, GREEN, BLUE]

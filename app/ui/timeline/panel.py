@@ -17,6 +17,7 @@ from engine import events as ev
 from engine.errors import AiprodError
 from engine.timeline.model import Timeline, build_timeline, sequences
 
+from ..captions import shrinkable
 from .media_probe import MediaProbe
 from .view import TimelineView
 
@@ -71,7 +72,7 @@ class TimelinePanel(QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.append(button)
-        self.info = QLabel()
+        self.info = shrinkable(QLabel())
         self.info.setObjectName("hint")
         self.scrollbar = QScrollBar(Qt.Horizontal)
         self.scrollbar.valueChanged.connect(self._scrolled)
@@ -183,6 +184,7 @@ class TimelinePanel(QWidget):
         if planned:
             text += f" · {planned} not rendered yet (drawn at their planned length)"
         self.info.setText(text)
+        self.info.setToolTip(text)  # clipped in a narrow window
 
     def _sequence_chosen(self, index: int) -> None:
         node_id = self.sequence_box.itemData(index)
