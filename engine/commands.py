@@ -178,7 +178,7 @@ class SetBypass(Command):
         graph = model.graph
         if self.node_id not in graph.nodes:
             raise GraphError(f"there is no node {self.node_id!r}")
-        self.text = f"{'Bypass' if self.bypassed else 'Enable'} {graph.display_name(self.node_id)}"
+        self.text = f"{'Bypass' if self.bypassed else 'Enable'} {graph.short_name(self.node_id)}"
         self._old = graph.nodes[self.node_id].bypassed
         graph.assign_bypass(self.node_id, self.bypassed)
 

@@ -104,7 +104,7 @@ class CanvasScene(QGraphicsScene):
             if item is not None:
                 self.removeItem(item)
                 self.layout_changed.emit()
-        elif isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.ParamChanged)):
+        elif isinstance(event, (ev.NodeMoved, ev.NodeRenamed, ev.ParamChanged, ev.NodeBypassed)):
             if event.node_id in self.nodes:
                 self.nodes[event.node_id].refresh()
         elif isinstance(event, ev.LinkAdded):

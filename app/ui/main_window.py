@@ -280,6 +280,25 @@ class MainWindow(WindowDialogs, QMainWindow):
     def delete_selection(self) -> None:
         self.actions_.delete(self.scene.selected_node_ids(), self.scene.selected_link_ids())
 
+    def toggle_bypass(self) -> None:
+        """D: bypass the selected nodes (their inputs pass through), or enable them if all are bypassed."""
+        from engine.commands import SetBypass
+
+        graph = self.document.graph
+        selected = [n for n in self.scene.selected_node_ids() if n in graph.nodes]
+        if not selected:
+            self.show_message("select the nodes to bypass first")
+            return
+        bypass = not all(graph.nodes[n].bypassed for n in selected)
+        try:
+            with self.document.stack.group(f"{'Bypass' if bypass else 'Enable'} {len(selected)} node(s)"):
+                for node_id in selected:
+                    self.document.stack.push(SetBypass(node_id, bypass))
+        except AiprodError as exc:
+            self.show_message(str(exc))
+            return
+        self.show_message(f"{'bypassed' if bypass else 'enabled'}: " + ", ".join(graph.short_name(n) for n in selected))
+
     def duplicate_selection(self) -> None:
         self.scene.select_nodes(self.actions_.duplicate(self.scene.selected_node_ids()))
 

@@ -50,6 +50,7 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, edit, "paste", "&Paste", window.paste, "Ctrl+V")
     _action(window, edit, "duplicate", "D&uplicate", window.duplicate_selection, "Ctrl+D")
     _action(window, edit, "delete", "&Delete", window.delete_selection, ["Delete", "Backspace"])
+    _action(window, edit, "bypass", "&Bypass / Enable", window.toggle_bypass, "D")
     edit.addSeparator()
     _action(window, edit, "select_all", "Select &All", lambda: window.scene.select_nodes(window.scene.nodes), "Ctrl+A")
     _action(window, edit, "new_seeds", "New &Seeds (unlocked)", window.new_seeds, "Ctrl+Shift+N")

@@ -132,6 +132,9 @@ class NodeItem(QGraphicsItem):
         node = self.graph.nodes[self.node_id]
         schema = self.schema
         self.title = node.label or (schema.title if schema else f"{node.type_id} (not installed)")
+        self.bypassed = node.bypassed
+        # A bypassed node fades back and is crossed out, as Nuke draws a disabled one: it is still there.
+        self.setOpacity(0.5 if node.bypassed else 1.0)
         self.category = schema.category if schema else "?"
         lines = []
         if schema is not None:
@@ -226,6 +229,9 @@ class NodeItem(QGraphicsItem):
         for port in (*self.inputs.values(), *self.outputs.values()):
             port.paint_dot(painter)
         self._paint_thumbnail(painter)  # a picture still reads zoomed out
+        if getattr(self, "bypassed", False):
+            painter.setPen(QPen(QColor("#e0c040"), 3.0))
+            painter.drawLine(QPointF(6, TITLE_H + 4), QPointF(WIDTH - 6, self.height - 6))
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
         font = title_font(lod)
         painter.setFont(font)
