@@ -82,5 +82,7 @@ def build_menus(window) -> dict[str, QAction]:
     cancel.setEnabled(False)
 
     help_menu = bar.addMenu("&Help")
+    _action(window, help_menu, "shortcuts", "&Keyboard Shortcuts…", window.show_shortcuts, "F1")
+    _action(window, help_menu, "node_reference", "&Node Reference…", window.show_node_reference)
     _action(window, help_menu, "models", "&Models…", window.show_models)
     return actions

@@ -158,6 +158,18 @@ class WindowDialogs:
             return
         self.exec_dialog(ExportTimelineDialog(self, sequence_id))
 
+    def show_shortcuts(self) -> None:
+        """Help ▸ Keyboard Shortcuts: every menu command's keys, and each panel's own."""
+        from .help_dialogs import HelpDialog, shortcuts_html
+
+        self.exec_dialog(HelpDialog("Keyboard shortcuts", shortcuts_html(self.menu_actions), self))
+
+    def show_node_reference(self) -> None:
+        """Help ▸ Node Reference: every installed node type, its ports and parameters."""
+        from .help_dialogs import HelpDialog, node_reference_html
+
+        self.exec_dialog(HelpDialog("Node reference", node_reference_html(self.registry), self))
+
     def show_models(self) -> None:
         """Help ▸ Models: the installed models, the folders searched, what the project lacks."""
         self.exec_dialog(ModelsDialog(self))
