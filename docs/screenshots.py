@@ -1,6 +1,7 @@
 """Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000),
-docs/timeline.png (the Timeline dock with a marker, the lake shot selected) and docs/player.png
-(the Preview's player, an A/B wipe of the grade against its input); with
+docs/timeline.png (the Timeline dock with a marker, the lake shot selected), docs/player.png
+(the Preview's player, an A/B wipe of the grade against its input) and docs/scopes.png (the
+graded dawn shot with its waveform, parade, vectorscope and histogram); with
 --models, save docs/models.png, the Models dialog (Help ▸ Models) over a folder of tiny models.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
@@ -50,6 +51,7 @@ def main(argv: list[str]) -> int:
         path = screenshot(window, output)
         print(timeline_screenshot(window, output.with_name("timeline.png")))
         print(player_screenshot(window, output.with_name("player.png")))
+        print(scopes_screenshot(window, output.with_name("scopes.png")))
         window.document.stack.set_clean()
         window.close()
     print(path)
@@ -73,6 +75,34 @@ def timeline_screenshot(window, output: Path) -> Path:
     panel.grab().save(str(output))
     stack.undo()
     stack.undo()
+    return output
+
+
+def scopes_screenshot(window, output: Path) -> Path:
+    """docs/scopes.png: the Grade's colour wheels and the scopes of the graded dawn shot, side by side."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPainter, QPixmap
+
+    preview = window.preview
+    preview._end_compare()  # the player shot left a wipe on
+    window.scene.select_nodes(["grade"])
+    _wait_until(lambda: preview.player.source is not None, 60)
+    preview.player.seek(150)
+    window.docks["scopes"].raise_()
+    window.resizeDocks([window.docks["scopes"]], [520], Qt.Vertical)
+    _wait_until(lambda: window.scopes.canvas.scopes is not None, 30)
+    _wait_until(lambda: False, 1.0)
+    scopes = window.scopes.grab()
+    window.docks["inspector"].raise_()
+    _wait_until(lambda: False, 0.5)
+    inspector = window.inspector.grab()
+    picture = QPixmap(inspector.width() + scopes.width(), max(inspector.height(), scopes.height()))
+    picture.fill(Qt.black)
+    painter = QPainter(picture)
+    painter.drawPixmap(0, 0, inspector)
+    painter.drawPixmap(inspector.width(), 0, scopes)
+    painter.end()
+    picture.save(str(output))
     return output
 
 
