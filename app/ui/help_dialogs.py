@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 # Keys that are not menu commands: they act on the panel with the focus.
 PANEL_KEYS = {
-    "Canvas": [("Tab", "search for a node type to add"), ("Drag from a port", "link it; onto empty space: search"),
+    "Canvas": [("1 … 9", "send the selected node to that viewer slot, or show the slot's node"),
+               ("Tab", "search for a node type to add"), ("Drag from a port", "link it; onto empty space: search"),
                ("Middle drag", "pan"), ("Wheel", "zoom")],
     "Timeline": [("S", "split the shot under the playhead"), ("Delete / Shift+Delete", "delete the shot (ripple or gap)"),
                  ("M", "add a marker at the playhead"), ("← →", "move the playhead a frame (Shift: 10)"),

@@ -36,6 +36,7 @@ from .recent_files import add_recent
 from .render_controller import RenderController
 from .scopes_view import ScopesView
 from .timeline.panel import TimelinePanel
+from .viewer_slots import ViewerSlots
 from .window_dialogs import WindowDialogs
 
 FILE_FILTER = "AIPROD projects (*.aiprod)"
@@ -87,6 +88,7 @@ class MainWindow(WindowDialogs, QMainWindow):
         self.resizeDocks([self.docks["palette"], self.docks["history"]], [620, 240], Qt.Vertical)
         self._build_status_bar()
         self.menu_actions = build_menus(self)
+        self.viewer_slots = ViewerSlots(self)
         self._connect()
         self.resize(1600, 1000)
         self.layout_restored = restore_layout(self)
