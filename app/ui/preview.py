@@ -56,6 +56,9 @@ class Preview(QWidget):
         self.document, self.renderer = document, renderer
         self.node_id: str | None = None
         self.clip = None
+        self.showing_output = False  # the node's output (or its before) is on show, not a line about it
+        self._kept_frame: int | None = None  # the playhead to return to when the node's clip loads again
+        self._settled_load = False  # loaded when its node settled in the running render: current at its end
         self.live = False  # showing a denoising step's preview, not an output
         self._request = 0
         self._compare_request = 0
@@ -72,10 +75,9 @@ class Preview(QWidget):
         self.picture = PictureView()
         self.waveform = WaveformView()
         self.before = QToolButton()
-        self.before.setText("Before")
         self.before.setCheckable(True)
-        self.before.setToolTip("Show the grade's input instead of its output")
-        self.before.toggled.connect(lambda _on: self.show_node(self.node_id, keep_before=True))
+        self.before.toggled.connect(self._before_toggled)
+        self._before_toggled(False, reload=False)
         self.viewer = Viewer()
         self.transform = QComboBox()
         self.transform.addItems(VIEWER_TRANSFORMS)
@@ -144,7 +146,7 @@ class Preview(QWidget):
         self._show_frames_controls(False)
         self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
         self._compared.connect(self._on_compared, Qt.QueuedConnection)
-        renderer.finished.connect(lambda _report: self.show_node(self.node_id))
+        renderer.finished.connect(self._render_finished)
         renderer.status_changed.connect(self._status_changed)
         renderer.preview.connect(self._on_preview)
         document.replaced.connect(lambda: self.show_node(None))
@@ -191,15 +193,21 @@ class Preview(QWidget):
             self.player.play()
 
     def show_node(self, node_id: str | None, keep_before: bool = False, cached_only: bool = False) -> None:
-        """Show the node's output; `cached_only`: only if it can be read from the cache (mid-render)."""
+        """Show the node's output; `cached_only`: only if it can be read from the cache or made from
+        cached inputs without running a costly node (mid-render, or a node not rendered this session)."""
         self._on_load = (None, False)  # a position asked for by the timeline was for the node shown before
         if node_id != self.node_id and not keep_before:
             self.before.blockSignals(True)
             self.before.setChecked(False)  # a newly selected grade starts on its result
+            self._before_toggled(False, reload=False)
             self.before.blockSignals(False)
         if node_id != self.node_id:
             self._end_compare()
-        self.node_id, self.clip, self.live = node_id, None, False
+            self._kept_frame = None
+        elif self.player.source is not None:
+            self._kept_frame = self.player.frame  # the same node again (Before, a render's end): stay there
+        self.node_id, self.clip, self.live, self.showing_output = node_id, None, False, False
+        self._settled_load = False
         self.player.set_source(None)
         self._show_frames_controls(False)
         graph = self.document.graph
@@ -218,11 +226,15 @@ class Preview(QWidget):
         if status.state == "running" and latest is not None:
             self._on_preview(latest)  # its work so far, at once; the next steps follow
             return
-        partial = status.state == "idle" and graph.nodes[node_id].type_id == SEQUENCE_TYPE
-        if status.state not in ("done", "cached") and not partial:
-            self._show_text("", f"{name}: rendering…" if status.state == "running" else
-                            f"{name}: render it (Render, or Run to selected) to see its output.")
+        if status.state in ("running", "queued"):  # not in the cache yet: shown as soon as it is done
+            self._show_text("", f"{name}: rendering…")
             return
+        # Not rendered in this session (skipped, cancelled, or a project just opened) is not "not in
+        # the cache": what the cache holds, or cheap nodes make from it, is shown without a render.
+        # Mid-render nothing is recomputed: the render itself is doing that.
+        rendered = status.state in ("done", "cached")
+        cached_only = cached_only or not rendered or self.renderer.is_running
+        partial = not rendered and graph.nodes[node_id].type_id == SEQUENCE_TYPE
         target, port = node_id, None
         if self.before.isVisible() and self.before.isChecked():
             source = before_source(graph, node_id)
@@ -244,9 +256,12 @@ class Preview(QWidget):
                     trim_sequence(graph_copy, target, ready)
                     note = f"not rendered: plays the first {ready} of {total} shots ({missing} is not rendered yet)"
             executor = make_executor()
-            cancel = stop_at_costly(executor, CancelToken()) if cached_only else None
+            cancel = stop_at_costly(executor, CancelToken()) if cached_only and not partial else None
             result = load_output(executor, graph_copy, target, port, viewer, cancel)
-            if result is None or result[0] not in ("clip", "text"):
+            if result is None:
+                return ("caption", f"{name}: finished; its output shows when the render ends" if rendered else
+                        f"{name}: render it (Render, or Run to selected) to see its output.")
+            if result[0] not in ("clip", "text"):
                 return result
             if result[0] == "text":
                 if not is_export(graph_copy, target):
@@ -278,10 +293,11 @@ class Preview(QWidget):
     def _on_loaded(self, number: int, result) -> None:
         if number != self._request:
             return  # a newer request is on its way
-        if result is None:  # a cached-only load found nothing in the cache: the render's end shows it
-            self.caption.setText(f"{self._name()}: finished; its output shows when the render ends")
-            return
         kind, payload = result
+        if kind == "caption":  # a cached-only load met a costly node missing from the cache
+            self._show_text("", payload)
+            return
+        self.showing_output = kind != "text"
         name = self._name()
         if self.before.isVisible() and self.before.isChecked():
             name = f"{name} · before"
@@ -307,6 +323,9 @@ class Preview(QWidget):
         self.picture.native = (frames.width, frames.height)
         self.player.set_view_size(self._view_sizes())
         self.player.set_source(frames, audio, first)
+        kept, self._kept_frame = self._kept_frame, None
+        if kept:  # the frame on show before the reload, within the new length
+            self.player.seek(min(kept, frames.frame_count - 1))
         parts = [name, port, f"{frames.width}×{frames.height}", f"{frames.frame_count} frames @ {float(frames.fps):.3g} fps",
                  sound]
         self.caption.setText(" · ".join(p for p in parts + [note] if p))
@@ -314,9 +333,9 @@ class Preview(QWidget):
         last = max(0, frames.frame_count - 1)
         self.slider.blockSignals(True)
         self.slider.setRange(0, last)
-        self.slider.setValue(0)
+        self.slider.setValue(self.player.frame)
         self.slider.blockSignals(False)
-        self.frame_label.setText(f"0 / {last}")
+        self.frame_label.setText(f"{self.player.frame} / {last}")
         self._show_frames_controls(frames.frame_count > 1)
         self.transport.refresh()
         if self.compare_node is not None:
@@ -509,9 +528,23 @@ class Preview(QWidget):
         state = self.renderer.status(node_id).state
         if state in ("idle", "failed"):
             self.show_node(node_id, keep_before=True)  # an edit made the shown output stale, or the node failed
-        elif self.live and state != "running":
-            # Finished (its output is in the cache now) or cancelled: no longer a work in progress.
+        elif (self.live or not self.showing_output) and state not in ("running", "queued"):
+            # Finished mid-render (its output is in the cache now, before the other nodes are done),
+            # or cancelled: shown at once rather than at the render's end.
             self.show_node(node_id, keep_before=True, cached_only=True)
+            self._settled_load = state in ("done", "cached")
+
+    def _render_finished(self, _report) -> None:
+        if not self._settled_load:  # else what is on show is this render's result already
+            self.show_node(self.node_id)
+
+    def _before_toggled(self, on: bool, reload: bool = True) -> None:
+        """The toggle says which picture is on show; a checked style (theme) makes it plain at a glance."""
+        self.before.setText("Before ✓" if on else "Before")
+        self.before.setToolTip("Showing the grade's input: click to show its result" if on else
+                               "Show the grade's input instead of its output")
+        if reload:
+            self.show_node(self.node_id, keep_before=True)
 
     def _on_preview(self, event) -> None:
         """A denoising step's picture of the shown node (the controller sends one per batch at most)."""
