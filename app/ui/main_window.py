@@ -194,8 +194,23 @@ class MainWindow(WindowDialogs, QMainWindow):
             return
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        self.show_message(f"Render {report.status} in {report.seconds:.2f} s ({summary})")
+        message = f"Render {report.status} in {report.seconds:.2f} s ({summary})"
+        first = self._first_failure(report)
+        if first:  # the cause, not the last node downstream of it to fail
+            message += f": {first}"
+            self.event_log.log(f"render failed: {first}")
+        self.show_message(message)
         self._offer_to_replace(self.renderer.refused_files(report))
+
+    def _first_failure(self, report) -> str:
+        """'<node> failed: <why>' for the first node that failed in the render's order (what failed
+        after it, downstream, failed because of it), or ''."""
+        graph = self.document.graph
+        for node_id, result in report.results.items():
+            if result.status == "failed":
+                name = graph.display_name(node_id) if node_id in graph.nodes else node_id
+                return f"{name} failed: {result.message}"
+        return ""
 
     def _offer_to_replace(self, refused: list[str]) -> None:
         """Ask about each file the render would not replace; render again allowed to replace those confirmed."""
