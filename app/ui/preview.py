@@ -21,7 +21,10 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QSlider,
                                QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
@@ -30,7 +33,7 @@ from engine.executor import Executor
 from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
 from .player.frame_sources import ClipFrames
-from .player.loading import SEQUENCE_TYPE, load_export_file, load_sound, ready_shots, trim_sequence
+from .player.loading import SEQUENCE_TYPE, load_export_file, load_sound, ready_shots, trim_sequence, written_path
 from .player.picture import PictureView
 from .player.player import Player
 from .player.sources import is_export
@@ -78,6 +81,16 @@ class Preview(QWidget):
         self.before.setCheckable(True)
         self.before.toggled.connect(self._before_toggled)
         self._before_toggled(False, reload=False)
+        # An Export's written file, opened in the system's player or shown in its folder.
+        self.export_file: Path | None = None
+        self.open_file = QToolButton()
+        self.open_file.setText("Open file")
+        self.open_file.setToolTip("Open the written file in the system's player")
+        self.open_file.clicked.connect(lambda: self._open(self.export_file))
+        self.show_folder = QToolButton()
+        self.show_folder.setText("Show in folder")
+        self.show_folder.setToolTip("Open the folder the file was written to")
+        self.show_folder.clicked.connect(lambda: self._open(self.export_file.parent if self.export_file else None))
         self.viewer = Viewer()
         self.transform = QComboBox()
         self.transform.addItems(VIEWER_TRANSFORMS)
@@ -134,6 +147,8 @@ class Preview(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
+        top.addWidget(self.open_file)
+        top.addWidget(self.show_folder)
         top.addWidget(self.transform)
         top.addWidget(self.exposure)
         top.addWidget(self.before)
@@ -208,6 +223,7 @@ class Preview(QWidget):
             self._kept_frame = self.player.frame  # the same node again (Before, a render's end): stay there
         self.node_id, self.clip, self.live, self.showing_output = node_id, None, False, False
         self._settled_load = False
+        self._show_export_file(None)
         self.player.set_source(None)
         self._show_frames_controls(False)
         graph = self.document.graph
@@ -269,10 +285,11 @@ class Preview(QWidget):
                 outputs = make_executor().run(graph_copy, [target], load_outputs=True).outputs.get(target)
                 movie = load_export_file(outputs or {})
                 if isinstance(movie, str):
-                    return ("text", f"{name}: {movie}")
+                    return ("export", (written_path(outputs or {}), ("text", f"{name}: {movie}")))
                 frames, audio = movie
                 first = frames.image(0, width, height)
-                return ("play", ("file", frames, first, audio, "sound of the exported file", note))
+                return ("export", (written_path(outputs), ("play", ("file", frames, first, audio,
+                                                                    "sound of the exported file", note))))
             port_name, clip, first = result[1]
             audio, sound = load_sound(make_executor, graph_copy, target)
 
@@ -294,6 +311,9 @@ class Preview(QWidget):
         if number != self._request:
             return  # a newer request is on its way
         kind, payload = result
+        if kind == "export":  # the film as written: played, and offered to the system
+            self._show_export_file(payload[0])
+            kind, payload = payload[1]
         if kind == "caption":  # a cached-only load met a costly node missing from the cache
             self._show_text("", payload)
             return
@@ -301,6 +321,8 @@ class Preview(QWidget):
         name = self._name()
         if self.before.isVisible() and self.before.isChecked():
             name = f"{name} · before"
+        # The viewer transform applies to scene-linear pictures only: not to a sound, text or a written file.
+        self._show_viewer_controls(kind == "image" or (kind == "play" and isinstance(payload[1], ClipFrames)))
         if kind == "audio":
             port, peaks, info = payload
             self.caption.setText(f"{name} · {port} · {info}")
@@ -563,7 +585,22 @@ class Preview(QWidget):
         self.picture.native = None
         self.picture.set_image(image)
 
+    def _show_export_file(self, path: Path | None) -> None:
+        self.export_file = path
+        self.open_file.setVisible(path is not None)
+        self.show_folder.setVisible(path is not None)
+        self.open_file.setEnabled(path is not None and path.is_file())  # an image sequence's pattern is no file
+
+    def _open(self, path: Path | None) -> None:
+        if path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _show_viewer_controls(self, visible: bool) -> None:
+        self.transform.setVisible(visible)
+        self.exposure.setVisible(visible)
+
     def _show_text(self, text: str, caption: str) -> None:
+        self._show_viewer_controls(False)
         self.caption.setText(caption)
         self.caption.setToolTip("")
         self.text.setPlainText(text)
