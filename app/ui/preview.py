@@ -6,14 +6,18 @@ is shown, never the data: the cache, thumbnails and exports do not see it.
 A sound shows as a waveform; a grading node has a Before toggle that shows its input instead.
 
 Outputs are fetched off the GUI thread by a silent run "to" the node, which reads them from
-the cache. Only the newest request is shown: an answer to an older one is dropped. A clip plays
-in the player (app/ui/player/) with its sound; the frame slider is the player's scrub bar, and
-frames are made on the player's workers as it plays or is scrubbed, never all at once.
+the cache. A node not rendered in this session (a project just opened, a node skipped because
+what it feeds was cached) is read the same way, stopping at any costly node missing from the
+cache: only then does the preview ask for a render. Only the newest request is shown: an answer
+to an older one is dropped. A clip plays in the player (app/ui/player/) with its sound; the frame
+slider is the player's scrub bar, and frames are made on the player's workers as it plays or is
+scrubbed, never all at once. A reload of the node on show (Before, a render's end) keeps the frame.
 
 While the shown node denoises, its step previews (RenderController.preview) are shown as they
-come, a rough look at the work in progress; when it finishes, its output is read back from the
-cache at once and replaces them (never recomputed mid-render: a result missing from the cache
-waits for the render's end, as any other).
+come, a rough look at the work in progress. A node on show is read from the cache as soon as it
+is done, while the rest of the render goes on (never recomputed mid-render).
+
+An Export shows the file it wrote, played from disk, with buttons to open it or its folder.
 """
 
 from __future__ import annotations
@@ -315,6 +319,7 @@ class Preview(QWidget):
             self._show_export_file(payload[0])
             kind, payload = payload[1]
         if kind == "caption":  # a cached-only load met a costly node missing from the cache
+            self._settled_load = False  # so the render's end shows it
             self._show_text("", payload)
             return
         self.showing_output = kind != "text"
@@ -555,6 +560,10 @@ class Preview(QWidget):
             # or cancelled: shown at once rather than at the render's end.
             self.show_node(node_id, keep_before=True, cached_only=True)
             self._settled_load = state in ("done", "cached")
+        elif state == "running" and not (self.live or self.showing_output):
+            caption = f"{self._name()}: rendering…"  # it was "render it" when the render started
+            if self.caption.text() != caption:
+                self.caption.setText(caption)
 
     def _render_finished(self, _report) -> None:
         if not self._settled_load:  # else what is on show is this render's result already
