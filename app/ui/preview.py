@@ -25,10 +25,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from pathlib import Path
-
-from PySide6.QtCore import QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QSlider,
                                QSizePolicy, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
@@ -43,6 +40,7 @@ from .player.player import Player
 from .player.sources import is_export
 from .player.transport import CacheBar, Transport
 from .player.window import FullScreenHost
+from .player.written_file import WrittenFileButtons
 from .preview_load import (VIEWER_TRANSFORMS, Viewer, before_source, has_before, load_output, preview_image,
                            stop_at_costly)
 from .render_controller import snapshot
@@ -85,16 +83,8 @@ class Preview(QWidget):
         self.before.setCheckable(True)
         self.before.toggled.connect(self._before_toggled)
         self._before_toggled(False, reload=False)
-        # An Export's written file, opened in the system's player or shown in its folder.
-        self.export_file: Path | None = None
-        self.open_file = QToolButton()
-        self.open_file.setText("Open file")
-        self.open_file.setToolTip("Open the written file in the system's player")
-        self.open_file.clicked.connect(lambda: self._open(self.export_file))
-        self.show_folder = QToolButton()
-        self.show_folder.setText("Show in folder")
-        self.show_folder.setToolTip("Open the folder the file was written to")
-        self.show_folder.clicked.connect(lambda: self._open(self.export_file.parent if self.export_file else None))
+        self.written_file = WrittenFileButtons()  # an Export's file, for the system's player and file manager
+        self.open_file, self.show_folder = self.written_file.open_file, self.written_file.show_folder
         self.viewer = Viewer()
         self.transform = QComboBox()
         self.transform.addItems(VIEWER_TRANSFORMS)
@@ -151,8 +141,7 @@ class Preview(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
-        top.addWidget(self.open_file)
-        top.addWidget(self.show_folder)
+        top.addWidget(self.written_file)
         top.addWidget(self.transform)
         top.addWidget(self.exposure)
         top.addWidget(self.before)
@@ -227,7 +216,7 @@ class Preview(QWidget):
             self._kept_frame = self.player.frame  # the same node again (Before, a render's end): stay there
         self.node_id, self.clip, self.live, self.showing_output = node_id, None, False, False
         self._settled_load = False
-        self._show_export_file(None)
+        self.written_file.set_path(None)
         self.player.set_source(None)
         self._show_frames_controls(False)
         graph = self.document.graph
@@ -316,7 +305,7 @@ class Preview(QWidget):
             return  # a newer request is on its way
         kind, payload = result
         if kind == "export":  # the film as written: played, and offered to the system
-            self._show_export_file(payload[0])
+            self.written_file.set_path(payload[0])
             kind, payload = payload[1]
         if kind == "caption":  # a cached-only load met a costly node missing from the cache
             self._settled_load = False  # so the render's end shows it
@@ -593,16 +582,6 @@ class Preview(QWidget):
         self.stack.setCurrentWidget(self.picture)
         self.picture.native = None
         self.picture.set_image(image)
-
-    def _show_export_file(self, path: Path | None) -> None:
-        self.export_file = path
-        self.open_file.setVisible(path is not None)
-        self.show_folder.setVisible(path is not None)
-        self.open_file.setEnabled(path is not None and path.is_file())  # an image sequence's pattern is no file
-
-    def _open(self, path: Path | None) -> None:
-        if path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def _show_viewer_controls(self, visible: bool) -> None:
         self.transform.setVisible(visible)
