@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -170,11 +171,10 @@ class _Run:
         except Exception as exc:
             fingerprints = {}
             self.problems[node_id] = f"could not read its files: {exc}"
-        # Path values as the project file stores them, so a project folder moved with its media
-        # (absolute paths in the model, relative in the file) keeps its cache.
-        path_params = {p.name for p in schema.params if p.kind == "path"}
+        path_params = {p.name: p for p in schema.params if p.kind == "path"}
         unkeyed = {p.name for p in schema.params if not p.keyed}  # never change the output (markers)
-        portable = {name: self.ex.paths.to_file(value) if name in path_params and isinstance(value, str) else value
+        portable = {name: self.path_identity(path_params[name], value, fingerprints)
+                    if name in path_params and isinstance(value, str) and value else value
                     for name, value in params.items() if name not in unkeyed}
         identity = [schema.type_id, schema.version, portable, fingerprints, upstream]
         if node.bypassed:  # it passes its inputs on: what it outputs depends on them alone
@@ -183,6 +183,17 @@ class _Run:
             identity.append(self.run_id)  # a fresh key each render: it re-runs, and so does what it feeds
         digest = hashlib.blake2b(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode(), digest_size=20)
         self.keys[node_id] = digest.hexdigest()
+
+    def path_identity(self, param, value: str, fingerprints: dict) -> str:
+        """A path parameter as its node's cache key holds it, the same wherever the project file is.
+
+        A file read whose content is fingerprinted is named by its file name alone (the fingerprint
+        tells two files of one name apart), so a project saved into another folder, or moved with
+        its media, keeps its cache; any other path (a file written) by where it is on disk.
+        """
+        if param.path_mode != "save" and fingerprints.get(param.name, "missing") != "missing":
+            return Path(value).name
+        return os.path.normpath(self.ex.paths.file(value))
 
     # ---- phase 2: produce values on demand ------------------------------------------------
 

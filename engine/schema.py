@@ -457,6 +457,11 @@ class NodeType(abc.ABC):
         inspector lists them, the user may still type anything. Empty: a plain text box."""
         return []
 
+    def unavailable_choices(self, param_name: str, models: ModelLocator) -> dict[str, str]:
+        """Choices of an enum parameter that cannot render with the models `models` finds, each with
+        the reason and its fix (the inspector greys them out, the reason as their tooltip)."""
+        return {}
+
     def caches_outputs(self, params: dict[str, Any]) -> bool:
         """Whether this run's outputs go to the disk cache; by default the schema's cache_outputs.
 

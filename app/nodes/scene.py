@@ -156,6 +156,12 @@ class Scene(NodeType):
     def suggestions(self, param_name, models):
         return gen.installed_names(models, IMAGE_TO_VIDEO, FIRST_LAST_VIDEO) if param_name == "video_model" else []
 
+    def unavailable_choices(self, param_name, models):
+        if param_name != "method":
+            return {}
+        return {method: "no video model is installed: put one in a model folder (Help ▸ Models)"
+                for method, task in METHOD_TASKS.items() if not gen.installed_names(models, task)}
+
     def missing_models(self, params, models):
         if params.get("method") not in VIDEO_METHODS:
             return []

@@ -91,7 +91,11 @@ class Inspector(QScrollArea):
                 suggestions = node_type.suggestions(param.name, self.models()) if param.kind == "string" else []
             except Exception:
                 suggestions = []
-            editor = make_editor(param, node.params.get(param.name, param.default), suggestions)
+            try:
+                unavailable = node_type.unavailable_choices(param.name, self.models()) if param.kind == "enum" else {}
+            except Exception:  # as above: a failing check leaves every choice looking available
+                unavailable = {}
+            editor = make_editor(param, node.params.get(param.name, param.default), suggestions, unavailable)
             editor.edited.connect(lambda value, key, name=param.name: self._edited(name, value, key))
             if isinstance(editor, SeedEditor):
                 editor.set_locked(self.document.model.is_locked(node_id, param.name))

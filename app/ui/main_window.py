@@ -208,6 +208,10 @@ class MainWindow(WindowDialogs, QMainWindow):
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         message = f"Render {report.status} in {report.seconds:.2f} s ({summary})"
+        first = self._first_failure(report)
+        if first:  # the cause, not the last node downstream of it to fail
+            message += f": {first}"
+            self.event_log.log(f"render failed: {first}")
         left_out = self._not_rendered(report)
         if left_out:
             many = len(left_out) > 1
@@ -224,6 +228,16 @@ class MainWindow(WindowDialogs, QMainWindow):
         if self.renderer.last_targets is not None or report.status == "cancelled":
             return []  # Run to Selected asked for one node; a cancelled render did not get to the others
         return [n for n in self.document.graph.nodes if n not in report.results]
+
+    def _first_failure(self, report) -> str:
+        """'<node> failed: <why>' for the first node that failed in the render's order (what failed
+        after it, downstream, failed because of it), or ''."""
+        graph = self.document.graph
+        for node_id, result in report.results.items():
+            if result.status == "failed":
+                name = graph.display_name(node_id) if node_id in graph.nodes else node_id
+                return f"{name} failed: {result.message}"
+        return ""
 
     def _offer_to_replace(self, refused: list[str]) -> None:
         """Ask about each file the render would not replace; render again allowed to replace those confirmed."""

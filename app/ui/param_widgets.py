@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDoubleSpinBo
 from engine.errors import ParamError
 from engine.schema import SEED_MAX, Param
 
+from .theme import TEXT_DIM
+
 SLIDER_STEPS = 1000
 INT_LIMIT = 2**31 - 1
 PROBLEM_COLOR = "#d9534f"
@@ -137,12 +139,29 @@ class EnumEditor(ParamEditor):
             self.combo.addItem(param.choice_label(choice), choice)
         self.combo.currentIndexChanged.connect(
             lambda index: self.edited.emit(self.combo.itemData(index), None) if index >= 0 else None)
+        self.unavailable: dict[str, str] = {}  # choice -> why it cannot render now
+        self.combo.currentIndexChanged.connect(lambda _index: self._show_reason())
         self.layout_.addWidget(self.combo, 1)
+
+    def set_unavailable(self, reasons: dict[str, str]) -> None:
+        """Grey out the choices that cannot render now, with the reason as their tooltip; they stay
+        selectable (a project may be set up before its model is installed)."""
+        self.unavailable = dict(reasons)
+        for index in range(self.combo.count()):
+            reason = self.unavailable.get(self.combo.itemData(index))
+            self.combo.setItemData(index, QColor(TEXT_DIM) if reason else None, Qt.ForegroundRole)
+            self.combo.setItemData(index, f"Unavailable: {reason}" if reason else None, Qt.ToolTipRole)
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        reason = self.unavailable.get(self.combo.currentData())
+        self.combo.setToolTip(f"Unavailable: {reason}" if reason else "")
 
     def _show(self, value) -> None:
         index = self.combo.findData(value)
         if index >= 0:
             self.combo.setCurrentIndex(index)
+        self._show_reason()
 
 
 class StringEditor(ParamEditor):
@@ -309,7 +328,7 @@ EDITORS = {"float": NumberEditor, "int": NumberEditor, "bool": BoolEditor, "enum
            "time": TimeEditor}
 
 
-def make_editor(param: Param, value, suggestions: list[str] = ()) -> ParamEditor:
+def make_editor(param: Param, value, suggestions: list[str] = (), unavailable: dict[str, str] | None = None) -> ParamEditor:
     if param.kind == "string" and suggestions:
         editor = StringEditor(param, suggestions=suggestions)
     elif param.kind == "table":
@@ -322,5 +341,7 @@ def make_editor(param: Param, value, suggestions: list[str] = ()) -> ParamEditor
         editor = ColorWheelEditor(param)
     else:
         editor = EDITORS[param.kind](param)
+    if unavailable and isinstance(editor, EnumEditor):
+        editor.set_unavailable(unavailable)
     editor.set_value(value)
     return editor

@@ -6,14 +6,18 @@ is shown, never the data: the cache, thumbnails and exports do not see it.
 A sound shows as a waveform; a grading node has a Before toggle that shows its input instead.
 
 Outputs are fetched off the GUI thread by a silent run "to" the node, which reads them from
-the cache. Only the newest request is shown: an answer to an older one is dropped. A clip plays
-in the player (app/ui/player/) with its sound; the frame slider is the player's scrub bar, and
-frames are made on the player's workers as it plays or is scrubbed, never all at once.
+the cache. A node not rendered in this session (a project just opened, a node skipped because
+what it feeds was cached) is read the same way, stopping at any costly node missing from the
+cache: only then does the preview ask for a render. Only the newest request is shown: an answer
+to an older one is dropped. A clip plays in the player (app/ui/player/) with its sound; the frame
+slider is the player's scrub bar, and frames are made on the player's workers as it plays or is
+scrubbed, never all at once. A reload of the node on show (Before, a render's end) keeps the frame.
 
 While the shown node denoises, its step previews (RenderController.preview) are shown as they
-come, a rough look at the work in progress; when it finishes, its output is read back from the
-cache at once and replaces them (never recomputed mid-render: a result missing from the cache
-waits for the render's end, as any other).
+come, a rough look at the work in progress. A node on show is read from the cache as soon as it
+is done, while the rest of the render goes on (never recomputed mid-render).
+
+An Export shows the file it wrote, played from disk, with buttons to open it or its folder.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ from engine.executor import Executor
 from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
 from .player.frame_sources import ClipFrames
-from .player.loading import SEQUENCE_TYPE, load_export_file, load_sound, ready_shots, trim_sequence
+from .player.loading import SEQUENCE_TYPE, load_export_file, load_sound, ready_shots, trim_sequence, written_path
 from .player.picture import PictureView
 from .player.player import Player
 from .player.sources import is_export
 from .player.transport import CacheBar, Transport
 from .player.window import FullScreenHost
+from .player.written_file import WrittenFileButtons
 from .preview_load import (VIEWER_TRANSFORMS, Viewer, before_source, has_before, load_output, preview_image,
                            stop_at_costly)
 from .render_controller import snapshot
@@ -56,6 +61,9 @@ class Preview(QWidget):
         self.document, self.renderer = document, renderer
         self.node_id: str | None = None
         self.clip = None
+        self.showing_output = False  # the node's output (or its before) is on show, not a line about it
+        self._kept_frame: int | None = None  # the playhead to return to when the node's clip loads again
+        self._settled_load = False  # loaded when its node settled in the running render: current at its end
         self.live = False  # showing a denoising step's preview, not an output
         self._request = 0
         self._compare_request = 0
@@ -72,10 +80,11 @@ class Preview(QWidget):
         self.picture = PictureView()
         self.waveform = WaveformView()
         self.before = QToolButton()
-        self.before.setText("Before")
         self.before.setCheckable(True)
-        self.before.setToolTip("Show the grade's input instead of its output")
-        self.before.toggled.connect(lambda _on: self.show_node(self.node_id, keep_before=True))
+        self.before.toggled.connect(self._before_toggled)
+        self._before_toggled(False, reload=False)
+        self.written_file = WrittenFileButtons()  # an Export's file, for the system's player and file manager
+        self.open_file, self.show_folder = self.written_file.open_file, self.written_file.show_folder
         self.viewer = Viewer()
         self.transform = QComboBox()
         self.transform.addItems(VIEWER_TRANSFORMS)
@@ -132,6 +141,7 @@ class Preview(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
+        top.addWidget(self.written_file)
         top.addWidget(self.transform)
         top.addWidget(self.exposure)
         top.addWidget(self.before)
@@ -144,7 +154,7 @@ class Preview(QWidget):
         self._show_frames_controls(False)
         self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
         self._compared.connect(self._on_compared, Qt.QueuedConnection)
-        renderer.finished.connect(lambda _report: self.show_node(self.node_id))
+        renderer.finished.connect(self._render_finished)
         renderer.status_changed.connect(self._status_changed)
         renderer.preview.connect(self._on_preview)
         document.replaced.connect(lambda: self.show_node(None))
@@ -191,15 +201,22 @@ class Preview(QWidget):
             self.player.play()
 
     def show_node(self, node_id: str | None, keep_before: bool = False, cached_only: bool = False) -> None:
-        """Show the node's output; `cached_only`: only if it can be read from the cache (mid-render)."""
+        """Show the node's output; `cached_only`: only if it can be read from the cache or made from
+        cached inputs without running a costly node (mid-render, or a node not rendered this session)."""
         self._on_load = (None, False)  # a position asked for by the timeline was for the node shown before
         if node_id != self.node_id and not keep_before:
             self.before.blockSignals(True)
             self.before.setChecked(False)  # a newly selected grade starts on its result
+            self._before_toggled(False, reload=False)
             self.before.blockSignals(False)
         if node_id != self.node_id:
             self._end_compare()
-        self.node_id, self.clip, self.live = node_id, None, False
+            self._kept_frame = None
+        elif self.player.source is not None:
+            self._kept_frame = self.player.frame  # the same node again (Before, a render's end): stay there
+        self.node_id, self.clip, self.live, self.showing_output = node_id, None, False, False
+        self._settled_load = False
+        self.written_file.set_path(None)
         self.player.set_source(None)
         self._show_frames_controls(False)
         graph = self.document.graph
@@ -218,11 +235,15 @@ class Preview(QWidget):
         if status.state == "running" and latest is not None:
             self._on_preview(latest)  # its work so far, at once; the next steps follow
             return
-        partial = status.state == "idle" and graph.nodes[node_id].type_id == SEQUENCE_TYPE
-        if status.state not in ("done", "cached") and not partial:
-            self._show_text("", f"{name}: rendering…" if status.state == "running" else
-                            f"{name}: render it (Render, or Run to selected) to see its output.")
+        if status.state in ("running", "queued"):  # not in the cache yet: shown as soon as it is done
+            self._show_text("", f"{name}: rendering…")
             return
+        # Not rendered in this session (skipped, cancelled, or a project just opened) is not "not in
+        # the cache": what the cache holds, or cheap nodes make from it, is shown without a render.
+        # Mid-render nothing is recomputed: the render itself is doing that.
+        rendered = status.state in ("done", "cached")
+        cached_only = cached_only or not rendered or self.renderer.is_running
+        partial = not rendered and graph.nodes[node_id].type_id == SEQUENCE_TYPE
         target, port = node_id, None
         if self.before.isVisible() and self.before.isChecked():
             source = before_source(graph, node_id)
@@ -244,9 +265,12 @@ class Preview(QWidget):
                     trim_sequence(graph_copy, target, ready)
                     note = f"not rendered: plays the first {ready} of {total} shots ({missing} is not rendered yet)"
             executor = make_executor()
-            cancel = stop_at_costly(executor, CancelToken()) if cached_only else None
+            cancel = stop_at_costly(executor, CancelToken()) if cached_only and not partial else None
             result = load_output(executor, graph_copy, target, port, viewer, cancel)
-            if result is None or result[0] not in ("clip", "text"):
+            if result is None:
+                return ("caption", f"{name}: finished; its output shows when the render ends" if rendered else
+                        f"{name}: render it (Render, or Run to selected) to see its output.")
+            if result[0] not in ("clip", "text"):
                 return result
             if result[0] == "text":
                 if not is_export(graph_copy, target):
@@ -254,10 +278,11 @@ class Preview(QWidget):
                 outputs = make_executor().run(graph_copy, [target], load_outputs=True).outputs.get(target)
                 movie = load_export_file(outputs or {})
                 if isinstance(movie, str):
-                    return ("text", f"{name}: {movie}")
+                    return ("export", (written_path(outputs or {}), ("text", f"{name}: {movie}")))
                 frames, audio = movie
                 first = frames.image(0, width, height)
-                return ("play", ("file", frames, first, audio, "sound of the exported file", note))
+                return ("export", (written_path(outputs), ("play", ("file", frames, first, audio,
+                                                                    "sound of the exported file", note))))
             port_name, clip, first = result[1]
             audio, sound = load_sound(make_executor, graph_copy, target)
 
@@ -278,13 +303,20 @@ class Preview(QWidget):
     def _on_loaded(self, number: int, result) -> None:
         if number != self._request:
             return  # a newer request is on its way
-        if result is None:  # a cached-only load found nothing in the cache: the render's end shows it
-            self.caption.setText(f"{self._name()}: finished; its output shows when the render ends")
-            return
         kind, payload = result
+        if kind == "export":  # the film as written: played, and offered to the system
+            self.written_file.set_path(payload[0])
+            kind, payload = payload[1]
+        if kind == "caption":  # a cached-only load met a costly node missing from the cache
+            self._settled_load = False  # so the render's end shows it
+            self._show_text("", payload)
+            return
+        self.showing_output = kind != "text"
         name = self._name()
         if self.before.isVisible() and self.before.isChecked():
             name = f"{name} · before"
+        # The viewer transform applies to scene-linear pictures only: not to a sound, text or a written file.
+        self._show_viewer_controls(kind == "image" or (kind == "play" and isinstance(payload[1], ClipFrames)))
         if kind == "audio":
             port, peaks, info = payload
             self.caption.setText(f"{name} · {port} · {info}")
@@ -307,6 +339,9 @@ class Preview(QWidget):
         self.picture.native = (frames.width, frames.height)
         self.player.set_view_size(self._view_sizes())
         self.player.set_source(frames, audio, first)
+        kept, self._kept_frame = self._kept_frame, None
+        if kept:  # the frame on show before the reload, within the new length
+            self.player.seek(min(kept, frames.frame_count - 1))
         parts = [name, port, f"{frames.width}×{frames.height}", f"{frames.frame_count} frames @ {float(frames.fps):.3g} fps",
                  sound]
         self.caption.setText(" · ".join(p for p in parts + [note] if p))
@@ -314,9 +349,9 @@ class Preview(QWidget):
         last = max(0, frames.frame_count - 1)
         self.slider.blockSignals(True)
         self.slider.setRange(0, last)
-        self.slider.setValue(0)
+        self.slider.setValue(self.player.frame)
         self.slider.blockSignals(False)
-        self.frame_label.setText(f"0 / {last}")
+        self.frame_label.setText(f"{self.player.frame} / {last}")
         self._show_frames_controls(frames.frame_count > 1)
         self.transport.refresh()
         if self.compare_node is not None:
@@ -509,9 +544,27 @@ class Preview(QWidget):
         state = self.renderer.status(node_id).state
         if state in ("idle", "failed"):
             self.show_node(node_id, keep_before=True)  # an edit made the shown output stale, or the node failed
-        elif self.live and state != "running":
-            # Finished (its output is in the cache now) or cancelled: no longer a work in progress.
+        elif (self.live or not self.showing_output) and state not in ("running", "queued"):
+            # Finished mid-render (its output is in the cache now, before the other nodes are done),
+            # or cancelled: shown at once rather than at the render's end.
             self.show_node(node_id, keep_before=True, cached_only=True)
+            self._settled_load = state in ("done", "cached")
+        elif state == "running" and not (self.live or self.showing_output):
+            caption = f"{self._name()}: rendering…"  # it was "render it" when the render started
+            if self.caption.text() != caption:
+                self.caption.setText(caption)
+
+    def _render_finished(self, _report) -> None:
+        if not self._settled_load:  # else what is on show is this render's result already
+            self.show_node(self.node_id)
+
+    def _before_toggled(self, on: bool, reload: bool = True) -> None:
+        """The toggle says which picture is on show; a checked style (theme) makes it plain at a glance."""
+        self.before.setText("Before ✓" if on else "Before")
+        self.before.setToolTip("Showing the grade's input: click to show its result" if on else
+                               "Show the grade's input instead of its output")
+        if reload:
+            self.show_node(self.node_id, keep_before=True)
 
     def _on_preview(self, event) -> None:
         """A denoising step's picture of the shown node (the controller sends one per batch at most)."""
@@ -530,7 +583,12 @@ class Preview(QWidget):
         self.picture.native = None
         self.picture.set_image(image)
 
+    def _show_viewer_controls(self, visible: bool) -> None:
+        self.transform.setVisible(visible)
+        self.exposure.setVisible(visible)
+
     def _show_text(self, text: str, caption: str) -> None:
+        self._show_viewer_controls(False)
         self.caption.setText(caption)
         self.caption.setToolTip("")
         self.text.setPlainText(text)

@@ -59,6 +59,7 @@ QLineEdit:disabled, QPlainTextEdit:disabled, QSpinBox:disabled, QDoubleSpinBox:d
 QPushButton, QToolButton { background: #333; border: 1px solid #444; border-radius: 3px; padding: 3px 8px; color: #ddd; }
 QPushButton:hover, QToolButton:hover { background: #3d3d3d; }
 QPushButton:pressed, QToolButton:pressed { background: #2a2a2a; }
+QToolButton:checked { background: #8a6a2a; border: 1px solid #e0a030; color: #fff; }
 QTreeWidget, QListWidget { background: #1f1f1f; border: none; color: #d0d0d0; }
 QTreeWidget::item:selected { background: #4a3e26; color: #fff; }
 QSlider::groove:horizontal { height: 4px; background: #3a3a3a; border-radius: 2px; }

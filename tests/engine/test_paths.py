@@ -9,7 +9,7 @@ from PIL import Image as PILImage
 
 from app.cli import main
 from engine.cache import DiskCache
-from engine.commands import SetParam, UndoStack
+from engine.commands import Connect, SetParam, UndoStack
 from engine.executor import Executor
 from engine.graph import Graph
 from engine.paths import PathResolver, from_file, to_file
@@ -131,3 +131,36 @@ def test_validate_and_render_resolve_a_home_path_alike(tmp_path, monkeypatch, ca
     assert main(["validate", str(project_file)]) == 1
     assert f"path file {home / 'plate.png'} is missing" in capsys.readouterr().err
     assert main(["render", str(project_file), "--node", "plate", "-q"]) == 1
+
+
+def test_save_as_into_another_folder_keeps_every_cache_key(registry, graph, stack, tmp_path):
+    """A project saved elsewhere (its media left where they are) renders entirely from the cache."""
+    first, second = _folders(tmp_path, "first", "second")
+    (first / "shots").mkdir()
+    (first / "shots" / "intro.txt").write_text("hi")
+    add(stack, "test.read_text", "r", path=str(first / "shots" / "intro.txt"))
+    add(stack, "test.number", "n", value=3)
+    add(stack, "test.write_text", "w", path="out.txt")  # typed: relative to the project
+    stack.push(Connect("n", "value", "w", "value"))
+    save_project(Project(graph), first / "film.aiprod")
+    cache = DiskCache(tmp_path / "cache")
+    loaded = load_project(first / "film.aiprod", registry)
+    report = Executor(cache, paths=loaded.paths).run(loaded.graph, ["r", "w"])
+    assert set(report.ran) == {"r", "n", "w"}
+
+    save_project(loaded, second / "film.aiprod")
+    moved = load_project(second / "film.aiprod", registry)
+    report = Executor(cache, paths=moved.paths).run(moved.graph, ["r", "w"])
+    assert {n: r.status for n, r in report.results.items()} == {"r": "cached", "n": "cached", "w": "cached"}
+
+
+def test_two_files_of_the_same_name_never_share_a_cache_key(registry, graph, stack, tmp_path):
+    a, b = _folders(tmp_path, "a", "b")
+    (a / "intro.txt").write_text("one")
+    (b / "intro.txt").write_text("two")
+    add(stack, "test.read_text", "r", path=str(a / "intro.txt"))
+    cache = DiskCache(tmp_path / "cache")
+    assert Executor(cache).run(graph, ["r"]).results["r"].status == "ran"
+    stack.push(SetParam("r", "path", str(b / "intro.txt")))
+    report = Executor(cache).run(graph, ["r"], load_outputs=True)
+    assert report.results["r"].status == "ran" and report.outputs["r"]["text"] == "two"

@@ -57,6 +57,13 @@ def export_movie_path(value) -> Path | None:
     return Path(path)
 
 
+def written_path(value) -> Path | None:
+    """The file (or, for an image sequence, the frame pattern) an Export's output value names."""
+    written = value.get("file", value) if isinstance(value, dict) else None
+    path = written.get("path") if isinstance(written, dict) else None
+    return Path(path) if path else None
+
+
 def load_export_file(outputs) -> tuple[MediaFrames, object] | str:
     """The Export's movie and its sound, or one line saying why it cannot be played."""
     path = export_movie_path(outputs)
