@@ -88,10 +88,16 @@ def scopes_screenshot(window, output: Path) -> Path:
     window.scene.select_nodes(["grade"])
     _wait_until(lambda: preview.player.source is not None, 60)
     preview.player.seek(150)
+    _wait_until(lambda: preview.player.shown_frame == 150, 60)
     window.docks["scopes"].raise_()
     window.resizeDocks([window.docks["scopes"]], [520], Qt.Vertical)
-    _wait_until(lambda: window.scopes.canvas.scopes is not None, 30)
     _wait_until(lambda: False, 1.0)
+    window.scopes.show_image(preview.picture.image)  # the frame on show now, at the dock's new size
+
+    def measured_a_picture() -> bool:  # not the black of a frame still loading
+        scopes = window.scopes.canvas.scopes
+        return scopes is not None and scopes.histogram[:, 8:].sum() > 0
+    _wait_until(measured_a_picture, 30)
     scopes = window.scopes.grab()
     window.docks["inspector"].raise_()
     _wait_until(lambda: False, 0.5)

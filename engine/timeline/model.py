@@ -203,13 +203,11 @@ def planned_material(graph: Graph, node_id: str) -> Material | None:
     seen, current = set(), node_id
     while current not in seen:
         seen.add(current)
-        schema = graph.schema_of(current)
-        if schema is None:
+        asked = _planning(graph, current)
+        if asked is None:
             return None
-        node = graph.nodes[current]
-        params = {p.name: _coerced(p, node.params) for p in schema.params}
-        linked = {link.dst_port for link in graph.links_into(current)}
-        planned = graph.registry.get(node.type_id)().planned_frames(params, linked)
+        node_type, params, linked = asked
+        planned = node_type.planned_frames(params, linked)
         if planned is not None:
             return Material(planned[0], as_rate(planned[1]), known=False)
         frames_in = _frames_input(graph, current)
@@ -217,6 +215,18 @@ def planned_material(graph: Graph, node_id: str) -> Material | None:
             return None
         current = frames_in.src_node
     return None
+
+
+def _planning(graph: Graph, node_id: str):
+    """(node type, its parameters, its linked inputs): what a plan from parameters is asked with; None
+    for a node kept as saved (its type not installed)."""
+    schema = graph.schema_of(node_id)
+    if schema is None:
+        return None
+    node = graph.nodes[node_id]
+    params = {p.name: _coerced(p, node.params) for p in schema.params}
+    linked = {link.dst_port for link in graph.links_into(node_id)}
+    return graph.registry.get(node.type_id)(), params, linked
 
 
 def _coerced(param, params: dict):
@@ -305,13 +315,11 @@ def _sounds(graph: Graph, mix_id: str, sound_length: SoundLengthOf | None) -> di
 
 def planned_sound_seconds(graph: Graph, node_id: str) -> Fraction | None:
     """A sound node's length worked out from its parameters (NodeType.planned_seconds), or None."""
-    schema = graph.schema_of(node_id)
-    if schema is None:
+    asked = _planning(graph, node_id)
+    if asked is None:
         return None
-    node = graph.nodes[node_id]
-    params = {p.name: _coerced(p, node.params) for p in schema.params}
-    linked = {link.dst_port for link in graph.links_into(node_id)}
-    seconds = graph.registry.get(node.type_id)().planned_seconds(params, linked)
+    node_type, params, linked = asked
+    seconds = node_type.planned_seconds(params, linked)
     return Fraction(repr(float(seconds))) if seconds else None
 
 
