@@ -33,6 +33,7 @@ from engine.context import CancelToken
 from engine.executor import Executor
 from engine.priority import BACKGROUND_NICENESS, lower_thread_priority
 
+from .pixel_readout import PixelReadout
 from .player.frame_sources import ClipFrames
 from .player.loading import SEQUENCE_TYPE, load_export_file, load_sound, ready_shots, trim_sequence, written_path
 from .player.picture import PictureView
@@ -78,6 +79,8 @@ class Preview(QWidget):
         self.caption.setObjectName("hint")
         self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long caption never widens the dock
         self.picture = PictureView()
+        # The pixel under the mouse: display value, and scene-linear for an engine clip (its frame on show).
+        self.readout = PixelReadout(self.picture, self._readout_frame, self)
         self.waveform = WaveformView()
         self.before = QToolButton()
         self.before.setCheckable(True)
@@ -147,6 +150,7 @@ class Preview(QWidget):
         top.addWidget(self.before)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.readout.label)
         layout.addWidget(self.frames_controls)
         self.setFocusPolicy(Qt.StrongFocus)
         self.picture.setFocusPolicy(Qt.ClickFocus)
@@ -601,8 +605,15 @@ class Preview(QWidget):
         self.slider.setVisible(visible)
         self.frame_label.setVisible(visible)
 
+    def _readout_frame(self):
+        """(clip, frame index) on show, for the scene-linear readout; None for a file or a still."""
+        source, frame = self.player.source, self.player.shown_frame
+        clip = getattr(source, "clip", None)
+        return (clip, frame) if clip is not None and frame is not None else None
+
     def shutdown(self) -> None:
         if self._full_screen is not None:
             self.toggle_full_screen()
         self.player.shutdown()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self.readout.shutdown()

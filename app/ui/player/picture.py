@@ -22,6 +22,7 @@ class PictureView(QWidget):
     resized = Signal()
     zoom_changed = Signal()
     image_changed = Signal()  # a new picture is shown (the scopes measure it)
+    hovered = Signal(object)  # (x, y) of the source pixel under the mouse, or None off the picture
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -37,7 +38,7 @@ class PictureView(QWidget):
         self._drag: str | None = None  # "wipe" or "pan" while a button is held
         self._drag_from = QPointF()
         self.setMinimumSize(160, 90)
-        self.setMouseTracking(False)
+        self.setMouseTracking(True)  # the pixel under the mouse is read out as it moves
 
     def set_image(self, image: QImage | None, image_b: QImage | None = None) -> None:
         changed = image is not self.image
@@ -174,7 +175,35 @@ class PictureView(QWidget):
             self._drag, self._drag_from = "pan", event.position()
         event.accept()
 
+    def source_pixel(self, point: QPointF) -> tuple[int, int] | None:
+        """The source pixel (in the picture's own size) under a point of the widget, or None."""
+        if self.image is None or self.image.isNull():
+            return None
+        target = self._target()
+        if not target.contains(point):
+            return None
+        native = self.native or (self.image.width(), self.image.height())
+        x = int((point.x() - target.left()) / target.width() * native[0])
+        y = int((point.y() - target.top()) / target.height() * native[1])
+        return min(x, native[0] - 1), min(y, native[1] - 1)
+
+    def shown_rgb(self, pixel: tuple[int, int]) -> tuple[int, int, int] | None:
+        """The 8-bit display value shown for a source pixel (read from the picture as drawn)."""
+        if self.image is None or self.image.isNull():
+            return None
+        native = self.native or (self.image.width(), self.image.height())
+        x = min(self.image.width() - 1, int(pixel[0] * self.image.width() / native[0]))
+        y = min(self.image.height() - 1, int(pixel[1] * self.image.height() / native[1]))
+        color = self.image.pixelColor(x, y)
+        return color.red(), color.green(), color.blue()
+
+    def leaveEvent(self, event) -> None:
+        super().leaveEvent(event)
+        self.hovered.emit(None)
+
     def mouseMoveEvent(self, event) -> None:
+        if self._drag is None:
+            self.hovered.emit(self.source_pixel(event.position()))
         if self._drag == "wipe":
             target = self._target()
             self.wipe = min(1.0, max(0.0, (event.position().x() - target.left()) / max(1.0, target.width())))
