@@ -307,7 +307,8 @@ class MainWindow(WindowDialogs, QMainWindow):
             return
         bypass = not all(graph.nodes[n].bypassed for n in selected)
         try:
-            with self.document.stack.group(f"{'Bypass' if bypass else 'Enable'} {len(selected)} node(s)"):
+            what = graph.short_name(selected[0]) if len(selected) == 1 else f"{len(selected)} nodes"
+            with self.document.stack.group(f"{'Bypass' if bypass else 'Enable'} {what}"):
                 for node_id in selected:
                     self.document.stack.push(SetBypass(node_id, bypass))
         except AiprodError as exc:
