@@ -172,7 +172,8 @@ class _Run:
             fingerprints = {}
             self.problems[node_id] = f"could not read its files: {exc}"
         path_params = {p.name: p for p in schema.params if p.kind == "path"}
-        unkeyed = {p.name for p in schema.params if not p.keyed}  # never change the output (markers)
+        unkeyed = {p.name for p in schema.params  # never change the output (markers), or not at their default
+                   if not p.keyed or (not p.keyed_at_default and params.get(p.name) == p.default)}
         portable = {name: self.path_identity(path_params[name], value, fingerprints)
                     if name in path_params and isinstance(value, str) and value else value
                     for name, value in params.items() if name not in unkeyed}

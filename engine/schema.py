@@ -57,6 +57,10 @@ class Param:
     # False for a parameter that never changes what the node outputs (a Sequence's markers): it is
     # left out of the cache key, so editing it re-renders nothing.
     keyed: bool = True
+    # False for a parameter added to a node type after projects were saved with it, whose default
+    # leaves the output as it was (the Grade's offset): at its default it stays out of the cache key,
+    # so adding it re-renders no existing project; set to anything else it is keyed like any other.
+    keyed_at_default: bool = True
     wheel: bool = False  # kind "color": a per-channel balance around 1, edited on a colour wheel (lift/gamma/gain)
 
     def __post_init__(self) -> None:
@@ -275,9 +279,10 @@ def TableParam(name: str, columns: tuple[Param, ...], default: list[dict] | tupl
                  keyed=keyed)
 
 
-def ColorParam(name: str, default: tuple[float, ...], help: str = "", label: str = "", wheel: bool = False) -> Param:
-    """An RGB(A) colour; `wheel`: a balance around neutral 1 (lift, gamma, gain), shown as a colour wheel."""
-    return Param(name, "color", list(default), help=help, label=label, wheel=wheel)
+def ColorParam(name: str, default: tuple[float, ...], help: str = "", label: str = "", wheel: bool = False,
+               keyed_at_default: bool = True) -> Param:
+    """An RGB(A) colour; `wheel`: a balance around neutral 1 (lift, gamma, gain, offset), shown as a colour wheel."""
+    return Param(name, "color", list(default), help=help, label=label, wheel=wheel, keyed_at_default=keyed_at_default)
 
 
 @dataclass(frozen=True)

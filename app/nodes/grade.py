@@ -48,6 +48,9 @@ GRADE_PARAMS = (
                                              "the black-to-white range, 1.1 raises them."),
     ColorParam("gamma", (1.0, 1.0, 1.0), wheel=True, help="Mid-tones, 1 = neutral: above 1 brightens, below 1 darkens."),
     ColorParam("gain", (1.0, 1.0, 1.0), wheel=True, help="Highlights, 1 = neutral: scales the range above black."),
+    ColorParam("offset", (1.0, 1.0, 1.0), wheel=True, keyed_at_default=False,
+               help="Every level at once, 1 = neutral: 1.05 raises blacks, mid-tones and whites by a twentieth of "
+                    "the black-to-white range (in log, like Resolve's Offset wheel), 0.95 lowers them."),
     FloatParam("contrast", 1.0, min=0.0, max=4.0, step=0.05, help="Contrast about the pivot, in log (ACEScct)."),
     FloatParam("pivot", 0.18, min=0.001, max=10.0, step=0.01,
                help="Scene-linear value that contrast leaves unchanged (0.18 = mid grey)."),
@@ -64,7 +67,7 @@ GRADE_PARAMS = (
 RETIRED_PARAMS = (("export_lut_path", "its LUT export is now an Export LUT node (Output > Export LUT); add one, "
                                       "link this node's grade output into it and set its path"),)
 
-GRADE_HELP = ("Colour-grades scene-linear pictures: exposure, white balance and saturation, then lift/gamma/gain and "
+GRADE_HELP = ("Colour-grades scene-linear pictures: exposure, white balance and saturation, then lift/gamma/gain/offset and "
               "contrast in ACEScct, then an optional LUT and a built-in look.")
 
 
@@ -88,7 +91,7 @@ def grade_description(params: dict, working: str, lut_file: Path | None, look_fi
     """The GRADE value: everything needed to repeat the transform, as plain JSON."""
     description = {"kind": "grade", "working_space": working}
     description.update({name: params[name] for name in ("exposure", "temperature", "tint", "lift", "gamma", "gain",
-                                                       "contrast", "pivot", "saturation", "mix")})
+                                                       "offset", "contrast", "pivot", "saturation", "mix")})
     description["lut"] = {"path": str(lut_file), "input_space": params["lut_input_space"]} if lut_file else None
     description["look"] = {"name": params["look"], "path": str(look_file), "input_space": DISPLAY_SPACE} \
         if look_file else None

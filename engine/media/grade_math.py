@@ -139,12 +139,13 @@ def build_ops(grade: dict, working: str, luts: list[tuple[Lut, str]] = (), keep_
     lift = np.asarray(grade["lift"][:3], np.float64) - 1.0  # 1 = neutral (colour parameters cannot go negative)
     gamma = np.asarray(grade["gamma"][:3], np.float64)
     gain = np.asarray(grade["gain"][:3], np.float64)
+    offset = np.asarray(grade.get("offset", (1.0, 1.0, 1.0))[:3], np.float64) - 1.0  # a grade saved before it: none
     if np.any(lift >= 1):
         raise ValueError(f"lift must be below 2 in every channel, got {list(lift + 1)}; 1 is neutral")
     if np.any(gamma <= 0):
         raise ValueError(f"gamma must be above 0 in every channel, got {list(gamma)}; 1 is neutral")
     contrast, pivot = grade["contrast"], acescct_encode(grade["pivot"])
-    log_is_neutral = not lift.any() and np.all(gamma == 1) and np.all(gain == 1) and contrast == 1
+    log_is_neutral = not lift.any() and np.all(gamma == 1) and np.all(gain == 1) and not offset.any() and contrast == 1
     if keep_neutral or not log_is_neutral:
         span = ACESCCT_WHITE - ACESCCT_BLACK
         ops.append(Curve("acescct", True))
@@ -153,6 +154,8 @@ def build_ops(grade: dict, working: str, luts: list[tuple[Lut, str]] = (), keep_
         ops.append(_affine(gain * (1 - lift) / span, gain * lift - gain * (1 - lift) * ACESCCT_BLACK / span))
         if keep_neutral or np.any(gamma != 1):
             ops.append(Power(1.0 / gamma))
+        # Offset moves every level by the same share of the black-to-white range (Resolve's Offset).
+        ops.append(_affine(1.0, offset))
         # Back to ACEScct units and contrast about the pivot, in one affine step.
         ops.append(_affine(span * contrast, (ACESCCT_BLACK - pivot) * contrast + pivot))
         ops.append(Curve("acescct", False))

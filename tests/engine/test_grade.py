@@ -1,5 +1,6 @@
 """The grade: neutral is identity, each control does what its name says, torch and OCIO agree, nodes run."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -74,6 +75,56 @@ def test_lift_raises_black_and_leaves_white():
     patch = np.array([[[0.0] * 3, [1.0] * 3]], np.float32)
     out = torch_grade(patch, grade(lift=[1.1, 1.1, 1.1]))[0, :, 0]
     assert out[0] > 0.001 and math.isclose(out[1], 1.0, rel_tol=1e-5)
+
+
+def test_offset_moves_every_level_by_the_same_log_step():
+    # Offset 1.05 adds a twentieth of ACEScct's black-to-white range to black, mid grey and white alike;
+    # a per-channel offset moves only its channel.
+    patch = np.array([[[0.0] * 3, [0.18] * 3, [1.0] * 3]], np.float32)
+    out = torch_grade(patch, grade(offset=[1.05, 1.05, 1.05]))[0, :, 0]
+    step = 0.05 * (ACESCCT_WHITE - ACESCCT_BLACK)
+    for before, after in zip(patch[0, :, 0], out):
+        assert math.isclose(acescct_encode(float(after)), acescct_encode(float(before)) + step, abs_tol=1e-5)
+    red = torch_grade(np.full((1, 1, 3), 0.18, np.float32), grade(offset=[1.1, 1.0, 1.0]))[0, 0]
+    assert red[0] > 0.18 * 1.5 and np.allclose(red[1:], 0.18, rtol=1e-5)
+    ops = build_ops(grade(offset=[0.97, 1.0, 1.02], contrast=1.2), "acescg")
+    pixels = SHOT[1]
+    ours = apply_ops_numpy(pixels, ops, on=CPU)
+    assert np.abs(ours - apply_processor(cpu_processor(ops), pixels)).max() < 1e-4
+
+
+class GradeBeforeOffset(Grade):
+    """The Grade as it was before the offset wheel: the same type, without the parameter."""
+
+    schema = dataclasses.replace(Grade.schema, params=tuple(p for p in Grade.schema.params if p.name != "offset"))
+
+    def execute(self, ctx, inputs, params):
+        return super().execute(ctx, inputs, {**params, "offset": [1.0, 1.0, 1.0]})
+
+
+def test_a_grade_saved_before_offset_existed_keeps_its_cache_key(tmp_path):
+    """The offset joined the Grade later; at its default it must not re-render anyone's film."""
+    from engine.cache import DiskCache
+    from engine.commands import UndoStack
+    from engine.graph import Graph
+    from tests.engine.stub_nodes import ClipMean, ran
+
+    def mean_ran(grade_type, offset=None) -> bool:
+        graph = Graph(Registry([Shot, grade_type, ClipMean]))
+        stack = UndoStack(graph)
+        add(stack, "test.shot", "shot")
+        add(stack, "color.grade", "grade", exposure=0.5, **({"offset": offset} if offset else {}))
+        add(stack, "test.clip_mean", "mean")
+        link(stack, "shot", "grade", "frames", "frames")
+        link(stack, "grade", "mean", "frames", "frames")
+        before = len(ran("test.clip_mean"))
+        report = Executor(DiskCache(tmp_path / "cache"), project_dir=tmp_path).run(graph, ["mean"])
+        assert report.status == "finished"
+        return len(ran("test.clip_mean")) > before
+
+    assert mean_ran(GradeBeforeOffset)
+    assert not mean_ran(Grade)  # from the cache the old Grade filled: the same key
+    assert mean_ran(Grade, [1.0, 1.02, 1.0])
 
 
 def test_warmer_temperature_raises_red_over_blue_and_tint_adds_magenta():
