@@ -1,5 +1,8 @@
 """Annotations and id counters in the project file (format 2), and the upgrade from format 1.
 
+Groups came later to format 2: a file without them has none, and an older app ignores them (the
+nodes inside are ordinary nodes of the file, so it still opens and renders the same film).
+
 Format 1 kept backdrops, reroute dots and seed locks as untyped values in "settings"; format 2
 gives each its own labelled objects beside the nodes and links, and saves the id counters so an
 id is never handed out twice. An annotation a hand-edited file broke is dropped with a warning:
@@ -13,12 +16,13 @@ from typing import Any
 
 from .errors import AiprodError, short_repr
 from .ids import IdCounters
-from .project_model import Backdrop, ProjectModel, SeedLock
+from .project_model import Backdrop, Group, ProjectModel, SeedLock
 
 BACKDROP_OBJECT = "Backdrop.1"
+GROUP_OBJECT = "Group.1"
 REROUTE_OBJECT = "Reroute.1"
 SEED_LOCK_OBJECT = "SeedLock.1"
-ANNOTATION_KEYS = ("backdrops", "reroutes", "seed_locks")
+ANNOTATION_KEYS = ("backdrops", "groups", "reroutes", "seed_locks")
 COUNTERS_KEY = "next_ids"
 
 
@@ -30,6 +34,10 @@ def annotations_to_data(model: ProjectModel) -> dict[str, Any]:
     if model.backdrops:
         data["backdrops"] = [{"object": BACKDROP_OBJECT, "id": b.id, "title": b.title, "color": b.color,
                               "rect": list(b.rect)} for b in model.backdrops.values()]
+    if model.groups:
+        data["groups"] = [{"object": GROUP_OBJECT, "id": g.id, "title": g.title, "color": g.color,
+                           "nodes": list(g.nodes), "exposed": [list(e) for e in g.exposed],
+                           "collapsed": g.collapsed, "position": list(g.position)} for g in model.groups.values()]
     if model.reroutes:
         data["reroutes"] = [{"object": REROUTE_OBJECT, "link": r.link_id, "points": [list(p) for p in r.points]}
                             for r in model.reroutes.values()]
@@ -51,12 +59,14 @@ def read_annotations(data: dict, model: ProjectModel, warnings: list[str]) -> No
     for entry in _entries(data, "backdrops", BACKDROP_OBJECT, warnings):
         _add(warnings, "backdrop", entry, lambda e: model.insert_backdrop(
             Backdrop(_text(e, "id"), e.get("title", ""), e.get("color", ""), e.get("rect"))))
+    for entry in _entries(data, "groups", GROUP_OBJECT, warnings):
+        _add(warnings, "group", entry, lambda e: _add_group(model, e, warnings))
     for entry in _entries(data, "reroutes", REROUTE_OBJECT, warnings):
         _add(warnings, "reroute", entry, lambda e: _add_reroute(model, e))
     for entry in _entries(data, "seed_locks", SEED_LOCK_OBJECT, warnings):
         _add(warnings, "seed lock", entry, lambda e: _add_seed_lock(model, e))
     # Ids in use are never handed out again, whatever the counters say (a file from before them, or edited).
-    graph.ids.move_past([*graph.nodes, *graph.links, *model.backdrops])
+    graph.ids.move_past([*graph.nodes, *graph.links, *model.backdrops, *model.groups])
 
 
 def _entries(data: dict, key: str, label: str, warnings: list[str]) -> list[dict]:
@@ -86,6 +96,40 @@ def _text(entry: dict, key: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"its {key} {short_repr(value)} is not a name")
     return value
+
+
+def _add_group(model: ProjectModel, entry: dict, warnings: list[str]) -> None:
+    """A group as saved, less what a hand-edited file broke: a node not in the file or already in another
+    group, or a shown parameter its node does not have, is left out with a warning (the group stays)."""
+    group_id, graph = _text(entry, "id"), model.graph
+    nodes = entry.get("nodes")
+    if not isinstance(nodes, list):
+        raise ValueError("its nodes are not a list")
+    kept = []
+    for node_id in nodes:
+        if not isinstance(node_id, str) or node_id not in graph.nodes:
+            warnings.append(f"group {short_repr(group_id)}: node {short_repr(node_id)} is not in the file and was left out")
+        elif model.group_of(node_id) is not None or node_id in kept:
+            warnings.append(f"group {short_repr(group_id)}: node {short_repr(node_id)} is already in a group and was "
+                            "left out of this one")
+        else:
+            kept.append(node_id)
+    exposed = entry.get("exposed", [])
+    if not isinstance(exposed, list):
+        raise ValueError("its exposed parameters are not a list")
+    shown = []
+    for item in exposed:
+        node_id, name = item if isinstance(item, list) and len(item) == 2 else (None, None)
+        schema = graph.schema_of(node_id) if isinstance(node_id, str) and node_id in kept else None
+        if node_id in kept and isinstance(name, str) and (schema is None or schema.param(name) is not None):
+            shown.append((node_id, name))  # a node whose type is not installed keeps what it showed
+        else:
+            warnings.append(f"group {short_repr(group_id)}: the shown parameter {short_repr(item)} is not a parameter "
+                            "of a node in it and was left out")
+    if not kept:
+        raise ValueError("none of its nodes are in the file")
+    model.insert_group(Group(group_id, entry.get("title", ""), entry.get("color", ""), tuple(kept), tuple(shown),
+                             entry.get("collapsed", True), entry.get("position", (0.0, 0.0))))
 
 
 def _add_reroute(model: ProjectModel, entry: dict) -> None:

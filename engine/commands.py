@@ -61,13 +61,15 @@ class AddNode(Command):
 
 
 class RemoveNode(Command):
-    """Remove a node, its links, and what was attached to them (seed locks, reroute dots), as one step."""
+    """Remove a node, its links, and what was attached to them (seed locks, reroute dots, its place in a
+    group), as one step."""
 
     def __init__(self, node_id: str):
         self.node_id = node_id
         self._node: Node | None = None
         self._links: list[tuple[Link, tuple, int, dict]] = []  # link, its reroute points, its index, params
         self._locks: list[SeedLock] = []
+        self._group = None  # the group it was in, as it was
         self.text = f"Remove {node_id}"
 
     def do(self, model: ProjectModel) -> None:
@@ -78,6 +80,14 @@ class RemoveNode(Command):
         self._locks = model.locks_of(self.node_id)
         for lock in self._locks:
             model.assign_seed_lock(lock, False)
+        self._group = model.group_of(self.node_id)
+        if self._group is not None:
+            smaller = self._group.without(self.node_id)
+            self._group_index = list(model.groups).index(self._group.id)
+            if smaller is not None:
+                model.replace_group(smaller)
+            else:  # its last node: the group goes with it
+                model.delete_group(self._group.id)
         attached = [l.id for l in graph.links.values() if self.node_id in (l.src_node, l.dst_node)]
         # Removed last-to-first so that re-inserting first-to-last restores each original index.
         self._links = [_delete_link(model, link_id) for link_id in reversed(attached)]
@@ -89,6 +99,11 @@ class RemoveNode(Command):
             _restore_link(model, removed)
         for lock in self._locks:
             model.assign_seed_lock(lock, True)
+        if self._group is not None:
+            if self._group.id in model.groups:
+                model.replace_group(self._group)
+            else:
+                model.insert_group(self._group, self._group_index)
 
 
 def _delete_link(model: ProjectModel, link_id: str) -> tuple[Link, tuple, int, dict]:

@@ -87,7 +87,7 @@ class LinksReordered:
     link_ids: tuple[str, ...]
 
 
-# ---- annotation events (engine.project_model): backdrops, reroute dots, seed locks ----------
+# ---- annotation events (engine.project_model): backdrops, groups, reroute dots, seed locks ----------
 
 @dataclass(frozen=True)
 class BackdropAdded:
@@ -102,6 +102,22 @@ class BackdropRemoved:
 @dataclass(frozen=True)
 class BackdropChanged:
     backdrop_id: str
+
+
+@dataclass(frozen=True)
+class GroupAdded:
+    group_id: str
+
+
+@dataclass(frozen=True)
+class GroupRemoved:
+    group_id: str
+    node_ids: tuple[str, ...]  # its members, which the canvas shows again
+
+
+@dataclass(frozen=True)
+class GroupChanged:
+    group_id: str
 
 
 @dataclass(frozen=True)

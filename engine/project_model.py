@@ -1,4 +1,5 @@
-"""The project model: the graph plus the annotations people put on it (backdrops, reroute dots, seed locks).
+"""The project model: the graph plus the annotations people put on it (backdrops, groups, reroute dots,
+seed locks).
 
 Annotations render nothing, but they are model data like nodes: typed, saved in the project file,
 changed only by commands (engine.commands, engine.annotation_commands) through the primitive steps
@@ -34,13 +35,58 @@ class Backdrop:
     def __post_init__(self) -> None:
         if not isinstance(self.title, str):
             raise GraphError(f"backdrop {short_repr(self.id)}: its title must be text")
-        if not (isinstance(self.color, str) and len(self.color) == 7 and self.color[0] == "#"
-                and set(self.color[1:]) <= _HEX_COLOR):
-            raise GraphError(f"backdrop {short_repr(self.id)}: colour {short_repr(self.color)} is not #rrggbb")
+        _check_color(self.color, f"backdrop {short_repr(self.id)}")
         rect = _coordinates(self.rect, 4, f"backdrop {short_repr(self.id)}: its rect")
         if rect[2] < 0 or rect[3] < 0:
             raise GraphError(f"backdrop {short_repr(self.id)}: width and height must not be negative")
         object.__setattr__(self, "rect", rect)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Nodes shown as one box while collapsed, with the parameters chosen to show on it.
+
+    A group is how the graph is drawn, not how it runs: its nodes render, cache and save as if it
+    were not there. Collapsed, the canvas draws one box at `position` whose ports are the links that
+    cross its edge; the inspector of the group edits its `exposed` parameters of the nodes inside.
+    """
+
+    id: str
+    title: str
+    color: str  # "#rrggbb"
+    nodes: tuple[str, ...]
+    exposed: tuple[tuple[str, str], ...] = ()  # (node id, parameter name), in the order shown
+    collapsed: bool = True
+    position: Point = (0.0, 0.0)  # the collapsed box's top-left, in canvas units
+
+    def __post_init__(self) -> None:
+        what = f"group {short_repr(self.id)}"
+        if not isinstance(self.title, str):
+            raise GraphError(f"{what}: its title must be text")
+        _check_color(self.color, what)
+        if (not isinstance(self.nodes, (list, tuple)) or not self.nodes
+                or not all(isinstance(n, str) and n for n in self.nodes) or len(set(self.nodes)) != len(self.nodes)):
+            raise GraphError(f"{what}: its nodes must be a list of distinct node ids, got {short_repr(self.nodes)}")
+        exposed = []
+        for entry in self.exposed if isinstance(self.exposed, (list, tuple)) else [self.exposed]:
+            if not (isinstance(entry, (list, tuple)) and len(entry) == 2 and all(isinstance(e, str) for e in entry)):
+                raise GraphError(f"{what}: an exposed parameter must be [node id, parameter], got {short_repr(entry)}")
+            if entry[0] not in self.nodes:
+                raise GraphError(f"{what}: it shows a parameter of node {short_repr(entry[0])}, which is not in it")
+            exposed.append(tuple(entry))
+        if not isinstance(self.collapsed, bool):
+            raise GraphError(f"{what}: collapsed must be true or false")
+        object.__setattr__(self, "nodes", tuple(self.nodes))
+        object.__setattr__(self, "exposed", tuple(dict.fromkeys(exposed)))
+        object.__setattr__(self, "position", _coordinates(self.position, 2, f"{what}: its position"))
+
+    def without(self, node_id: str) -> "Group | None":
+        """The group once `node_id` is deleted: without it and its exposed parameters (None: nothing left)."""
+        nodes = tuple(n for n in self.nodes if n != node_id)
+        if not nodes:
+            return None
+        return Group(self.id, self.title, self.color, nodes, tuple(e for e in self.exposed if e[0] != node_id),
+                     self.collapsed, self.position)
 
 
 @dataclass(frozen=True)
@@ -63,6 +109,11 @@ class SeedLock:
     param: str
 
 
+def _check_color(color, what: str) -> None:
+    if not (isinstance(color, str) and len(color) == 7 and color[0] == "#" and set(color[1:]) <= _HEX_COLOR):
+        raise GraphError(f"{what}: colour {short_repr(color)} is not #rrggbb")
+
+
 def _coordinates(values, count: int, what: str) -> tuple[float, ...]:
     if (not isinstance(values, (list, tuple)) or len(values) != count
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
@@ -78,6 +129,7 @@ class ProjectModel:
         self.graph = graph
         self.events = graph.events
         self.backdrops: dict[str, Backdrop] = {}  # drawing order: later ones on top
+        self.groups: dict[str, Group] = {}
         self.reroutes: dict[str, Reroute] = {}  # by link id
         self.seed_locks: dict[SeedLock, None] = {}  # an ordered set, so files save in a stable order
 
@@ -88,6 +140,17 @@ class ProjectModel:
 
     def next_backdrop_color(self) -> str:
         return BACKDROP_COLORS[len(self.backdrops) % len(BACKDROP_COLORS)]
+
+    def new_group_id(self) -> str:
+        return self.graph.ids.take("g", self.groups)
+
+    def group_of(self, node_id: str) -> Group | None:
+        """The group a node is in (a node is in one at most)."""
+        return next((g for g in self.groups.values() if node_id in g.nodes), None)
+
+    def collapsed_group_of(self, node_id: str) -> Group | None:
+        group = self.group_of(node_id)
+        return group if group is not None and group.collapsed else None
 
     def points_of(self, link_id: str) -> tuple[Point, ...]:
         reroute = self.reroutes.get(link_id)
@@ -126,6 +189,43 @@ class ProjectModel:
         self.backdrops[backdrop.id] = backdrop
         self.events.emit(ev.BackdropChanged(backdrop.id))
         return old
+
+    def insert_group(self, group: Group, index: int | None = None) -> None:
+        if group.id in self.groups:
+            raise GraphError(f"a group with id {group.id!r} already exists")
+        self._check_members(group)
+        items = list(self.groups.items())
+        items.insert(len(items) if index is None else index, (group.id, group))
+        self.groups = dict(items)
+        self.graph.ids.move_past((group.id,))
+        self.events.emit(ev.GroupAdded(group.id))
+
+    def delete_group(self, group_id: str) -> tuple[Group, int]:
+        if group_id not in self.groups:
+            raise GraphError(f"there is no group {short_repr(group_id)}")
+        index = list(self.groups).index(group_id)
+        group = self.groups.pop(group_id)
+        self.events.emit(ev.GroupRemoved(group_id, group.nodes))
+        return group, index
+
+    def replace_group(self, group: Group) -> Group:
+        """Put a changed group in place of the one with its id; returns the old one."""
+        if group.id not in self.groups:
+            raise GraphError(f"there is no group {short_repr(group.id)}")
+        self._check_members(group)
+        old = self.groups[group.id]
+        self.groups[group.id] = group
+        self.events.emit(ev.GroupChanged(group.id))
+        return old
+
+    def _check_members(self, group: Group) -> None:
+        for node_id in group.nodes:
+            if node_id not in self.graph.nodes:
+                raise GraphError(f"group {short_repr(group.id)}: there is no node {short_repr(node_id)}")
+            other = self.group_of(node_id)
+            if other is not None and other.id != group.id:
+                raise GraphError(f"{self.graph.display_name(node_id)} is already in the group "
+                                 f"{short_repr(other.title)}; ungroup it first")
 
     def assign_reroute(self, link_id: str, points: tuple[Point, ...]) -> tuple[Point, ...]:
         """Route the link through `points` (none: straight); returns the points it had."""
