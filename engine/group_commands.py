@@ -31,6 +31,8 @@ class GroupNodes(Command):
         missing = [n for n in self.node_ids if n not in graph.nodes]
         if missing:
             raise GraphError(f"there is no node {short_repr(missing[0])} to group")
+        chosen = set(self.node_ids)
+        self.node_ids = tuple(n for n in graph.nodes if n in chosen)  # the graph's order, whatever the selection's
         position = self.position
         if position is None:
             points = [graph.nodes[n].position for n in self.node_ids]

@@ -1,4 +1,5 @@
-"""The canvas's right-click menu: add a node where the click was, or act on the node, wire or backdrop under it."""
+"""The canvas's right-click menu: add a node where the click was, or act on the node, group, wire or backdrop
+under it."""
 
 from __future__ import annotations
 
@@ -7,13 +8,41 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 
 from engine.project_model import BACKDROP_COLORS
 
+from engine.group_commands import EditGroup, set_collapsed
+
 from . import backdrop_model as bm
+from .group_inspector import group_title
+from .group_item import GroupFrame, GroupItem
 from .node_item import NodeItem
 from .wire_item import WireItem
 
 
 def node_at(scene, pos: QPointF) -> NodeItem | None:
     return next((i for i in scene.items(pos) if isinstance(i, NodeItem)), None)
+
+
+def group_at(scene, pos: QPointF) -> GroupItem | GroupFrame | None:
+    """A closed group's box, or an open group's title tab, under `pos`."""
+    return next((i for i in scene.items(pos) if isinstance(i, (GroupItem, GroupFrame))), None)
+
+
+def _group_menu(view, menu: QMenu, item) -> QMenu:
+    scene = view.scene()
+    model, group_id = scene.document.model, item.group_id
+    if isinstance(item, GroupItem):
+        if not item.isSelected():
+            scene.clearSelection()
+            item.setSelected(True)
+        menu.addAction("Open Group", lambda: scene.actions.push(set_collapsed(model, group_id, False)))
+    else:
+        menu.addAction("Close Group", lambda: scene.actions.push(set_collapsed(model, group_id, True)))
+    menu.addAction("Rename Group…", lambda: rename_group(view, group_id))
+    menu.addAction("Ungroup", lambda: scene.actions.ungroup(group_id))
+    if isinstance(item, GroupItem):
+        menu.addSeparator()
+        menu.addAction("Delete Group and Its Nodes",
+                       lambda: scene.actions.delete(list(model.groups[group_id].nodes)))
+    return menu
 
 
 def wire_at(scene, pos: QPointF) -> WireItem | None:
@@ -26,6 +55,9 @@ def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
     scene = view.scene()
     menu = QMenu(view)
     node = node_at(scene, scene_pos)
+    group = group_at(scene, scene_pos) if node is None else None
+    if group is not None:
+        return _group_menu(view, menu, group)
     wire = wire_at(scene, scene_pos) if node is None else None
     if wire is not None:
         link_id = wire.link_id
@@ -45,6 +77,10 @@ def build_canvas_menu(view, scene_pos: QPointF) -> QMenu:
         menu.addAction("Delete", lambda: scene.actions.delete(selected(), scene.selected_link_ids()))
         menu.addSeparator()
         menu.addAction("Add Backdrop Around Selection", lambda: add_backdrop_around(scene, selected()))
+        grouping = menu.addAction("Group Selection", lambda: scene.actions.group_nodes(
+            selected(), group_title(scene.document.graph, selected())))
+        grouping.setShortcut("Ctrl+G")
+        grouping.setEnabled(len(selected()) > 1)
         return menu
     add = menu.addMenu("Add Node")
     for category, types in scene.document.registry.categories().items():
@@ -95,3 +131,11 @@ def rename_backdrop(view, backdrop_id: str) -> None:
     title, ok = QInputDialog.getText(view, "Rename backdrop", "Title:", text=current)
     if ok and title.strip() != current:
         bm.update_backdrop(document, backdrop_id, "Rename backdrop", title=title.strip())
+
+
+def rename_group(view, group_id: str) -> None:
+    scene = view.scene()
+    current = scene.document.model.groups[group_id].title
+    title, ok = QInputDialog.getText(view, "Rename group", "Title:", text=current)
+    if ok and title.strip() and title.strip() != current:
+        scene.actions.push(EditGroup(group_id, f"Rename group {current!r} to {title.strip()!r}", title=title.strip()))

@@ -1,5 +1,5 @@
 """The canvas scene: one NodeItem per node, one WireItem per link, and the annotations' layers (backdrops,
-reroute dots), kept in step with the project model's events.
+groups, reroute dots), kept in step with the project model's events.
 
 The scene never edits the graph. Dragging a wire between ports, finishing a move or deleting
 asks EditActions for a command; the graph's events then add, move or remove the items, so
@@ -15,6 +15,7 @@ from engine import events as ev
 
 from .backdrop_item import BackdropItem, BackdropLayer
 from .drop_targets import DropTargets
+from .group_item import GroupFrame, GroupItem, GroupLayer
 from .node_item import NodeItem
 from .port_item import PortItem
 from .reroute import RerouteDot, RerouteLayer, add_dot
@@ -38,9 +39,11 @@ class CanvasScene(QGraphicsScene):
         self._drag_wire: WireItem | None = None
         self._detached: str | None = None  # the link lifted off an input by the current drag
         self._press_positions: dict[str, tuple[float, float]] = {}
+        self._press_groups: dict[str, tuple[float, float]] = {}  # closed groups' boxes, as for nodes
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         self.backdrops = BackdropLayer(self)
         self.reroutes = RerouteLayer(self)
+        self.groups = GroupLayer(self)
         self.drop_targets = DropTargets(self)
         document.replaced.connect(self.rebuild)
         renderer.status_changed.connect(self._on_status)
@@ -59,6 +62,7 @@ class CanvasScene(QGraphicsScene):
         graph.events.connect(self._on_graph)
         for node_id in graph.nodes:
             self._add_node(node_id)
+        self.groups.reset()  # before the wires: a closed group's wires end on its box
         for link_id in graph.links:
             self._add_wire(link_id)
         self.backdrops.reset()  # clear() took the old project's backdrop items and dots
@@ -75,15 +79,17 @@ class CanvasScene(QGraphicsScene):
     def _add_wire(self, link_id: str) -> None:
         link = self._graph.links[link_id]
         src_item, dst_item = self.nodes.get(link.src_node), self.nodes.get(link.dst_node)
-        if src_item is None or dst_item is None:
+        if src_item is None or dst_item is None or self.groups.hides_link(link):
             return
-        src, dst = src_item.outputs.get(link.src_port), dst_item.inputs.get(link.dst_port)
+        # A node inside a closed group is drawn as its group's box: the wire ends on the box's port.
+        src = self.groups.port_for(link.src_node, link.src_port, True) or src_item.outputs.get(link.src_port)
+        dst = self.groups.port_for(link.dst_node, link.dst_port, False) or dst_item.inputs.get(link.dst_port)
         if src is None or dst is None:  # a node whose type is not installed has no ports to draw
             return
         wire = WireItem(src.port.type.color, link_id)
         wire.src, wire.dst = src, dst
-        src_item.wires.add(wire)
-        dst_item.wires.add(wire)
+        src.parentItem().wires.add(wire)
+        dst.parentItem().wires.add(wire)
         wire.refresh()
         self.addItem(wire)
         self.wires[link_id] = wire
@@ -94,6 +100,17 @@ class CanvasScene(QGraphicsScene):
             for end in (wire.src, wire.dst):
                 end.parentItem().wires.discard(wire)
             self.removeItem(wire)
+
+    def drop_wire(self, link_id: str) -> None:
+        self._remove_wire(link_id)
+
+    def redraw_wires_of(self, node_ids: set[str]) -> None:
+        """Draw again the wires touching these nodes: a group opened or closed moves their ends."""
+        for link in self._graph.links.values():
+            if link.src_node in node_ids or link.dst_node in node_ids:
+                self._remove_wire(link.id)
+                self._add_wire(link.id)
+                self.reroutes.show_link(link.id)
 
     def _on_graph(self, event) -> None:
         graph = self._graph
@@ -108,19 +125,26 @@ class CanvasScene(QGraphicsScene):
             if event.node_id in self.nodes:
                 self.nodes[event.node_id].refresh()
         elif isinstance(event, ev.LinkAdded):
+            link = graph.links[event.link_id]
+            self.groups.ends_changed((link.src_node, link.dst_node))  # a closed group's box gains a port
             self._add_wire(event.link_id)
             self.reroutes.on_event(event)
-            self.nodes[graph.links[event.link_id].dst_node].refresh()  # a linked param leaves the summary
+            self.nodes[link.dst_node].refresh()  # a linked param leaves the summary
         elif isinstance(event, ev.LinkRemoved):
             wire = self.wires.get(event.link_id)
             self.reroutes.on_event(event)
             self._remove_wire(event.link_id)
-            if wire is not None and wire.dst.node_id in self.nodes:
-                self.nodes[wire.dst.node_id].refresh()
+            if wire is not None:
+                self.groups.ends_changed((wire.src.node_id, wire.dst.node_id))
+                if wire.dst.node_id in self.nodes:
+                    self.nodes[wire.dst.node_id].refresh()
         elif isinstance(event, ev.RerouteChanged):
             self.reroutes.on_event(event)
         elif isinstance(event, (ev.BackdropAdded, ev.BackdropRemoved, ev.BackdropChanged)):
             self.backdrops.on_event(event)
+        if isinstance(event, (ev.GroupAdded, ev.GroupRemoved, ev.GroupChanged, ev.NodeMoved, ev.NodeRenamed,
+                              ev.ParamChanged)):
+            self.groups.on_event(event)
 
     def _on_status(self, node_id: str) -> None:
         item = self.nodes.get(node_id)
@@ -130,7 +154,21 @@ class CanvasScene(QGraphicsScene):
     # ---- queries --------------------------------------------------------------------------
 
     def selected_node_ids(self) -> list[str]:
-        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+        """Selected nodes, a selected closed group standing for the nodes inside it (Delete, Copy, Render)."""
+        ids = []
+        for item in self.selectedItems():
+            if isinstance(item, NodeItem):
+                ids.append(item.node_id)
+            elif isinstance(item, GroupItem) and item.group_id in self.document.model.groups:
+                ids += [n for n in self.document.model.groups[item.group_id].nodes if n not in ids]
+        return ids
+
+    def selected_group_id(self) -> str | None:
+        """The one closed group selected alone (its inspector shows), else None."""
+        items = self.selectedItems()
+        if len(items) == 1 and isinstance(items[0], GroupItem):
+            return items[0].group_id
+        return None
 
     def selected_link_ids(self) -> list[str]:
         return [i.link_id for i in self.selectedItems() if isinstance(i, WireItem) and i.link_id]
@@ -138,7 +176,10 @@ class CanvasScene(QGraphicsScene):
     def select_nodes(self, node_ids) -> None:
         self.clearSelection()
         for node_id in node_ids:
-            if node_id in self.nodes:
+            box = self.groups.box_of(node_id)  # a node inside a closed group: its box is what shows
+            if box is not None:
+                box.setSelected(True)
+            elif node_id in self.nodes:
                 self.nodes[node_id].setSelected(True)
 
     def port_at(self, pos: QPointF) -> PortItem | None:
@@ -209,15 +250,23 @@ class CanvasScene(QGraphicsScene):
             return
         self._press_positions = {n: (item.pos().x(), item.pos().y()) for n, item in self.nodes.items()
                                  if item.isSelected()}
+        self._press_groups = {g: (item.pos().x(), item.pos().y()) for g, item in self.groups.boxes.items()
+                              if item.isSelected()}
 
     def forget_press(self) -> None:
         """A press whose release never came (a context menu took it): no drag is in progress."""
-        self._press_positions = {}
+        self._press_positions, self._press_groups = {}, {}
 
     def mouseDoubleClickEvent(self, event) -> None:
-        """On a wire: add a reroute dot there; on a dot: remove it."""
-        item = next((i for i in self.items(event.scenePos()) if isinstance(i, (RerouteDot, WireItem))), None)
-        if isinstance(item, RerouteDot):
+        """On a wire: add a reroute dot there; on a dot: remove it; on a closed group: open it; on an open
+        group's title tab: close it."""
+        item = next((i for i in self.items(event.scenePos())
+                     if isinstance(i, (RerouteDot, WireItem, GroupItem, GroupFrame, NodeItem))), None)
+        if isinstance(item, GroupItem) and event.button() == Qt.LeftButton:
+            self.groups.expand(item.group_id)
+        elif isinstance(item, GroupFrame) and event.button() == Qt.LeftButton:
+            self.groups.collapse(item.group_id)
+        elif isinstance(item, RerouteDot):
             self.reroutes.remove_dot(item)
         elif isinstance(item, WireItem) and item.link_id in self.wires and event.button() == Qt.LeftButton:
             add_dot(self.document, item.link_id, item.src.center(), item.dst.center(), event.scenePos())
@@ -266,4 +315,8 @@ class CanvasScene(QGraphicsScene):
         moved = {n: (self.nodes[n].pos().x(), self.nodes[n].pos().y()) for n in self._press_positions
                  if n in self.nodes}
         self._press_positions = {}
+        groups = {g: (box.pos().x(), box.pos().y()) for g in self._press_groups
+                  if (box := self.groups.boxes.get(g)) is not None}
+        self._press_groups = {}
         self.actions.move_nodes(moved)  # one undo step for the whole selection; no-op if nothing moved
+        self.groups.move(groups)

@@ -80,12 +80,15 @@ class CanvasView(QGraphicsView):
 
     def frame_all(self) -> None:
         """Fit every node in the view, with a margin, never magnifying beyond 1:1."""
-        self._frame([*self.scene().nodes.values(), *self.scene().backdrops.items.values()])
+        scene = self.scene()
+        self._frame([*(n for n in scene.nodes.values() if n.isVisible()), *scene.groups.boxes.values(),
+                     *scene.backdrops.items.values()])
 
     def frame_selected(self) -> None:
         """Fit the selected nodes (and backdrops) in the view; with nothing selected, everything (F)."""
         scene = self.scene()
-        chosen = [i for i in (*scene.nodes.values(), *scene.backdrops.items.values()) if i.isSelected()]
+        chosen = [i for i in (*scene.nodes.values(), *scene.groups.boxes.values(), *scene.backdrops.items.values())
+                  if i.isSelected()]
         if chosen:
             self._frame(chosen)
         else:

@@ -39,6 +39,10 @@ class EditActions(QObject):
             return False
         return True
 
+    def push(self, command) -> bool:
+        """Any command (a canvas layer's own: a group moved or opened); a refusal is reported on `message`."""
+        return self._push(command)
+
     # ---- single edits ---------------------------------------------------------------------
 
     def add_node(self, type_id: str, position: tuple[float, float]) -> str | None:
@@ -110,6 +114,21 @@ class EditActions(QObject):
         with self.document.stack.group(f"Move {len(moved)} node{'s' if len(moved) > 1 else ''}"):
             for node_id, position in moved.items():
                 self.document.stack.push(MoveNode(node_id, position))
+
+    def group_nodes(self, node_ids: list[str], title: str = "Group") -> str | None:
+        """Group the nodes into one closed box (Ctrl+G); its id, or None when refused."""
+        from engine.group_commands import GroupNodes
+
+        command = GroupNodes(node_ids, title)
+        if not self._push(command):
+            return None
+        self.message.emit(f"grouped {len(command.node_ids)} nodes as '{title}': double-click the box to open it")
+        return command.group_id
+
+    def ungroup(self, group_id: str) -> bool:
+        from engine.group_commands import Ungroup
+
+        return self._push(Ungroup(group_id))
 
     def delete(self, node_ids: list[str], link_ids: list[str] = ()) -> None:
         graph = self.document.graph

@@ -28,6 +28,7 @@ class Inspector(QScrollArea):
         # Where voices (offered for a voice parameter) are found now: it follows the Preferences.
         self.models = models or ModelLocator
         self.node_id: str | None = None
+        self.group_page = None  # app.ui.group_inspector.GroupPage while a closed group is inspected
         self.editors: dict[str, ParamEditor] = {}
         self.link_orders: dict[str, LinkOrderEditor] = {}  # multi-link input -> its order editor
         self._moved_link: str | None = None
@@ -44,8 +45,25 @@ class Inspector(QScrollArea):
         self._graph.events.connect(self._on_graph)
         self.show_nodes([])
 
+    def show_group(self, group_id: str) -> None:
+        """Inspect a closed group: its title and the parameters shown on it (app.ui.group_inspector)."""
+        from .group_inspector import GroupPage
+
+        self.node_id, self.editors, self.link_orders = None, {}, {}
+        if group_id not in self.document.model.groups:
+            self.show_nodes([])
+            return
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 8, 8, 8)
+        self.group_page = GroupPage(self.document, self.actions, group_id)
+        layout.addWidget(self.group_page)
+        layout.addStretch(1)
+        self.setWidget(page)
+
     def show_nodes(self, node_ids: list[str]) -> None:
         """Inspect the one selected node; several or none show a hint instead."""
+        self.group_page = None
         self.node_id = node_ids[0] if len(node_ids) == 1 else None
         self.editors, self.link_orders = {}, {}
         page = QWidget()
@@ -157,6 +175,12 @@ class Inspector(QScrollArea):
             self.actions.set_param(self.node_id, name, param.coerce(param.default))
 
     def _on_graph(self, event) -> None:
+        page = self.group_page
+        if page is not None and not page.on_event(event):
+            # Rebuilt once the click or menu that asked for it has returned: it is part of the page replaced.
+            group_id = page.group_id
+            QTimer.singleShot(0, lambda: self.group_page is page and self.show_group(group_id))
+            return
         if self.node_id is None:
             return
         if isinstance(event, ev.ParamChanged) and event.node_id == self.node_id and event.name in self.editors:

@@ -22,6 +22,7 @@ from .canvas_view import CanvasView
 from .document import ProjectDocument
 from .edit_actions import EditActions
 from .event_log import EventLog
+from .group_inspector import group_output, group_title
 from .history_view import HistoryView
 from .inspector import Inspector
 from .menus import build_menus
@@ -167,8 +168,13 @@ class MainWindow(WindowDialogs, QMainWindow):
     def _selection_changed(self) -> None:
         selected = self.scene.selected_node_ids()
         self.timeline.show_selection(selected)
-        self.inspector.show_nodes(selected)
-        self.preview.show_node(selected[0] if len(selected) == 1 else None)
+        group_id = self.scene.selected_group_id()
+        if group_id is not None:  # a closed group: its shown parameters, and the picture it gives out
+            self.inspector.show_group(group_id)
+            self.preview.show_node(group_output(self.document, group_id))
+        else:
+            self.inspector.show_nodes(selected)
+            self.preview.show_node(selected[0] if len(selected) == 1 else None)
         self.menu_actions["run_selected"].setEnabled(len(selected) == 1 and not self.renderer.is_running)
 
     def _render_started(self) -> None:
@@ -315,6 +321,23 @@ class MainWindow(WindowDialogs, QMainWindow):
             self.show_message(str(exc))
             return
         self.show_message(f"{'bypassed' if bypass else 'enabled'}: " + ", ".join(graph.short_name(n) for n in selected))
+
+    def group_selection(self) -> None:
+        """Ctrl+G: the selected nodes into one closed group, named for what it holds."""
+        selected = self.scene.selected_node_ids()
+        group_id = self.actions_.group_nodes(selected, group_title(self.document.graph, selected))
+        if group_id is not None:
+            self.scene.select_nodes(self.document.model.groups[group_id].nodes)
+
+    def ungroup_selection(self) -> None:
+        """Ctrl+Shift+G: the selected group (or the group of the selected nodes) back to single nodes."""
+        model = self.document.model
+        group_ids = {g.id for n in self.scene.selected_node_ids() if (g := model.group_of(n)) is not None}
+        if not group_ids:
+            self.show_message("select a group to ungroup")
+            return
+        for group_id in group_ids:
+            self.actions_.ungroup(group_id)
 
     def duplicate_selection(self) -> None:
         self.scene.select_nodes(self.actions_.duplicate(self.scene.selected_node_ids()))

@@ -51,6 +51,8 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, edit, "duplicate", "D&uplicate", window.duplicate_selection, "Ctrl+D")
     _action(window, edit, "delete", "&Delete", window.delete_selection, ["Delete", "Backspace"])
     _action(window, edit, "bypass", "&Bypass / Enable", window.toggle_bypass, "D")
+    _action(window, edit, "group", "&Group Selection", window.group_selection, "Ctrl+G")
+    _action(window, edit, "ungroup", "Un&group", window.ungroup_selection, "Ctrl+Shift+G")
     edit.addSeparator()
     _action(window, edit, "select_all", "Select &All", lambda: window.scene.select_nodes(window.scene.nodes), "Ctrl+A")
     _action(window, edit, "new_seeds", "New &Seeds (unlocked)", window.new_seeds, "Ctrl+Shift+N")

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from . import theme
+from .group_item import GroupItem
 
 SIZE = (220, 150)
 MARGIN = 10  # from the canvas corner
@@ -58,10 +59,15 @@ class Minimap(QWidget):
     def visible_rect(self) -> QRectF:
         return self.view.mapToScene(self.view.viewport().rect()).boundingRect()
 
+    def _drawn(self) -> list:
+        """What the canvas shows: nodes not inside a closed group, and the closed groups' boxes."""
+        scene = self.view.scene()
+        return [*(n for n in scene.nodes.values() if n.isVisible()), *scene.groups.boxes.values()]
+
     def world_rect(self) -> QRectF:
         """The scene area drawn: every node and the visible region, padded, at the widget's aspect."""
         rect = self.visible_rect()
-        for item in self.view.scene().nodes.values():
+        for item in self._drawn():
             rect = rect.united(item.sceneBoundingRect())
         rect = rect.adjusted(-PAD, -PAD, PAD, PAD)
         aspect = self.width() / self.height()
@@ -91,8 +97,9 @@ class Minimap(QWidget):
         painter.fillRect(self.rect(), QColor(20, 20, 20, 215))
         world = self.world_rect()
         painter.setPen(Qt.NoPen)
-        for item in self.view.scene().nodes.values():
-            painter.setBrush(theme.category_color(item.category))
+        for item in self._drawn():
+            color = QColor(item.model_group.color) if isinstance(item, GroupItem) else theme.category_color(item.category)
+            painter.setBrush(color)
             painter.drawRect(self._to_map(item.sceneBoundingRect(), world))
         painter.setBrush(Qt.NoBrush)
         painter.setPen(QPen(theme.SELECTION, 1.5))

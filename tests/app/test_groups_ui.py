@@ -1,0 +1,139 @@
+"""Node groups in the editor: Ctrl+G closes the selection into one box whose ports carry the links that
+cross its edge; the inspector edits the parameters shown on it; double-click opens it; it saves,
+reopens and undoes like any edit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.ui.group_item import GroupFrame, GroupItem
+from app.ui.node_item import NodeItem
+from engine.commands import AddNode, Connect
+from engine.group_commands import set_exposed
+
+
+def build(window):
+    """Colour bars -> Grade Image -> Grade Image (look) -> Save Image; the two grades are grouped."""
+    stack = window.document.stack
+    stack.push(AddNode("image.color_bars", (0, 0), node_id="bars"))
+    stack.push(AddNode("color.grade_image", (260, 0), {"exposure": 0.5}, node_id="warm"))
+    stack.push(AddNode("color.grade_image", (520, 0), node_id="cool"))
+    stack.push(AddNode("output.save_image", (780, 0), node_id="save"))
+    stack.push(Connect("bars", "image", "warm", "image"))
+    stack.push(Connect("warm", "image", "cool", "image"))
+    stack.push(Connect("cool", "image", "save", "image"))
+
+
+def grouped(window, qtbot) -> str:
+    build(window)
+    window.scene.select_nodes(["warm", "cool"])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_G, Qt.ControlModifier)
+    (group_id,) = window.document.model.groups
+    return group_id
+
+
+def test_ctrl_g_closes_the_selection_into_one_box_wired_at_its_edge(window, qtbot):
+    group_id = grouped(window, qtbot)
+    scene = window.scene
+    group = window.document.model.groups[group_id]
+    assert group.nodes == ("warm", "cool") and group.collapsed
+    assert group.title == "Grade Image group"  # named after the node it gives out
+    box = scene.groups.boxes[group_id]
+    assert not scene.nodes["warm"].isVisible() and not scene.nodes["cool"].isVisible()
+    # The inside link is not drawn; the links crossing the edge end on the box's ports.
+    inside = next(l.id for l in window.document.graph.links.values() if l.src_node == "warm")
+    assert inside not in scene.wires
+    into = next(w for w in scene.wires.values() if w.src.node_id == "bars")
+    out = next(w for w in scene.wires.values() if w.dst.node_id == "save")
+    assert into.dst.parentItem() is box and out.src.parentItem() is box
+    assert into.dst.center() == box.inputs[("warm", "image")].scenePos()
+    assert list(box.inputs) == [("warm", "image")] and list(box.outputs) == [("cool", "image")]
+    # Moving the box drags its wires along.
+    before = out.path().pointAtPercent(0)
+    box.setPos(box.pos().x() + 100, box.pos().y() + 40)
+    assert out.path().pointAtPercent(0) != before
+    assert window.document.stack.undo_text == "Group 2 nodes as 'Grade Image group'"
+
+
+def test_the_group_inspector_edits_the_shown_parameters_of_the_nodes_inside(window, qtbot):
+    group_id = grouped(window, qtbot)
+    model = window.document.model
+    window.document.stack.push(set_exposed(model, group_id, "warm", "exposure", True))
+    window.document.stack.push(set_exposed(model, group_id, "cool", "saturation", True))
+    window.scene.clearSelection()
+    window.scene.groups.boxes[group_id].setSelected(True)
+    qtbot.waitUntil(lambda: window.inspector.group_page is not None
+                    and len(window.inspector.group_page.editors) == 2, timeout=3000)
+    page = window.inspector.group_page
+    assert list(page.editors) == [("warm", "exposure"), ("cool", "saturation")]
+    page.editors[("cool", "saturation")].edited.emit(0.25, None)
+    assert window.document.graph.nodes["cool"].params["saturation"] == 0.25
+    assert window.document.stack.undo_text.endswith("Saturation")
+    window.document.stack.undo()
+    assert page.editors[("cool", "saturation")].param.coerce(1.0) == 1.0
+    assert window.document.graph.nodes["cool"].params.get("saturation", 1.0) == 1.0
+    # The box lists the shown values; the preview shows what the group gives out.
+    assert any(line.startswith("Exposure: 0.5") for line in window.scene.groups.boxes[group_id].shown)
+    assert window.preview.node_id == "cool"
+    # Choosing parameters from the menu is an undoable edit too.
+    menu = page.choose.menu()
+    warm_menu = next(a.menu() for a in menu.actions() if a.text() == "Grade Image" and a.menu())
+    gain = next(a for a in warm_menu.actions() if a.text() == "Gain")
+    gain.setChecked(True)
+    assert ("warm", "gain") in model.groups[group_id].exposed
+
+
+def test_double_click_opens_the_group_and_its_tab_closes_it(window, qtbot):
+    group_id = grouped(window, qtbot)
+    scene, view = window.scene, window.view
+    box = scene.groups.boxes[group_id]
+    view.centerOn(box)
+    point = view.mapFromScene(box.sceneBoundingRect().center())
+    qtbot.mouseDClick(view.viewport(), Qt.LeftButton, pos=point)
+    assert not window.document.model.groups[group_id].collapsed
+    assert scene.nodes["warm"].isVisible() and group_id not in scene.groups.boxes
+    frame = scene.groups.frames[group_id]
+    assert isinstance(frame, GroupFrame)
+    assert frame.sceneBoundingRect().contains(scene.nodes["cool"].sceneBoundingRect())
+    inside = next(l.id for l in window.document.graph.links.values() if l.src_node == "warm")
+    assert inside in scene.wires and scene.wires[inside].dst.parentItem() is scene.nodes["cool"]
+    tab = view.mapFromScene(frame.title_rect().center())
+    qtbot.mouseDClick(view.viewport(), Qt.LeftButton, pos=tab)
+    assert window.document.model.groups[group_id].collapsed and not scene.nodes["warm"].isVisible()
+
+
+def test_deleting_a_selected_box_deletes_its_nodes_and_undo_brings_all_back(window, qtbot):
+    group_id = grouped(window, qtbot)
+    scene = window.scene
+    scene.clearSelection()
+    scene.groups.boxes[group_id].setSelected(True)
+    window.delete_selection()
+    graph = window.document.graph
+    assert "warm" not in graph.nodes and "cool" not in graph.nodes and not window.document.model.groups
+    assert not any(isinstance(i, GroupItem) for i in scene.items())
+    window.document.stack.undo()
+    assert {"warm", "cool"} <= set(graph.nodes) and window.document.model.groups[group_id].nodes == ("warm", "cool")
+    box = scene.groups.boxes[group_id]
+    assert not scene.nodes["warm"].isVisible()
+    assert any(w.dst.parentItem() is box for w in scene.wires.values())
+
+
+def test_a_group_saves_and_reopens_closed_with_its_shown_parameters(window, qtbot, tmp_path):
+    group_id = grouped(window, qtbot)
+    window.document.stack.push(set_exposed(window.document.model, group_id, "warm", "exposure", True))
+    path = tmp_path / "grouped.aiprod"
+    window.document.save(path)
+    window.open_project(str(path))
+    scene = window.scene
+    group = window.document.model.groups[group_id]
+    assert group.exposed == (("warm", "exposure"),) and group.collapsed
+    assert group_id in scene.groups.boxes and not scene.nodes["warm"].isVisible()
+    assert [i for i in scene.items() if isinstance(i, NodeItem) and i.isVisible()] == \
+        [i for i in scene.items() if isinstance(i, NodeItem) and i.node_id in ("bars", "save")]
+    window.ungroup_selection()  # nothing selected: says so, changes nothing
+    assert window.document.model.groups
+    scene.select_nodes(["warm"])  # a node inside a closed group selects its box
+    assert scene.selected_group_id() == group_id
+    window.ungroup_selection()
+    assert not window.document.model.groups and scene.nodes["warm"].isVisible()
