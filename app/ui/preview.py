@@ -93,6 +93,9 @@ class Preview(QWidget):
         self.transform.addItems(VIEWER_TRANSFORMS)
         self.transform.setToolTip("Viewer transform: how the scene-linear picture is shown on this display "
                                   "(the data and exports are not changed)")
+        # Narrow docks cut the transform's name rather than grow: the canvas keeps its room.
+        self.transform.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.transform.setMinimumContentsLength(6)
         self.exposure = QDoubleSpinBox()
         self.exposure.setRange(-10.0, 10.0)
         self.exposure.setSingleStep(0.5)

@@ -141,3 +141,29 @@ def test_five_seconds_of_the_sample_film_play_on_time(window, qtbot, monkeypatch
     # The camera shot is rendered per frame on two shared cores: some frames drop, but playback keeps up
     # with the clock rather than falling behind it.
     assert frames[-1] >= due_at_end - 12 and len(frames) >= 24, f"{len(frames)} shown, {player.dropped} dropped"
+
+
+def test_a_narrow_preview_drops_transport_buttons_instead_of_widening_its_dock(window, qtbot):
+    """With a Grade selected (its Before toggle, the viewer controls and a clip's transport all shown), the
+    Preview asked for ~520 px and the dock took that room from the canvas; it now fits in 360 px."""
+    from engine.commands import AddNode, Connect
+
+    stack = window.document.stack
+    stack.push(AddNode("image.color_bars", (0, 0), node_id="bars"))
+    stack.push(AddNode("color.grade_image", (250, 0), {"exposure": 0.5}, node_id="grade"))
+    stack.push(Connect("bars", "image", "grade", "image"))
+    preview = window.preview
+    window.scene.select_nodes(["grade"])
+    preview._show_frames_controls(True)  # as for a clip: the transport row is on show
+    qtbot.waitUntil(lambda: preview.before.isVisible(), timeout=3000)
+    assert preview.minimumSizeHint().width() <= 360
+    transport = preview.transport
+    transport.resize(300, transport.height())
+    transport.fit_buttons(300)
+    shown = [b for b in transport.optional if not b.isHidden()]
+    assert transport.play.isVisible() and transport.timecode.isVisible()
+    assert transport.mark_in.isHidden() and len(shown) < len(transport.optional)
+    assert sum(w.sizeHint().width() for w in (transport.back, transport.play, transport.forward,
+                                               transport.timecode, *shown)) <= 300
+    transport.fit_buttons(1200)
+    assert not any(b.isHidden() for b in transport.optional)  # wide again: every button back

@@ -93,6 +93,10 @@ class Transport(QWidget):
         layout.addWidget(self.status, 1)
         for widget in (self.zoom, self.overlays, self.compare, self.full_screen):
             layout.addWidget(widget)
+        # Narrow, the row drops buttons that have keys of their own (I, O, Home, End, F), least needed
+        # first, rather than widening the dock and taking the canvas's room.
+        self.optional = [self.mark_in, self.mark_out, self.loop, self.overlays, self.start, self.end,
+                         self.full_screen, self.compare, self.zoom]
         self.start.clicked.connect(player.go_to_start)
         self.back.clicked.connect(lambda: player.step(-1))
         self.play.clicked.connect(player.toggle)
@@ -103,6 +107,32 @@ class Transport(QWidget):
         self.loop.toggled.connect(player.set_loop)
         player.state_changed.connect(self.refresh)
         player.position_changed.connect(self._position)
+
+    def _core_width(self) -> int:
+        spacing = self.layout().spacing()
+        core = [w for w in (self.back, self.play, self.forward, self.timecode)]
+        return sum(w.sizeHint().width() + spacing for w in core) + 8
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(self._core_width())
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_buttons(event.size().width())
+
+    def fit_buttons(self, width: int) -> None:
+        """Show as many optional buttons as fit in `width`, the most needed first."""
+        room = width - self._core_width()
+        spacing = self.layout().spacing()
+        for button in reversed(self.optional):  # the most needed is last in the list
+            need = button.sizeHint().width() + spacing
+            fits = room >= need
+            if fits:
+                room -= need
+            if button.isHidden() == fits:
+                button.setVisible(fits)
 
     def overlay_menu(self, picture) -> QMenu:
         menu = QMenu(self)
