@@ -1,7 +1,8 @@
 """Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000),
 docs/timeline.png (the Timeline dock with a marker, the lake shot selected), docs/player.png
 (the Preview's player, an A/B wipe of the grade against its input) and docs/scopes.png (the
-graded dawn shot with its waveform, parade, vectorscope and histogram); with
+graded dawn shot with its waveform, parade, vectorscope and histogram) and docs/groups.png (the
+lake shot closed into a group with its shown parameters, the dawn shot's group open); with
 --models, save docs/models.png, the Models dialog (Help ▸ Models) over a folder of tiny models.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
@@ -52,6 +53,7 @@ def main(argv: list[str]) -> int:
         print(timeline_screenshot(window, output.with_name("timeline.png")))
         print(player_screenshot(window, output.with_name("player.png")))
         print(scopes_screenshot(window, output.with_name("scopes.png")))
+        print(groups_screenshot(window, output.with_name("groups.png")))
         window.document.stack.set_clean()
         window.close()
     print(path)
@@ -109,6 +111,33 @@ def scopes_screenshot(window, output: Path) -> Path:
     painter.drawPixmap(inspector.width(), 0, scopes)
     painter.end()
     picture.save(str(output))
+    return output
+
+
+def groups_screenshot(window, output: Path) -> Path:
+    """docs/groups.png: the lake shot's nodes closed into one box, its duration, method and frame rate
+    shown on it in the inspector; the dawn shot's group open, framed by its dashed outline."""
+    from PySide6.QtCore import Qt
+
+    from engine.group_commands import GroupNodes, set_collapsed, set_exposed
+
+    stack, model = window.document.stack, window.document.model
+    lake = stack.push(GroupNodes(["lake_a", "lake_b", "lake"], "Lake shot")).group_id
+    for node_id, param in (("lake", "duration"), ("lake", "method"), ("lake", "fps")):
+        stack.push(set_exposed(model, lake, node_id, param, True))
+    dawn = stack.push(GroupNodes(["dawn_still", "push_in", "dawn"], "Dawn shot")).group_id
+    stack.push(set_collapsed(model, dawn, False))
+    window.docks["inspector"].raise_()
+    window.resizeDocks([window.docks["preview"]], [600], Qt.Horizontal)  # the player shot widened it
+    scene = window.scene
+    scene.clearSelection()
+    scene.groups.boxes[lake].setSelected(True)
+    _wait_until(lambda: False, 0.5)
+    # The picture's part of the graph: the shots' groups and where they go.
+    window.view._frame([scene.groups.boxes[lake], scene.groups.frames[dawn], scene.nodes["cut"],
+                        scene.nodes["opening"], scene.nodes["export"]])
+    _wait_until(lambda: False, 1.0)
+    window.grab().save(str(output))
     return output
 
 
