@@ -20,6 +20,7 @@ from engine.output_target import OVERWRITE
 from engine.project import Project, load_project, project_to_data
 from engine.registry import Registry
 
+from .cli_cost import add_calibrate_parser, add_render_arguments, after_render, before_render
 from .cli_log import engine_log_to_file, record_internal_error
 from .cli_timeline import add_timeline_parser
 from .nodes import build_registry
@@ -97,7 +98,7 @@ def describe_stats(stats: dict) -> str:
     """A generating node's figures in a few words: "sdxl-base, CUDA on GPU bfloat16, 30 steps, 8.1 GB peak VRAM"."""
     if not stats:
         return ""
-    parts = [str(stats[k]) for k in ("model", "device", "generated") if stats.get(k)]
+    parts = [str(stats[k]) for k in ("route", "model", "device", "generated") if stats.get(k)]
     if stats.get("steps"):
         parts.append(f"{stats['steps']} steps in {stats.get('denoise_s', 0):.1f} s")
     if stats.get("peak_vram_gb"):
@@ -142,6 +143,9 @@ def cmd_render(args: argparse.Namespace) -> int:
         targets = executor.default_targets(project.graph)
     if args.output:
         _apply_output(project, targets, args.output)
+    stop, film = before_render(args, project, executor, targets)  # --estimate, or over the GPU budget
+    if stop is not None:
+        return stop
     # Said before anything runs: a node whose input fails never runs, so it would never name its model.
     for line in missing_models_needed(project, targets, executor.models):
         print(f"aiprod: warning: {line}", file=sys.stderr)
@@ -183,6 +187,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     report: RunReport = outcome["report"]
     if not args.quiet:
         _print_summary(project, report, console)
+    after_render(film, report, console, args.quiet)
     for node_id, outputs in report.outputs.items():
         for value in outputs.values():
             if isinstance(value, dict) and "path" in value and "fingerprint" in value:
@@ -354,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     render.add_argument("--overwrite", action="store_true",
                         help="replace existing output files even if AIPROD Studio did not write them")
+    add_render_arguments(render)
     render.set_defaults(func=cmd_render)
     nodes = sub.add_parser("nodes", help="list the installed node types with their ports and parameters")
     nodes.add_argument("--json", action="store_true", help="machine-readable output")
@@ -365,10 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--json", action="store_true", help="machine-readable output")
     models.set_defaults(func=cmd_models)
     add_timeline_parser(sub)
+    add_calibrate_parser(sub)
     return parser
 
 
-_SUBCOMMANDS = ("render", "nodes", "validate", "models", "timeline")
+_SUBCOMMANDS = ("render", "nodes", "validate", "models", "timeline", "calibrate")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,11 +28,12 @@ from engine.timebase import frames_from_seconds
 from . import generation as gen
 from .resolution import RESOLUTION_CHOICES, RESOLUTION_RENAMED, RESOLUTIONS
 from .scene_sound import DIALOGUE_HELP, SOUND_GUARANTEES, SOUND_HELP, dialogue_on_shot, shot_samples
+from .scene_route import AUTO, cost_stats, route, shot_work, video_model_for
 from .scene_video import METHOD_TASKS, video_shot
 
 FPS_CHOICES = ("23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
-METHODS = ("still + camera", "keyframes + interpolation", "first/last-frame video", "full video diffusion")
-VIDEO_METHODS = METHODS[2:]
+METHODS = ("still + camera", "keyframes + interpolation", "first/last-frame video", "full video diffusion", AUTO)
+VIDEO_METHODS = ("first/last-frame video", "full video diffusion")
 MAX_WORKING_SCALE = 2.0  # keyframes for interpolation are kept at most 2x the output size (memory, flow time)
 
 
@@ -131,7 +132,9 @@ class Scene(NodeType):
                            "shot with optical-flow in-betweens. First/last-frame video: an installed video model "
                            "(LTX, Wan) moves from the first keyframe to the last. Full video diffusion: the "
                            "model makes the shot from the first keyframe (LTX, Wan, CogVideoX, Stable Video "
-                           "Diffusion, HunyuanVideo)."),
+                           "Diffusion, HunyuanVideo). Auto: the cheapest of these that can give the shot — from "
+                           "its keyframes, how far things move between them, the prompt and the models "
+                           "installed — timed on this machine (Render ▸ Calibrate); the status says which and why."),
             StringParam("prompt", "", multiline=True, help="What happens in the shot (the video methods)."),
             StringParam("video_model", "", label="Video model",
                         help="The installed video model the video methods use: its diffusers folder or "
@@ -151,7 +154,7 @@ class Scene(NodeType):
     def caches_outputs(self, params):
         # A still through a camera move costs one resample per frame, less than writing and reading
         # back ~5 MB of half floats per 720p frame; interpolated and generated shots are worth keeping.
-        return params["method"] != "still + camera"
+        return params["method"] != "still + camera"  # auto too: it may well interpolate or generate
 
     def suggestions(self, param_name, models):
         return gen.installed_names(models, IMAGE_TO_VIDEO, FIRST_LAST_VIDEO) if param_name == "video_model" else []
@@ -163,11 +166,17 @@ class Scene(NodeType):
                 for method, task in METHOD_TASKS.items() if not gen.installed_names(models, task)}
 
     def missing_models(self, params, models):
-        if params.get("method") not in VIDEO_METHODS:
+        method = params.get("method")
+        if method == AUTO:  # auto can do without a video model; one it names must be installed
+            return gen.missing(models, "video_model", params.get("video_model", ""), METHOD_TASKS[VIDEO_METHODS[1]])
+        if method not in VIDEO_METHODS:
             return []
         return gen.missing(models, "video_model", params.get("video_model", ""), METHOD_TASKS[params["method"]])
 
     def fingerprint(self, params, ctx):
+        if params["method"] == AUTO:  # the models it may choose: installing one re-decides the shot
+            return {f"video_model:{m}": gen.model_fingerprint(ctx, video_model_for(ctx.models, m, params["video_model"]))
+                    for m in VIDEO_METHODS}
         if params["method"] not in VIDEO_METHODS:
             return {}
         return {"video_model": gen.model_fingerprint(ctx, params["video_model"])}
@@ -195,6 +204,17 @@ class Scene(NodeType):
             path = CameraPath.from_dict(inputs["camera"]) if inputs["camera"] is not None else CameraPath.still()
         except ValueError as exc:
             raise NodeExecutionError(str(exc)) from exc
+        work = shot_work(width, height, count, keyframes if method == AUTO else len(keyframes), params)
+        stats, models = (ctx.stats, ctx.models) if ctx is not None else ({}, None)  # None: a test's bare call
+        if method == AUTO:
+            chosen = route(models, params, work)
+            method = chosen.method
+            stats["route"] = chosen.reason
+            if ctx is not None:
+                ctx.progress(0.0, chosen.reason)
+            if method in VIDEO_METHODS:
+                params = {**params, "video_model": video_model_for(models, method, params["video_model"])}
+        stats.update(cost_stats(method, work))
         dialogue = inputs.get("dialogue")
         if method in VIDEO_METHODS:
             if dialogue is not None:  # the line starts where the linked duration does: after the head handle

@@ -106,7 +106,7 @@ def stats_lines(stats: dict) -> list[str]:
     "sdxl-base · on GPU, float16", "28 steps in 9.4 s (loading 3.1 s)", "peak VRAM 8.12 GB"."""
     if not stats:
         return []
-    lines = []
+    lines = [str(stats["route"])] if stats.get("route") else []  # a Scene set to auto: what it chose and why
     if stats.get("model"):
         lines.append(f"{stats['model']}" + (f" · {stats['device']}" if stats.get("device") else ""))
     elif stats.get("device"):

@@ -228,3 +228,20 @@ def resample_fps_clip(source: Clip, fps: Fraction, quality: str = "normal") -> C
     count = max(1, frames_between_rates(source.frame_count, source.fps, fps))
     ratio = source.fps / fps  # source frames per output frame, exact
     return retime_clip(source, source.info.with_(fps=fps, frame_count=count), lambda j: j * ratio, quality)
+
+
+MOTION_WIDTH = 320  # the motion measure's working width: enough to tell 3 % from 20 % of the frame, ~5 ms a pair
+
+
+def motion_between(first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
+    """How far things move between two keyframes: (median motion as a share of the frame's width, share of
+    the picture occluded in one of them). What the render router reads to tell interpolation's job (small,
+    mostly visible motion) from a video model's; the keyframes may differ in size (both are scaled to one)."""
+    height = max(8, round(MOTION_WIDTH * first.shape[0] / first.shape[1]))
+    size = (MOTION_WIDTH, height)
+    small_a, small_b = _flow_picture(first, size), _flow_picture(second, size)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    forward = dis.calc(small_a, small_b, None)
+    backward = dis.calc(small_b, small_a, None)
+    visible = _consistency(forward, backward, _grid(*size))
+    return float(np.median(_length(forward))) / MOTION_WIDTH, float(np.mean(visible < 0.5))
