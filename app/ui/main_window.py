@@ -38,12 +38,13 @@ from .render_controller import RenderController
 from .scopes_view import ScopesView
 from .timeline.panel import TimelinePanel
 from .viewer_slots import ViewerSlots
+from .window_cost import WindowCost
 from .window_dialogs import WindowDialogs
 
 FILE_FILTER = "AIPROD projects (*.aiprod)"
 
 
-class MainWindow(WindowDialogs, QMainWindow):
+class MainWindow(WindowDialogs, WindowCost, QMainWindow):
     def __init__(self, registry: Registry | None = None):
         super().__init__()
         if registry is None:
@@ -211,6 +212,7 @@ class MainWindow(WindowDialogs, QMainWindow):
             self.show_message(f"Render stopped: {report}")
             self.event_log.log(f"render stopped: {report}")
             return
+        self.learn_from_render(report)
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         message = f"Render {report.status} in {report.seconds:.2f} s ({summary})"
@@ -289,6 +291,8 @@ class MainWindow(WindowDialogs, QMainWindow):
             self.move(x, y)
 
     def render_all(self) -> None:
+        if self.document.graph.nodes and not self.renderer.is_running and not self.budget_allows_render():
+            return
         if not self.renderer.render_all():
             self.show_message("Nothing to render." if not self.document.graph.nodes else "A render is running.")
 

@@ -82,6 +82,10 @@ def build_menus(window) -> dict[str, QAction]:
     _action(window, render, "run_selected", "Run to &Selected", window.run_selected, ["F6", "Ctrl+Shift+R"])
     cancel = _action(window, render, "cancel", "&Cancel Render", window.renderer.cancel, "Ctrl+.")
     cancel.setEnabled(False)
+    render.addSeparator()
+    _action(window, render, "estimate", "&Estimate…", window.show_estimate, "Ctrl+E")
+    _action(window, render, "calibrate", "Ca&librate This Machine…",
+            lambda: window.show_estimate_and_calibrate())
 
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "shortcuts", "&Keyboard Shortcuts…", window.show_shortcuts, "F1")
