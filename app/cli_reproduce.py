@@ -109,7 +109,7 @@ def cmd_reproduce(args: argparse.Namespace, models) -> int:
         table.add_column(column)
     for verdict in verdicts:
         style = _STYLE.get(verdict.outcome, "dim")
-        table.add_row(escape(graph.short_name(verdict.node_id)), escape(graph.nodes[verdict.node_id].type_id),
+        table.add_row(escape(graph.display_name(verdict.node_id)), escape(graph.nodes[verdict.node_id].type_id),
                       f"[{style}]{verdict.outcome}[/]", escape(cut(verdict.why, 300)))
     console = Console(file=sys.stdout, width=160)
     console.print(table)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AiprodError, cut, short_repr
+from .project_checks import MAX_BYTES
 from .render_record import POINTER_KEY, RECORD_FORMAT, RECORD_KEY, SIDECAR_SUFFIX, digest_text, record_sidecar
 
 MOVIE_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".mxf")
@@ -42,6 +43,9 @@ class RecordedExport:
 def _parse(text: str, where: Path) -> dict:
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise AiprodError(f"{cut(str(where), 300)}: its render record nests lists or objects too deeply to read; "
+                          "the file was damaged or made by hand") from None
     except ValueError as exc:
         raise AiprodError(f"{cut(str(where), 300)}: its render record is not valid JSON ({exc}); "
                           "the file was damaged or edited by hand") from None
@@ -53,7 +57,12 @@ def _parse(text: str, where: Path) -> dict:
 
 def _read_text(path: Path, what: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise AiprodError(f"{cut(str(path), 300)} is larger than {MAX_BYTES // 2**20} MiB, far more than "
+                              "any render record holds; check that this is the file the export wrote")
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise AiprodError(f"{cut(str(path), 300)} does not exist; it holds the {what}: put it back "
                           "beside the export") from None

@@ -113,7 +113,7 @@ def _why_key_moved(node: dict, now: dict, graph: Graph, node_id: str, old_keys: 
             return _fingerprint_change(node, name, new_prints.get(name), graph, node_id)
     for link in graph.links_into(node_id):
         if old_keys.get(link.src_node) != new_keys.get(link.src_node):
-            return f"its input {graph.short_name(link.src_node)} ({cut(link.src_node)}) changed"
+            return f"its input {graph.display_name(link.src_node)} changed"
     return "its cache key differs from the recorded one (this version computes keys differently)"
 
 
