@@ -33,13 +33,28 @@ from .nodes import build_registry
 _STYLE = {IDENTICAL: "green", DIFFERS: "red", NOT_REPRODUCIBLE: "red"}
 
 
-def _retarget(project: Project, export_id: str, folder: Path) -> None:
-    """Point the export at `folder` (same file name), so the second render writes nothing beside the first."""
-    path = project.graph.nodes[export_id].params.get("path")
+def _retarget(project: Project, export_id: str, folder: Path) -> frozenset[str]:
+    """Point every file the graph writes into `folder` (same file names), so the second render writes
+    nothing beside the first (nor anywhere a record edited by hand names). Returns the nodes besides
+    the export that write files (their cache keys name where, so they move with that)."""
+    graph = project.graph
+    path = graph.nodes[export_id].params.get("path")
     if not isinstance(path, str) or not path:
         raise AiprodError(f"the render record's export {cut(export_id)} names no file; the record was edited by hand")
     folder.mkdir()
-    SetParam(export_id, "path", str(folder / Path(path).name)).do(ProjectModel(project.graph))
+    model = ProjectModel(graph)
+    SetParam(export_id, "path", str(folder / Path(path).name)).do(model)
+    writers = set()
+    for index, node_id in enumerate(graph.nodes):
+        schema = graph.schema_of(node_id)
+        for param in schema.params if schema is not None and node_id != export_id else ():
+            value = graph.nodes[node_id].params.get(param.name)
+            if param.kind == "path" and param.path_mode == "save" and isinstance(value, str) and value:
+                own = folder / f"node{index}"  # ids may be anything: the folder is named by position
+                own.mkdir(exist_ok=True)
+                SetParam(node_id, param.name, str(own / Path(value).name)).do(model)
+                writers.add(node_id)
+    return frozenset(writers)
 
 
 def _written(report: RunReport, export_id: str) -> dict | None:
@@ -79,7 +94,7 @@ def reproduce(file: str, work_parent: str | None, models) -> tuple[Project, dict
         raise AiprodError(f"--cache-dir {cut(work_parent, 300)} is not a folder; create it or choose another")
     work = Path(tempfile.mkdtemp(prefix="aiprod-reproduce-", dir=work_parent))
     try:
-        _retarget(project, export_id, work / "export")
+        writers = _retarget(project, export_id, work / "export")
         executor = Executor(cache=DiskCache(work / "cache"), paths=PathResolver(None), models=models,
                             run_metadata={"project": json.dumps(recorded.project, ensure_ascii=False)})
         report = executor.run(project.graph, [export_id], load_outputs=True)
@@ -90,7 +105,7 @@ def reproduce(file: str, work_parent: str | None, models) -> tuple[Project, dict
             first, second = _essences(recorded, written)
             export_identical = first == second
             again = _second_record(recorded, written)
-        verdicts = judge(record, again, report.results, project.graph, export_identical)
+        verdicts = judge(record, again, report.results, project.graph, export_identical, writers)
         executor.cache.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)

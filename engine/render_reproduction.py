@@ -102,8 +102,8 @@ def _fingerprint_change(node: dict, name: str, now: str | None, graph: Graph, no
     return f"what it reads as {short_repr(name)} changed since the render"
 
 
-def _why_key_moved(node: dict, now: dict, graph: Graph, node_id: str, old_keys: dict, new_keys: dict) -> str:
-    """Why a node's cache key is not the one recorded (its own reads first, then its inputs)."""
+def _own_change(node: dict, now: dict, graph: Graph, node_id: str) -> str | None:
+    """What changed in what the node itself is or reads (its type's version, a file, a model); None: nothing."""
     schema = graph.schema_of(node_id)
     if schema is not None and schema.version != node["version"]:
         return f"node type {node['type']} was version {node['version']} and is now {schema.version}"
@@ -111,6 +111,10 @@ def _why_key_moved(node: dict, now: dict, graph: Graph, node_id: str, old_keys: 
     for name in sorted(set(old_prints) | set(new_prints)):
         if old_prints.get(name) != new_prints.get(name):
             return _fingerprint_change(node, name, new_prints.get(name), graph, node_id)
+    return None
+
+
+def _input_change(graph: Graph, node_id: str, old_keys: dict, new_keys: dict) -> str:
     for link in graph.links_into(node_id):
         if old_keys.get(link.src_node) != new_keys.get(link.src_node):
             return f"its input {graph.display_name(link.src_node)} changed"
@@ -118,10 +122,14 @@ def _why_key_moved(node: dict, now: dict, graph: Graph, node_id: str, old_keys: 
 
 
 def judge(record: dict, again: dict | None, results: dict[str, NodeResult], graph: Graph,
-          export_identical: bool | None) -> list[Verdict]:
+          export_identical: bool | None, writers: frozenset[str] = frozenset()) -> list[Verdict]:
     """One verdict per recorded node: `again` is the second render's record (None if its export failed),
-    `export_identical` whether the two exports' essences match (None: not compared)."""
+    `export_identical` whether the two exports' essences match (None: not compared). `writers`: nodes
+    besides the export that write files, which the second render pointed into its temporary folder;
+    their keys (which name where they write) and those downstream differ by design, so these are
+    judged by what they read and by their output."""
     nodes = record["nodes"]
+    moved = frozenset(graph.downstream(writers))
     now = {n["id"]: n for n in (again or {}).get("nodes", [])}
     old_keys = {n["id"]: n["key"] for n in nodes}
     new_keys = {n: entry.get("key") for n, entry in now.items()}
@@ -139,22 +147,35 @@ def judge(record: dict, again: dict | None, results: dict[str, NodeResult], grap
             verdicts.append(_export_verdict(node_id, export_identical))
         elif node_id not in now:
             verdicts.append(Verdict(node_id, NOT_COMPARED, "the export of the second render failed"))
-        elif now[node_id]["key"] != node["key"]:
-            verdicts.append(Verdict(node_id, NOT_REPRODUCIBLE,
-                                    _why_key_moved(node, now[node_id], graph, node_id, old_keys, new_keys)))
-        elif node.get("bypassed"):
-            verdicts.append(Verdict(node_id, NOT_COMPARED, "bypassed: it passes its input on"))
-        elif now[node_id]["output"] is None:
-            verdicts.append(Verdict(node_id, NOT_COMPARED, "its output is not kept in the cache (it is "
-                                                             "recomputed when needed); what it feeds is compared"))
-        elif node["output"] is None:
-            verdicts.append(Verdict(node_id, NOT_COMPARED, "the first render kept no copy of its output "
-                                                             "(it ran without a cache, or the entry was evicted)"))
-        elif now[node_id]["output"] == node["output"]:
-            verdicts.append(Verdict(node_id, IDENTICAL))
         else:
-            verdicts.append(Verdict(node_id, DIFFERS, "same parameters, files and inputs, other output bits"))
+            verdicts.append(_output_verdict(node, now[node_id], graph, old_keys, new_keys, moved, writers))
     return verdicts
+
+
+def _output_verdict(node: dict, now: dict, graph: Graph, old_keys: dict, new_keys: dict,
+                    moved: frozenset[str], writers: frozenset[str]) -> Verdict:
+    """The verdict of a node both renders ran: what it reads first, then the bits it made."""
+    node_id = node["id"]
+    if now["key"] != node["key"]:
+        why = _own_change(node, now, graph, node_id)
+        if why is None and node_id not in moved:
+            why = _input_change(graph, node_id, old_keys, new_keys)
+        if why is not None:
+            return Verdict(node_id, NOT_REPRODUCIBLE, why)
+    if node.get("bypassed"):
+        return Verdict(node_id, NOT_COMPARED, "bypassed: it passes its input on")
+    if now["output"] is None:
+        return Verdict(node_id, NOT_COMPARED, "its output is not kept in the cache (it is recomputed when "
+                                              "needed); what it feeds is compared")
+    if node["output"] is None:
+        return Verdict(node_id, NOT_COMPARED, "the first render kept no copy of its output (it ran without a "
+                                              "cache, or the entry was evicted)")
+    if now["output"] == node["output"]:
+        return Verdict(node_id, IDENTICAL)
+    if node_id in writers:  # its output names the files it wrote, elsewhere this time
+        return Verdict(node_id, NOT_COMPARED, "its output names the files it wrote, which the second render "
+                                              "wrote into its temporary folder; what it feeds is compared")
+    return Verdict(node_id, DIFFERS, "same parameters, files and inputs, other output bits")
 
 
 def _export_verdict(node_id: str, export_identical: bool | None) -> Verdict:

@@ -250,3 +250,39 @@ def test_library_versions_are_read_without_importing_them():
     done = subprocess.run([sys.executable, "-c", code], cwd=project_root(), capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(project_root())}, check=True)
     assert done.stdout.split()[0] == "[]" and done.stdout.split()[1] == av.__version__
+
+
+def test_files_the_graph_writes_on_the_way_go_to_the_temporary_folder_too(tmp_path, capsys):
+    """A Subtitles node writes an SRT beside the project; rendering again must not touch it."""
+    from app.nodes import build_registry
+    from engine.commands import AddNode, Connect, UndoStack
+    from engine.graph import Graph
+    from engine.project import Project, save_project as save
+
+    graph = Graph(build_registry())
+    stack = UndoStack(graph)
+    stack.push(AddNode("image.color_bars", (0, 0), {"resolution": "640x360"}, node_id="bars"))
+    stack.push(AddNode("shot.scene", (300, 0), {"duration": 0.5, "head_handle": 0.0, "tail_handle": 0.0,
+                                                 "resolution": "640x360"}, node_id="shot"))
+    stack.push(AddNode("value.text", (0, 200), {"text": "Hello."}, node_id="line"))
+    stack.push(AddNode("sound.voice", (300, 200), {}, node_id="voice"))
+    stack.push(AddNode("sound.subtitles", (600, 200), {"srt_path": "film.srt"}, node_id="subs"))
+    stack.push(AddNode("sound.burn_subtitles", (600, 0), {}, node_id="burn"))
+    stack.push(AddNode("output.export", (900, 0), {"path": "film.mp4"}, node_id="export"))
+    stack.push(Connect("bars", "image", "shot", "keyframes"))
+    stack.push(Connect("line", "text", "voice", "text"))
+    stack.push(Connect("voice", "timings", "subs", "timings"))
+    stack.push(Connect("shot", "frames", "burn", "frames"))
+    stack.push(Connect("subs", "subtitles", "burn", "subtitles"))
+    stack.push(Connect("burn", "frames", "export", "frames"))
+    project = save(Project(graph, "Subtitled"), tmp_path / "film.aiprod")
+    assert main(["render", "-q", "--cache-dir", str(tmp_path / "cache"), str(project)]) == 0
+    srt = tmp_path / "film.srt"
+    written = srt.read_bytes()
+    srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nmine now\n")  # the user edited the file since
+    code, out, err = reproduce(capsys, tmp_path / "film.mp4")
+    assert code == 0, out + err
+    rows = verdicts(out)
+    assert rows["Voice (voice)"][0] == "identical" and rows["Export (export)"][0] == "identical"
+    assert rows["Subtitles (subs)"][0] == "not compared"  # its output names where it wrote: elsewhere now
+    assert srt.read_text() == "1\n00:00:00,000 --> 00:00:01,000\nmine now\n" and written
