@@ -26,7 +26,8 @@ from engine.paths import PathResolver
 from engine.project import Project
 from engine.project_model import ProjectModel
 from engine.render_record_file import RecordedExport, movie_essence, read_recorded_export, sequence_essence
-from engine.render_reproduction import DIFFERS, IDENTICAL, NOT_REPRODUCIBLE, Verdict, judge, record_project, version_changes
+from engine.render_reproduction import (DIFFERS, IDENTICAL, NOT_REPRODUCIBLE, Verdict, judge, record_project,
+                                        version_changes)
 
 from .nodes import build_registry
 
@@ -119,7 +120,8 @@ def cmd_reproduce(args: argparse.Namespace, models) -> int:
 
     project, record, verdicts, report = reproduce(args.reproduce, args.cache_dir, models)
     graph = project.graph
-    table = Table(title=f"{escape(Path(args.reproduce).name)}: rendered again from its record in {report.seconds:.2f} s")
+    title = f"{Path(args.reproduce).name}: rendered again from its record in {report.seconds:.2f} s"
+    table = Table(title=escape(title))
     for column in ("node", "type", "verdict", "why"):
         table.add_column(column)
     for verdict in verdicts:

@@ -151,7 +151,8 @@ class _Run:
         needed = self.graph.upstream([node_id])
         order = [n for n in self.order if n in needed]
         cache = self.ex.cache
-        outputs = {n: cache.content_digest(self.keys[n]) if cache is not None and n != node_id else None for n in order}
+        outputs = {n: cache.content_digest(self.keys[n]) if cache is not None and n != node_id else None
+                   for n in order}
         return Lineage(self.graph, order, {n: self.fingerprints.get(n, {}) for n in order},
                        {n: self.keys[n] for n in order}, outputs, self.ex.paths)
 

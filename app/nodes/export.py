@@ -9,8 +9,9 @@ an older one replaces it in one swap where its folder holds nothing else
 (engine.render_record: how each node upstream made its output) go into the file's "comment" tag (a
 sidecar .aiprod.json for sequences; `<movie>.record.json` where the container cannot hold them), so
 any render can be traced back to what made it and rendered again (`aiprod render --reproduce`).
-The "comment" carries AIPROD's mark (engine.media.authorship): a render replaces a file only if AIPROD wrote it or the user allowed it (engine.output_target), and first removes what
-renders killed while writing there left behind.
+The "comment" carries AIPROD's mark (engine.media.authorship): a render replaces a file only if
+AIPROD wrote it or the user allowed it (engine.output_target), and first removes what renders
+killed while writing there left behind.
 
 A linked `audio` input becomes the film's soundtrack, cut to exactly the frames written (so sound
 and picture last the same time) and encoded in step with the frames: AAC with H.264, H.265, VP9

@@ -205,21 +205,30 @@ HOSTILE = [  # what is done to the record, and what the one line says
 ]
 
 
+@pytest.fixture(scope="module")
+def sequence_sidecar(tmp_path_factory):
+    """The .aiprod.json of one rendered PNG sequence, for the tests that damage it (rendered once)."""
+    folder = tmp_path_factory.mktemp("sequence")
+    with pytest.MonkeyPatch.context() as patch:  # private user folders, as every test has
+        for name in ("CACHE", "DATA", "LOG", "CONFIG"):
+            patch.setenv(f"AIPROD_{name}_DIR", str(folder / f"user-{name.lower()}"))
+        patch.delenv("AIPROD_MODEL_DIRS", raising=False)
+        (folder / "frames").mkdir()
+        render(folder, "frames/shot_%04d.png", fmt="png_sequence")
+    return (folder / "frames" / "shot.aiprod.json").read_text()
+
+
 @pytest.mark.parametrize("change,expected", HOSTILE)
-def test_a_damaged_or_hostile_record_is_one_clear_line(tmp_path, capsys, change, expected):
-    (tmp_path / "frames").mkdir()
-    render(tmp_path, "frames/shot_%04d.png", fmt="png_sequence")
-    sidecar = tmp_path / "frames" / "shot.aiprod.json"
-    tampered(sidecar, sidecar.read_text(), change)
+def test_a_damaged_or_hostile_record_is_one_clear_line(tmp_path, capsys, sequence_sidecar, change, expected):
+    sidecar = tmp_path / "shot.aiprod.json"
+    tampered(sidecar, sequence_sidecar, change)
     one_line_refusal(capsys, sidecar, expected)
 
 
 @pytest.mark.parametrize("depth", [200, 5000])
-def test_a_record_nested_past_reason_is_one_clear_line(tmp_path, capsys, depth):
-    (tmp_path / "frames").mkdir()
-    render(tmp_path, "frames/shot_%04d.png", fmt="png_sequence")
-    sidecar = tmp_path / "frames" / "shot.aiprod.json"
-    provenance = json.loads(sidecar.read_text())
+def test_a_record_nested_past_reason_is_one_clear_line(tmp_path, capsys, sequence_sidecar, depth):
+    sidecar = tmp_path / "shot.aiprod.json"
+    provenance = json.loads(sequence_sidecar)
     provenance[RECORD_KEY]["nodes"][0]["params"]["deep"] = "@deep@"
     sidecar.write_text(json.dumps(provenance).replace('"@deep@"', "[" * depth + "]" * depth))
     one_line_refusal(capsys, sidecar, "nests lists or objects")
