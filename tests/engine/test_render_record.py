@@ -295,3 +295,21 @@ def test_files_the_graph_writes_on_the_way_go_to_the_temporary_folder_too(tmp_pa
     assert rows["Voice (voice)"][0] == "identical" and rows["Export (export)"][0] == "identical"
     assert rows["Subtitles (subs)"][0] == "not compared"  # its output names where it wrote: elsewhere now
     assert srt.read_text() == "1\n00:00:00,000 --> 00:00:01,000\nmine now\n" and written
+
+
+def test_an_mxf_keeps_its_record_beside_it(tmp_path, capsys):
+    from tests.film_project import save_film_project
+
+    project = save_film_project(tmp_path, "film.mxf", seconds=0.25, fmt="dnxhr_hq")
+    assert main(["render", "-q", "--cache-dir", str(tmp_path / "cache"), str(project)]) == 0
+    assert json.loads(record_sidecar(tmp_path / "film.mxf").read_text())[RECORD_KEY]["export"] == "export"
+    code, out, err = reproduce(capsys, tmp_path / "film.mxf")
+    assert code == 0, out + err
+    assert verdicts(out)["Export (export)"][0] == "identical"
+
+
+def test_render_needs_a_project_or_an_export_to_reproduce_not_both(tmp_path, capsys):
+    assert main(["render"]) == 2
+    assert "give the .aiprod project to render" in capsys.readouterr().err
+    assert main(["render", "film.aiprod", "--reproduce", "film.mp4"]) == 2
+    assert "--reproduce FILE takes no project" in capsys.readouterr().err
