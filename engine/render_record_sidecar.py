@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .atomic import atomic_write_text
+from .leftovers import sweep_beside
 from .media.authorship import marked_provenance
 from .output_target import OverwriteRefused, allowed
 from .render_record import record_sidecar
@@ -23,8 +24,10 @@ def _ours(path: Path) -> bool:
 
 
 def claim_record_sidecar(ctx, target: Path) -> None:
-    """Raise OverwriteRefused if the record beside `target` would replace a file AIPROD did not write."""
+    """Raise OverwriteRefused if the record beside `target` would replace a file AIPROD did not write
+    (after removing what renders killed while writing it left behind)."""
     sidecar = record_sidecar(target)
+    sweep_beside(sidecar)
     if sidecar.exists() and not allowed(ctx.run_metadata, sidecar) and not _ours(sidecar):
         raise OverwriteRefused(sidecar)
 

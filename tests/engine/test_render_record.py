@@ -301,6 +301,11 @@ def test_an_mxf_keeps_its_record_beside_it(tmp_path, capsys):
     from tests.film_project import save_film_project
 
     project = save_film_project(tmp_path, "film.mxf", seconds=0.25, fmt="dnxhr_hq")
+    record_sidecar(tmp_path / "film.mxf").write_text("the user's own notes")
+    assert main(["render", "-q", "--cache-dir", str(tmp_path / "cache"), str(project)]) == 1
+    assert "film.mxf.record.json already exists and was not written by AIPROD" in capsys.readouterr().err
+    assert record_sidecar(tmp_path / "film.mxf").read_text() == "the user's own notes"
+    record_sidecar(tmp_path / "film.mxf").unlink()
     assert main(["render", "-q", "--cache-dir", str(tmp_path / "cache"), str(project)]) == 0
     assert json.loads(record_sidecar(tmp_path / "film.mxf").read_text())[RECORD_KEY]["export"] == "export"
     code, out, err = reproduce(capsys, tmp_path / "film.mxf")
