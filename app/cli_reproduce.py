@@ -85,8 +85,10 @@ def _second_record(recorded: RecordedExport, written: dict) -> dict | None:
         return None
 
 
-def reproduce(file: str, work_parent: str | None, models) -> tuple[Project, dict, list[Verdict], RunReport]:
-    """Render the export `file` again from its record in a temporary folder; the verdicts per node."""
+def reproduce(file: str, work_parent: str | None, models,
+              say=lambda line: None) -> tuple[Project, dict, list[Verdict], RunReport]:
+    """Render the export `file` again from its record in a temporary folder; the verdicts per node.
+    `say` is told, in a line, what is about to run (it may take as long as the first render did)."""
     recorded = read_recorded_export(file)
     project = record_project(recorded, build_registry())
     record = recorded.record
@@ -98,6 +100,7 @@ def reproduce(file: str, work_parent: str | None, models) -> tuple[Project, dict
         writers = _retarget(project, export_id, work / "export")
         executor = Executor(cache=DiskCache(work / "cache"), paths=PathResolver(None), models=models,
                             run_metadata={"project": json.dumps(recorded.project, ensure_ascii=False)})
+        say(f"rendering {len(record['nodes'])} nodes again from the record of {cut(file, 300)} in {work}…")
         report = executor.run(project.graph, [export_id], load_outputs=True)
         written = _written(report, export_id)
         export_identical = None
@@ -118,7 +121,8 @@ def cmd_reproduce(args: argparse.Namespace, models) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    project, record, verdicts, report = reproduce(args.reproduce, args.cache_dir, models)
+    project, record, verdicts, report = reproduce(args.reproduce, args.cache_dir, models,
+                                                  say=lambda line: print(f"aiprod: {line}", file=sys.stderr))
     graph = project.graph
     title = f"{Path(args.reproduce).name}: rendered again from its record in {report.seconds:.2f} s"
     table = Table(title=escape(title))
@@ -128,18 +132,19 @@ def cmd_reproduce(args: argparse.Namespace, models) -> int:
         style = _STYLE.get(verdict.outcome, "dim")
         table.add_row(escape(graph.display_name(verdict.node_id)), escape(graph.nodes[verdict.node_id].type_id),
                       f"[{style}]{verdict.outcome}[/]", escape(cut(verdict.why, 300)))
-    console = Console(file=sys.stdout, width=160)
+    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)  # a pipe or log: wide rows
     console.print(table)
     for change in version_changes(record):
-        console.print(f"version changed since the render: {change}", markup=False, highlight=False)
+        console.print(f"version changed since the render: {change}", markup=False, highlight=False,
+                      soft_wrap=True)
     bad = [v for v in verdicts if not v.passed]
     compared = sum(v.outcome == IDENTICAL for v in verdicts)
     if bad:
         counts = {o: sum(v.outcome == o for v in bad) for o in (DIFFERS, NOT_REPRODUCIBLE)}
         console.print(f"{args.reproduce}: NOT reproduced: " + ", ".join(f"{n} {o}" for o, n in counts.items() if n),
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
         return 1
     console.print(f"{args.reproduce}: reproduced bit-identically ({compared} of {len(verdicts)} nodes compared, "
-                  "all identical)", markup=False, highlight=False)
+                  "all identical)", markup=False, highlight=False, soft_wrap=True)
     return 0
 
