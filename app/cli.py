@@ -128,6 +128,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    if args.reproduce:  # the export's own record, not a project file (app/cli_reproduce.py)
+        if args.project or args.output or args.node:
+            return _fail("--reproduce FILE takes no project, -o or --node: the record in FILE says what to render")
+        from .cli_reproduce import cmd_reproduce
+
+        return cmd_reproduce(args, user_preferences().model_locator())
+    if not args.project:
+        return _fail("give the .aiprod project to render (or --reproduce FILE to check an export)")
     registry = build_registry()
     project = _load(args.project, registry)
     # The editor's Preferences (model folders, cache folder and size) hold here too, so a headless
@@ -350,7 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "Run `aiprod [PROJECT]` to open the editor.")
     sub = parser.add_subparsers(dest="command")
     render = sub.add_parser("render", help="render a project headless")
-    render.add_argument("project", help="the .aiprod project file")
+    render.add_argument("project", nargs="?", help="the .aiprod project file")
+    render.add_argument("--reproduce", metavar="FILE",
+                        help="render an export again from the record it carries and say, per node, whether the "
+                             "bits are identical (--cache-dir: where the temporary render goes)")
     render.add_argument("-o", "--output", help="write the output node's file here instead of its saved path")
     render.add_argument("--node", help="render only up to this node id (and what it needs)")
     render.add_argument("--cache-dir", help="node-output cache folder (default: the editor's Preferences, "

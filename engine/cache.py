@@ -18,6 +18,7 @@ entries, and several processes (the editor and a headless render) can share one 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import logging
 import os
@@ -209,6 +210,24 @@ class DiskCache:
             return None
         self.touch(key)
         return outputs
+
+    def content_digest(self, key: str) -> str | None:
+        """A digest of what the entry `key` holds (its inline values and the hashes of its files), the
+        same for two entries with the same content whatever their keys; None when there is no entry.
+
+        A render's record keeps it per node, so a later render can tell which node's output changed.
+        """
+        rows = self._query("SELECT manifest FROM entries WHERE key = ?", (key,))
+        if not rows:
+            return None
+        try:
+            manifest = json.loads(rows[0][0])
+            content = {"outputs": manifest["outputs"],
+                       "files": {name: entry["xxh3"] for name, entry in (manifest.get("files") or {}).items()}}
+            text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None  # an unreadable row: read() drops it; the record says nothing of it
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
     # ---- writing -----------------------------------------------------------------------------
 

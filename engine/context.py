@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from . import events as ev
 from .errors import RenderCancelled
@@ -34,8 +36,11 @@ class RunContext:
     def __init__(self, node_id: str, run_id: str, events: EventEmitter, cancel: CancelToken,
                  project_dir: Path | None = None, run_metadata: dict | None = None,
                  paths: PathResolver | None = None, models: ModelLocator | None = None,
-                 stats: dict | None = None):
+                 stats: dict | None = None, lineage: Callable[[], Any] | None = None):
         self.node_id = node_id
+        # How this node's inputs were made (engine.render_record.Lineage), asked for by exports so
+        # that the file they write can be rendered again from its own record.
+        self.lineage = lineage if lineage is not None else (lambda: None)
         # Figures the node measured (a generation: steps, device, peak VRAM): the executor puts them
         # in the node's result and its NodeFinished event, and the CLI summary prints them.
         self.stats = stats if stats is not None else {}

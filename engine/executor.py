@@ -27,6 +27,7 @@ from .errors import AiprodError, ParamError, RenderCancelled
 from .events import EventEmitter
 from .graph import Graph, Link
 from .paths import PathResolver
+from .render_record import Lineage
 from .schema import NodeType
 
 log = logging.getLogger("aiprod.executor")
@@ -128,6 +129,7 @@ class _Run:
         self.types: dict[str, NodeType] = {}
         self.params: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, str] = {}
+        self.fingerprints: dict[str, dict[str, str]] = {}  # what each key folds in of files and models read
         self.problems: dict[str, str] = {}  # found before running: unknown type, bad parameter
         self.values: dict[str, dict[str, Any]] = {}
         self.results: dict[str, NodeResult] = {}
@@ -141,7 +143,18 @@ class _Run:
     def context(self, node_id: str) -> RunContext:
         return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir,
                           self.ex.run_metadata, paths=self.ex.paths, models=self.ex.models,
-                          stats=self.stats.setdefault(node_id, {}))
+                          stats=self.stats.setdefault(node_id, {}), lineage=lambda: self.lineage(node_id))
+
+    def lineage(self, node_id: str) -> Lineage:
+        """What made the inputs of `node_id`: every node upstream of it (itself last), its parameters,
+        fingerprints and key, and a digest of its cached output (None when the cache holds none)."""
+        needed = self.graph.upstream([node_id])
+        order = [n for n in self.order if n in needed]
+        cache = self.ex.cache
+        outputs = {n: cache.content_digest(self.keys[n]) if cache is not None and n != node_id else None
+                   for n in order}
+        return Lineage(self.graph, order, {n: self.fingerprints.get(n, {}) for n in order},
+                       {n: self.keys[n] for n in order}, outputs, self.ex.paths)
 
     # ---- phase 1: what each node is, and its cache key ----------------------------------------
 
@@ -171,6 +184,7 @@ class _Run:
         except Exception as exc:
             fingerprints = {}
             self.problems[node_id] = f"could not read its files: {exc}"
+        self.fingerprints[node_id] = fingerprints
         path_params = {p.name: p for p in schema.params if p.kind == "path"}
         unkeyed = {p.name for p in schema.params  # never change the output (markers), or not at their default
                    if not p.keyed or (not p.keyed_at_default and params.get(p.name) == p.default)}

@@ -5,11 +5,13 @@ thread while the encoder compresses the previous ones, so export runs at the enc
 Everything is written beside the target under a temporary name and renamed at the end: a failed
 or cancelled export leaves neither a partial file nor the temporary, and a sequence written over
 an older one replaces it in one swap where its folder holds nothing else
-(engine.media.sequence_folder). The project graph and the node's own settings go into the file's
-"comment" tag (a sidecar .aiprod.json for sequences), so any render can be traced back to what
-made it. The "comment" carries AIPROD's mark (engine.media.authorship): a render replaces a file
-only if AIPROD wrote it or the user allowed it (engine.output_target), and first removes what
-renders killed while writing there left behind.
+(engine.media.sequence_folder). The project graph, the node's own settings and the render record
+(engine.render_record: how each node upstream made its output) go into the file's "comment" tag (a
+sidecar .aiprod.json for sequences; `<movie>.record.json` where the container cannot hold them), so
+any render can be traced back to what made it and rendered again (`aiprod render --reproduce`).
+The "comment" carries AIPROD's mark (engine.media.authorship): a render replaces a file only if
+AIPROD wrote it or the user allowed it (engine.output_target), and first removes what renders
+killed while writing there left behind.
 
 A linked `audio` input becomes the film's soundtrack, cut to exactly the frames written (so sound
 and picture last the same time) and encoded in step with the frames: AAC with H.264, H.265, VP9
@@ -41,6 +43,8 @@ from engine.media.transfer_fast import encode_output_uint16
 from engine.media.video_io import VideoEncoder
 from engine.output_target import claim_file, claim_sequence, still_as_written, written_file
 from engine.ports import AUDIO, FILE, FRAMES
+from engine.render_record import RECORD_KEY, build_record, movie_comment
+from engine.render_record_sidecar import claim_record_sidecar, write_record_sidecar
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
 
@@ -119,10 +123,16 @@ class Export(NodeType):
             pattern = write_pattern(target, fmt.extensions[0])
             claim_sequence(ctx, pattern, (sidecar_name(pattern), audio_sidecar_name(pattern)), sidecar_name(pattern),
                            range(first, last + 1), clip.frame_count)
-        else:
-            claim_file(ctx, target)
         provenance = {"aiprod_export": {"node": ctx.node_id, "params": params},
                       "project": _as_json(ctx.run_metadata.get("project"))}
+        lineage = ctx.lineage()
+        if lineage is not None:  # how the frames were made, to render them again (engine.render_record)
+            provenance[RECORD_KEY] = build_record(lineage)
+        if not fmt.sequence:
+            claim_file(ctx, target)
+            comment, record_text = movie_comment(provenance, target)
+            if record_text is not None:
+                claim_record_sidecar(ctx, target)
         audio = inputs.get("audio")
         sound = FilmAudio(audio, clip.fps, first, last + 1) if audio is not None else None
         frames = Prefetch(self._converted(clip, fmt, params, first, last + 1))
@@ -131,7 +141,7 @@ class Export(NodeType):
                 return {"file": self._write_sequence(ctx, target, fmt, params, frames, first, last, provenance,
                                                      sound, clip.frame_count)}
             return {"file": self._write_movie(ctx, target, fmt, params, clip, frames, first, last - first + 1,
-                                              provenance, sound)}
+                                              comment, record_text, sound)}
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
                                      "write to, with free space.") from exc
@@ -151,13 +161,14 @@ class Export(NodeType):
                 alpha = fmt.alpha and (pixels.shape[-1] == 4 or fmt.pix_fmt.startswith("yuva"))
                 yield encode_output_uint16(pixels, clip.color_space, params["output_transform"], alpha=alpha)
 
-    def _write_movie(self, ctx, target, fmt, params, clip, frames, first, count, provenance, sound) -> dict:
+    def _write_movie(self, ctx, target, fmt, params, clip, frames, first, count, comment, record_text, sound) -> dict:
+        """The movie, then its record beside it when the comment cannot hold it (record_text)."""
         audio = (ENCODINGS[audio_codec_for(fmt, target.suffix)], sound.channels) if sound is not None else None
 
         def write(tmp: Path) -> None:
             encoder = VideoEncoder(tmp, fmt, clip.width, clip.height, clip.fps,
                                    OUTPUT_TRANSFORMS[params["output_transform"]], params["quality"],
-                                   container_tags(provenance, target.suffix), audio=audio)
+                                   container_tags(comment, target.suffix), audio=audio)
             try:
                 for index, signal in enumerate(frames):
                     encoder.write(signal)
@@ -170,6 +181,7 @@ class Export(NodeType):
             encoder.finish()
 
         atomic_write(target, write)
+        write_record_sidecar(target, record_text)
         return written_file(target)
 
     def _write_sequence(self, ctx, target, fmt, params, frames, first, last, provenance, sound, clip_frames) -> dict:
