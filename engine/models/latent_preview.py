@@ -121,4 +121,6 @@ def preview_latents(pipe, latents) -> np.ndarray | None:
     """An 8-bit sRGB-ish picture (h x w x 3) of the middle frame of `latents`, or None for a family
     without a preview."""
     pixels = _frames_rgb(pipe, latents, middle_only=True)
-    return None if pixels is None else np.round(np.clip((pixels[0] + 1.0) * 127.5, 0, 255)).astype(np.uint8)
+    if pixels is None or not np.isfinite(pixels).all():  # NaN latents: nothing to show (the checks name them)
+        return None
+    return np.round(np.clip((pixels[0] + 1.0) * 127.5, 0, 255)).astype(np.uint8)
