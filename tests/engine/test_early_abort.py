@@ -86,6 +86,9 @@ def test_a_rejected_take_is_retried_with_the_next_seed_which_gives_that_seeds_ow
     stats = report.results["key"].stats
     assert stats["seed"] == 8 and stats["steps_saved"] == 3
     assert [(r["seed"], r["check"], r["step"], r["steps_saved"]) for r in stats["rejected_takes"]] == [(7, "NaN", 2, 3)]
+    from app.cli import describe_stats
+
+    assert describe_stats(stats).endswith("seed 8 after 1 rejected take(s), 3 steps saved")  # the render summary
     (warning,) = warnings(seen)
     assert warning.startswith("take with seed 7: NaN at step 2/5 (") and warning.endswith(
         "stopped early, 3 steps saved; trying seed 8")
