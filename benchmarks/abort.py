@@ -2,7 +2,7 @@
 SDXL pipeline, some with failures injected (NaN latents from a chosen step, a black preview), with
 Early abort at 20 % and 40 % of the steps and one retry each.
 
-    .venv/bin/python benchmarks/abort.py [--steps 20] [--size 32] [--takes 6]
+    .venv/bin/python benchmarks/abort.py [--steps 10] [--size 16] [--takes 6]
 
 The last line of stdout is one JSON object: abort_saved_fraction (the steps saved over the steps the
 failing takes would have run; target >= 0.7), the counts of takes, failing takes, retries made and
@@ -42,7 +42,7 @@ def _render(locator: ModelLocator, seed: int, steps: int, size: int):
     return Executor(models=locator).run(graph).results["key"]
 
 
-def measure_abort(steps: int = 20, size: int = 32, takes: int = 6) -> dict:
+def measure_abort(steps: int = 10, size: int = 16, takes: int = 6) -> dict:
     """Render `takes` keyframes (seeds 100, 200, ...): a third get NaN latents from the first step, a
     third NaN latents from 30 % of the steps (caught at the 40 % check), the rest a black preview on
     their first seed; every failing take's next seed is clean."""
@@ -77,8 +77,8 @@ def measure_abort(steps: int = 20, size: int = 32, takes: int = 6) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--size", type=int, default=16)
     parser.add_argument("--takes", type=int, default=6)
     args = parser.parse_args()
     result = measure_abort(args.steps, args.size, args.takes)
