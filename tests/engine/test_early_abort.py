@@ -140,7 +140,8 @@ def test_a_video_take_that_does_not_move_fails_the_frozen_check_and_a_moving_one
     assert "the take failed the early 'frozen' check (seed 3: frozen at step 1/5" in report.results["shot"].message
     checked = []
     real = denoise.failed_check
-    monkeypatch.setattr(denoise, "failed_check", lambda latents, frames: checked.append(frames.shape) or real(latents, frames))
+    monkeypatch.setattr(denoise, "failed_check",
+                        lambda latents, frames: checked.append(frames.shape) or real(latents, frames))
     report, _seen = render(locator, scene_shot(retries=0))
     assert not report.failed, report.results["shot"].message
     assert len(checked) == 2 and all(shape[0] > 1 for shape in checked)  # every latent frame was looked at
