@@ -103,6 +103,9 @@ def describe_stats(stats: dict) -> str:
         parts.append(f"{stats['steps']} steps in {stats.get('denoise_s', 0):.1f} s")
     if stats.get("peak_vram_gb"):
         parts.append(f"{stats['peak_vram_gb']:.1f} GB peak VRAM")
+    if stats.get("rejected_takes"):  # early abort: which seed made it, and what the stopped takes saved
+        parts.append(f"seed {stats['seed']} after {len(stats['rejected_takes'])} rejected take(s), "
+                     f"{stats['steps_saved']} steps saved")
     return ", ".join(parts)
 
 

@@ -1,17 +1,20 @@
 """What every generating node shares: a model named by the project and looked up in the library,
 its fingerprint in the cache key, the suggestions the inspector lists, the missing-model notice
-on open, and the keyword arguments a family's pipeline accepts.
+on open, the keyword arguments a family's pipeline accepts, and the early-abort parameters.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
 from engine.image import Image
 from engine.media.colorspaces import to_working
+from engine.models.denoise import EarlyAbort
 from engine.models.families import FAMILIES, TASK_LABELS
 from engine.models.loading import ModelError
-from engine.schema import MissingModel
+from engine.schema import EnumParam, IntParam, MissingModel, Param
 
 # A file dialog cannot pick a folder among files: a diffusers folder is picked by its model_index.json.
 MODEL_FILES = "Models: a .safetensors file, or a diffusers folder's model_index.json (*.safetensors model_index.json)"
@@ -67,3 +70,38 @@ def srgb_picture(image: Image):
 
     encoded = to_display(image.pixels, image.color_space)
     return PILImage.fromarray(np.round(np.clip(encoded, 0.0, 1.0) * 255.0).astype(np.uint8), "RGB")
+
+
+# Early abort: (id saved in the project, label shown, fractions of the schedule checked at).
+EARLY_ABORT_CHOICES = (("off", "Off", ()),
+                       ("20,40", "At 20% and 40% of the steps", (0.2, 0.4)),
+                       ("10,25", "At 10% and 25% of the steps", (0.1, 0.25)),
+                       ("20", "At 20% of the steps", (0.2,)),
+                       ("40", "At 40% of the steps", (0.4,)))
+EARLY_ABORT_AT = {choice: at for choice, _label, at in EARLY_ABORT_CHOICES}
+MAX_RETRIES = 10
+
+
+def early_abort_params() -> tuple[Param, Param]:
+    """The Early abort and Retries parameters of a generating node. Both were added after projects
+    with these nodes existed: at their defaults (off, 0) they stay out of the cache key and the node
+    does what it always did, so a saved project keeps its rendered takes."""
+    checks = EnumParam(
+        "early_abort", "off", [(choice, label) for choice, label, _at in EARLY_ABORT_CHOICES],
+        help="Checks a cheap preview of the take part-way through denoising and stops a failing take there, "
+             "before the rest of its steps are paid for: NaN or infinite values, a black or blown-out picture, "
+             "a video whose frames do not move, brightness flickering between frames. It cannot judge the "
+             "composition, the subject or how well the take follows the prompt. A failing take is an error "
+             "naming the check, unless Retries tries further seeds.")
+    retries = IntParam(
+        "retries", 0, min=0, max=MAX_RETRIES,
+        help="With Early abort on: how many more takes to try after one fails its checks, each with the next "
+             "seed (seed + 1, seed + 2, ...). The seed used is in the node's stats; the render is the same "
+             "each time.")
+    return (dataclasses.replace(checks, keyed_at_default=False), dataclasses.replace(retries, keyed_at_default=False))
+
+
+def early_abort_of(params) -> EarlyAbort | None:
+    """The node's early-abort plan, or None when it is off."""
+    at = EARLY_ABORT_AT[params.get("early_abort", "off")]
+    return EarlyAbort(at, int(params.get("retries", 0))) if at else None

@@ -54,6 +54,7 @@ class Keyframe(NodeType):
                       help="The working space the picture is converted to from the model's sRGB."),
             SeedParam(help="Which picture: the same seed, prompt and model give the same picture, bit for bit "
                            "on one machine."),
+            *gen.early_abort_params(),
         ),
         help="Generates a keyframe with an installed text-to-image model on this machine's GPU (or CPU).",
         preview_port="image",
@@ -106,8 +107,8 @@ class Keyframe(NodeType):
         if reference is not None:
             picture = gen.srgb_picture(reference).resize((params["width"], params["height"]))
             wanted.update(image=picture, strength=params["strength"])
-        output, _pipe = run_generation(ctx, library, Generation(model, pipeline_class, wanted, params["steps"],
-                                                          params["seed"], loras),
-                                previewer=preview_latents)
+        generation = Generation(model, pipeline_class, wanted, params["steps"], params["seed"], loras,
+                                early_abort=gen.early_abort_of(params))
+        output, _pipe = run_generation(ctx, library, generation, previewer=preview_latents)
         return {"image": gen.images_from_srgb(output.images, params["working_space"])[0]}
 

@@ -146,6 +146,7 @@ class Scene(NodeType):
                      help="Height the video model works at (0: its native size at the shot's aspect); the "
                           "result is fitted to the shot's resolution and retimed to its frame count."),
             SeedParam(help="Seed for the video methods (not used by still + camera or interpolation)."),
+            *gen.early_abort_params(),  # the video methods only
         ),
         help="A shot of exact length and frame rate from keyframes, rendered by the cheapest method that fits. "
              + SOUND_GUARANTEES,

@@ -101,8 +101,9 @@ def video_shot(ctx, method: str, keyframes, params, fps: Fraction, count: int, w
         wanted.update(_first_last_arguments(model.family, first, last, frames))
     span = frames / family.native_fps  # the model's seconds, which the shot's seconds are mapped onto
     around = sound_condition(dialogue.samples, span) if dialogue is not None else None
-    output, pipe = run_generation(ctx, library, Generation(model, family.pipelines[task], wanted, params["steps"],
-                                                           params["seed"], around=around), previewer=preview_latents)
+    generation = Generation(model, family.pipelines[task], wanted, params["steps"], params["seed"], around=around,
+                            early_abort=gen.early_abort_of(params))
+    output, pipe = run_generation(ctx, library, generation, previewer=preview_latents)
     pictures = output.frames[0]
     space = keyframes[0].color_space
     made = [image.pixels for image in gen.images_from_srgb(pictures, space)]

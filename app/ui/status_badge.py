@@ -122,4 +122,7 @@ def stats_lines(stats: dict) -> list[str]:
         lines.append(f"peak VRAM {float(stats['peak_vram_gb']):.2f} GB")
     if stats.get("generated"):
         lines.append(str(stats["generated"]))
+    if stats.get("rejected_takes"):  # early abort: which seed made it, and what the stopped takes saved
+        lines.append(f"seed {stats['seed']} after {len(stats['rejected_takes'])} rejected take(s), "
+                     f"{stats['steps_saved']} steps saved")
     return lines

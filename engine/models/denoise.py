@@ -1,15 +1,18 @@
 """Running a pipeline inside a node: step progress, cancel at the next step, previews, run stats,
-LoRAs, the seed, and one retry at a lower memory setting after a CUDA out-of-memory error.
+LoRAs, the seed, one retry at a lower memory setting after a CUDA out-of-memory error, and the
+early abort of a failing take (checked part-way, retried with the next seed).
 
 Cancel raises out of diffusers' step-end callback rather than setting `_interrupt`: an interrupted
 pipeline still decodes its half-denoised latents (seconds of VAE work for a video) and returns
-them as if they were a result; raising stops at once and the executor stores nothing.
+them as if they were a result; raising stops at once and the executor stores nothing. An early
+abort raises too (TakeRejected), for the same reason: a rejected take is not worth decoding.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import math
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -17,13 +20,47 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RenderCancelled
+from .latent_preview import preview_frames
 from .library import InstalledModel, ModelLibrary
 from .loading import RESIDENT_PIPELINES, ModelError, placement_for
 from .memory import LEVEL_NAMES, PeakMemory, free_vram, is_out_of_memory
+from .take_checks import failed_check
 
 log = logging.getLogger("aiprod.models")
 
 PREVIEW_EVERY = 4  # steps between previews: often enough to watch, rare enough to cost nothing
+
+
+@dataclass(frozen=True)
+class EarlyAbort:
+    """When to check a take part-way through denoising, and how many more seeds to try after one fails."""
+
+    at: tuple[float, ...]  # fractions of the denoising schedule, e.g. (0.2, 0.4)
+    retries: int = 0  # further takes, each with the next seed (seed + 1, seed + 2, ...)
+    # pipe, latents -> frames x h x w x 3 in 0..1, or None: the picture the checks look at (None:
+    # latent_preview.preview_frames; a tiny VAE decoder could stand here when one is installed)
+    previewer: Callable[[Any, Any], Any] | None = None
+
+    def check_steps(self, total: int) -> set[int]:
+        """The step numbers (1..total) the checks run after, for a schedule of `total` steps.
+        Never the last step: a take that has run all its steps is decoded, not judged."""
+        return {min(max(1, math.ceil(fraction * total - 1e-9)), total) for fraction in self.at} - {total}
+
+
+class TakeRejected(Exception):
+    """Raised from the step callback when a take fails a check; run_generation catches it."""
+
+    def __init__(self, seed: int, check: str, why: str, step: int, total: int):
+        super().__init__(f"seed {seed}: {check} at step {step}/{total} ({why})")
+        self.seed, self.check, self.why, self.step, self.total = seed, check, why, step, total
+
+    @property
+    def steps_saved(self) -> int:
+        return self.total - self.step
+
+    def record(self) -> dict:
+        return {"seed": self.seed, "check": self.check, "why": self.why, "step": self.step,
+                "steps": self.total, "steps_saved": self.steps_saved}
 
 
 @dataclass
@@ -39,6 +76,7 @@ class Generation:
     # pipe -> a context the call runs in, yielding more call arguments: for what needs the loaded
     # pipeline's own parts first (an LTX-2 dialogue, encoded by its audio VAE and held through the call).
     around: Callable[[Any], AbstractContextManager[dict]] | None = None
+    early_abort: EarlyAbort | None = None  # None: every take runs all its steps
 
 
 def seeded_generator(seed: int):
@@ -59,8 +97,22 @@ def accepted(pipe, wanted: dict) -> dict:
     return {k: v for k, v in wanted.items() if k in parameters and v is not None}
 
 
-def _step_callbacks(pipe, ctx, steps: int, previewer) -> dict:
-    """The keyword arguments that make the pipeline report each step (and stop when cancelled)."""
+def _check_take(pipe, latents, early_abort: EarlyAbort, seed: int, step: int, total: int) -> None:
+    """Raise TakeRejected when the take fails a check at this step (one of early_abort's steps)."""
+    values = latents.detach().float().cpu().numpy()
+    try:
+        frames = (early_abort.previewer or preview_frames)(pipe, latents)
+    except Exception as exc:  # no picture: the latents alone are checked, never a reason to fail
+        log.debug("no preview to check at step %d: %s", step, exc)
+        frames = None
+    failed = failed_check(values, frames)
+    if failed is not None:
+        raise TakeRejected(seed, *failed, step, total)
+
+
+def _step_callbacks(pipe, ctx, steps: int, previewer, early_abort: EarlyAbort | None = None, seed: int = 0) -> dict:
+    """The keyword arguments that make the pipeline report each step (and stop when cancelled, or
+    when the take fails an early check)."""
 
     def step_done(index: int, latents) -> None:
         ctx.progress(0.05 + 0.9 * (index + 1) / max(steps, 1), f"step {index + 1}/{steps}")
@@ -72,6 +124,11 @@ def _step_callbacks(pipe, ctx, steps: int, previewer) -> dict:
                 picture = None
             if picture is not None:
                 ctx.preview(picture, index + 1, steps)
+        if early_abort is not None and latents is not None:
+            # The steps this call really runs: fewer than asked for when a strength skips some (image to image).
+            total = getattr(pipe, "_num_timesteps", None) or steps
+            if index + 1 in early_abort.check_steps(total):
+                _check_take(pipe, latents, early_abort, seed, index + 1, total)
 
     parameters = inspect.signature(pipe.__call__).parameters
     if "callback_on_step_end" in parameters:
@@ -121,12 +178,11 @@ def _out_of_memory_message(model: InstalledModel, placement, exc: BaseException)
             "resolution, the frame count or the step count")
 
 
-def run_generation(ctx, library: ModelLibrary, generation: Generation, previewer=None):
-    """Run `generation` for the node of `ctx`: (the pipeline's output, the pipeline). Fills ctx.stats."""
+def _run_take(ctx, library: ModelLibrary, generation: Generation, seed: int, placement, fingerprint: str,
+              previewer):
+    """One take with `seed`: (output, pipe, placement, seconds loading, seconds denoising, peak bytes).
+    Out of GPU memory, it is tried once more at the next lower memory setting."""
     model = generation.model
-    ctx.progress(0.0, f"loading {model.name}")
-    fingerprint = library.fingerprint(model)
-    placement = placement_for(model)
     started = time.perf_counter()
     retried = False
     while True:
@@ -139,10 +195,10 @@ def run_generation(ctx, library: ModelLibrary, generation: Generation, previewer
             around = generation.around(pipe) if generation.around is not None else nullcontext({})
             with PeakMemory() as peak, around as extra:
                 output = pipe(**accepted(pipe, {**generation.call, **extra}),
-                              generator=seeded_generator(generation.seed),
-                              **_step_callbacks(pipe, ctx, generation.steps, previewer))
-            break
-        except (RenderCancelled, ModelError):
+                              generator=seeded_generator(seed),
+                              **_step_callbacks(pipe, ctx, generation.steps, previewer, generation.early_abort, seed))
+            return output, pipe, placement, loaded - started, time.perf_counter() - loaded, peak.peak_bytes
+        except (RenderCancelled, ModelError, TakeRejected):
             raise
         except Exception as exc:
             if not is_out_of_memory(exc):
@@ -154,8 +210,46 @@ def run_generation(ctx, library: ModelLibrary, generation: Generation, previewer
             log.warning("%s: out of GPU memory with %s; trying %s", model.name, LEVEL_NAMES[placement.level],
                         LEVEL_NAMES[lower.level])
             placement, retried = lower, True
-    finished = time.perf_counter()
+
+
+def _all_takes_failed_message(model: InstalledModel, rejected: list[TakeRejected]) -> str:
+    takes = "; ".join(str(r) for r in rejected)
+    if len(rejected) == 1:
+        return (f"'{model.name}': the take failed the early '{rejected[0].check}' check ({takes}); raise Retries "
+                "to try the next seeds, change the seed or the prompt, or turn Early abort off")
+    return (f"'{model.name}': all {len(rejected)} takes failed their early checks ({takes}); change the prompt, "
+            "the guidance or the model, or turn Early abort off")
+
+
+def run_generation(ctx, library: ModelLibrary, generation: Generation, previewer=None):
+    """Run `generation` for the node of `ctx`: (the pipeline's output, the pipeline). Fills ctx.stats.
+
+    With early abort, a take that fails a check stops at that step and the next seed is tried, up to
+    `retries` more times; the seed that made the output is in the stats, so the render can be made again."""
+    model = generation.model
+    ctx.progress(0.0, f"loading {model.name}")
+    fingerprint = library.fingerprint(model)
+    placement = placement_for(model)
+    retries = generation.early_abort.retries if generation.early_abort is not None else 0
+    rejected: list[TakeRejected] = []
+    rejected_started = time.perf_counter()
+    for seed in range(generation.seed, generation.seed + retries + 1):
+        try:
+            output, pipe, placement, load_s, denoise_s, peak_bytes = _run_take(
+                ctx, library, generation, seed, placement, fingerprint, previewer)
+            break
+        except TakeRejected as rejection:
+            rejected.append(rejection)
+            more = f"; trying seed {seed + 1}" if seed < generation.seed + retries else ""
+            ctx.warn(f"take with {rejection}: stopped early, {rejection.steps_saved} steps saved{more}")
+            log.info("%s: take rejected: %s", model.name, rejection)
+    else:
+        raise ModelError(_all_takes_failed_message(model, rejected))
     ctx.stats.update({"model": model.name, "device": placement.describe(), "steps": generation.steps,
-                      "load_s": round(loaded - started, 3), "denoise_s": round(finished - loaded, 3),
-                      "peak_vram_gb": round(peak.peak_bytes / 1e9, 2)})
+                      "load_s": round(load_s, 3), "denoise_s": round(denoise_s, 3),
+                      "peak_vram_gb": round(peak_bytes / 1e9, 2), "seed": seed})
+    if rejected:
+        ctx.stats.update({"rejected_takes": [r.record() for r in rejected],
+                          "steps_saved": sum(r.steps_saved for r in rejected),
+                          "rejected_s": round(time.perf_counter() - rejected_started - load_s - denoise_s, 3)})
     return output, pipe

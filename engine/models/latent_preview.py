@@ -67,7 +67,8 @@ def _fit(vae) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _raw_latents(pipe, latents):
-    """The middle frame of the first item as raw VAE latents (C x h x w torch tensor), or None."""
+    """The first item as raw VAE latents (C x h x w, or C x F x h x w for a video; a CPU float
+    torch tensor), or None."""
     config = pipe.vae.config
     name = type(pipe).__name__
     call = getattr(pipe, "_aiprod_call", {})
@@ -90,16 +91,36 @@ def _raw_latents(pipe, latents):
         latents = latents / config.scaling_factor + (getattr(config, "shift_factor", None) or 0.0)
     else:
         return None
-    first = latents[0].float().cpu()
-    return first[:, first.shape[1] // 2] if first.ndim == 4 else first
+    return latents[0].float().cpu()
+
+
+def _frames_rgb(pipe, latents, middle_only: bool) -> np.ndarray | None:
+    """The latents' frames (F x h x w x 3, -1..1 RGB; F = 1 for an image) or None without a preview."""
+    vae = getattr(pipe, "vae", None)
+    raw = _raw_latents(pipe, latents.detach()) if vae is not None else None
+    if raw is None:
+        return None
+    frames = raw.numpy()
+    if frames.ndim == 3:
+        frames = frames[:, None]
+    elif middle_only:
+        frames = frames[:, frames.shape[1] // 2:frames.shape[1] // 2 + 1]
+    matrix, bias = _fit(vae)
+    return np.einsum("cfhw,cr->fhwr", frames, matrix) + bias
+
+
+def preview_frames(pipe, latents) -> np.ndarray | None:
+    """Every latent frame of `latents` as a float picture in 0..1 (F x h x w x 3), or None for a
+    family without a preview: what the early take checks look at (take_checks.py). NaN latents
+    give NaN pixels here, which the checks name rather than hide."""
+    pixels = _frames_rgb(pipe, latents, middle_only=False)
+    return None if pixels is None else np.clip((pixels + 1.0) * 0.5, 0.0, 1.0).astype(np.float32)
 
 
 def preview_latents(pipe, latents) -> np.ndarray | None:
-    """An 8-bit sRGB-ish picture (h x w x 3) of `latents`, or None for a family without a preview."""
-    raw = _raw_latents(pipe, latents.detach())
-    vae = getattr(pipe, "vae", None)
-    if raw is None or vae is None:
+    """An 8-bit sRGB-ish picture (h x w x 3) of the middle frame of `latents`, or None for a family
+    without a preview."""
+    pixels = _frames_rgb(pipe, latents, middle_only=True)
+    if pixels is None or not np.isfinite(pixels).all():  # NaN latents: nothing to show (the checks name them)
         return None
-    matrix, bias = _fit(vae)
-    pixels = np.einsum("chw,cr->hwr", raw.numpy(), matrix) + bias
-    return np.round(np.clip((pixels + 1.0) * 127.5, 0, 255)).astype(np.uint8)
+    return np.round(np.clip((pixels[0] + 1.0) * 127.5, 0, 255)).astype(np.uint8)
