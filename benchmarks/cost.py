@@ -151,7 +151,7 @@ def main(argv: list[str]) -> int:
         result.update({"router_gpu_s": round(router, 1), "full_video_gpu_s": round(full, 1),
                        "ratio": round(router / full, 4), "ratio_target": TARGET_RATIO,
                        "sample_methods": sample["methods"],
-                       "six_shot_methods": {s.title: s.method for s in six.shots},
+                       "six_shot_methods": {s.node_id: s.method for s in six.shots},
                        "six_shot_ratio": round(six.gpu_s / six.full_video_gpu_s, 4)})
         error = estimate_error(Calibration.defaults(), folder)
         result.update({"estimate_error": round(error["estimate_error"], 3), "estimate_error_target": TARGET_ERROR,
