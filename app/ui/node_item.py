@@ -289,9 +289,8 @@ class NodeItem(QGraphicsItem):
     # ---- interaction --------------------------------------------------------------------
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionChange and not self._syncing and getattr(self.scene(), "snap", False):
-            step = theme.GRID
-            return QPointF(round(value.x() / step) * step, round(value.y() / step) * step)
+        if change == QGraphicsItem.ItemPositionChange:
+            return theme.snapped(self, value)
         if change == QGraphicsItem.ItemPositionHasChanged:
             for wire in self.wires:
                 wire.refresh()

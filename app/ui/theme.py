@@ -106,3 +106,13 @@ def mono_font(size: float = 9.0) -> QFont:
     font.setStyleHint(QFont.TypeWriter)
     font.setPointSizeF(size)
     return font
+
+
+def snapped(item, value):
+    """A canvas item's new position on the grid while it is dragged with Snap on (the model's own
+    position, set while `item._syncing`, is shown as it is)."""
+    from PySide6.QtCore import QPointF
+
+    if item._syncing or not getattr(item.scene(), "snap", False):
+        return value
+    return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
