@@ -150,9 +150,11 @@ def estimate_film(graph: Graph, models, table: Calibration, paths: PathResolver,
 
 
 def add_measured(film: FilmEstimate, report) -> FilmEstimate:
-    """The render's measured seconds beside each shot's estimate (a shot from the cache has none)."""
+    """The render's measured seconds beside each shot's estimate. A shot from the cache has none, nor has a
+    still through a camera move: it streams into what it feeds, so its node's own seconds say nothing."""
     for shot in film.shots:
         result = report.results.get(shot.node_id)
-        if result is not None and result.status == "ran":
+        made = ((result.stats or {}).get("cost") or {}).get("method") if result is not None else None
+        if result is not None and result.status == "ran" and made not in (None, "still + camera"):
             shot.measured_s = result.seconds
     return film

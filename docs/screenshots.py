@@ -2,7 +2,8 @@
 docs/timeline.png (the Timeline dock with a marker, the lake shot selected), docs/player.png
 (the Preview's player, an A/B wipe of the grade against its input) and docs/scopes.png (the
 graded dawn shot with its waveform, parade, vectorscope and histogram) and docs/groups.png (the
-lake shot closed into a group with its shown parameters, the dawn shot's group open); with
+lake shot closed into a group with its shown parameters, the dawn shot's group open) and
+docs/estimate.png (Render ▸ Estimate with every Scene on auto, after the render); with
 --models, save docs/models.png, the Models dialog (Help ▸ Models) over a folder of tiny models.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
@@ -54,6 +55,7 @@ def main(argv: list[str]) -> int:
         print(player_screenshot(window, output.with_name("player.png")))
         print(scopes_screenshot(window, output.with_name("scopes.png")))
         print(groups_screenshot(window, output.with_name("groups.png")))
+        print(estimate_screenshot(window, output.with_name("estimate.png")))
         window.document.stack.set_clean()
         window.close()
     print(path)
@@ -138,6 +140,26 @@ def groups_screenshot(window, output: Path) -> Path:
                         scene.nodes["opening"], scene.nodes["export"]])
     _wait_until(lambda: False, 1.0)
     window.grab().save(str(output))
+    return output
+
+
+def estimate_screenshot(window, output: Path) -> Path:
+    """docs/estimate.png: Render ▸ Estimate of the sample with its Scenes set to auto, the render's measured
+    seconds beside the estimates, a GPU budget set."""
+    from engine.commands import SetParam
+
+    from app.ui.estimate_dialog import EstimateDialog
+
+    stack = window.document.stack
+    for node_id in ("dawn", "lake", "night"):
+        stack.push(SetParam(node_id, "method", "auto"))
+    window.document.project.settings["gpu_budget_s"] = 600
+    dialog = EstimateDialog(window, window.renderer.last_report)
+    dialog.resize(1300, 330)
+    dialog.show()
+    _wait_until(lambda: False, 1.0)
+    dialog.grab().save(str(output))
+    dialog.close()
     return output
 
 
