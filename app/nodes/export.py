@@ -43,6 +43,8 @@ from engine.output_target import claim_file, claim_sequence, still_as_written, w
 from engine.ports import AUDIO, FILE, FRAMES
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
+from .export_qa import ExportQA
+
 
 
 class Export(NodeType):
@@ -125,13 +127,14 @@ class Export(NodeType):
                       "project": _as_json(ctx.run_metadata.get("project"))}
         audio = inputs.get("audio")
         sound = FilmAudio(audio, clip.fps, first, last + 1) if audio is not None else None
-        frames = Prefetch(self._converted(clip, fmt, params, first, last + 1))
+        qa = ExportQA(ctx, clip, audio, first, last)  # the automatic QA, on the frames as they are written
+        frames = Prefetch(self._converted(qa.watched(clip), fmt, params, first, last + 1))
         try:
             if fmt.sequence:
-                return {"file": self._write_sequence(ctx, target, fmt, params, frames, first, last, provenance,
-                                                     sound, clip.frame_count)}
-            return {"file": self._write_movie(ctx, target, fmt, params, clip, frames, first, last - first + 1,
-                                              provenance, sound)}
+                return {"file": qa.finished(self._write_sequence(ctx, target, fmt, params, frames, first, last,
+                                                                 provenance, sound, clip.frame_count))}
+            return {"file": qa.finished(self._write_movie(ctx, target, fmt, params, clip, frames, first,
+                                                          last - first + 1, provenance, sound))}
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
                                      "write to, with free space.") from exc

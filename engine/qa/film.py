@@ -112,7 +112,7 @@ class FilmCheck:
 
     def report(self, audio: Audio | None = None) -> Report:
         count, first = self.meter.frames, self.first
-        report = Report(self.fps, count, float(Fraction(count) / self.fps))
+        report = Report(self.fps, count, float(Fraction(count) / self.fps), first=first)
         report.checked = list(PICTURE_CHECKS)
         # The plan is in frames of the whole clip; what was checked starts at `first`.
         shots = [ShotSpan(s.title, s.node_id, s.start - first, s.end - first, s.expected_frames, s.expected_fps,

@@ -59,6 +59,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     measured: dict = field(default_factory=dict)  # whole-film figures (loudness, true peak, ...) for the record
     checked: list[str] = field(default_factory=list)  # the checks that ran (a check not run is not a pass)
+    first: int = 0  # the film's frame where what was checked starts (an export of part of a film)
 
     @property
     def status(self) -> str:
@@ -66,7 +67,8 @@ class Report:
 
     def add(self, check: str, shot: ShotSpan | None, start_frame: int, end_frame: int, value: float, limit: float,
             unit: str, message: str) -> None:
-        """A finding over frames start_frame..end_frame-1, its times worked out at the report's rate."""
+        """A finding over frames start_frame..end_frame-1 of what was checked; its times are the film's."""
+        start_frame, end_frame = start_frame + self.first, end_frame + self.first
         self.findings.append(Finding(check, shot.title if shot else "", shot.node_id if shot else "",
                                      round(float(Fraction(start_frame) / self.fps), 3),
                                      round(float(Fraction(end_frame) / self.fps), 3),
@@ -75,14 +77,14 @@ class Report:
 
     def to_data(self) -> dict:
         return {KEY: MARK, "aiprod_qa": REPORT_VERSION, "status": self.status, "fps": str(self.fps),
-                "frames": self.frames, "seconds": round(self.seconds, 3), "checked": self.checked,
+                "first": self.first, "frames": self.frames, "seconds": round(self.seconds, 3), "checked": self.checked,
                 "measured": self.measured, "findings": [asdict(f) for f in self.findings]}
 
     @classmethod
     def from_data(cls, data: dict) -> "Report":
         report = cls(Fraction(data["fps"]), int(data["frames"]), float(data["seconds"]),
                      [Finding(**f) for f in data["findings"]], dict(data.get("measured", {})),
-                     list(data.get("checked", [])))
+                     list(data.get("checked", [])), int(data.get("first", 0)))
         return report
 
 
