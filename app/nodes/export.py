@@ -41,6 +41,7 @@ from engine.media.transfer_fast import encode_output_uint16
 from engine.media.video_io import VideoEncoder
 from engine.output_target import claim_file, claim_sequence, still_as_written, written_file
 from engine.ports import AUDIO, FILE, FRAMES
+from engine.qa.report import report_path
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
 from .export_qa import ExportQA
@@ -119,7 +120,7 @@ class Export(NodeType):
             raise NodeExecutionError(f"cannot write {target}: the folder {folder} does not exist; create it first")
         if fmt.sequence:
             pattern = write_pattern(target, fmt.extensions[0])
-            claim_sequence(ctx, pattern, (sidecar_name(pattern), audio_sidecar_name(pattern)), sidecar_name(pattern),
+            claim_sequence(ctx, pattern, sequence_sidecars(pattern), sidecar_name(pattern),
                            range(first, last + 1), clip.frame_count)
         else:
             claim_file(ctx, target)
@@ -179,7 +180,7 @@ class Export(NodeType):
         """Frames into a staging folder, then in place of the old sequence (engine.media.sequence_folder)."""
         pattern = write_pattern(target, fmt.extensions[0])
         folder = pattern.parent
-        with SequenceStage(pattern, (sidecar_name(pattern), audio_sidecar_name(pattern))) as stage:
+        with SequenceStage(pattern, sequence_sidecars(pattern)) as stage:
             count = last - first + 1
             for index, frame in enumerate(frames):
                 (stage.path / frame_path(pattern, first + index).name).write_bytes(encode_frame(frame, fmt, params))
@@ -232,6 +233,11 @@ def sidecar_name(pattern: Path) -> str:
 def audio_sidecar_name(pattern: Path) -> str:
     """shot_%04d.exr -> shot.wav: the soundtrack beside the frames."""
     return sidecar_name(pattern).replace(".aiprod.json", ".wav")
+
+
+def sequence_sidecars(pattern: Path) -> tuple[str, ...]:
+    """The files a sequence keeps beside its frames: provenance, soundtrack and QA report (written after)."""
+    return sidecar_name(pattern), audio_sidecar_name(pattern), report_path(pattern).name
 
 
 def _as_json(project):
