@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.errors import NodeExecutionError
+from engine.errors import NodeExecutionError, short_repr
 from engine.media.clip import Clip
 from engine.output_target import still_as_written, written_file
 from engine.ports import AUDIO, FILE, FRAMES
@@ -42,7 +42,7 @@ class QualityCheck(NodeType):
 
     def problems(self, params, paths):
         if Path(params["path"]).suffix.lower() != ".json":
-            return [f"the QA report is JSON: end the path with .json (it is {params['path']!r})"]
+            return [f"the QA report is JSON: end the path with .json (it is {short_repr(params['path'])})"]
         return []
 
     def execute(self, ctx, inputs, params):
