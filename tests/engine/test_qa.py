@@ -155,3 +155,18 @@ def test_the_report_round_trips_through_its_json_file(tmp_path):
     mine = tmp_path / "notes.qa.json"
     mine.write_text("my own notes")
     assert not write_report(report, mine) and mine.read_text() == "my own notes"  # never replaces a user's file
+
+
+def test_part_of_a_film_is_reported_in_the_films_own_time():
+    from engine.qa.film import FilmCheck
+
+    frames = [moving(96).frame(i) for i in range(96)]
+    for i in range(30, 70):
+        frames[i] = np.zeros_like(frames[i])
+    film = ArrayClip(frames, FPS)
+    check = FilmCheck(FPS, plan_from_clip(film), first=24, film_frames=96)  # an export of frames 24..95
+    for pixels in film.frames(24):
+        check.measure(pixels)
+    report = check.report()
+    [black] = report.findings
+    assert (black.start, black.start_tc, report.first, report.frames) == (1.25, "00:00:01:06", 24, 72)
