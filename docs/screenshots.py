@@ -116,7 +116,7 @@ def scopes_screenshot(window, output: Path) -> Path:
 
 def qa_screenshot(window, output: Path) -> Path:
     """docs/qa.png: the QA dock after two real faults are rendered into the sample: the lake shot
-    interpolated between two copies of one keyframe (so it stands still, as a stalled model's video
+    interpolated between two imports of one picture (so it stands still, as a stalled model's video
     does) and the Mix cut 2 s short of the picture. The export's own QA pass finds both."""
     from PySide6.QtCore import Qt
 
@@ -126,7 +126,9 @@ def qa_screenshot(window, output: Path) -> Path:
     graph = window.document.graph
     [second] = [link.id for link in graph.links_into("lake", "keyframes") if link.src_node == "lake_b"]
     window.document.stack.push(CommandGroup("Put two faults in the film", [
-        Disconnect(second), Connect("lake_a", "image", "lake", "keyframes"),
+        Disconnect(second),
+        AddNode("media.import_image", (0, 900), {"path": graph.nodes["lake_a"].params["path"]}, node_id="lake_again"),
+        Connect("lake_again", "image", "lake", "keyframes"),
         AddNode("value.number", (2400, 900), {"value": 16.0}, label="Mix length", node_id="mix_length"),
         Connect("mix_length", "value", "mix", "length")]))
     window.render_all()

@@ -28,6 +28,7 @@ from .menus import build_menus
 from .minimap import Minimap
 from .palette import Palette
 from ..nodes.planned_outputs import planned_outputs, sweep_output_leftovers
+from ..nodes.qa_plan import sequence_under
 from ..preferences import Preferences
 from .legacy_preferences import migrate_ini_preferences
 from .preferences import restore_layout, save_layout
@@ -171,8 +172,6 @@ class MainWindow(WindowDialogs, QMainWindow):
 
     def _play_finding(self, node_id: str, seconds: float) -> None:
         """A QA finding double-clicked: the film under the checked node played from its time."""
-        from ..nodes.qa_plan import sequence_under
-
         graph = self.document.graph
         links = graph.links_into(node_id, "frames") if node_id in graph.nodes else []
         target = sequence_under(graph, node_id) or (links[0].src_node if links else None)

@@ -1,5 +1,5 @@
 """The QA dock: the report of the selected Export (its `<name>.qa.json`) or QA node as a table of
-findings, one a row (shot, time, check, value, limit; the message as the row's tooltip). A double
+findings, one a row (shot, time, check, value, limit and what it means). A double
 click plays the film from the finding's time, as a marker in an editor's list jumps the playhead.
 
 Reports are read from disk, small JSON files, when the selection changes and after each render.
@@ -17,7 +17,7 @@ from engine.qa.report import PASSED, Report, read_report, report_path, table_row
 
 from .captions import shrinkable
 
-COLUMNS = ("Shot", "Time", "Check", "Value", "Limit")
+COLUMNS = ("Shot", "Time", "Check", "Value", "Limit", "What")
 EXPORT_TYPES = ("output.export",)
 QA_TYPE = "output.qa"
 
@@ -84,7 +84,7 @@ class QAView(QWidget):
                             "double-click one to play the film from there")
         self.table.setRowCount(count)
         for row, (cells, finding) in enumerate(zip(table_rows(report), report.findings)):
-            for column, text in enumerate(cells):
+            for column, text in enumerate((*cells, finding.message)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(finding.message)
                 if column == 2:

@@ -14,7 +14,8 @@ def test_the_exports_report_is_listed_and_a_double_click_plays_from_the_finding(
     wait_render(qtbot, window)
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=5000)  # the render wrote film.qa.json
     cells = [view.table.item(0, c).text() for c in range(view.table.columnCount())]
-    assert cells == ["Night (night)", "00:00:00:00–00:00:02:00", "black", "2 s", "1 s"]
+    assert cells == ["Night (night)", "00:00:00:00–00:00:02:00", "black", "2 s", "1 s",
+                     "the picture is black where the edit plans none"]
     assert "1 finding" in view.status.text() and "film.qa.json" in view.status.text()
     assert "black where the edit plans none" in view.table.item(0, 2).toolTip()
     played = []
