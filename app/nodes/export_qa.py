@@ -19,7 +19,7 @@ QA_FAILS_RENDER = "qa_fails_render"  # run_metadata key: a failing QA fails the 
 
 
 def summary(report: Report) -> str:
-    """"3 QA findings (black, flicker)" in one line, for a warning."""
+    """The findings in one line, for a warning: '3 QA findings (black, flicker)'."""
     kinds = sorted({f.check for f in report.findings})
     count = len(report.findings)
     return f"{count} QA finding{'s' if count != 1 else ''} ({', '.join(kinds)})"
