@@ -22,8 +22,10 @@ from engine.registry import Registry
 
 from .cli_cost import add_calibrate_parser, add_render_arguments, after_render, before_render
 from .cli_log import engine_log_to_file, record_internal_error
+from .cli_qa import print_qa_reports
 from .cli_timeline import add_timeline_parser
 from .nodes import build_registry
+from .nodes.export_qa import QA_FAILS_RENDER
 from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 
 
@@ -164,6 +166,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     sweep_output_leftovers(planned_outputs(project.graph, project.folder, targets))
     if args.overwrite:
         executor.run_metadata[OVERWRITE] = True
+    executor.run_metadata[QA_FAILS_RENDER] = args.qa_strict
     # Exports embed the graph they were rendered from, so a film can be traced back to its project.
     executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
     if not args.no_cache:
@@ -198,6 +201,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     report: RunReport = outcome["report"]
     if not args.quiet:
         _print_summary(project, report, console)
+        print_qa_reports(report.outputs, console)
     after_render(film, report, console, args.quiet)
     for node_id, outputs in report.outputs.items():
         for value in outputs.values():
@@ -374,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--overwrite", action="store_true",
                         help="replace existing output files even if AIPROD Studio did not write them")
     add_render_arguments(render)
+    render.add_argument("--qa-strict", action="store_true", help="fail the render when an export fails its QA")
     render.set_defaults(func=cmd_render)
     nodes = sub.add_parser("nodes", help="list the installed node types with their ports and parameters")
     nodes.add_argument("--json", action="store_true", help="machine-readable output")

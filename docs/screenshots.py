@@ -1,9 +1,10 @@
 """Render the sample film in the editor, offscreen, and save docs/editor.png (1600x1000),
 docs/timeline.png (the Timeline dock with a marker, the lake shot selected), docs/player.png
 (the Preview's player, an A/B wipe of the grade against its input) and docs/scopes.png (the
-graded dawn shot with its waveform, parade, vectorscope and histogram) and docs/groups.png (the
-lake shot closed into a group with its shown parameters, the dawn shot's group open) and
-docs/estimate.png (Render ▸ Estimate with every Scene on auto, after the render); with
+graded dawn shot with its waveform, parade, vectorscope and histogram), docs/groups.png (the
+lake shot closed into a group with its shown parameters, the dawn shot's group open),
+docs/estimate.png (Render ▸ Estimate with every Scene on auto, after the render) and docs/qa.png (the
+QA dock listing what the export's automatic check found once two faults are put in the film); with
 --models, save docs/models.png, the Models dialog (Help ▸ Models) over a folder of tiny models.
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots.py [OUTPUT.png]
@@ -56,6 +57,7 @@ def main(argv: list[str]) -> int:
         print(scopes_screenshot(window, output.with_name("scopes.png")))
         print(groups_screenshot(window, output.with_name("groups.png")))
         print(estimate_screenshot(window, output.with_name("estimate.png")))
+        print(qa_screenshot(window, output.with_name("qa.png")))
         window.document.stack.set_clean()
         window.close()
     print(path)
@@ -160,6 +162,35 @@ def estimate_screenshot(window, output: Path) -> Path:
     _wait_until(lambda: False, 1.0)
     dialog.grab().save(str(output))
     dialog.close()
+    return output
+
+
+def qa_screenshot(window, output: Path) -> Path:
+    """docs/qa.png: the QA dock after two real faults are rendered into the sample: the lake shot
+    interpolated between two imports of one picture (so it stands still, as a stalled model's video
+    does) and the Mix cut 2 s short of the picture. The export's own QA pass finds both."""
+    from PySide6.QtCore import Qt
+
+    from app.editor import wait_for_render
+    from engine.commands import AddNode, CommandGroup, Connect, Disconnect
+
+    graph = window.document.graph
+    [second] = [link.id for link in graph.links_into("lake", "keyframes") if link.src_node == "lake_b"]
+    window.document.stack.push(CommandGroup("Put two faults in the film", [
+        Disconnect(second),
+        AddNode("media.import_image", (0, 900), {"path": graph.nodes["lake_a"].params["path"]}, node_id="lake_again"),
+        Connect("lake_again", "image", "lake", "keyframes"),
+        AddNode("value.number", (2400, 900), {"value": 16.0}, label="Mix length", node_id="mix_length"),
+        Connect("mix_length", "value", "mix", "length")]))
+    window.render_all()
+    wait_for_render(window, timeout_s=600)
+    window.scene.select_nodes(["export"])
+    window.docks["qa"].raise_()
+    window.resizeDocks([window.docks["qa"]], [260], Qt.Vertical)
+    _wait_until(lambda: window.qa_view.table.rowCount() >= 2, 30)
+    _wait_until(lambda: False, 0.5)
+    window.docks["qa"].grab().save(str(output))
+    window.document.stack.undo()
     return output
 
 

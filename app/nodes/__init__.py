@@ -20,6 +20,7 @@ from .keyframe import Keyframe
 from .match import Match
 from .mix import Mix, Place
 from .music import Music, MusicFile
+from .qa import QualityCheck
 from .save_image import SaveImage
 from .scene import Scene
 from .sequence import Sequence
@@ -28,7 +29,7 @@ from .subtitles import BurnSubtitles, Subtitles
 from .values import NumberValue, TextValue
 from .voice import Voice
 
-NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Keyframe, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export, ExportAudio, ExportLut,
+NODE_TYPES = (TextValue, NumberValue, ImportImage, ImportSequence, ImportVideo, ColorBars, Keyframe, Scene, CameraPathNode, CameraNode, Interpolate, TitleCard, Title, Sequence, Grade, GradeImage, Match, SaveImage, Export, ExportAudio, ExportLut, QualityCheck,
               Voice, Subtitles, BurnSubtitles, Music, MusicFile, Ambience, SoundFX,
               Place, Mix)
 

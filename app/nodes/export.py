@@ -44,8 +44,11 @@ from engine.media.video_io import VideoEncoder
 from engine.output_target import claim_file, claim_sequence, still_as_written, written_file
 from engine.ports import AUDIO, FILE, FRAMES
 from engine.render_record import RECORD_KEY, build_record, movie_comment
+from engine.qa.report import report_path
 from engine.render_record_sidecar import claim_record_sidecar, write_record_sidecar
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
+
+from .export_qa import ExportQA
 
 
 
@@ -121,7 +124,7 @@ class Export(NodeType):
             raise NodeExecutionError(f"cannot write {target}: the folder {folder} does not exist; create it first")
         if fmt.sequence:
             pattern = write_pattern(target, fmt.extensions[0])
-            claim_sequence(ctx, pattern, (sidecar_name(pattern), audio_sidecar_name(pattern)), sidecar_name(pattern),
+            claim_sequence(ctx, pattern, sequence_sidecars(pattern), sidecar_name(pattern),
                            range(first, last + 1), clip.frame_count)
         provenance = {"aiprod_export": {"node": ctx.node_id, "params": params},
                       "project": _as_json(ctx.run_metadata.get("project"))}
@@ -135,13 +138,14 @@ class Export(NodeType):
                 claim_record_sidecar(ctx, target)
         audio = inputs.get("audio")
         sound = FilmAudio(audio, clip.fps, first, last + 1) if audio is not None else None
-        frames = Prefetch(self._converted(clip, fmt, params, first, last + 1))
+        qa = ExportQA(ctx, clip, audio, first, last)  # the automatic QA, on the frames as they are written
+        frames = Prefetch(self._converted(qa.watched(clip), fmt, params, first, last + 1))
         try:
             if fmt.sequence:
-                return {"file": self._write_sequence(ctx, target, fmt, params, frames, first, last, provenance,
-                                                     sound, clip.frame_count)}
-            return {"file": self._write_movie(ctx, target, fmt, params, clip, frames, first, last - first + 1,
-                                              comment, record_text, sound)}
+                return {"file": qa.finished(self._write_sequence(ctx, target, fmt, params, frames, first, last,
+                                                                 provenance, sound, clip.frame_count))}
+            return {"file": qa.finished(self._write_movie(ctx, target, fmt, params, clip, frames, first,
+                                                          last - first + 1, comment, record_text, sound))}
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
                                      "write to, with free space.") from exc
@@ -188,7 +192,7 @@ class Export(NodeType):
         """Frames into a staging folder, then in place of the old sequence (engine.media.sequence_folder)."""
         pattern = write_pattern(target, fmt.extensions[0])
         folder = pattern.parent
-        with SequenceStage(pattern, (sidecar_name(pattern), audio_sidecar_name(pattern))) as stage:
+        with SequenceStage(pattern, sequence_sidecars(pattern)) as stage:
             count = last - first + 1
             for index, frame in enumerate(frames):
                 (stage.path / frame_path(pattern, first + index).name).write_bytes(encode_frame(frame, fmt, params))
@@ -241,6 +245,11 @@ def sidecar_name(pattern: Path) -> str:
 def audio_sidecar_name(pattern: Path) -> str:
     """shot_%04d.exr -> shot.wav: the soundtrack beside the frames."""
     return sidecar_name(pattern).replace(".aiprod.json", ".wav")
+
+
+def sequence_sidecars(pattern: Path) -> tuple[str, ...]:
+    """The files a sequence keeps beside its frames: provenance, soundtrack and QA report (written after)."""
+    return sidecar_name(pattern), audio_sidecar_name(pattern), report_path(pattern).name
 
 
 def _as_json(project):

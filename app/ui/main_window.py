@@ -29,10 +29,12 @@ from .menus import build_menus
 from .minimap import Minimap
 from .palette import Palette
 from ..nodes.planned_outputs import planned_outputs, sweep_output_leftovers
+from ..nodes.qa_plan import sequence_under
 from ..preferences import Preferences
 from .legacy_preferences import migrate_ini_preferences
 from .preferences import restore_layout, save_layout
 from .preview import Preview
+from .qa_view import QAView
 from .recent_files import add_recent
 from .render_controller import RenderController
 from .scopes_view import ScopesView
@@ -69,6 +71,7 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         self.scopes.follow(self.preview.picture)
         self.timeline = TimelinePanel(self.document, self.renderer)
         self.timeline.set_player(self.preview)
+        self.qa_view = QAView(self.document)
         self.docks = {
             "palette": self._dock("Nodes", self.palette, Qt.LeftDockWidgetArea),
             "preview": self._dock("Preview", self.preview, Qt.RightDockWidgetArea),
@@ -77,12 +80,14 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
             "history": self._dock("History", self.history, Qt.LeftDockWidgetArea),
             "timeline": self._dock("Timeline", self.timeline, Qt.BottomDockWidgetArea),
             "scopes": self._dock("Scopes", self.scopes, Qt.RightDockWidgetArea),
+            "qa": self._dock("QA", self.qa_view, Qt.BottomDockWidgetArea),
         }
         # The scopes share the inspector's place, a tab away (grading wants both, one at a time).
         self.tabifyDockWidget(self.docks["inspector"], self.docks["scopes"])
         self.docks["inspector"].raise_()
         # The timeline wants the window's width; the log shares its place, a tab away.
         self.tabifyDockWidget(self.docks["timeline"], self.docks["log"])
+        self.tabifyDockWidget(self.docks["log"], self.docks["qa"])  # the QA report, a tab beside them
         self.docks["timeline"].raise_()
         self.resizeDocks([self.docks["palette"], self.docks["preview"]], [210, 470], Qt.Horizontal)
         self.resizeDocks([self.docks["preview"], self.docks["inspector"]], [420, 480], Qt.Vertical)
@@ -136,6 +141,7 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         self.palette.save_preset_requested.connect(lambda: self.save_selection_as_preset())
         self.timeline.select_node.connect(lambda node_id: self.scene.select_nodes([node_id]))
         self.timeline.frame_node.connect(self._frame_node)
+        self.qa_view.seek.connect(self._play_finding)
 
     # ---- reactions --------------------------------------------------------------------------
 
@@ -166,8 +172,17 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         self.scene.select_nodes([node_id])
         self.view.frame_selected()
 
+    def _play_finding(self, node_id: str, seconds: float) -> None:
+        """A QA finding double-clicked: the film under the checked node played from its time."""
+        graph = self.document.graph
+        links = graph.links_into(node_id, "frames") if node_id in graph.nodes else []
+        target = sequence_under(graph, node_id) or (links[0].src_node if links else None)
+        if target is not None and self.qa_view.report is not None:
+            self.preview.show_timeline(target, round(seconds * float(self.qa_view.report.fps)))
+
     def _selection_changed(self) -> None:
         selected = self.scene.selected_node_ids()
+        self.qa_view.show_node(selected[0] if len(selected) == 1 else None)
         self.timeline.show_selection(selected)
         group_id = self.scene.selected_group_id()
         if group_id is not None:  # a closed group: its shown parameters, and the picture it gives out
@@ -205,6 +220,7 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         self.event_log.flush()  # the render's last lines with its end, not a turn later
         self.progress_bar.hide()
         self.progress_bar.setFormat("%p%")
+        self.qa_view.refresh()
         self.menu_actions["cancel"].setEnabled(False)
         self.menu_actions["render"].setEnabled(True)
         self.menu_actions["run_selected"].setEnabled(len(self.scene.selected_node_ids()) == 1)

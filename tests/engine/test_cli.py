@@ -206,3 +206,9 @@ def test_sample_film_renders_a_playable_film(tmp_path, capsys):
         pcm = np.concatenate([f.to_ndarray() for f in container.decode(audio)], axis=1)
     loudness = pyloudnorm.Meter(48000, filter_class="DeMan").integrated_loudness(pcm.T.astype(np.float64))
     assert abs(loudness - (-23.0)) < 0.5  # the mix's EBU R128 target survives AAC
+    # The export's automatic QA, on the same render: the sample passes every check, its shots named.
+    qa = json.loads((out.parent / "sample.qa.json").read_text())
+    assert qa["status"] == "passed" and qa["findings"] == [] and qa["frames"] == 432, qa["findings"]
+    assert {"black", "frozen", "flicker", "duration", "loudness", "true peak", "clipping"} <= set(qa["checked"])
+    assert abs(qa["measured"]["loudness_lufs"] - (-23.0)) < 0.1 and qa["measured"]["true_peak_dbtp"] <= -1.0
+    assert qa["measured"]["sound_seconds"] == 18.0

@@ -117,7 +117,8 @@ def test_movie_round_trip(tmp_path, fmt, name, tolerance, pix_fmt):
         assert np.abs(picture[20:32, 8:24] - expected_signal(GREY)).max() < tolerance
         assert np.abs(picture[20:32, 40:56] - expected_signal(RED)).max() < tolerance * 2  # chroma: a little more
         assert frame_index(picture, 6) == index  # in order, none dropped or repeated
-    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary left beside it
+    # No temporary left beside it; its QA report is.
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, name.rsplit(".", 1)[0] + ".qa.json"])
 
 
 def color_tags(frame):
@@ -210,7 +211,7 @@ def test_exr_sequence_is_scene_linear_and_near_exact(tmp_path):
                     metadata={"project": "{}"}, source={"count": 3}, output_transform="rec2020_pq")
     assert report.status == "finished", report.results["export"].message
     files = sorted(p.name for p in (tmp_path / "exr").iterdir())
-    assert files == ["shot.aiprod.json", "shot_0000.exr", "shot_0001.exr", "shot_0002.exr"]
+    assert files == ["shot.aiprod.json", "shot.qa.json", "shot_0000.exr", "shot_0001.exr", "shot_0002.exr"]
     for index in range(3):
         back = read_image(tmp_path / "exr" / f"shot_{index:04d}.exr")
         assert np.allclose(back, patches(index, 64, 36, False), rtol=1e-3, atol=1e-5)  # half floats, no transform
@@ -283,7 +284,7 @@ def test_sequence_render_is_cached_until_a_frame_goes(tmp_path, cache):
     (tmp_path / "seq" / "s_01.png").unlink()
     assert export(tmp_path, pattern, cache=cache, **params).results["export"].status == "ran"
     assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == [
-        "s.aiprod.json", "s_00.png", "s_01.png", "s_02.png", "s_40.png"]
+        "s.aiprod.json", "s.qa.json", "s_00.png", "s_01.png", "s_02.png", "s_40.png"]
 
 
 # --- a sequence written over an older one in an existing folder ---
@@ -330,7 +331,8 @@ def test_sequence_over_a_longer_one_leaves_exactly_the_new_frames(tmp_path, unre
     assert json.loads((folder / "seq.aiprod.json").read_text())["aiprod_export"]["params"]["path"].endswith("%02d.png")
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in others} == others  # untouched, to the nanosecond
     rest = {p.name for p in folder.iterdir()} - {f"seq_{n:02d}.png" for n in range(5)}
-    assert rest == ({"seq.aiprod.json", "notes.txt", "other_00.png", "plates"} if unrelated else {"seq.aiprod.json"})
+    own = {"seq.aiprod.json", "seq.qa.json"}
+    assert rest == (own | {"notes.txt", "other_00.png", "plates"} if unrelated else own)
     assert hidden_leftovers(tmp_path) == []  # no staging folder, no old folder set aside
 
 

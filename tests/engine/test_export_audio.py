@@ -179,9 +179,9 @@ def test_film_sound_lasts_as_long_as_the_picture_and_keeps_its_loudness(tmp_path
     assert abs(samples.shape[1] - picture * RATE) < RATE / FPS
     expected = sound(3.0)[:, :round(picture * RATE)]
     assert abs(loudness(samples) - loudness(expected)) < 0.5
-    # MXF keeps no free-text tag: its render record lies beside it (engine.render_record)
+    # MXF keeps no free-text tag: its render record lies beside it (engine.render_record); the QA report too
     record = [f"{name}.record.json"] if name.endswith(".mxf") else []
-    assert sorted(p.name for p in tmp_path.iterdir()) == [name] + record
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, name.rsplit(".", 1)[0] + ".qa.json", *record])
 
 
 def test_prores_pcm_is_24_bit_exact(tmp_path):
@@ -251,7 +251,7 @@ def test_image_sequence_gets_a_24_bit_wav_beside_it(tmp_path, cache):
     report = film(pattern, cache=cache, **params)
     assert report.status == "finished", report.results["out"].message
     assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == [
-        "shot.aiprod.json", "shot.wav", "shot_002.png", "shot_003.png", "shot_004.png", "shot_005.png"]
+        "shot.aiprod.json", "shot.qa.json", "shot.wav", "shot_002.png", "shot_003.png", "shot_004.png", "shot_005.png"]
     samples, facts = read_audio(tmp_path / "seq" / "shot.wav")
     start, stop = round(2 / FPS * RATE), round(6 / FPS * RATE)
     assert facts["codec"] == "pcm_s24le" and samples.shape == (2, stop - start)

@@ -52,7 +52,7 @@ def test_a_render_killed_during_export_leaves_nothing_after_the_next(tmp_path):
     assert all(p.exists() for p in left)  # the killed render could not clean up
     result = subprocess.run(render(project), cwd=project_root(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["film.mp4"]
+    assert sorted(p.name for p in out.iterdir()) == ["film.mp4", "film.qa.json"]
     with av.open(str(out / "film.mp4")) as container:
         frames = list(container.decode(video=0))
     assert len(frames) == 96 and (frames[0].width, frames[0].height) == (1280, 720)
