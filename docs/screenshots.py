@@ -95,10 +95,15 @@ def scopes_screenshot(window, output: Path) -> Path:
     _wait_until(lambda: preview.player.source is not None, 60)
     preview.player.seek(150)
     _wait_until(lambda: preview.player.shown_frame == 150, 60)
+    image = preview.picture.image
+    # The inspector and scopes get the window's height: the wheels and scopes at a size that reads.
+    hidden = [d for d in ("timeline", "preview") if window.docks[d].isVisible()]
+    for name in hidden:
+        window.docks[name].hide()
+    window.resizeDocks([window.docks["scopes"]], [900], Qt.Horizontal)
     window.docks["scopes"].raise_()
-    window.resizeDocks([window.docks["scopes"]], [520], Qt.Vertical)
     _wait_until(lambda: False, 1.0)
-    window.scopes.show_image(preview.picture.image)  # the frame on show now, at the dock's new size
+    window.scopes.show_image(image)  # the frame on show, at the dock's new size
 
     def measured_a_picture() -> bool:  # not the black of a frame still loading
         scopes = window.scopes.canvas.scopes
@@ -107,7 +112,13 @@ def scopes_screenshot(window, output: Path) -> Path:
     scopes = window.scopes.grab()
     window.docks["inspector"].raise_()
     _wait_until(lambda: False, 0.5)
+    wheel = window.inspector.editors.get("lift")
+    if wheel is not None:  # from the wheels down: the grading controls, not the header
+        window.inspector.verticalScrollBar().setValue(max(0, wheel.mapTo(window.inspector.widget(), wheel.rect().topLeft()).y() - 120))
+        _wait_until(lambda: False, 0.3)
     inspector = window.inspector.grab()
+    for name in hidden:
+        window.docks[name].show()
     picture = QPixmap(inspector.width() + scopes.width(), max(inspector.height(), scopes.height()))
     picture.fill(Qt.black)
     painter = QPainter(picture)
