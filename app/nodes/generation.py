@@ -14,6 +14,7 @@ from engine.media.colorspaces import to_working
 from engine.models.denoise import EarlyAbort
 from engine.models.families import FAMILIES, TASK_LABELS
 from engine.models.loading import ModelError
+from engine.models.prompt_similarity import similarity_model
 from engine.schema import EnumParam, IntParam, MissingModel, Param
 
 # A file dialog cannot pick a folder among files: a diffusers folder is picked by its model_index.json.
@@ -45,6 +46,19 @@ def model_fingerprint(ctx, name: str) -> str:
     library = ctx.models.library()
     model = library.find(name) if name else None
     return library.fingerprint(model) if model is not None else "not installed"
+
+
+def prompt_check_fingerprint(ctx, params) -> dict:
+    """The CLIP or SigLIP model early abort scores the prompt with, for the cache key: which takes pass
+    depends on it. Nothing when no such check runs, so installing none changes no key."""
+    if params.get("early_abort", "off") == "off" or not str(params.get("prompt") or "").strip():
+        return {}
+    library = ctx.models.library()
+    try:
+        model = similarity_model(library)
+    except ModelError:  # a choice naming no installed model: the render says so when it runs
+        return {"similarity_model": "not installed"}
+    return {"similarity_model": f"{model.name}:{library.fingerprint(model)}"} if model is not None else {}
 
 
 def check_size(width: int, height: int, family_id: str, model_name: str) -> None:
@@ -90,8 +104,9 @@ def early_abort_params() -> tuple[Param, Param]:
         "early_abort", "off", [(choice, label) for choice, label, _at in EARLY_ABORT_CHOICES],
         help="Checks a cheap preview of the take part-way through denoising and stops a failing take there, "
              "before the rest of its steps are paid for: NaN or infinite values, a black or blown-out picture, "
-             "a video whose frames do not move, brightness flickering between frames. It cannot judge the "
-             "composition, the subject or how well the take follows the prompt. A failing take is an error "
+             "a video whose frames do not move, brightness flickering between frames, and, when a CLIP or SigLIP "
+             "model is installed, a preview far from the prompt. It cannot judge the composition or the "
+             "details. A failing take is an error "
              "naming the check, unless Retries tries further seeds.")
     retries = IntParam(
         "retries", 0, min=0, max=MAX_RETRIES,

@@ -81,7 +81,7 @@ class Keyframe(NodeType):
         prints = {"model": gen.model_fingerprint(ctx, params["model"])}
         for row in params["loras"]:
             prints[f"lora:{row['lora']}"] = gen.model_fingerprint(ctx, row["lora"])
-        return prints
+        return prints | gen.prompt_check_fingerprint(ctx, params)
 
     def execute(self, ctx, inputs, params):
         reference = inputs.get("reference")

@@ -177,10 +177,10 @@ class Scene(NodeType):
     def fingerprint(self, params, ctx):
         if params["method"] == AUTO:  # the models it may choose: installing one re-decides the shot
             return {f"video_model:{m}": gen.model_fingerprint(ctx, video_model_for(ctx.models, m, params["video_model"]))
-                    for m in VIDEO_METHODS}
+                    for m in VIDEO_METHODS} | gen.prompt_check_fingerprint(ctx, params)
         if params["method"] not in VIDEO_METHODS:
             return {}
-        return {"video_model": gen.model_fingerprint(ctx, params["video_model"])}
+        return {"video_model": gen.model_fingerprint(ctx, params["video_model"])} | gen.prompt_check_fingerprint(ctx, params)
 
     def planned_frames(self, params, linked):
         # A linked duration (a voice line's) is known only once it has run: the parameter stands in.

@@ -26,7 +26,8 @@ from .relink import MissingMediaDialog, find_missing_models, param_label
 
 COLUMNS = ("Model", "Family", "Variant", "Kind", "Enables", "Size", "Precision", "Licence", "Where")
 WIDTHS = (170, 150, 70, 160, 330, 75, 75, 80)  # the last column takes the rest
-KINDS = {"diffusers": "diffusers folder", "single-file": "single file", "pickle": "pickle checkpoint"}
+KINDS = {"diffusers": "diffusers folder", "transformers": "transformers folder", "single-file": "single file",
+         "pickle": "pickle checkpoint"}
 PARTS = {"lora": "LoRA", "vae": "VAE", "text-encoder": "text encoder", "denoiser": "denoiser"}
 
 

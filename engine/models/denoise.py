@@ -10,6 +10,7 @@ abort raises too (TakeRejected), for the same reason: a rejected take is not wor
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import math
@@ -24,6 +25,7 @@ from .latent_preview import preview_frames
 from .library import InstalledModel, ModelLibrary
 from .loading import RESIDENT_PIPELINES, ModelError, placement_for
 from .memory import LEVEL_NAMES, PeakMemory, free_vram, is_out_of_memory
+from .prompt_similarity import prompt_check
 from .take_checks import failed_check
 
 log = logging.getLogger("aiprod.models")
@@ -40,6 +42,9 @@ class EarlyAbort:
     # pipe, latents -> frames x h x w x 3 in 0..1, or None: the picture the checks look at (None:
     # latent_preview.preview_frames; a tiny VAE decoder could stand here when one is installed)
     previewer: Callable[[Any, Any], Any] | None = None
+    # frames -> (check name, why) or None: how far the preview is from the prompt, when a CLIP or
+    # SigLIP model is installed (prompt_similarity.prompt_check; run_generation sets it)
+    prompt_check: Callable[[Any], tuple[str, str] | None] | None = None
 
     def check_steps(self, total: int) -> set[int]:
         """The step numbers (1..total) the checks run after, for a schedule of `total` steps.
@@ -106,6 +111,8 @@ def _check_take(pipe, latents, early_abort: EarlyAbort, seed: int, step: int, to
         log.debug("no preview to check at step %d: %s", step, exc)
         frames = None
     failed = failed_check(values, frames)
+    if failed is None and frames is not None and early_abort.prompt_check is not None:
+        failed = early_abort.prompt_check(frames)  # last: a NaN or black take is named for what it is
     if failed is not None:
         raise TakeRejected(seed, *failed, step, total)
 
@@ -231,6 +238,11 @@ def run_generation(ctx, library: ModelLibrary, generation: Generation, previewer
     fingerprint = library.fingerprint(model)
     placement = placement_for(model)
     retries = generation.early_abort.retries if generation.early_abort is not None else 0
+    if generation.early_abort is not None and generation.early_abort.prompt_check is None:
+        check = prompt_check(library, generation.call.get("prompt"))
+        if check is not None:
+            generation = dataclasses.replace(
+                generation, early_abort=dataclasses.replace(generation.early_abort, prompt_check=check))
     rejected: list[TakeRejected] = []
     rejected_started = time.perf_counter()
     for seed in range(generation.seed, generation.seed + retries + 1):

@@ -18,7 +18,9 @@ IMAGE_TO_VIDEO = "image-to-video"  # the Scene's "full video diffusion": a video
 FIRST_LAST_VIDEO = "first-last-frame-video"  # the Scene's "first/last-frame video": between two keyframes
 VIDEO_WITH_SOUND = "video-with-sound"  # a video model that also generates the shot's audio (LTX-2)
 TEXT_TO_AUDIO = "text-to-audio"  # Music and Ambience's "diffusion" method
-TASKS = (TEXT_TO_IMAGE, IMAGE_TO_IMAGE, IMAGE_TO_VIDEO, FIRST_LAST_VIDEO, VIDEO_WITH_SOUND, TEXT_TO_AUDIO)
+IMAGE_TEXT_SIMILARITY = "image-text-similarity"  # a CLIP or SigLIP model: Early abort's prompt check
+TASKS = (TEXT_TO_IMAGE, IMAGE_TO_IMAGE, IMAGE_TO_VIDEO, FIRST_LAST_VIDEO, VIDEO_WITH_SOUND, TEXT_TO_AUDIO,
+         IMAGE_TEXT_SIMILARITY)
 
 TASK_LABELS = {  # what a task is called in messages
     TEXT_TO_IMAGE: "text to image",
@@ -27,6 +29,7 @@ TASK_LABELS = {  # what a task is called in messages
     FIRST_LAST_VIDEO: "first/last-frame video",
     VIDEO_WITH_SOUND: "video with sound",
     TEXT_TO_AUDIO: "text to audio",
+    IMAGE_TEXT_SIMILARITY: "image-text similarity",
 }
 TASK_USES = {  # the node methods a model of the task enables (the Models dialog)
     TEXT_TO_IMAGE: "Keyframe",
@@ -35,6 +38,7 @@ TASK_USES = {  # the node methods a model of the task enables (the Models dialog
     FIRST_LAST_VIDEO: "Scene: first/last-frame video",
     VIDEO_WITH_SOUND: "Scene: generated sound",
     TEXT_TO_AUDIO: "Music and Ambience: diffusion model",
+    IMAGE_TEXT_SIMILARITY: "Early abort: prompt similarity",
 }
 
 # Parts: files that are not a whole model but complete one (a ComfyUI tree keeps them apart).
@@ -128,6 +132,27 @@ FAMILIES: dict[str, Family] = {f.id: f for f in (
     _family("ace-step", "ACE-Step", "audio", "transformer",
             {TEXT_TO_AUDIO: "AceStepPipeline"}, ["AceStepPipeline"]),
 )}
+
+# Image-text similarity models: transformers folders (config.json, not model_index.json), told
+# apart by the model class their config.json names. Not diffusion families: they make nothing, they
+# score how well a picture matches a prompt (engine/models/prompt_similarity.py).
+SIMILARITY_CLASSES = {"CLIPModel": "clip", "SiglipModel": "siglip"}  # config.json's architectures
+SIMILARITY_MODEL_TYPES = {"clip": "clip", "siglip": "siglip"}  # its model_type, when architectures is missing
+SIMILARITY_LABELS = {"clip": "CLIP", "siglip": "SigLIP"}
+
+
+def similarity_kind(config) -> str | None:
+    """"clip" or "siglip" when a parsed transformers config.json is a whole CLIP or SigLIP model
+    (image and text towers both); None for anything else, such as a CLIPTextModel text encoder."""
+    if not isinstance(config, dict):
+        return None
+    architectures = config.get("architectures")
+    if isinstance(architectures, list) and architectures:
+        # The class it was saved as decides: a CLIPTextModel or CLIPVisionModel is only half of one.
+        return SIMILARITY_CLASSES.get(architectures[0]) if isinstance(architectures[0], str) else None
+    model_type = config.get("model_type")
+    return SIMILARITY_MODEL_TYPES.get(model_type) if isinstance(model_type, str) else None
+
 
 _BY_INDEX_CLASS = {name: family for family in FAMILIES.values() for name in family.index_classes}
 

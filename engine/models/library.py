@@ -4,7 +4,7 @@ safetensors file identified from its contents, looked up by the name a project s
 A project names a model by its folder or file name ("sdxl-base", "flux1-dev"), the way it names
 a voice; the same project opens on another workstation whose model folders differ. What a model
 is (family, task, part) comes from its files (model_index.json class names, safetensors header
-keys), never from that name. Identification is remembered per (path, size, mtime) in an index
+keys, the model class a transformers folder's config.json names), never from that name. Identification is remembered per (path, size, mtime) in an index
 file so that a second scan of hundreds of models reads no weights at all.
 """
 
@@ -39,7 +39,9 @@ RESCAN_AFTER_S = 2.0  # a missing name rescans at most this often (a graph namin
 class InstalledModel:
     name: str  # what a project stores: the folder's name, or the file's name without .safetensors
     path: Path
-    storage: str  # "diffusers" (a folder), "single-file" (.safetensors) or "pickle" (.ckpt/.pt/.bin)
+    # "diffusers" (a folder), "transformers" (a CLIP or SigLIP folder), "single-file" (.safetensors)
+    # or "pickle" (.ckpt/.pt/.bin)
+    storage: str
     family: str | None
     part: str | None  # None: a whole model; else lora / vae / text-encoder / denoiser
     tasks: tuple[str, ...]
@@ -54,7 +56,7 @@ class InstalledModel:
     @property
     def family_label(self) -> str:
         family = fam.FAMILIES.get(self.family or "")
-        return family.label if family else "unknown"
+        return family.label if family else fam.SIMILARITY_LABELS.get(self.family or "", "unknown")
 
     @property
     def is_pickle(self) -> bool:
@@ -64,7 +66,8 @@ class InstalledModel:
         """One line for lists and messages: "flux1-dev (FLUX.1 dev, single file, bf16, 23.8 GB)"."""
         # A pickle is not opened to identify it (that could run its code): it has no family to show.
         what = "" if self.is_pickle else " ".join(x for x in (self.family_label, self.variant) if x)
-        kind = {"diffusers": "diffusers folder", "single-file": "single file", "pickle": "pickle checkpoint"}
+        kind = {"diffusers": "diffusers folder", "transformers": "transformers folder", "single-file": "single file",
+                "pickle": "pickle checkpoint"}
         bits = [what, self.part or "", kind[self.storage], self.precision, size_text(self.size_bytes)]
         return f"{self.name} ({', '.join(b for b in bits if b)})"
 
@@ -139,9 +142,45 @@ def _record(found, storage: str, size: int, **overrides) -> dict:
     return record | overrides
 
 
+def _largest_precision(weights: list[Path], fallback: str) -> str:
+    """The dtype most of the largest weight file is stored in (its header only is read)."""
+    try:
+        return classify(read_header(max(weights, key=lambda p: p.stat().st_size))).precision or fallback
+    except ModelFileError:
+        return fallback  # a damaged file fails when loaded, with its own message
+
+
+def similarity_config(folder: Path) -> dict | None:
+    """The parsed config.json of a transformers CLIP or SigLIP folder with safetensors weights, else None."""
+    config = _read_json(folder / "config.json")
+    if fam.similarity_kind(config) is None or not any(folder.glob("*" + SAFE_SUFFIX)):
+        return None
+    return config
+
+
+def identify_similarity_folder(folder: Path) -> dict:
+    """A CLIP or SigLIP folder (transformers' layout): an image-text similarity model. The kind comes
+    from the model class config.json names; the folder's name plays no part."""
+    config = _read_json(folder / "config.json")
+    kind = fam.similarity_kind(config)
+    vision = config.get("vision_config") if isinstance(config.get("vision_config"), dict) else {}
+    size, patch = vision.get("image_size"), vision.get("patch_size")
+    variant = f"{size}px/{patch}" if isinstance(size, int) and isinstance(patch, int) else ""
+    weights = sorted(folder.glob("*" + SAFE_SUFFIX))
+    dtype = config.get("dtype") or config.get("torch_dtype")
+    found = Classification(family=kind, tasks=(fam.IMAGE_TEXT_SIMILARITY,) if kind else (), variant=variant,
+                           architecture=kind or "")
+    return _record(found, "transformers", sum(p.stat().st_size for p in weights),
+                   precision=_largest_precision(weights, dtype if isinstance(dtype, str) else ""),
+                   licence=_model_card_licence(folder))
+
+
 def identify_folder(folder: Path) -> dict:
     """A diffusers folder's identification: family and tasks from model_index.json and the
-    components' config.json files; size and precision from the weight files a load reads."""
+    components' config.json files; size and precision from the weight files a load reads.
+    A folder without model_index.json is a CLIP or SigLIP folder (see _candidates)."""
+    if not (folder / "model_index.json").is_file():
+        return identify_similarity_folder(folder)
     index = _read_json(folder / "model_index.json")
     configs = {sub.name: _read_json(sub / "config.json") for sub in folder.iterdir()
                if sub.is_dir() and (sub / "config.json").is_file()}
@@ -149,12 +188,8 @@ def identify_folder(folder: Path) -> dict:
     weights, weights_variant = _component_weights(folder, index)
     pickled = not weights and any(p.suffix in PICKLE_SUFFIXES for p in folder.rglob("*") if p.is_file())
     size = sum(p.stat().st_size for p in weights) if weights else _folder_size(folder)
-    precision = found.precision
-    if weights:  # the largest file's dominant dtype is what the weights are stored in
-        try:
-            precision = classify(read_header(max(weights, key=lambda p: p.stat().st_size))).precision or precision
-        except ModelFileError:
-            pass  # a damaged component fails when loaded, with its own message
+    # the largest file's dominant dtype is what the weights are stored in
+    precision = _largest_precision(weights, found.precision) if weights else found.precision
     return _record(found, "pickle" if pickled else "diffusers", size, precision=precision,
                    licence=found.licence or _model_card_licence(folder), weights_variant=weights_variant)
 
@@ -242,6 +277,11 @@ class ModelLibrary:
                 st = (folder / "model_index.json").stat()
                 yield folder, [st.st_size, st.st_mtime_ns, len(entries)]
                 continue  # a diffusers folder's sub-folders are its components, not models
+            if folder != root and any(e.name == "config.json" for e in entries) and similarity_config(folder):
+                # A CLIP or SigLIP folder is one model: its model.safetensors is not a text encoder of its own.
+                st = (folder / "config.json").stat()
+                yield folder, [st.st_size, st.st_mtime_ns, len(entries)]
+                continue
             for entry in entries:
                 if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
                     continue
