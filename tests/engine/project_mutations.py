@@ -7,6 +7,7 @@ told and reproduced.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import re
@@ -41,7 +42,9 @@ def accepted_values(registry) -> list:
     found = []
     for node_type in registry.types():
         for param in node_type.schema.params:
-            found += [param.default, *param.choices, *(b for b in (param.min, param.max) if b is not None)]
+            # Copies: mutate() edits inside the values it places, and a default is the schema's own list.
+            found += [copy.deepcopy(param.default), *param.choices,
+                      *(b for b in (param.min, param.max) if b is not None)]
     return found
 
 

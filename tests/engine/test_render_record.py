@@ -106,7 +106,9 @@ def test_an_export_carries_its_record_and_renders_again_bit_identically(tmp_path
     assert rows["Export (export)"] == ["identical", "picture and sound bit-identical"]
     assert all(verdict in ("identical", "not compared") for verdict, _ in rows.values())
     assert "reproduced bit-identically" in out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "film.aiprod", "film.mp4", "still.png"]
+    # nothing written beside the original but what its first render wrote (the film and its QA report)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "film.aiprod", "film.mp4", "film.qa.json",
+                                                          "still.png"]
 
 
 def test_the_record_holds_no_time_two_renders_write_the_same_file(tmp_path):
