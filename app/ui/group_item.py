@@ -103,8 +103,9 @@ class GroupItem(QGraphicsItem):
         self.update()
 
     def port_label(self, key: tuple[str, str]) -> str:
+        """"frames · Lake (interpolated)": the port first, so a narrow box cuts the node's name, not the port's."""
         graph = self.layer.document.graph
-        return f"{graph.short_name(key[0])} · {key[1]}"
+        return f"{key[1]} · {graph.short_name(key[0])}"
 
     # ---- painting -------------------------------------------------------------------------
 
@@ -176,7 +177,9 @@ class GroupFrame(QGraphicsItem):
     def __init__(self, layer, group: Group):
         super().__init__()
         self.layer, self.model_group = layer, group
-        self.setZValue(-5)  # over backdrops, under wires and nodes
+        # Above the nodes: its tab sits in the gap over the group's top node, where a neighbour outside
+        # the group may reach; only the tab takes clicks and the outline runs clear of its own nodes.
+        self.setZValue(0.5)
         self._rect = QRectF()
         self.setToolTip(f"Group '{group.title}': double-click its title to close it into one box")
         self.update_rect()

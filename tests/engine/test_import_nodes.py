@@ -146,3 +146,6 @@ class _Ctx:
 
     def resolve_path(self, path):
         return self.paths.file(path)
+
+    def lineage(self):
+        return None  # called outside a render: no record of how the frames were made
