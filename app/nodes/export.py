@@ -1,7 +1,8 @@
 """Export: the film as a delivery file (H.264 ... ProRes, DNxHR, AV1) or an EXR / DPX / PNG sequence.
 
-Scene-linear frames go through the output transform (engine.media.transfer_fast) in a worker
-thread while the encoder compresses the previous ones, so export runs at the encoder's speed.
+Scene-linear frames go through the output transform in a worker thread while the encoder
+compresses the previous ones (app.nodes.export_signal: for an 8-bit SDR movie, a film's closing
+Grade and the output transform are one baked table, engine.media.signal_lut).
 Everything is written beside the target under a temporary name and renamed at the end: a failed
 or cancelled export leaves neither a partial file nor the temporary, and a sequence written over
 an older one replaces it in one swap where its folder holds nothing else
@@ -39,7 +40,6 @@ from engine.media.image_io import encode_dpx10, encode_exr, encode_png16
 from engine.media.image_sequence import frame_path, is_pattern, sequence_fingerprint, write_pattern
 from engine.media.prefetch import Prefetch
 from engine.media.sequence_folder import SequenceStage
-from engine.media.transfer_fast import encode_output_uint16
 from engine.media.video_io import VideoEncoder
 from engine.output_target import claim_file, claim_sequence, still_as_written, written_file
 from engine.ports import AUDIO, FILE, FRAMES
@@ -49,6 +49,7 @@ from engine.render_record_sidecar import claim_record_sidecar, write_record_side
 from engine.schema import EnumParam, IntParam, NodeSchema, NodeType, PathParam, Port
 
 from .export_qa import ExportQA
+from .export_signal import export_frames
 
 
 
@@ -139,7 +140,7 @@ class Export(NodeType):
         audio = inputs.get("audio")
         sound = FilmAudio(audio, clip.fps, first, last + 1) if audio is not None else None
         qa = ExportQA(ctx, clip, audio, first, last)  # the automatic QA, on the frames as they are written
-        frames = Prefetch(self._converted(qa.watched(clip), fmt, params, first, last + 1))
+        frames = Prefetch(export_frames(clip, fmt, params["output_transform"], qa, first, last + 1))
         try:
             if fmt.sequence:
                 return {"file": qa.finished(self._write_sequence(ctx, target, fmt, params, frames, first, last,
@@ -151,19 +152,6 @@ class Export(NodeType):
                                      "write to, with free space.") from exc
         finally:
             frames.close()
-
-    @staticmethod
-    def _converted(clip: Clip, fmt: ExportFormat, params: dict, start: int, stop: int):
-        """The frames as the encoder wants them (runs in the worker thread)."""
-        for pixels in clip.frames(start, stop):
-            if pixels.shape[-1] == 4 and not fmt.alpha:  # no alpha in the file: transparent areas become black
-                pixels = pixels[..., :3] * pixels[..., 3:]
-            if fmt.codec == "exr":
-                yield np.array(pixels, dtype=np.float32)  # scene-linear, as it is
-            else:
-                # Alpha where the file can hold it and the clip has it (ProRes 4444 always stores one).
-                alpha = fmt.alpha and (pixels.shape[-1] == 4 or fmt.pix_fmt.startswith("yuva"))
-                yield encode_output_uint16(pixels, clip.color_space, params["output_transform"], alpha=alpha)
 
     def _write_movie(self, ctx, target, fmt, params, clip, frames, first, count, comment, record_text, sound) -> dict:
         """The movie, then its record beside it when the comment cannot hold it (record_text)."""

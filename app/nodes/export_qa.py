@@ -33,6 +33,10 @@ class ExportQA:
         plan = film_plan(graph_of_run(ctx.run_metadata), ctx.node_id, clip)
         self.check = FilmCheck(clip.fps, plan, first, clip.frame_count)
 
+    def measure(self, pixels, finite: bool | None = None) -> None:
+        """Measure one frame written (or its grid: see FrameMeter.measure); frames come in order."""
+        self.check.measure(pixels, finite)
+
     def watched(self, clip: Clip) -> Clip:
         """`clip`, each frame measured as the export reads it (in its worker thread, in order)."""
         def measure(pixels, index):

@@ -15,9 +15,10 @@ import numpy as np
 
 from engine.errors import NodeExecutionError, cut
 from engine.image import Image
-from engine.media.clip import Clip, MapClip
-from engine.media.grade_math import (DISPLAY_SPACE, LUT_INPUT_SPACE_LABELS, LUT_INPUT_SPACE_RENAMED, apply_ops,
-                                     apply_ops_numpy, build_ops)
+from engine.media.clip import Clip
+from engine.media.grade_math import (DISPLAY_SPACE, LUT_INPUT_SPACE_LABELS, LUT_INPUT_SPACE_RENAMED, Grading,
+                                     apply_ops, apply_ops_numpy, build_ops)
+from engine.media.graded_clip import GradedClip
 from engine.media.lut import Lut, device, identity_lut, read_cube
 from engine.ports import FRAMES, GRADE, IMAGE
 from engine.schema import ColorParam, EnumParam, FloatParam, NodeSchema, NodeType, PathParam, Port
@@ -114,8 +115,9 @@ def bake_display_lut(ops: list, mix: float, working: str, size: int = EXPORT_LUT
                          "Baked by AIPROD Studio's Grade node; red changes fastest."))
 
 
-def make_grader(ctx, params: dict, working: str) -> tuple[Callable[[np.ndarray], np.ndarray], dict]:
-    """The per-frame function for these parameters, and the GRADE description (it writes no file)."""
+def make_grader(ctx, params: dict, working: str) -> tuple[Callable[[np.ndarray], np.ndarray], dict, Grading]:
+    """The per-frame function for these parameters, the GRADE description (it writes no file), and the
+    grade as operations (which an 8-bit export folds into its output transform)."""
     luts, lut_file, look_file = [], None, None
     if params["lut_path"]:
         lut_file = ctx.resolve_path(params["lut_path"])
@@ -138,7 +140,7 @@ def make_grader(ctx, params: dict, working: str) -> tuple[Callable[[np.ndarray],
 
         processor = cpu_processor(ops)
         grader = lambda pixels: apply_processor(processor, pixels, mix)  # noqa: E731
-    return grader, grade_description(params, working, lut_file, look_file)
+    return grader, grade_description(params, working, lut_file, look_file), Grading(tuple(ops), mix)
 
 
 class _GradeBase(NodeType):
@@ -180,9 +182,8 @@ class Grade(_GradeBase):
 
     def execute(self, ctx, inputs, params):
         clip: Clip = inputs["frames"]
-        grader, description = make_grader(ctx, params, clip.color_space)
-        return {"frames": MapClip(clip, lambda frame, index: grader(frame), constant_over_time=True),
-                "grade": description}
+        grader, description, grading = make_grader(ctx, params, clip.color_space)
+        return {"frames": GradedClip(clip, grader, grading), "grade": description}
 
 
 class GradeImage(_GradeBase):
@@ -196,5 +197,5 @@ class GradeImage(_GradeBase):
 
     def execute(self, ctx, inputs, params):
         image: Image = inputs["image"]
-        grader, description = make_grader(ctx, params, image.color_space)
+        grader, description, _ = make_grader(ctx, params, image.color_space)
         return {"image": Image(grader(image.pixels), image.color_space), "grade": description}

@@ -70,6 +70,13 @@ class LutStep:
 Op = Matrix | Curve | Power | LutStep
 
 
+@dataclass(frozen=True)
+class Grading:
+    """A whole grade as data: its operations in working space and its mix over the original (0..1)."""
+    ops: tuple[Op, ...]
+    mix: float = 1.0
+
+
 def acescct_encode(x: float) -> float:
     return ACESCCT_TOE_SLOPE * x + ACESCCT_TOE_OFFSET if x <= ACESCCT_BREAK_LIN else (np.log2(x) + 9.72) / 17.52
 

@@ -101,8 +101,8 @@ class FilmCheck:
         self.film_frames = film_frames  # the whole film's length, which the sound is compared with
         self.meter = FrameMeter()
 
-    def measure(self, pixels: np.ndarray) -> None:
-        self.meter.measure(pixels)
+    def measure(self, pixels: np.ndarray, finite: bool | None = None) -> None:
+        self.meter.measure(pixels, finite)
 
     def watched(self, frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         """`frames`, passed on unchanged, each measured on its way."""

@@ -27,14 +27,15 @@ class FrameMeter:
         self.bad: list[bool] = []  # a NaN or an infinity anywhere in the frame
         self._previous: np.ndarray | None = None
 
-    def measure(self, pixels: np.ndarray) -> None:
-        height, width = pixels.shape[:2]
-        step = max(1, -(-width // limits.MEASURE_WIDTH))
-        grid = pixels[step // 2::step, step // 2::step, :3]
-        # The whole frame, not the grid, is searched for NaN: one bad pixel is a broken decode. The maximum
-        # is the cheapest full read (0.5 ms at 720p) and NaN and +inf carry through it; -inf, which the
-        # output clamps to black, is left to the black check.
-        finite = bool(np.isfinite(np.max(pixels)))
+    def measure(self, pixels: np.ndarray, finite: bool | None = None) -> None:
+        """The figures of one frame. `pixels` may already be its grid (measured_grid), with `finite` then
+        saying whether the whole frame was free of NaN and infinity."""
+        grid = measured_grid(pixels)
+        if finite is None:
+            # The whole frame, not the grid, is searched for NaN: one bad pixel is a broken decode. The maximum
+            # is the cheapest full read (0.5 ms at 720p) and NaN and +inf carry through it; -inf, which the
+            # output clamps to black, is left to the black check.
+            finite = bool(np.isfinite(np.max(pixels)))
         linear = np.nan_to_num(grid @ _LUMA, nan=0.0, posinf=1.0, neginf=0.0)
         luma = np.clip(linear, 0.0, 1.0) ** np.float32(1 / 2.4)
         count = luma.size
@@ -55,6 +56,12 @@ class FrameMeter:
     def figures(self) -> dict[str, np.ndarray]:
         return {"mean": np.array(self.mean), "visible": np.array(self.visible), "clipped": np.array(self.clipped),
                 "change": np.array(self.change), "bad": np.array(self.bad, bool)}
+
+
+def measured_grid(pixels: np.ndarray) -> np.ndarray:
+    """The pixels the meter reads (RGB, on a grid at most MEASURE_WIDTH across); a grid is its own grid."""
+    step = max(1, -(-pixels.shape[1] // limits.MEASURE_WIDTH))
+    return pixels[step // 2::step, step // 2::step, :3]
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:

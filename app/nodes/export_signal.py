@@ -1,0 +1,67 @@
+"""The frames an Export hands its writer, each measured by the export's QA on the way.
+
+Two paths give the same picture. The exact one converts each frame as it arrives: alpha multiplied
+in where the file has none, then the output transform (engine.media.transfer_fast) to 16-bit. An
+8-bit SDR movie of a film that ends in a Grade takes the table path instead
+(engine.media.signal_lut): the Grade's input frames go through one baked table that holds the
+grade and the output transform together, so the grade is never computed frame by frame; the QA
+still reads graded frames (the grade applied to the few pixels it measures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from engine.media.clip import Clip
+from engine.media.export_formats import ExportFormat
+from engine.media.graded_clip import GradedClip
+from engine.media.signal_lut import SignalEncoder, fits_table
+from engine.media.transfer_fast import encode_output_uint16
+from engine.qa.picture import measured_grid
+
+from .export_qa import ExportQA
+
+
+def export_frames(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, start: int,
+                  stop: int) -> Iterator[np.ndarray]:
+    """Frames start..stop-1 of `clip` as the writer wants them (runs in the export's worker thread)."""
+    if fits_table(fmt.bit_depth, fmt.is_yuv, transform, clip.info.channels):
+        return _through_table(clip, transform, qa, start, stop)
+    return _exact(qa.watched(clip), fmt, transform, start, stop)
+
+
+def _exact(clip: Clip, fmt: ExportFormat, transform: str, start: int, stop: int) -> Iterator[np.ndarray]:
+    for pixels in clip.frames(start, stop):
+        yield exact_signal(pixels, clip.color_space, fmt, transform)
+
+
+def exact_signal(pixels: np.ndarray, working: str, fmt: ExportFormat, transform: str) -> np.ndarray:
+    """One frame as the writer wants it, computed exactly: the reference of the table path."""
+    if pixels.shape[-1] == 4 and not fmt.alpha:  # no alpha in the file: transparent areas become black
+        pixels = pixels[..., :3] * pixels[..., 3:]
+    if fmt.codec == "exr":
+        return np.array(pixels, dtype=np.float32)  # scene-linear, as it is
+    # Alpha where the file can hold it and the clip has it (ProRes 4444 always stores one).
+    alpha = fmt.alpha and (pixels.shape[-1] == 4 or fmt.pix_fmt.startswith("yuva"))
+    return encode_output_uint16(pixels, working, transform, alpha=alpha)
+
+
+def _through_table(clip: Clip, transform: str, qa: ExportQA, start: int, stop: int) -> Iterator[np.ndarray]:
+    graded = clip if isinstance(clip, GradedClip) else None
+    source = graded.source if graded is not None else clip
+    working = clip.color_space
+
+    def exact(pixels: np.ndarray) -> np.ndarray:  # a frame no table covers
+        if graded is not None:
+            pixels = graded.grader(pixels)
+        if pixels.shape[-1] == 4:  # (a clip that said it has none): no alpha in the file, as exact_signal
+            pixels = pixels[..., :3] * pixels[..., 3:]
+        return encode_output_uint16(pixels, working, transform, alpha=False)
+
+    encoder = SignalEncoder(graded.grading if graded is not None else None, working, transform, exact)
+    for pixels in source.frames(start, stop):
+        grid = np.ascontiguousarray(measured_grid(pixels))
+        qa.measure(graded.grader(grid) if graded is not None else grid, finite=bool(np.isfinite(np.max(pixels))))
+        yield encoder.encode(pixels)

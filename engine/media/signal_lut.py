@@ -1,0 +1,157 @@
+"""The last steps of an 8-bit SDR export in one table: grade, output transform and 16-bit quantisation.
+
+An export that ends in a Grade spent most of its own time there: the grade through OpenColorIO
+(~27 ms of CPU a 720p frame), then the output transform in numpy (~8 ms), then the 16-bit signal
+swscale turns into the encoder's YUV. For an 8-bit file all of that is a smooth function of the
+pixel's colour alone, so it is baked once per export into a 65³ table over cube-root-shaped
+scene-linear input and applied by OpenColorIO's tetrahedral 3D LUT straight into the uint16
+signal (~12 ms of CPU). swscale and the encoder see the same kind of frame as before.
+
+What it may cost in accuracy is checked, not assumed: each table is compared with the exact path
+(engine.media.grade_math in float64, colour-science's transfer functions) at the centres of its
+cells, where interpolation is worst, and used only if it stays within MAX_ERROR_CODES there; the
+sample film's frames stay within ~1.5 8-bit codes, 0.02 rms (tests/engine/test_signal_lut.py).
+Which table a frame goes through depends on that frame alone (its brightest value picks the
+domain), so a frame exports to the same bits whatever range of the film is exported. A frame
+outside every table's domain (negative light, highlights above MAX_TOP, NaN) takes the exact path.
+
+10-bit and HDR outputs need finer steps than a 65³ table keeps and take the exact path; so do the
+ACES output transforms (already a baked OpenColorIO LUT) and pictures with alpha (the grade runs
+before alpha is multiplied in, which a table of colour alone cannot do).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import PyOpenColorIO as ocio
+import torch
+
+from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
+from .grade_math import Grading, apply_ops
+
+TABLE_SIZE = 97
+# Transforms a table may stand for: SDR display encodings that clip to 0..1.
+TABLE_TRANSFORMS = ("rec709", "srgb")
+# The table's top in scene-linear starts at diffuse white and doubles for brighter frames up to this
+# (four stops over white: beyond it the steps of the table get too coarse for the 0.75-code limit).
+MAX_TOP = 16.0
+# Negative light a frame may hold and still use a table (it is read as 0): rounding noise of resampling.
+NEGATIVE_TOLERANCE = -1.0 / 4096
+# The most a table may differ from the exact path at its cell centres, in codes of the 8-bit file.
+MAX_ERROR_CODES = 3.0
+P999_ERROR_CODES = 1.0
+_CUBE = 3.0  # the shaper is a cube root: dark values get the table's steps that the encoding needs there
+
+
+def fits_table(fmt_bit_depth: int, is_yuv: bool, transform: str, channels: int) -> bool:
+    """Whether an export of this kind may go through a table at all (8-bit YUV, SDR, no alpha)."""
+    return fmt_bit_depth == 8 and is_yuv and transform in TABLE_TRANSFORMS and channels == 3
+
+
+class SignalTable:
+    """Scene-linear pixels in [0, top] (working space) to the uint16 RGB signal, through one baked table."""
+
+    def __init__(self, grading: Grading | None, working: str, transform: str, top: float,
+                 size: int = TABLE_SIZE):
+        if transform not in TABLE_TRANSFORMS:
+            raise ValueError(f"no table for output transform {transform!r}; tables cover {', '.join(TABLE_TRANSFORMS)}")
+        self.grading, self.working, self.transform, self.top, self.size = grading, working, transform, top, size
+        self._scale = np.float32(1.0 / math.pow(top, 1.0 / _CUBE))  # cube root of [0, top] -> 0..1
+        grid = np.linspace(0.0, 1.0, size)
+        table = self.exact(_corners(grid, top))
+        lut = ocio.Lut3DTransform(size)
+        lut.setInterpolation(ocio.INTERP_TETRAHEDRAL)
+        lut.setData(np.ascontiguousarray(table, dtype=np.float32).ravel())  # red slowest, as OCIO reads it
+        config = ocio.Config.CreateRaw()
+        config.setProcessorCacheFlags(ocio.PROCESSOR_CACHE_OFF)  # an in-memory table: never reuse a stale one
+        self._processor = config.getProcessor(lut).getOptimizedCPUProcessor(
+            ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_UINT16, ocio.OPTIMIZATION_LOSSLESS)
+        self.error_p999, self.error_max = self._error_at_cell_centres(grid)
+
+    @property
+    def accurate(self) -> bool:
+        return self.error_max <= MAX_ERROR_CODES and self.error_p999 <= P999_ERROR_CODES
+
+    def exact(self, linear: np.ndarray) -> np.ndarray:
+        """The exact signal (0..1, float64, N x 3) of working-space linear values: what the table samples."""
+        rgb = torch.from_numpy(np.asarray(linear, dtype=np.float64))
+        if self.grading is not None and self.grading.ops:
+            rgb = torch.lerp(rgb, apply_ops(rgb, list(self.grading.ops)), self.grading.mix)
+        out = OUTPUT_TRANSFORMS[self.transform]
+        rgb = rgb @ torch.from_numpy(gamut_matrix(WORKING_GAMUTS[self.working], out.gamut).astype(np.float64)).T
+        return np.clip(np.asarray(out.encode(rgb.numpy()), dtype=np.float64), 0.0, 1.0)
+
+    def encode(self, rgb: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """H x W x 3 float32 linear (inside the domain) -> H x W x 3 uint16 signal. `rgb` is overwritten."""
+        height, width = rgb.shape[:2]
+        np.cbrt(rgb, out=rgb)
+        rgb *= self._scale
+        out = np.empty((height, width, 3), np.uint16) if out is None else out
+        self._processor.apply(ocio.PackedImageDesc(rgb, width, height, 3),
+                              ocio.PackedImageDesc(out, width, height, 3, ocio.BIT_DEPTH_UINT16, 2, 6, 6 * width))
+        return out
+
+    def _error_at_cell_centres(self, grid: np.ndarray) -> tuple[float, float]:
+        """(99.9th percentile, max) of |table - exact| in 8-bit codes, over a sample of cell centres."""
+        centres = (grid[:-1] + grid[1:]) / 2
+        rng = np.random.default_rng(0)  # a fixed sample: the same grade always gets the same verdict
+        picks = rng.integers(0, len(centres), size=(40000, 3))
+        shaped = centres[picks]
+        linear = (shaped / float(self._scale)) ** _CUBE
+        signal = self.encode(np.ascontiguousarray(linear[:, None, :], dtype=np.float32))[:, 0, :]
+        error = np.abs(signal / 65535.0 - self.exact(linear)) * 255.0
+        return float(np.percentile(error, 99.9)), float(error.max())
+
+
+def _corners(grid: np.ndarray, top: float) -> np.ndarray:
+    """The table's nodes as scene-linear colours, red slowest (OCIO's order)."""
+    linear = (grid * top ** (1.0 / _CUBE)) ** _CUBE
+    red, green, blue = np.meshgrid(linear, linear, linear, indexing="ij")
+    return np.stack([red, green, blue], axis=-1).reshape(-1, 3)
+
+
+class SignalEncoder:
+    """Frames to the encoder's uint16 signal: through a table where one is accurate, else exactly.
+
+    `exact(pixels)` is the reference path (the grade's own processor, then the output transform); it
+    takes every frame no table covers. `tables_used` and `exact_frames` say what happened, for the log.
+    """
+
+    def __init__(self, grading: Grading | None, working: str, transform: str,
+                 exact: Callable[[np.ndarray], np.ndarray]):
+        self.grading, self.working, self.transform, self._exact = grading, working, transform, exact
+        self._tables: dict[float, SignalTable | None] = {}
+        self.table_frames = 0
+        self.exact_frames = 0
+
+    def table_for(self, top: float) -> SignalTable | None:
+        """The accurate table of domain [0, top], baked on first use; None where none is accurate."""
+        if top not in self._tables:
+            table = SignalTable(self.grading, self.working, self.transform, top)
+            self._tables[top] = table if table.accurate else None
+        return self._tables[top]
+
+    def encode(self, pixels: np.ndarray) -> np.ndarray:
+        """One H x W x 3 float32 working-space frame (left unchanged) -> H x W x 3 uint16 signal."""
+        low, high = float(np.min(pixels)), float(np.max(pixels))  # NaN makes both NaN: exact path
+        table = None
+        if pixels.shape[-1] == 3 and low >= NEGATIVE_TOLERANCE and high <= MAX_TOP * (1 + 1e-3):
+            table = self.table_for(domain_top(high))
+        if table is None:
+            self.exact_frames += 1
+            return self._exact(pixels)
+        self.table_frames += 1
+        rgb = np.array(pixels, dtype=np.float32, order="C")  # a copy: the frame may be a shared still
+        np.maximum(rgb, 0.0, out=rgb)
+        return table.encode(rgb)
+
+
+def domain_top(brightest: float) -> float:
+    """The smallest table top (1, 2, 4 ... MAX_TOP) that holds `brightest` (a hair over counts as in)."""
+    top = 1.0
+    while brightest > top * (1 + 1e-3) and top < MAX_TOP:
+        top *= 2.0
+    return top

@@ -1,0 +1,214 @@
+"""The table path of an 8-bit export (engine.media.signal_lut) gives today's picture, faster.
+
+The reference is the exact path every export took before: the Grade's own processor on each frame,
+then the output transform to 16 bits (app.nodes.export_signal.exact_signal). The table must stay
+within a fraction of an 8-bit code of it on the sample film's own stills and grade, and an H.264
+export written losslessly must decode to the same frames within one code (PSNR far above 50 dB).
+"""
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+import app.nodes.export_signal as export_signal
+from app.nodes.export import Export
+from app.nodes.grade import Grade, looks_folder
+from engine.commands import AddNode, Connect, UndoStack
+from engine.executor import Executor
+from engine.graph import Graph
+from engine.media.clip import FunctionClip, ClipInfo
+from engine.media.colorspaces import to_working
+from engine.media.export_formats import FORMATS
+from engine.media.grade_math import Grading, build_ops
+from engine.media.grade_ocio import apply_processor, cpu_processor
+from engine.media.image_io import read_image
+from engine.media.lut import read_cube
+from engine.media.signal_lut import SignalEncoder, SignalTable, domain_top, fits_table
+from engine.media.transfer_fast import encode_output_uint16
+from engine.ports import FRAMES
+from engine.registry import Registry
+from engine.schema import NodeSchema, NodeType, Port
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "resources" / "examples" / "sample.aiprod"
+STILLS = ROOT / "resources" / "examples" / "stills"
+CODE = 65535 / 255  # one 8-bit code in the 16-bit signal
+
+
+def sample_grade() -> tuple[Grading, dict]:
+    """The sample film's own grade (its look and mix included), as the Grade node builds it."""
+    params = next(n for n in json.loads(SAMPLE.read_text())["nodes"] if n["id"] == "grade")["params"]
+    params = {"offset": [1.0, 1.0, 1.0], **params}
+    look = read_cube(looks_folder() / f"{params['look']}.cube")
+    return Grading(tuple(build_ops(params, "lin_rec709", [(look, "rec709")])), params["mix"]), params
+
+
+def still(name: str, size=(320, 180)) -> np.ndarray:
+    """A sample still, scaled down, in scene-linear Rec.709 (as the Import Image node makes it)."""
+    import cv2
+
+    pixels = to_working(read_image(STILLS / name)[..., :3], "srgb", "lin_rec709")
+    return np.ascontiguousarray(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), dtype=np.float32)
+
+
+def exact(grading: Grading, pixels: np.ndarray, transform="rec709") -> np.ndarray:
+    """Today's path: the grade's OpenColorIO processor, then the fast output transform."""
+    graded = apply_processor(cpu_processor(list(grading.ops)), pixels, grading.mix)
+    return encode_output_uint16(graded, "lin_rec709", transform, alpha=False)
+
+
+@pytest.mark.parametrize("name", ["dawn.jpg", "lake_a.jpg", "night.jpg"])
+def test_the_table_gives_the_sample_grade_within_a_fraction_of_a_code(name):
+    grading, _ = sample_grade()
+    pixels = still(name)
+    encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: pytest.fail("took the exact path"))
+    table = encoder.encode(pixels).astype(np.float64)
+    reference = exact(grading, pixels).astype(np.float64)
+    error = np.abs(table - reference) / CODE
+    assert error.max() < 1.0, error.max()
+    assert np.sqrt((error ** 2).mean()) < 0.05
+    assert 10 * np.log10(255 ** 2 / max((error ** 2).mean(), 1e-12)) > 60  # dB, in 8-bit codes
+    assert encoder.table_frames == 1 and encoder.exact_frames == 0
+
+
+@pytest.mark.parametrize("transform", ["rec709", "srgb"])
+def test_without_a_grade_the_table_is_the_output_transform(transform):
+    ramp = np.linspace(0.0, 1.0, 4096, dtype=np.float32)
+    pixels = np.ascontiguousarray(np.stack([ramp, ramp[::-1], ramp ** 3], axis=-1)[None])
+    table = SignalEncoder(None, "lin_rec709", transform, exact=None).encode(pixels).astype(np.float64)
+    reference = encode_output_uint16(pixels, "lin_rec709", transform, alpha=False).astype(np.float64)
+    assert np.abs(table - reference).max() / CODE < 0.25  # the steepest part, near black, included
+
+
+def test_the_source_frame_is_not_written():
+    pixels = still("dawn.jpg")
+    pixels.setflags(write=False)  # a held still is shared: the encoder must copy
+    before = pixels.copy()
+    SignalEncoder(sample_grade()[0], "lin_rec709", "rec709", exact=None).encode(pixels)
+    assert np.array_equal(pixels, before)
+
+
+def test_each_frame_picks_its_table_from_its_own_values():
+    """A bright frame needs a taller table; the frames around it keep theirs, so a frame's bits
+    never depend on which other frames were exported with it."""
+    grading, _ = sample_grade()
+    dim, bright = still("dawn.jpg"), still("dawn.jpg") * np.float32(1.8)
+    alone = SignalEncoder(grading, "lin_rec709", "rec709", exact=None).encode(dim)
+    together = SignalEncoder(grading, "lin_rec709", "rec709", exact=None)
+    together.encode(bright)
+    assert np.array_equal(together.encode(dim), alone)
+    assert domain_top(1.0) == 1.0 and domain_top(1.8) == 2.0 and domain_top(9.0) == 16.0
+
+
+@pytest.mark.parametrize("case", ["nan", "negative", "too bright"])
+def test_frames_no_table_covers_take_the_exact_path(case):
+    grading, _ = sample_grade()
+    pixels = still("night.jpg")
+    if case == "nan":
+        pixels[5, 5, 1] = np.nan
+    elif case == "negative":
+        pixels[5, 5] = -0.1  # out-of-gamut light: the grade's matrices carry it into other channels
+    else:
+        pixels[5, 5] = 100.0
+    taken = []
+    encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: taken.append(p) or exact(grading, p))
+    assert np.array_equal(encoder.encode(pixels), exact(grading, pixels))
+    assert len(taken) == 1 and encoder.exact_frames == 1 and encoder.table_frames == 0
+
+
+def test_a_grade_no_table_can_follow_is_never_put_in_one():
+    """A look with hard steps between neighbouring colours (a posterising LUT) cannot be
+    interpolated within the limit: every frame is graded exactly instead."""
+    from engine.media.grade_math import LutStep
+    from engine.media.lut import Lut
+
+    rng = np.random.default_rng(3)
+    wild = Lut(rng.uniform(0, 1, (17, 17, 17, 3)).astype(np.float32))
+    grading = Grading((LutStep(wild),), 1.0)
+    table = SignalTable(grading, "lin_rec709", "rec709", 1.0)
+    assert not table.accurate
+    pixels = still("lake_a.jpg")
+    encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: exact(grading, p))
+    assert np.array_equal(encoder.encode(pixels), exact(grading, pixels))
+    assert encoder.exact_frames == 1
+
+
+def test_only_8_bit_sdr_movies_without_alpha_use_a_table():
+    assert fits_table(8, True, "rec709", 3) and fits_table(8, True, "srgb", 3)
+    assert not fits_table(10, True, "rec709", 3)  # 10-bit steps are finer than the table keeps
+    assert not fits_table(8, True, "aces_sdr_rec709", 3)  # already a baked OpenColorIO LUT
+    assert not fits_table(8, True, "rec709", 4)  # the grade runs before alpha is multiplied in
+    assert not fits_table(16, False, "rec709", 3)  # image sequences
+
+
+# ---- end to end: a graded clip exported losslessly, table path vs exact path ----------------
+
+FPS = Fraction(24)
+
+
+class Stills(NodeType):
+    """The sample's stills in turn, brightened on frame 3 so a taller table is needed there."""
+    schema = NodeSchema("test.stills", "Stills", "Test", outputs=(Port("frames", FRAMES),))
+
+    def execute(self, ctx, inputs, params):
+        pictures = [still(n, (256, 144)) for n in ("dawn.jpg", "lake_a.jpg", "lake_b.jpg", "night.jpg")]
+
+        def frame(index: int) -> np.ndarray:
+            picture = pictures[index % len(pictures)]
+            return picture * np.float32(1.6) if index == 3 else picture
+
+        return {"frames": FunctionClip(ClipInfo(256, 144, FPS, 6, "lin_rec709", 3), frame)}
+
+
+def lossless_export(tmp_path: Path, name: str) -> list[np.ndarray]:
+    """The Stills through the sample's grade into an H.264 file at quality 0 (lossless), decoded."""
+    _, params = sample_grade()
+    graph = Graph(Registry([Stills, Grade, Export]))
+    stack = UndoStack(graph)
+    stack.push(AddNode("test.stills", node_id="src"))
+    stack.push(AddNode("color.grade", node_id="grade", params={k: v for k, v in params.items() if k != "offset"}))
+    stack.push(AddNode("output.export", node_id="export", params={
+        "path": str(tmp_path / name), "format": "h264", "quality": 0, "output_transform": "rec709"}))
+    stack.push(Connect("src", "frames", "grade", "frames"))
+    stack.push(Connect("grade", "frames", "export", "frames"))
+    report = Executor().run(graph)
+    assert report.status == "finished", report.results["export"].message
+    with av.open(str(tmp_path / name)) as container:
+        return [f.to_ndarray(format="yuv420p").astype(np.float64) for f in container.decode(video=0)]
+
+
+class CountingEncoder(SignalEncoder):
+    made: list[SignalEncoder] = []
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        CountingEncoder.made.append(self)
+
+
+def test_a_lossless_h264_export_decodes_to_todays_frames(tmp_path, monkeypatch):
+    CountingEncoder.made = []
+    monkeypatch.setattr(export_signal, "SignalEncoder", CountingEncoder)
+    table = lossless_export(tmp_path, "table.mp4")
+    # The H.264 export of a graded film went through tables, the bright frame through a taller one.
+    (encoder,) = CountingEncoder.made
+    assert (encoder.table_frames, encoder.exact_frames) == (6, 0)
+    assert [top for top, made in encoder._tables.items() if made is not None] == [1.0, 2.0]
+    monkeypatch.setattr(export_signal, "fits_table", lambda *a: False)
+    reference = lossless_export(tmp_path, "exact.mp4")
+    assert len(table) == len(reference) == 6
+    for ours, theirs in zip(table, reference):
+        difference = ours - theirs
+        assert np.abs(difference).max() <= 1.0
+        assert 10 * np.log10(255 ** 2 / max((difference ** 2).mean(), 1e-12)) >= 50.0
+
+
+def test_the_export_qa_reads_the_graded_frames_on_the_table_path(tmp_path, monkeypatch):
+    lossless_export(tmp_path, "table.mp4")
+    monkeypatch.setattr(export_signal, "fits_table", lambda *a: False)
+    lossless_export(tmp_path, "exact.mp4")
+    reports = [json.loads((tmp_path / f"{n}.qa.json").read_text()) for n in ("table", "exact")]
+    assert reports[0] == reports[1]
