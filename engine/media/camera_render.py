@@ -1,4 +1,4 @@
-"""Camera poses into frames: one affine resample per pose with torch grid_sample.
+"""Camera poses into frames: one affine resample per pose with torch grid_sample (one thread on the CPU).
 
 Bilinear or bicubic, after an area prefilter when the camera shows the source smaller than 1:1,
 so a fine pattern averages to grey instead of aliasing. Output size never depends on source size.
@@ -77,12 +77,28 @@ def _coverage(grid: torch.Tensor, source_size: tuple[int, int], minification: fl
     return edges[0] * edges[1]
 
 
+def _channels_last(planes: torch.Tensor) -> np.ndarray:
+    """C x H x W to a contiguous H x W x C float32 array.
+
+    On the CPU cv2.merge interleaves a 1080p frame in ~2.5 ms where numpy's or torch's transposing copy
+    took 10-14 ms (one thread, 2 busy cores).
+    """
+    channels, height, width = planes.shape
+    if planes.device.type != "cpu":
+        return planes.permute(1, 2, 0).contiguous().cpu().numpy()
+    return cv2.merge(list(planes.numpy())).reshape(height, width, channels)
+
+
 class CameraRenderer:
     """Frames of a shot seen through a camera path, at a fixed output size, on CUDA if there is one.
 
-    Measured on CPU (torch 2.13, 2 busy cores): a 1080p frame takes 40-50 ms, grid_sample 20-30 of it; a
-    batch of one is already spread over the cores (splitting a frame into a batch of two halves
-    was no faster), so frames are not tiled; sub-frames of motion blur do share one batch.
+    On the CPU it runs on one torch thread (engine/media/torch_threads.py), leaving the other core to
+    x264 during an export. Measured with benchmarks/camera.py (torch 2.13, 2 cores shared with other
+    work, medians): a 720p bilinear frame costs 9-13 ms of CPU, a 1080p one 27-40 ms, most of it
+    grid_sample; bicubic about 2.5x that. The affine_grid path before it cost 70 ms at 720p and 145 ms
+    at 1080p on the same runs (its matmul and elementwise passes on 2 OpenMP threads waited on a busy
+    core). grid_sample's CPU kernel splits work by batch item only, so a frame is not tiled; sub-frames
+    of motion blur share one batch.
     """
 
     def __init__(self, path: CameraPath, width: int, height: int, frame_count: int, fps: Fraction,
@@ -126,7 +142,7 @@ class CameraRenderer:
         from_normalised = np.diag([self.width / 2.0, self.height / 2.0])
         thetas = [np.hstack([to_normalised @ a @ from_normalised, (to_normalised @ b - 1.0)[:, None]])
                   for a, b in affines]
-        # On the CPU one thread: on two busy cores the second OpenMP thread mostly waits (engine/media/torch_threads.py).
+        # One thread on the CPU: a second one mostly waits on a busy core (engine/media/torch_threads.py).
         with torch_threads(1) if self.device.type == "cpu" else contextlib.nullcontext():
             total = None
             for start in range(0, len(thetas), _BATCH):
@@ -139,10 +155,9 @@ class CameraRenderer:
                     batch.mul_(_coverage(grid, (src_w, src_h), minification)[:, None])
                 part = batch[0] if len(batch) == 1 else batch.sum(0)
                 total = part if total is None else total.add_(part)
-            # The average written straight into H x W x C order: one pass instead of a divide and a transpose copy.
-            frame = torch.empty((self.height, self.width, channels), dtype=torch.float32, device=self.device)
-            torch.div(total, len(affines), out=frame.permute(2, 0, 1))
-            frame = frame.cpu().numpy()
+            if len(affines) > 1:
+                total.div_(len(affines))
+        frame = _channels_last(total)
         if channels == 4:  # back from premultiplied to straight alpha
             alpha = np.clip(frame[..., 3:], 0.0, 1.0)
             frame = np.concatenate([frame[..., :3] / np.maximum(alpha, 1e-6) * (alpha > 1e-6), alpha], axis=2)
