@@ -27,12 +27,16 @@ def premultiplied(frame: np.ndarray) -> np.ndarray:
     return np.concatenate([frame[..., :3] * frame[..., 3:], frame[..., 3:]], axis=2)
 
 
-def reference_sample(renderer: CameraRenderer, pixels: np.ndarray, poses: list[Pose]) -> np.ndarray:
-    """CameraRenderer.sample as it was before: affine_grid, torch's default threads, a transpose copy."""
+def reference_sample(renderer: CameraRenderer, pixels: np.ndarray, poses: list[Pose],
+                     source_key=None) -> np.ndarray:
+    """CameraRenderer.sample as it was before: affine_grid, torch's default threads, a transpose copy.
+
+    benchmarks/camera.py times it beside the renderer.
+    """
     src_h, src_w, channels = pixels.shape
     affines = [source_affine(p, (src_w, src_h), (renderer.width, renderer.height), renderer.fit) for p in poses]
     minification = min(math.sqrt(abs(np.linalg.det(a))) for a, _ in affines)
-    source = renderer._source(pixels, minification, None)
+    source = renderer._source(pixels, minification, source_key)
     to_normalised = np.diag([2.0 / src_w, 2.0 / src_h])
     from_normalised = np.diag([renderer.width / 2.0, renderer.height / 2.0])
     thetas = [np.hstack([to_normalised @ a @ from_normalised, (to_normalised @ b - 1.0)[:, None]])
