@@ -94,10 +94,10 @@ class CameraRenderer:
 
     On the CPU it runs on one torch thread (engine/media/torch_threads.py), leaving the other core to
     x264 during an export. Measured with benchmarks/camera.py (torch 2.13, 2 cores shared with other
-    work, medians): a 720p bilinear frame costs 9-13 ms of CPU, a 1080p one 27-40 ms, most of it
-    grid_sample; bicubic about 2.5x that. The affine_grid path before it cost 70 ms at 720p and 145 ms
-    at 1080p on the same runs (its matmul and elementwise passes on 2 OpenMP threads waited on a busy
-    core). grid_sample's CPU kernel splits work by batch item only, so a frame is not tiled; sub-frames
+    work, medians over three runs): a 720p bilinear frame costs 9-13 ms of CPU, a 1080p one 27-45 ms,
+    most of it grid_sample; bicubic about 2-3x that. The affine_grid path before it cost 70-100 ms at
+    720p and 145-170 ms at 1080p in the same runs (its matmul and elementwise passes on 2 OpenMP
+    threads waited on a busy core). grid_sample's CPU kernel splits work by batch item only, so a frame is not tiled; sub-frames
     of motion blur share one batch.
     """
 
