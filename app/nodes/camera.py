@@ -203,7 +203,7 @@ class CameraPathNode(_MoveNode):
 
 
 class CameraNode(_MoveNode):
-    # Not cached: a move costs about 50 ms per 1080p frame on a CPU, while caching it would write
+    # Not cached: a move costs about 30-40 ms of one CPU core per 1080p frame, while caching it would write
     # 12 MB of half floats per 1080p frame (1.5 GB for five seconds) of something cheap to redo;
     # the expensive shot it moves (a Scene, an Interpolate) keeps its own cache entry.
     schema = NodeSchema(

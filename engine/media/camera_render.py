@@ -1,4 +1,4 @@
-"""Camera poses into frames: one affine resample per pose with torch grid_sample.
+"""Camera poses into frames: one affine resample per pose with torch grid_sample (one thread on the CPU).
 
 Bilinear or bicubic, after an area prefilter when the camera shows the source smaller than 1:1,
 so a fine pattern averages to grey instead of aliasing. Output size never depends on source size.
@@ -6,6 +6,7 @@ so a fine pattern averages to grey instead of aliasing. Output size never depend
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Hashable
 from fractions import Fraction
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 
 from .camera import CameraPath, Pose
 from .clip import Clip, FunctionClip, SequentialReader
+from .torch_threads import torch_threads
 
 FITS = ("cover", "contain")
 SAMPLING = ("bilinear", "bicubic")
@@ -43,6 +45,23 @@ def source_affine(pose: Pose, source_size: tuple[int, int], output_size: tuple[i
     return a, b
 
 
+def sampling_grid(theta: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """F.affine_grid(theta, (n, c, height, width), align_corners=False), without its matrix product.
+
+    An affine map of the output's pixel centres (u across, v down, -1..1) is, per axis, a ramp in u
+    plus a ramp in v: x = t00 u + (t01 v + t02). Two 1-D ramps and one broadcast add per axis cost
+    ~1 ms for a 720p frame where affine_grid's batched matmul took ~18 ms (one thread).
+    """
+    options = {"dtype": theta.dtype, "device": theta.device}
+    across = (torch.arange(width, **options) * 2 + 1) / width - 1  # pixel centres, align_corners=False
+    down = (torch.arange(height, **options) * 2 + 1) / height - 1
+    grid = torch.empty((len(theta), height, width, 2), **options)
+    for axis in range(2):
+        torch.add((theta[:, axis, 0, None] * across)[:, None, :],
+                  (theta[:, axis, 1, None] * down + theta[:, axis, 2, None])[:, :, None], out=grid[..., axis])
+    return grid
+
+
 def _coverage(grid: torch.Tensor, source_size: tuple[int, int], minification: float) -> torch.Tensor:
     """How much of each output pixel (0..1) lies on the picture, from its sampling position.
 
@@ -58,12 +77,28 @@ def _coverage(grid: torch.Tensor, source_size: tuple[int, int], minification: fl
     return edges[0] * edges[1]
 
 
+def _channels_last(planes: torch.Tensor) -> np.ndarray:
+    """C x H x W to a contiguous H x W x C float32 array.
+
+    On the CPU cv2.merge interleaves a 1080p frame in ~2.5 ms where numpy's or torch's transposing copy
+    took 10-14 ms (one thread, 2 busy cores).
+    """
+    channels, height, width = planes.shape
+    if planes.device.type != "cpu":
+        return planes.permute(1, 2, 0).contiguous().cpu().numpy()
+    return cv2.merge(list(planes.numpy())).reshape(height, width, channels)
+
+
 class CameraRenderer:
     """Frames of a shot seen through a camera path, at a fixed output size, on CUDA if there is one.
 
-    Measured on CPU (torch 2.13, 2 busy cores): a 1080p frame takes 40-50 ms, grid_sample 20-30 of it; a
-    batch of one is already spread over the cores (splitting a frame into a batch of two halves
-    was no faster), so frames are not tiled; sub-frames of motion blur do share one batch.
+    On the CPU it runs on one torch thread (engine/media/torch_threads.py), leaving the other core to
+    x264 during an export. Measured with benchmarks/camera.py (torch 2.13, 2 cores shared with other
+    work, medians over three runs): a 720p bilinear frame costs 9-13 ms of CPU, a 1080p one 27-45 ms,
+    most of it grid_sample; bicubic about 2-3x that. The affine_grid path before it cost 70-100 ms at
+    720p and 145-170 ms at 1080p in the same runs (its matmul and elementwise passes on 2 OpenMP
+    threads waited on a busy core). grid_sample's CPU kernel splits work by batch item only, so a frame is not tiled; sub-frames
+    of motion blur share one batch.
     """
 
     def __init__(self, path: CameraPath, width: int, height: int, frame_count: int, fps: Fraction,
@@ -102,22 +137,27 @@ class CameraRenderer:
         # The least minified pose picks the prefilter, so no sub-frame is blurrier than it must be.
         minification = min(math.sqrt(abs(np.linalg.det(a))) for a, _ in affines)
         source = self._source(pixels, minification, source_key)
-        # affine_grid works in normalised coordinates (-1..1 across the edges of either picture).
+        # grid_sample works in normalised coordinates (-1..1 across the edges of either picture).
         to_normalised = np.diag([2.0 / src_w, 2.0 / src_h])
         from_normalised = np.diag([self.width / 2.0, self.height / 2.0])
         thetas = [np.hstack([to_normalised @ a @ from_normalised, (to_normalised @ b - 1.0)[:, None]])
                   for a, b in affines]
-        total = None
-        for start in range(0, len(thetas), _BATCH):
-            theta = torch.as_tensor(np.stack(thetas[start:start + _BATCH]), dtype=torch.float32, device=self.device)
-            size = (len(theta), channels, self.height, self.width)
-            grid = F.affine_grid(theta, size, align_corners=False)
-            batch = F.grid_sample(source.expand(len(theta), -1, -1, -1), grid, mode=self.sampling,
-                                  padding_mode="border", align_corners=False)
-            if not all(self._inside(a, b, src_w, src_h) for a, b in affines[start:start + _BATCH]):
-                batch = batch * _coverage(grid, (src_w, src_h), minification)[:, None]
-            total = batch.sum(0) if total is None else total + batch.sum(0)
-        frame = (total / len(affines)).permute(1, 2, 0).cpu().numpy()
+        # One thread on the CPU: a second one mostly waits on a busy core (engine/media/torch_threads.py).
+        with torch_threads(1) if self.device.type == "cpu" else contextlib.nullcontext():
+            total = None
+            for start in range(0, len(thetas), _BATCH):
+                theta = torch.as_tensor(np.stack(thetas[start:start + _BATCH]), dtype=torch.float32,
+                                        device=self.device)
+                grid = sampling_grid(theta, self.height, self.width)
+                batch = F.grid_sample(source.expand(len(theta), -1, -1, -1), grid, mode=self.sampling,
+                                      padding_mode="border", align_corners=False)
+                if not all(self._inside(a, b, src_w, src_h) for a, b in affines[start:start + _BATCH]):
+                    batch.mul_(_coverage(grid, (src_w, src_h), minification)[:, None])
+                part = batch[0] if len(batch) == 1 else batch.sum(0)
+                total = part if total is None else total.add_(part)
+            if len(affines) > 1:
+                total.div_(len(affines))
+        frame = _channels_last(total)
         if channels == 4:  # back from premultiplied to straight alpha
             alpha = np.clip(frame[..., 3:], 0.0, 1.0)
             frame = np.concatenate([frame[..., :3] / np.maximum(alpha, 1e-6) * (alpha > 1e-6), alpha], axis=2)
