@@ -115,14 +115,17 @@ class SequenceClip(Clip):
         if not 0 <= index < self.frame_count:
             raise IndexError(f"frame {index} is outside 0..{self.frame_count - 1}")
         out = None
-        for n, local, weight in self._layers(index):
+        layers, gain = self._layers(index), self._gain(index)
+        for n, local, weight in layers:
             picture = self._readers[n].get(local)
             if picture.shape[2] < self.info.channels:  # RGB shot in an RGBA sequence: opaque
                 picture = np.concatenate([picture, np.ones_like(picture[..., :1])], axis=2)
+            if len(layers) == 1 and weight == 1.0 and gain == 1.0:
+                # A plain frame of one shot passes as it is (consumers never write into frames);
+                # scaling it by 1 cost a frame-sized copy per frame of the film.
+                return picture.astype(np.float32, copy=False)
             out = picture * weight if out is None else out + picture * weight
-        gain = self._gain(index)
-        if gain != 1.0:
-            out = out.copy() if out is not None else out
+        if gain != 1.0:  # `out` is a new array here: scaled in place
             out[..., :3] *= gain
         return out.astype(np.float32, copy=False)
 

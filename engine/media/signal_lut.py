@@ -84,13 +84,18 @@ class SignalTable:
         rgb = rgb @ torch.from_numpy(gamut_matrix(WORKING_GAMUTS[self.working], out.gamut).astype(np.float64)).T
         return np.clip(np.asarray(out.encode(rgb.numpy()), dtype=np.float64), 0.0, 1.0)
 
-    def encode(self, rgb: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """H x W x 3 float32 linear (inside the domain) -> H x W x 3 uint16 signal. `rgb` is overwritten."""
+    def encode(self, rgb: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+        """H x W x 3 float32 linear (inside the domain) -> a new H x W x 3 uint16 signal.
+
+        `rgb` is read only; `scratch` (float32, its shape) is overwritten if given, saving an allocation.
+        Negative values need no clamp: their cube root is negative, and the table clamps its input to 0.
+        """
         height, width = rgb.shape[:2]
-        np.cbrt(rgb, out=rgb)
-        rgb *= self._scale
-        out = np.empty((height, width, 3), np.uint16) if out is None else out
-        self._processor.apply(ocio.PackedImageDesc(rgb, width, height, 3),
+        shaped = np.cbrt(rgb, out=scratch)
+        if self._scale != 1:
+            shaped *= self._scale
+        out = np.empty((height, width, 3), np.uint16)
+        self._processor.apply(ocio.PackedImageDesc(shaped, width, height, 3),
                               ocio.PackedImageDesc(out, width, height, 3, ocio.BIT_DEPTH_UINT16, 2, 6, 6 * width))
         return out
 
@@ -126,6 +131,7 @@ class SignalEncoder:
         self._tables: dict[float, SignalTable | None] = {}
         self.table_frames = 0
         self.exact_frames = 0
+        self._scratch: np.ndarray | None = None  # the shaped frame, reused: frames come one at a time
 
     def table_for(self, top: float) -> SignalTable | None:
         """The accurate table of domain [0, top], baked on first use; None where none is accurate."""
@@ -144,9 +150,10 @@ class SignalEncoder:
             self.exact_frames += 1
             return self._exact(pixels)
         self.table_frames += 1
-        rgb = np.array(pixels, dtype=np.float32, order="C")  # a copy: the frame may be a shared still
-        np.maximum(rgb, 0.0, out=rgb)
-        return table.encode(rgb)
+        pixels = np.ascontiguousarray(pixels, dtype=np.float32)
+        if self._scratch is None or self._scratch.shape != pixels.shape:
+            self._scratch = np.empty(pixels.shape, np.float32)
+        return table.encode(pixels, self._scratch)
 
 
 def domain_top(brightest: float) -> float:
