@@ -71,6 +71,11 @@ def _remap(picture: np.ndarray, where: np.ndarray) -> np.ndarray:
     return cv2.remap(picture, where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _per_channel(plane: np.ndarray, channels: int) -> np.ndarray:
+    """An H x W plane repeated into H x W x `channels` (OpenCV multiplies only matching shapes)."""
+    return cv2.merge([plane] * channels)
+
+
 def _agreement(flow_there: np.ndarray, motion: np.ndarray) -> np.ndarray:
     """0..1 per pixel: 1 where the flow found at a keyframe pixel is the assumed motion."""
     difference = flow_there - motion
@@ -162,7 +167,8 @@ class FlowPair:
         if t >= 1.0:
             return self.second
         full_size = self.first.shape[1::-1]
-        total, weight_sum = 0.0, 0.0
+        total, weight_sum = None, None
+        where = np.empty(self._grid.shape, np.float32)  # sampling positions, reused for each warp
         # Two guesses at the motion of what is visible at x at time t: A's flow at x and the reverse
         # of B's. Each guess is checked in both keyframes (does the pixel it reads there move that
         # way?): a guess seen in both wins; a pixel hidden in one keyframe comes from the other.
@@ -174,14 +180,31 @@ class FlowPair:
             support = np.exp(6.0 * (valid_a + valid_b))  # trust in this guess: seen in both > in one > none
             weight_a, weight_b = support * (1.0 - t) * (valid_a + 1e-3), support * t * (valid_b + 1e-3)
             if full_size != self._size:
-                motion = cv2.resize(motion, full_size, interpolation=cv2.INTER_LINEAR) * self._gain
+                motion = cv2.resize(motion, full_size, interpolation=cv2.INTER_LINEAR)
+                motion *= self._gain
                 weight_a = cv2.resize(weight_a, full_size, interpolation=cv2.INTER_LINEAR)
                 weight_b = cv2.resize(weight_b, full_size, interpolation=cv2.INTER_LINEAR)
-            warped_a = _remap(self.first, self._grid - t * motion)
-            warped_b = _remap(self.second, self._grid + (1.0 - t) * motion)
-            total = total + weight_a[..., None] * warped_a + weight_b[..., None] * warped_b
-            weight_sum = weight_sum + weight_a + weight_b
-        return (total / weight_sum[..., None]).astype(np.float32)
+            # The full-size passes below work in place (same operations in the same order, so the
+            # same bits): every frame-sized temporary costs its page faults, most of this at 1080p.
+            np.multiply(motion, -t, out=where)
+            where += self._grid
+            warped_a = _remap(self.first, where)
+            np.multiply(motion, 1.0 - t, out=where)
+            where += self._grid
+            warped_b = _remap(self.second, where)
+            # Products as OpenCV computes them (each exact, so the same bits as numpy's broadcast,
+            # at a third of its time).
+            cv2.multiply(warped_a, _per_channel(weight_a, warped_a.shape[2]), dst=warped_a)
+            cv2.multiply(warped_b, _per_channel(weight_b, warped_b.shape[2]), dst=warped_b)
+            if total is None:
+                total, weight_sum = warped_a, weight_a + weight_b
+            else:
+                total += warped_a
+                weight_sum += weight_a
+                weight_sum += weight_b
+            total += warped_b
+        total /= weight_sum[..., None]
+        return total.astype(np.float32, copy=False)
 
 
 def retime_clip(source: Clip, info: ClipInfo, position: Callable[[int], Fraction], quality: str = "normal") -> Clip:
