@@ -53,15 +53,19 @@ def _through_table(clip: Clip, transform: str, qa: ExportQA, start: int, stop: i
     source = graded.source if graded is not None else clip
     working = clip.color_space
 
-    def exact(pixels: np.ndarray) -> np.ndarray:  # a frame no table covers
-        if graded is not None:
-            pixels = graded.grader(pixels)
-        if pixels.shape[-1] == 4:  # (a clip that said it has none): no alpha in the file, as exact_signal
-            pixels = pixels[..., :3] * pixels[..., 3:]
-        return encode_output_uint16(pixels, working, transform, alpha=False)
+    def grade(pixels: np.ndarray) -> np.ndarray:
+        return graded.grader(pixels) if graded is not None else pixels
 
-    encoder = SignalEncoder(graded.grading if graded is not None else None, working, transform, exact)
+    def signal(graded_pixels: np.ndarray) -> np.ndarray:  # the exact path from graded pixels on
+        if graded_pixels.shape[-1] == 4:  # (a clip that said it has none): no alpha in the file, as exact_signal
+            graded_pixels = graded_pixels[..., :3] * graded_pixels[..., 3:]
+        return encode_output_uint16(graded_pixels, working, transform, alpha=False)
+
+    encoder = SignalEncoder(graded.grading if graded is not None else None, working, transform,
+                            exact=lambda pixels: signal(grade(pixels)))
     for pixels in source.frames(start, stop):
+        # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
         grid = np.ascontiguousarray(measured_grid(pixels))
-        qa.measure(graded.grader(grid) if graded is not None else grid, finite=bool(np.isfinite(np.max(pixels))))
-        yield encoder.encode(pixels)
+        graded_grid = grade(grid)
+        qa.measure(graded_grid, finite=bool(np.isfinite(np.max(pixels))))
+        yield encoder.encode(pixels, grid, signal(graded_grid))

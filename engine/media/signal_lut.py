@@ -5,12 +5,14 @@ An export that ends in a Grade spent most of its own time there: the grade throu
 swscale turns into the encoder's YUV. For an 8-bit file all of that is a smooth function of the
 pixel's colour alone, so it is baked once per export into a 65³ table over cube-root-shaped
 scene-linear input and applied by OpenColorIO's tetrahedral 3D LUT straight into the uint16
-signal (~12 ms of CPU). swscale and the encoder see the same kind of frame as before.
+signal (~14 ms of CPU). swscale and the encoder see the same kind of frame as before.
 
-What it may cost in accuracy is checked, not assumed: each table is compared with the exact path
-(engine.media.grade_math in float64, colour-science's transfer functions) at the centres of its
-cells, where interpolation is worst, and used only if it stays within MAX_ERROR_CODES there; the
-sample film's frames stay within ~1.5 8-bit codes, 0.02 rms (tests/engine/test_signal_lut.py).
+What it may cost in accuracy is checked, not assumed, twice. A table is baked only if it follows
+the exact path (engine.media.grade_math in float64, colour-science's transfer functions) at the
+centres of its cells, where interpolation is worst, within CELL_*_ERROR_CODES over the whole colour
+cube: a look with hard steps is never tabled. Then each frame uses the table only if it gives the
+exact signal of the export QA's grid of that frame's pixels (1 in ~64) within FRAME_MAX_ERROR_CODES;
+the sample film's frames stay within 1 code, 0.01 rms, of the exact path (tests/engine/test_signal_lut.py).
 Which table a frame goes through depends on that frame alone (its brightest value picks the
 domain), so a frame exports to the same bits whatever range of the film is exported. A frame
 outside every table's domain (negative light, highlights above MAX_TOP, NaN) takes the exact path.
@@ -32,17 +34,22 @@ import torch
 from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
 from .grade_math import Grading, apply_ops
 
-TABLE_SIZE = 97
+TABLE_SIZE = 65  # 97 was no more accurate on film frames, and 1.7x slower on busy colours (cache misses)
 # Transforms a table may stand for: SDR display encodings that clip to 0..1.
 TABLE_TRANSFORMS = ("rec709", "srgb")
 # The table's top in scene-linear starts at diffuse white and doubles for brighter frames up to this
-# (four stops over white: beyond it the steps of the table get too coarse for the 0.75-code limit).
+# (four stops over white: beyond it a table's steps are too coarse for most grades).
 MAX_TOP = 16.0
 # Negative light a frame may hold and still use a table (it is read as 0): rounding noise of resampling.
 NEGATIVE_TOLERANCE = -1.0 / 4096
-# The most a table may differ from the exact path at its cell centres, in codes of the 8-bit file.
-MAX_ERROR_CODES = 3.0
-P999_ERROR_CODES = 1.0
+# A table is baked only where it follows the grade at the centres of its cells (where interpolation is
+# worst) within these, in codes of the 8-bit file, over the whole colour cube; a posterising look fails.
+CELL_MAX_ERROR_CODES = 6.0
+CELL_P999_ERROR_CODES = 3.5
+# Each frame then takes its table only if the table gives the exact signal of a grid of its own pixels
+# within this: natural pictures use a small part of the cube, where the error is far smaller.
+FRAME_MAX_ERROR_CODES = 1.5
+CODE = 65535 / 255  # one code of an 8-bit file, in the 16-bit signal
 _CUBE = 3.0  # the shaper is a cube root: dark values get the table's steps that the encoding needs there
 
 
@@ -73,7 +80,7 @@ class SignalTable:
 
     @property
     def accurate(self) -> bool:
-        return self.error_max <= MAX_ERROR_CODES and self.error_p999 <= P999_ERROR_CODES
+        return self.error_max <= CELL_MAX_ERROR_CODES and self.error_p999 <= CELL_P999_ERROR_CODES
 
     def exact(self, linear: np.ndarray) -> np.ndarray:
         """The exact signal (0..1, float64, N x 3) of working-space linear values: what the table samples."""
@@ -119,10 +126,10 @@ def _corners(grid: np.ndarray, top: float) -> np.ndarray:
 
 
 class SignalEncoder:
-    """Frames to the encoder's uint16 signal: through a table where one is accurate, else exactly.
+    """Frames to the encoder's uint16 signal: through a table where it is accurate, else exactly.
 
     `exact(pixels)` is the reference path (the grade's own processor, then the output transform); it
-    takes every frame no table covers. `tables_used` and `exact_frames` say what happened, for the log.
+    takes every frame no table covers. `table_frames` and `exact_frames` count what each path took.
     """
 
     def __init__(self, grading: Grading | None, working: str, transform: str,
@@ -134,18 +141,28 @@ class SignalEncoder:
         self._scratch: np.ndarray | None = None  # the shaped frame, reused: frames come one at a time
 
     def table_for(self, top: float) -> SignalTable | None:
-        """The accurate table of domain [0, top], baked on first use; None where none is accurate."""
+        """The table of domain [0, top], baked on first use; None where the grade cannot be tabled."""
         if top not in self._tables:
             table = SignalTable(self.grading, self.working, self.transform, top)
             self._tables[top] = table if table.accurate else None
         return self._tables[top]
 
-    def encode(self, pixels: np.ndarray) -> np.ndarray:
-        """One H x W x 3 float32 working-space frame (left unchanged) -> H x W x 3 uint16 signal."""
+    def encode(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray) -> np.ndarray:
+        """One H x W x 3 float32 working-space frame (left unchanged) -> H x W x 3 uint16 signal.
+
+        `sample` is a grid of the frame's own pixels (h x w x 3, contiguous) and `sample_signal` their
+        exact signal: the frame goes through its table only if the table reproduces those.
+        """
         low, high = float(np.min(pixels)), float(np.max(pixels))  # NaN makes both NaN: exact path
         table = None
         if pixels.shape[-1] == 3 and low >= NEGATIVE_TOLERANCE and high <= MAX_TOP * (1 + 1e-3):
             table = self.table_for(domain_top(high))
+        if table is not None and sample.size == 0:  # a frame too thin for the grid: nothing to check with
+            table = None
+        if table is not None:
+            error = np.abs(table.encode(sample).astype(np.int32) - sample_signal).max() / CODE
+            if error > FRAME_MAX_ERROR_CODES:
+                table = None
         if table is None:
             self.exact_frames += 1
             return self._exact(pixels)

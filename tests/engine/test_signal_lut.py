@@ -29,6 +29,7 @@ from engine.media.image_io import read_image
 from engine.media.lut import read_cube
 from engine.media.signal_lut import SignalEncoder, SignalTable, domain_top, fits_table
 from engine.media.transfer_fast import encode_output_uint16
+from engine.qa.picture import measured_grid
 from engine.ports import FRAMES
 from engine.registry import Registry
 from engine.schema import NodeSchema, NodeType, Port
@@ -55,10 +56,16 @@ def still(name: str, size=(320, 180)) -> np.ndarray:
     return np.ascontiguousarray(cv2.resize(pixels, size, interpolation=cv2.INTER_AREA), dtype=np.float32)
 
 
-def exact(grading: Grading, pixels: np.ndarray, transform="rec709") -> np.ndarray:
+def exact(grading: Grading | None, pixels: np.ndarray, transform="rec709") -> np.ndarray:
     """Today's path: the grade's OpenColorIO processor, then the fast output transform."""
-    graded = apply_processor(cpu_processor(list(grading.ops)), pixels, grading.mix)
+    graded = apply_processor(cpu_processor(list(grading.ops)), pixels, grading.mix) if grading else pixels
     return encode_output_uint16(graded, "lin_rec709", transform, alpha=False)
+
+
+def encode(encoder: SignalEncoder, pixels: np.ndarray) -> np.ndarray:
+    """The encoder on a frame, with the check sample the export gives it (the QA's grid, exactly encoded)."""
+    grid = np.ascontiguousarray(measured_grid(pixels))
+    return encoder.encode(pixels, grid, exact(encoder.grading, grid, encoder.transform))
 
 
 @pytest.mark.parametrize("name", ["dawn.jpg", "lake_a.jpg", "night.jpg"])
@@ -66,7 +73,7 @@ def test_the_table_gives_the_sample_grade_within_a_fraction_of_a_code(name):
     grading, _ = sample_grade()
     pixels = still(name)
     encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: pytest.fail("took the exact path"))
-    table = encoder.encode(pixels).astype(np.float64)
+    table = encode(encoder, pixels).astype(np.float64)
     reference = exact(grading, pixels).astype(np.float64)
     error = np.abs(table - reference) / CODE
     assert error.max() < 1.0, error.max()
@@ -78,8 +85,8 @@ def test_the_table_gives_the_sample_grade_within_a_fraction_of_a_code(name):
 @pytest.mark.parametrize("transform", ["rec709", "srgb"])
 def test_without_a_grade_the_table_is_the_output_transform(transform):
     ramp = np.linspace(0.0, 1.0, 4096, dtype=np.float32)
-    pixels = np.ascontiguousarray(np.stack([ramp, ramp[::-1], ramp ** 3], axis=-1)[None])
-    table = SignalEncoder(None, "lin_rec709", transform, exact=None).encode(pixels).astype(np.float64)
+    pixels = np.ascontiguousarray(np.stack([ramp, ramp[::-1], ramp ** 3], axis=-1).reshape(64, 64, 3))
+    table = encode(SignalEncoder(None, "lin_rec709", transform, exact=None), pixels).astype(np.float64)
     reference = encode_output_uint16(pixels, "lin_rec709", transform, alpha=False).astype(np.float64)
     assert np.abs(table - reference).max() / CODE < 0.25  # the steepest part, near black, included
 
@@ -88,7 +95,7 @@ def test_the_source_frame_is_not_written():
     pixels = still("dawn.jpg")
     pixels.setflags(write=False)  # a held still is shared: the encoder must copy
     before = pixels.copy()
-    SignalEncoder(sample_grade()[0], "lin_rec709", "rec709", exact=None).encode(pixels)
+    encode(SignalEncoder(sample_grade()[0], "lin_rec709", "rec709", exact=None), pixels)
     assert np.array_equal(pixels, before)
 
 
@@ -97,10 +104,10 @@ def test_each_frame_picks_its_table_from_its_own_values():
     never depend on which other frames were exported with it."""
     grading, _ = sample_grade()
     dim, bright = still("dawn.jpg"), still("dawn.jpg") * np.float32(1.8)
-    alone = SignalEncoder(grading, "lin_rec709", "rec709", exact=None).encode(dim)
+    alone = encode(SignalEncoder(grading, "lin_rec709", "rec709", exact=None), dim)
     together = SignalEncoder(grading, "lin_rec709", "rec709", exact=None)
-    together.encode(bright)
-    assert np.array_equal(together.encode(dim), alone)
+    encode(together, bright)
+    assert np.array_equal(encode(together, dim), alone)
     assert domain_top(1.0) == 1.0 and domain_top(1.8) == 2.0 and domain_top(9.0) == 16.0
 
 
@@ -116,7 +123,7 @@ def test_frames_no_table_covers_take_the_exact_path(case):
         pixels[5, 5] = 100.0
     taken = []
     encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: taken.append(p) or exact(grading, p))
-    assert np.array_equal(encoder.encode(pixels), exact(grading, pixels))
+    assert np.array_equal(encode(encoder, pixels), exact(grading, pixels))
     assert len(taken) == 1 and encoder.exact_frames == 1 and encoder.table_frames == 0
 
 
@@ -133,8 +140,20 @@ def test_a_grade_no_table_can_follow_is_never_put_in_one():
     assert not table.accurate
     pixels = still("lake_a.jpg")
     encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: exact(grading, p))
-    assert np.array_equal(encoder.encode(pixels), exact(grading, pixels))
+    assert np.array_equal(encode(encoder, pixels), exact(grading, pixels))
     assert encoder.exact_frames == 1
+
+
+def test_a_frame_whose_own_pixels_the_table_misses_is_encoded_exactly(monkeypatch):
+    """The per-frame check: with no error allowed, every frame of the sample grade goes the exact way."""
+    import engine.media.signal_lut as signal_lut
+
+    monkeypatch.setattr(signal_lut, "FRAME_MAX_ERROR_CODES", 0.0)
+    grading, _ = sample_grade()
+    pixels = still("dawn.jpg")
+    encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: exact(grading, p))
+    assert np.array_equal(encode(encoder, pixels), exact(grading, pixels))
+    assert (encoder.table_frames, encoder.exact_frames) == (0, 1)
 
 
 def test_only_8_bit_sdr_movies_without_alpha_use_a_table():
@@ -184,8 +203,8 @@ def lossless_export(tmp_path: Path, name: str) -> list[np.ndarray]:
 class CountingEncoder(SignalEncoder):
     made: list[SignalEncoder] = []
 
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         CountingEncoder.made.append(self)
 
 
