@@ -17,7 +17,10 @@ frames alone, what each stage of the picture chain costs per frame, and a 60 s 1
 2. Stages (benchmarks/pipeline_stages.py): ms per frame of camera resampling, titles, Sequence
    mixing, grade, output transform, cached-frame reads, encoder feed (PyAV frame + swscale),
    encode (from the PyAV peer), and the Export's QA meter; `stages_film_ms` is each stage's
-   total over the film's frames, so those add up to the chain's cost per film frame.
+   total over the film's frames, so those add up to the chain's cost per film frame. `grade` and
+   `output_transform` are the exact path (10-bit, HDR and alpha exports, the Grade's preview);
+   `grade_and_output_table` is both as an 8-bit export runs them now, one baked table per frame
+   (engine/media/signal_lut.py), with `table_and_exact_frames` saying how many frames each way took.
 3. A 60 s, 6-shot 1920x1080 film (benchmarks/pipeline_film60.py) rendered from an empty cache through
    the CLI's code path, end to end: `film60_1080p_s` (target < 180 s on the 2-core CI machine), the
    nodes that took longest, and the file probed (frames, size, seconds, sound).
@@ -60,7 +63,7 @@ EXAMPLES = REPO_ROOT / "resources" / "examples"
 RATIO_TARGET, FILM60_TARGET_S = 0.75, 180
 QUICK_FRAMES = 120
 STAGE_ORDER = ("camera", "titles", "sequence", "grade", "output_transform", "cached_reads", "encoder_feed", "encode",
-               "export_qa")
+               "export_qa", "grade_and_output_table")
 
 
 def cpu_seconds() -> float:
@@ -243,6 +246,8 @@ def stage_costs(project: Path, cache: Path, encode: tuple[float, int, float], qu
             "stages_cpu_ms": {s: stages.ms_per_frame(s, cpu=True) for s in STAGE_ORDER},
             "stages_film_ms": None if quick else {s: stages.film_ms(s, film_frames) for s in STAGE_ORDER},
             "stage_frames": {s: int(t[1]) for s, t in stages.totals.items()},
+            # (frames through the table, frames it sent the exact way) in the grade_and_output_table stage
+            "table_and_exact_frames": stages.table_frames,
             "chain_ms": found["pipeline"]["chain_ms"], "chain_cpu_ms": found["pipeline"]["chain_cpu_ms"],
             **({"stage_errors": stages.errors} if stages.errors else {})}
 

@@ -83,6 +83,7 @@ class Stages:
     def __init__(self):
         self.totals: dict[str, list[float]] = {}
         self.errors: dict[str, str] = {}
+        self.table_frames: tuple[int, int] | None = None  # (through the signal table, the exact way)
 
     def add(self, stage: str, seconds: float, frames: int, cpu: float | None = None) -> None:
         total = self.totals.setdefault(stage, [0.0, 0, 0.0])
@@ -160,7 +161,30 @@ def measure_stages(project, executor, limit: int | None = None) -> dict:
         pull = Pull(isolated(graph, grade, {"frames": stand_in(clips[sequence], pools[sequence])}, ctx_for), limit)
         stages.pulled("grade", pull)
 
-    for name, work in (("camera", shots), ("titles", titles), ("sequence", mixing), ("grade", grading)):
+    def tabled():
+        """Grade and output transform as an 8-bit export runs them now: one baked table per frame
+        (engine.media.signal_lut, app/nodes/export_signal.py), on the Sequence's real frames."""
+        from engine.media.signal_lut import SignalEncoder
+        from engine.media.transfer_fast import encode_output_uint16
+        from engine.qa.picture import measured_grid
+
+        graded, transform = clips[grade], graph.nodes[export].params.get("output_transform", "rec709")
+        working = graded.color_space
+        encoder = SignalEncoder(graded.grading, working, transform, exact=lambda p: encode_output_uint16(
+            graded.grader(p), working, transform, False))
+        frames = pools[sequence]
+        count = min(limit or clips[sequence].frame_count, clips[sequence].frame_count)
+        encoder.table_for(1.0)  # baked once per export, before its first frame: not a per-frame cost
+        started, cpu = time.perf_counter(), cpu_seconds()
+        for index in range(count):
+            frame = frames[index % len(frames)]
+            grid = np.ascontiguousarray(measured_grid(frame))
+            encoder.encode(frame, grid, encode_output_uint16(graded.grader(grid), working, transform, False))
+        stages.add("grade_and_output_table", time.perf_counter() - started, count, cpu_seconds() - cpu)
+        stages.table_frames = (encoder.table_frames, encoder.exact_frames)
+
+    for name, work in (("camera", shots), ("titles", titles), ("sequence", mixing), ("grade", grading),
+                       ("grade_and_output_table", tabled)):
         stages.attempt(name, work)
     pipeline = chain_pull(clips[grade], graph.nodes[export].params, stages, limit)
     return {"stages": stages, "pipeline": pipeline, "film_frames": clips[grade].frame_count,

@@ -112,3 +112,29 @@ def test_an_inbetween_has_the_same_bits_whatever_the_number_of_threads():
     finally:
         cv2.setNumThreads(threads)
     assert all(np.array_equal(made[0], other) for other in made[1:])
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_a_streamed_shot_has_the_bits_of_its_frames_made_one_by_one(monkeypatch, workers):
+    """Streaming computes several in-betweens at once; each must come out as a lone frame() call makes it,
+    in order, across the gaps between keyframes."""
+    import engine.media.flow as flow
+
+    monkeypatch.setattr(flow, "STREAM_WORKERS", workers)
+    keys = [texture(54, 96, s) for s in (5, 6, 7)]
+    streamed = list(inbetween_clip(ArrayClip(keys, Fraction(2)), 5, "draft").frames(2, 13))
+    alone = inbetween_clip(ArrayClip(keys, Fraction(2)), 5, "draft")
+    assert len(streamed) == 11
+    for index, frame in zip(range(2, 13), streamed):
+        assert np.array_equal(frame, alone.frame(index)), index
+
+
+def test_a_stream_left_part_way_stops_its_workers(monkeypatch):
+    import engine.media.flow as flow
+
+    monkeypatch.setattr(flow, "STREAM_WORKERS", 2)
+    keys = [texture(54, 96, s) for s in (5, 6)]
+    stream = inbetween_clip(ArrayClip(keys, Fraction(2)), 40, "draft").frames()
+    first = next(stream)
+    stream.close()  # the consumer (a cancelled render) goes away
+    assert np.array_equal(first, keys[0])
