@@ -7,7 +7,13 @@ LUT (Rec.709 gamma 2.4 input), as the Grade node runs it on this machine (OpenCo
 on the CPU; torch on CUDA). colour_ms: colour-science's LUT3D.apply of the same LUT alone.
 ocio_ms: OpenColorIO applying the same .cube alone (tetrahedral, one PackedImageDesc, in place).
 Targets: 10x faster than colour_ms and no more than 2x ocio_ms. The three are timed in turns, so
-load from other processes affects them alike. The last line of stdout is one JSON object.
+load from other processes affects them alike.
+
+table_ms: the same grade as an 8-bit SDR export runs it (engine/media/signal_lut.py): grade, Rec.709
+output transform and 16-bit quantisation in one baked 65³ table with its cube-root shaper, on one
+thread; table_ratio_to_ocio compares it with ocio_ms, OpenColorIO's bare LUT (one apply: one thread)
+(target <= 1.2: the whole grade and output transform for about the price of the look's LUT alone).
+The last line of stdout is one JSON object.
 """
 
 from __future__ import annotations
@@ -105,11 +111,19 @@ def main() -> int:
                          ocio.PackedImageDesc(same_out, frame.shape[1], frame.shape[0], 3))
         return time.perf_counter() - started
 
+    from engine.media.grade_math import Grading
+    from engine.media.signal_lut import SignalTable
+
+    table = SignalTable(Grading(tuple(build_ops(GRADE, "lin_rec709", [(lut, "rec709")]))), "lin_rec709", "rec709",
+                        top=2.0)  # the test frame reaches 1.2
+    table_scratch = np.empty_like(frame)
+
     grade(frame)  # warm-up: thread pool, first-touch allocations
     same_times = [ocio_same_grade() for _ in range(3)]
-    ours, theirs, ocio_times, single = [], [], [], []
+    ours, theirs, ocio_times, single, tabled = [], [], [], [], []
     for _ in range(args.repeats):
         ours.append(timed(lambda: grade(frame)))
+        tabled.append(timed(lambda: table.encode(frame, table_scratch)))
         ocio_times.append(ocio_alone())
         if grade_one_thread is not None:
             single.append(timed(lambda: grade_one_thread(frame)))
@@ -134,6 +148,10 @@ def main() -> int:
         "ms_one_thread": round(statistics.median(single) * 1000, 1) if single else None,
         "ratio_to_ocio_one_thread": round(statistics.median(single) / statistics.median(ocio_times), 2)
         if single else None,
+        "table_ms": round(statistics.median(tabled) * 1000, 1),
+        "table_ratio_to_ocio": round(statistics.median(tabled) / statistics.median(ocio_times), 2),
+        "table_ratio_target": 1.2,
+        "table_accurate": table.accurate,  # within the limits at its cells: an export would use it
         "ms_per_frame_min": round(min(ours) * 1000, 1),
         "ocio_ms_min": round(min(ocio_times) * 1000, 1),
         "load_average_1min": round(os.getloadavg()[0], 2),  # other processes sharing the cores
