@@ -52,7 +52,8 @@ def open_window(project_path: str | None = None, interactive: bool = True):
 
 
 def warm_up():
-    """Start a render process, then import the render libraries here too, in the background.
+    """Start a render process, then import the render libraries (and the sound library the preview
+    plays clips with) here too, in the background.
 
     The render process starts first: Python and its imports take it seconds, which the first
     render would otherwise wait. This process needs the libraries for previews and thumbnails;
@@ -65,6 +66,8 @@ def warm_up():
     def work() -> None:
         from engine import render_process
 
+        from .ui.player.clock import load_audio_library
+
         try:
             render_process.start_spare()
         except Exception as exc:  # renders fall back to a thread; say why once, here
@@ -72,6 +75,7 @@ def warm_up():
 
             logging.getLogger("aiprod.editor").warning("cannot start a render process: %s", exc)
         render_process.warm_imports()
+        load_audio_library()  # the preview's first clip would import it on the GUI thread
 
     thread = threading.Thread(target=work, name="aiprod-warm-up", daemon=True)
     thread.start()

@@ -2,14 +2,17 @@
 of benchmarks/editor.py's max_stall_ms, not a benchmark of its own.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/editor_stall_trace.py [--renders 4] [--over-ms 25]
-        [--stacks] [--threads] [--scrub] [--big N]
+        [--stacks] [--perf] [--threads] [--scrub] [--big N] [--no-deliveries]
 
 For every gap of the 5 ms GUI timer longer than --over-ms it prints when it began, how long the
-GUI thread was on a CPU and how long it waited for one in that gap (Linux's schedstat; on CPU
-means the GUI's own work, waiting means the render took the cores), its user and system time
-and page faults, the machine's steal time (the hypervisor taking the CPUs), the CPU time of the
-editor's other threads, the render events that arrived around it, and the Qt event deliveries
-over 2 ms inside it (paints, timers, queued calls). Garbage-collector passes over 5 ms are
+GUI thread was on a CPU and how long it waited for one in that gap (its CPU clock and Linux's
+schedstat; on CPU means the GUI's own work, waiting means the render took the cores), its user
+and system time and page faults, the machine's steal time (the hypervisor taking the CPUs: this
+guest charges much of a steal to the thread that was running, so a stall with ~100 ms of steal
+may show tens of ms "on CPU" the GUI never used; a bare busy loop shows the same), the CPU time
+of the editor's other threads, the render events that arrived around it, and the Qt event
+deliveries over 2 ms inside it (paints, timers named by their owner, queued calls) with the
+GUI's CPU time in each; --no-deliveries leaves them out. Garbage-collector passes over 5 ms are
 listed too. --stacks samples the GUI thread's Python stack inside stalls; --perf records it with
 Linux perf and names the native call chains in each stall; --threads names every
 thread that ran in each (it reads them all at every tick, so the GUI's own CPU time doubles);
@@ -41,11 +44,14 @@ SCHEDSTAT = Path("/proc/thread-self/schedstat")  # on-CPU and run-queue nanoseco
 
 
 def thread_times() -> tuple[float, float]:
-    """(seconds on a CPU, seconds waiting for one) of this thread so far; zeros where unknown."""
+    """(seconds on a CPU, seconds waiting for one) of this thread so far; zeros where unknown.
+
+    On a CPU from the thread's CPU clock, not schedstat's first field: schedstat adds a running
+    thread's time only at the scheduler's next tick or switch, so it credits work to the wrong
+    gap (a stall of the hypervisor's showing the GUI busy, the next one "others" below zero)."""
     try:
-        on_cpu, waiting = SCHEDSTAT.read_text().split()[:2]
-        return int(on_cpu) / 1e9, int(waiting) / 1e9
-    except (OSError, ValueError):
+        return time.thread_time(), int(SCHEDSTAT.read_text().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
         return time.thread_time(), 0.0
 
 
@@ -136,19 +142,34 @@ class StackSampler:
         self.thread.start()
 
     def _run(self) -> None:
-        import traceback
-
         while self.running:
             time.sleep(0.002)
             now = time.perf_counter()
             if now - self.last_tick[0] < self.after:
                 continue
-            frame = sys._current_frames().get(self.gui)
-            if frame is None:
-                continue
-            stack = traceback.extract_stack(frame)[-4:]
-            self.samples.append((now, " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}"
-                                                 for f in reversed(stack))))
+            self.samples.append((now, self._stack()))
+
+    def _stack(self, depth: int = 4) -> str:
+        """The GUI thread's innermost frames, read without keeping a reference to any of them: a
+        frame held here keeps its locals alive, and a QPainter outliving its paintEvent makes Qt
+        end the paint with the painter active and later crash. No file is read meanwhile (as
+        traceback's line lookup would), so the GUI thread cannot run while the frames are held."""
+        frame = sys._current_frames().get(self.gui)
+        names = []
+        while frame is not None and len(names) < depth:
+            code = frame.f_code
+            names.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno} {code.co_name}")
+            frame = frame.f_back
+        return " < ".join(names)
+
+
+def receiver_name(receiver) -> str:
+    """The receiver's class; a timer's with its owner's, so the slot it runs can be told apart."""
+    name = type(receiver).__name__
+    if name == "QTimer":
+        owner = receiver.parent()
+        name = f"QTimer of {type(owner).__name__}" if owner is not None else name
+    return name
 
 
 def editor_benchmark():
@@ -172,6 +193,8 @@ def main(argv: list[str]) -> int:
                         help="record the GUI thread with Linux perf and name the native code in each stall")
     parser.add_argument("--scrub", action="store_true",
                         help="drag the preview's slider through the first shot once it is done, as editor.py's third render")
+    parser.add_argument("--no-deliveries", action="store_true",
+                        help="do not time Qt's event deliveries: PySide's notify override can crash a long run")
     parser.add_argument("--big", type=int, default=0, metavar="N",
                         help="render editor.py's N-node project instead of the sample, as its fourth render does")
     args = parser.parse_args(argv)
@@ -185,11 +208,13 @@ def main(argv: list[str]) -> int:
 
     class TimedApplication(QApplication):
         def notify(self, receiver, event):
-            started = time.perf_counter()
+            # The event's type is read before delivery: a delivered DeferredDelete has freed it.
+            kind = event.type().name if recording["on"] else ""
+            started, cpu = time.perf_counter(), time.thread_time()
             handled = super().notify(receiver, event)
             took = time.perf_counter() - started
             if took > 0.002 and recording["on"]:
-                deliveries.append((started, took, type(receiver).__name__, event.type().name))
+                deliveries.append((started, took, time.thread_time() - cpu, receiver_name(receiver), kind))
             return handled
 
     gc_started = [0.0]
@@ -201,7 +226,7 @@ def main(argv: list[str]) -> int:
             collections.append((gc_started[0], time.perf_counter() - gc_started[0], info["generation"]))
 
     gc.callbacks.append(on_gc)
-    TimedApplication([sys.argv[0]])
+    (QApplication if args.no_deliveries else TimedApplication)([sys.argv[0]])
     with tempfile.TemporaryDirectory(prefix="aiprod-trace-") as tmp:
         os.environ["AIPROD_CACHE_DIR"] = str(Path(tmp) / "cache")
         os.environ["AIPROD_DATA_DIR"] = str(Path(tmp) / "data")
@@ -301,8 +326,9 @@ def main(argv: list[str]) -> int:
                     print("    native (samples, chain):", native_summary(native_samples, begin, end))
                 print("    events:", [(round(t - started, 3), kind, node) for t, kind, node in arrivals
                                       if begin - 0.15 <= t <= end])
-                print("    deliveries:", [(round(t - started, 3), round(d * 1000, 1), receiver, kind)
-                                          for t, d, receiver, kind in deliveries if begin - 0.01 <= t <= end])
+                print("    deliveries (at, ms, on CPU ms, receiver, event):",
+                      [(round(t - started, 3), round(d * 1000, 1), round(c * 1000, 1), receiver, kind)
+                       for t, d, c, receiver, kind in deliveries if begin - 0.01 <= t <= end])
             for begin, took, generation in collections:
                 print(f"  gc generation {generation} at {begin - started:.2f} s: {took * 1000:.1f} ms")
             summary.append({"max_stall_ms": round(max(g[1] for g in gaps) * 1000, 1), "stalls": len(stalls),

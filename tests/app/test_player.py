@@ -231,3 +231,74 @@ def test_play_pre_rolls_until_the_first_frames_are_made(qtbot, hand):
         assert made.dropped == 0
     finally:
         made.shutdown()
+
+
+FAKE_SOUNDDEVICE = '''
+import threading
+
+imported_in = threading.get_ident()  # the thread that imported this module
+
+
+def query_devices():
+    return [{"name": "card", "max_output_channels": 2}]
+
+
+class OutputStream:
+    latency = 0.01
+
+    def __init__(self, **settings):
+        self.settings, self.started = settings, False
+
+    def start(self):
+        self.started = True
+
+    def stop(self):
+        self.started = False
+
+    def close(self):
+        pass
+'''
+
+
+def test_warm_up_loads_the_sound_library_off_the_gui_thread_and_the_player_plays_on_it(
+        qtbot, monkeypatch, tmp_path):
+    """The first clip shown opens the player's clock on the GUI thread; the library under it
+    (PortAudio through sounddevice) was imported by the editor's warm-up thread, so the clock is
+    built from that module and nothing is imported then."""
+    from app import editor
+    from engine import render_process
+
+    monkeypatch.setattr(render_process, "start_spare", lambda: None)  # the audio step alone
+    monkeypatch.setattr(render_process, "warm_imports", lambda: None)
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    (tmp_path / "sounddevice.py").write_text(FAKE_SOUNDDEVICE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    warming = editor.warm_up()
+    warming.join(10)
+    module = sys.modules["sounddevice"]
+    assert module.imported_in == warming.ident != threading.get_ident()
+
+    made = Player()  # no clock factory: the sound card's clock, as in the editor
+    try:
+        made.set_view_size((64, 36))
+        made.set_source(Frames())
+        clock = made.clock
+        assert isinstance(clock, clocks.AudioClock) and clock.notice == ""
+        assert isinstance(clock._stream, module.OutputStream) and clock._stream.started
+        assert sys.modules["sounddevice"] is module  # not imported again on the GUI thread
+    finally:
+        made.shutdown()
+
+
+def test_warm_up_without_portaudio_leaves_the_player_silent_and_saying_so(qtbot, monkeypatch, no_portaudio):
+    from app import editor
+    from engine import render_process
+
+    monkeypatch.setattr(render_process, "start_spare", lambda: None)
+    monkeypatch.setattr(render_process, "warm_imports", lambda: None)
+    editor.warm_up().join(10)  # the missing library is no error here: the player says it
+    made = Player()
+    try:
+        assert type(made.clock) is WallClock and made.notice.startswith("no audio device: playing silently")
+    finally:
+        made.shutdown()

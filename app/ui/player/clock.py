@@ -171,6 +171,19 @@ class AudioClock(WallClock):
             pass
 
 
+def load_audio_library() -> None:
+    """Import sounddevice ahead of the first clip shown (app.editor.warm_up calls it off the GUI thread).
+
+    The import loads cffi and the PortAudio library from disk and has PortAudio look for sound
+    devices: 60 ms of the GUI thread's time on a busy machine with no sound card (a 440 ms stall
+    mid-render when its pages came from disk), more where there are devices to probe. Done here,
+    open_clock finds it imported. A missing PortAudio is left for open_clock to report."""
+    try:
+        import sounddevice  # noqa: F401
+    except (OSError, ImportError):
+        pass
+
+
 def open_clock() -> WallClock:
     """The sound card's clock, or a silent wall clock whose `notice` says why there is no sound."""
     try:
