@@ -105,7 +105,11 @@ def learn_from_render(table: Calibration, results: dict) -> int:
         mp, method = float(cost["megapixel_frames"]), cost.get("method")
         if method == INTERPOLATION:
             pairs = max(int(cost.get("keyframes", 2)) - 1, 1)
-            rest = result.seconds - pairs * table.seconds("flow_pair") - mp * table.seconds("camera")
+            others = pairs * table.seconds("flow_pair") + mp * table.seconds("camera")
+            rest = result.seconds - others
+            if rest <= 0:  # faster than the other parts' estimates alone: share the time as the estimate does
+                in_betweens = mp * table.seconds("flow_frame")
+                rest = result.seconds * in_betweens / (in_betweens + others)
             if rest > 0:
                 table.record("flow_frame", rest, mp)
                 taught += 1
