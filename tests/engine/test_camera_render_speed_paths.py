@@ -1,5 +1,6 @@
-"""The cheaper camera resample (ramps for the grid, one torch thread, output written as H x W x C) draws
-the same frames as the affine_grid path it replaced, and the one-thread switch stays in its thread."""
+"""The torch camera resample (ramps for the grid, one torch thread, output written as H x W x C; CUDA's path, and
+the CPU's reference for the cv2.warpAffine path in test_camera_render_cv2.py) draws the same frames as the
+affine_grid path it replaced, and the one-thread switch stays in its thread."""
 
 import math
 import threading
@@ -94,7 +95,7 @@ def test_new_path_draws_the_frames_of_the_affine_grid_path(case, channels, sampl
     for index in (0, 4, 8):
         poses = renderer.poses(index)
         expected = reference_sample(renderer, pixels, poses)
-        got = renderer.sample(pixels, poses)
+        got = renderer.sample(pixels, poses, backend="torch")
         assert got.shape == (H, W, channels) and got.dtype == np.float32 and got.flags.c_contiguous
         assert np.abs(premultiplied(got) - premultiplied(expected)).max() <= TOLERANCE, f"{case} frame {index}"
 
