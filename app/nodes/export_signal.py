@@ -67,5 +67,6 @@ def _through_table(clip: Clip, transform: str, qa: ExportQA, start: int, stop: i
         # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
         grid = np.ascontiguousarray(measured_grid(pixels))
         graded_grid = grade(grid)
-        qa.measure(graded_grid, finite=bool(np.isfinite(np.max(pixels))))
-        yield encoder.encode(pixels, grid, signal(graded_grid))
+        value_range = float(np.min(pixels)), float(np.max(pixels))  # NaN and +inf carry through the maximum
+        qa.measure(graded_grid, finite=bool(np.isfinite(value_range[1])))
+        yield encoder.encode(pixels, grid, signal(graded_grid), value_range)

@@ -147,13 +147,15 @@ class SignalEncoder:
             self._tables[top] = table if table.accurate else None
         return self._tables[top]
 
-    def encode(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray) -> np.ndarray:
+    def encode(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
+               value_range: tuple[float, float] | None = None) -> np.ndarray:
         """One H x W x 3 float32 working-space frame (left unchanged) -> H x W x 3 uint16 signal.
 
         `sample` is a grid of the frame's own pixels (h x w x 3, contiguous) and `sample_signal` their
         exact signal: the frame goes through its table only if the table reproduces those.
+        `value_range` is the frame's (min, max) where the caller has it already (NaN: exact path).
         """
-        low, high = float(np.min(pixels)), float(np.max(pixels))  # NaN makes both NaN: exact path
+        low, high = value_range if value_range is not None else (float(np.min(pixels)), float(np.max(pixels)))
         table = None
         if pixels.shape[-1] == 3 and low >= NEGATIVE_TOLERANCE and high <= MAX_TOP * (1 + 1e-3):
             table = self.table_for(domain_top(high))
