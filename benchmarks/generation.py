@@ -31,7 +31,6 @@ from engine.graph import Graph  # noqa: E402
 from engine.models import ModelLocator  # noqa: E402
 from engine.models.denoise import seeded_generator  # noqa: E402
 from engine.models.loading import RESIDENT_PIPELINES  # noqa: E402
-from engine.models.memory import torch_dtype  # noqa: E402
 from tests import tiny_models  # noqa: E402
 
 TARGET_OVERHEAD = 1.05
@@ -119,13 +118,14 @@ def main() -> None:
         for _ in range(args.repeats):  # alternating, so drift in the machine's speed hits both alike
             node.append(node_seconds(locator, args.steps, args.size))
             direct.append(direct_seconds(args.steps, args.size))
+        dtype = str(RESIDENT_PIPELINES._resident.pipe.dtype)  # what the memory policy chose (bf16 on CUDA)
         RESIDENT_PIPELINES.unload()
     scan_first_ms, scan_ms = scan_times(args.models)
     node_s, direct_s = statistics.median(node), statistics.median(direct)
     result = {
         "node_s": round(node_s, 4), "direct_s": round(direct_s, 4), "overhead_ratio": round(node_s / direct_s, 3),
         "target_overhead_ratio": TARGET_OVERHEAD, "steps": args.steps, "size": args.size,
-        "device": "cuda" if torch.cuda.is_available() else "cpu", "dtype": str(torch_dtype("float32")),
+        "device": "cuda" if torch.cuda.is_available() else "cpu", "dtype": dtype,
         "models_scanned": args.models, "scan_first_ms": round(scan_first_ms, 1), "scan_ms": round(scan_ms, 1),
         "target_scan_ms": TARGET_SCAN_MS,
     }
