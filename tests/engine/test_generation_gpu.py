@@ -56,3 +56,24 @@ def test_video_on_cuda_with_model_offload(locator, monkeypatch, method, model): 
     assert report.outputs["shot"]["frames"].frame_count == 24
     assert report.results["shot"].stats["peak_vram_gb"] >= 0
 
+
+
+def test_a_real_out_of_memory_is_retried_once_then_named_with_what_was_free(locator, monkeypatch):  # noqa: F811
+    import torch
+
+    on_gpu(monkeypatch, RESIDENT, "bfloat16")
+    torch.cuda.empty_cache()
+    total = torch.cuda.get_device_properties(0).total_memory
+    torch.cuda.set_per_process_memory_fraction(100_000 / total)  # 100 kB: no pipeline fits, at any setting
+    try:
+        report, _graph = render(locator, lambda s: keyframe(s))
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
+    result = report.results["key"]
+    assert result.status == "failed"
+    # One retry, at the next setting down (tiled), then one line that says what was free.
+    assert "ran out of GPU memory even with on GPU, tiled VAE" in result.message, result.message
+    assert "GB is free" in result.message and "\n" not in result.message
+    assert RESIDENT_PIPELINES.resident_key() is None  # nothing half-loaded is kept
+    # With the memory back, the same node renders.
+    assert np.isfinite(image_of(render(locator, lambda s: keyframe(s))[0]).pixels).all()
