@@ -60,9 +60,11 @@ class FingerprintMemo:
             log.warning("the model fingerprint memo %s cannot be written (%s); weights will be hashed again",
                         self.memo_file, exc)
 
-    def file_digest(self, path: Path) -> str:
+    def file_digest(self, path: Path, key: str | None = None) -> str:
+        """`key`: the file's resolved path, when the caller knows it (resolving costs an lstat per
+        folder of the path, which a model's dozen files would pay again on every render)."""
         st = path.stat()
-        key = str(path.resolve())
+        key = key or str(path.resolve())
         with self._lock:
             known = self._digests.get(key)
         if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
@@ -81,8 +83,22 @@ class FingerprintMemo:
         """One digest for a model file or folder: its files' names and contents."""
         if not path.exists():
             return "missing"
-        h = xxhash.xxh3_128()
+        if path.is_file():
+            return self._combine([(path.name, self.file_digest(path))])
+        # The folder is resolved once; each file's memo key is then its place under it, unless the
+        # file is itself a link (a hub cache's snapshot files point into its blobs folder).
+        root = path.resolve()
+        parts = []
         for file in weight_files(path):
-            h.update(str(file.relative_to(path) if file != path else file.name).encode())
-            h.update(self.file_digest(file).encode())
+            relative = file.relative_to(path)
+            key = str(file.resolve()) if file.is_symlink() else str(root / relative)
+            parts.append((str(relative), self.file_digest(file, key)))
+        return self._combine(parts)
+
+    @staticmethod
+    def _combine(parts: list[tuple[str, str]]) -> str:
+        h = xxhash.xxh3_128()
+        for name, digest in parts:
+            h.update(name.encode())
+            h.update(digest.encode())
         return h.hexdigest()

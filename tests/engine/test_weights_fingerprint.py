@@ -3,6 +3,7 @@ remembered on disk, so that a render never re-reads 20 GB to learn nothing chang
 
 from __future__ import annotations
 
+import json
 import os
 
 import engine.models.weights_fingerprint as wf
@@ -62,3 +63,21 @@ def test_a_damaged_memo_only_costs_a_hash(tmp_path):
     memo_file = tmp_path / "model-fingerprints.json"
     memo_file.write_text("{not json")
     assert FingerprintMemo(memo_file).model_digest(folder) == FingerprintMemo().model_digest(folder)
+
+
+def test_a_linked_weight_file_is_remembered_under_the_file_it_points_to(tmp_path):
+    """A hub cache's snapshot folder holds links into its blobs folder: the memo follows the link, so
+    two snapshots sharing a blob hash it once, and the digest is that of the same files unlinked."""
+    blobs = tmp_path / "blobs"
+    blobs.mkdir()
+    (blobs / "3f2a").write_bytes(bytes(range(256)) * 64)
+    snapshot = tmp_path / "snapshot"
+    (snapshot / "unet").mkdir(parents=True)
+    (snapshot / "model_index.json").write_text('{"_class_name": "StableDiffusionXLPipeline"}')
+    (snapshot / "unet" / "diffusion_pytorch_model.safetensors").symlink_to(blobs / "3f2a")
+    memo_file = tmp_path / "data" / "model-fingerprints.json"
+    linked = FingerprintMemo(memo_file).model_digest(snapshot)
+    remembered = json.loads(memo_file.read_text())
+    assert str((blobs / "3f2a").resolve()) in remembered
+    assert str((snapshot / "model_index.json").resolve()) in remembered
+    assert linked == FingerprintMemo().model_digest(model_folder(tmp_path))
