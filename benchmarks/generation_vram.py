@@ -4,6 +4,7 @@ weights (benchmarks/full_size_models.py says why and which checkpoints they foll
 
     python benchmarks/generation_vram.py [--families sdxl,flux1,...] [--levels 0,2] [--budget-s 420]
     python benchmarks/generation_vram.py --shrink     # one layer per stack, small sizes: wiring check on a CPU
+    python benchmarks/generation_vram.py --families sdxl --sizes 720p --steps 1   # without CUDA: CPU seconds
 
 Each case is one node render: the model library finds the family's tiny test pipeline, and its
 loading is replaced by one that puts the full-size components into that pipeline; the placement
@@ -139,6 +140,7 @@ def main() -> None:
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--levels", default=f"0,{MODEL_OFFLOAD}", help="memory settings (0 on GPU ... 3 sequential)")
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--sizes", default=",".join(SIZES), help=f"picture sizes, of {', '.join(SIZES)}")
     parser.add_argument("--budget-s", type=float, default=420.0, help="start no new family after this many seconds")
     parser.add_argument("--shrink", action="store_true", help="one layer per stack, small size (a CPU wiring check)")
     args = parser.parse_args()
@@ -150,7 +152,7 @@ def main() -> None:
     device = "cuda" if cuda else "cpu"
     dtype_name = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if cuda else "float32"
     levels = [int(x) for x in args.levels.split(",")] if cuda else [0]
-    sizes = SIZES if not args.shrink else SHRUNK_SIZES
+    sizes = {name: SIZES[name] for name in args.sizes.split(",")} if not args.shrink else SHRUNK_SIZES
     full_loader = FullSizeLoader(device, args.shrink)
     loading.load_pipeline = full_loader  # ResidentPipelines.get calls it by this module-level name
     cases = []
