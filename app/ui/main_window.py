@@ -191,7 +191,7 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         else:
             self.inspector.show_nodes(selected)
             self.preview.show_node(selected[0] if len(selected) == 1 else None)
-        self.menu_actions["run_selected"].setEnabled(len(selected) == 1 and not self.renderer.is_running)
+        self.menu_actions["run_selected"].setEnabled(bool(selected) and not self.renderer.is_running)
 
     def _render_started(self) -> None:
         self.progress_bar.setValue(0)
@@ -223,7 +223,7 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         self.qa_view.refresh()
         self.menu_actions["cancel"].setEnabled(False)
         self.menu_actions["render"].setEnabled(True)
-        self.menu_actions["run_selected"].setEnabled(len(self.scene.selected_node_ids()) == 1)
+        self.menu_actions["run_selected"].setEnabled(bool(self.scene.selected_node_ids()))
         if isinstance(report, Exception):
             self.show_message(f"Render stopped: {report}")
             self.event_log.log(f"render stopped: {report}")
@@ -250,7 +250,7 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         """After F5 (every output), the nodes it left out because no output needs them: a new Title
         linked to nothing would otherwise keep saying "render it" with no word on why it was not."""
         if self.renderer.last_targets is not None or report.status == "cancelled":
-            return []  # Run to Selected asked for one node; a cancelled render did not get to the others
+            return []  # Run to Selected asked for its nodes only; a cancelled render did not get to the others
         return [n for n in self.document.graph.nodes if n not in report.results]
 
     def _first_failure(self, report) -> str:
@@ -313,11 +313,12 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
             self.show_message("Nothing to render." if not self.document.graph.nodes else "A render is running.")
 
     def run_selected(self) -> None:
+        """Render the selected nodes and what they need, nothing else (several: one render for all)."""
         selected = self.scene.selected_node_ids()
-        if len(selected) != 1:
-            self.show_message("Select one node to run the graph up to it.")
+        if not selected:
+            self.show_message("Select the nodes to run the graph up to.")
             return
-        self.renderer.run_to(selected[0])
+        self.renderer.run(selected)
 
     def delete_selection(self) -> None:
         self.actions_.delete(self.scene.selected_node_ids(), self.scene.selected_link_ids())

@@ -49,6 +49,18 @@ def test_run_to_selected_and_preview_shows_the_picture(window, qtbot, sample_pat
     qtbot.waitUntil(lambda: "sample project" in window.preview.text.toPlainText(), timeout=5000)
 
 
+def test_run_to_selected_renders_every_selected_node_and_nothing_downstream(window, qtbot, sample_path):
+    window.open_project(sample_path)
+    window.scene.select_nodes(["bars", "title_text"])  # the two inputs of the title, not the title
+    assert window.menu_actions["run_selected"].isEnabled()
+    window.menu_actions["run_selected"].trigger()
+    wait_render(qtbot, window)
+    assert states(window) == {"bars": "done", "title_text": "done", "title": "idle", "save": "idle"}
+    assert "not rendered" not in window.status_label.text()  # it rendered what was asked, no more
+    window.scene.select_nodes([])
+    assert not window.menu_actions["run_selected"].isEnabled()
+
+
 def test_cancel_a_render(stub_window, qtbot):
     window = stub_window
     actions = window.actions_
