@@ -57,7 +57,6 @@ def test_video_on_cuda_with_model_offload(locator, monkeypatch, method, model): 
     assert report.results["shot"].stats["peak_vram_gb"] >= 0
 
 
-
 def test_a_real_out_of_memory_is_retried_once_then_named_with_what_was_free(locator, monkeypatch):  # noqa: F811
     import torch
 
