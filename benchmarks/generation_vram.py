@@ -59,18 +59,16 @@ class FullSizeLoader:
 
     def __init__(self, device: str, shrink: bool):
         self.device, self.shrink = device, shrink
-        self.family: str | None = None
         self.parts: dict = {}
 
     def prepare(self, family: str, dtype) -> float:
         self.release()
         started = time.perf_counter()
         self.parts = full_size_models.build(family, self.device, dtype, self.shrink)
-        self.family = family
         return time.perf_counter() - started
 
     def release(self) -> None:
-        self.parts, self.family = {}, None
+        self.parts = {}
         loading.RESIDENT_PIPELINES.unload()
 
     def __call__(self, model, pipeline_class: str, placement: Placement, library):
