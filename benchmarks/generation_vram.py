@@ -89,7 +89,6 @@ def graph_for(kind: str, model: str, width: int, height: int, steps: int) -> Gra
     graph = Graph(build_registry())
     stack = UndoStack(graph)
     if kind == "keyframe":
-        height = -(-height // 16) * 16  # 1080 -> 1088: the transformer families take multiples of 16
         stack.push(AddNode("shot.keyframe", node_id="node", params={
             "model": model, "prompt": "a red fox at dawn in a snowy forest", "width": width, "height": height,
             "steps": steps, "guidance": 5.0, "seed": 1}))

@@ -61,13 +61,18 @@ def prompt_check_fingerprint(ctx, params) -> dict:
     return {"similarity_model": f"{model.name}:{library.fingerprint(model)}"} if model is not None else {}
 
 
-def check_size(width: int, height: int, family_id: str, model_name: str) -> None:
+def generation_size(width: int, height: int, family_id: str) -> tuple[int, int]:
+    """The size a `width` x `height` picture is made at: each side rounded up to what the family's
+    model takes (FLUX makes a 1920x1080 picture at 1920x1088), so any size can be asked for."""
     multiple = FAMILIES[family_id].size_multiple
-    for side, value in (("width", width), ("height", height)):
-        if value % multiple:
-            lower = value - value % multiple
-            raise ModelError(f"{model_name} ({FAMILIES[family_id].label}) needs a {side} that is a multiple of "
-                             f"{multiple}; {value} is not: use {max(lower, multiple)} or {lower + multiple}")
+    return -(-width // multiple) * multiple, -(-height // multiple) * multiple
+
+
+def centre_crop(pictures: np.ndarray, width: int, height: int) -> np.ndarray:
+    """N x H x W x C pictures cut to `height` x `width` about their centre (a no-op at that size)."""
+    top = (pictures.shape[1] - height) // 2
+    left = (pictures.shape[2] - width) // 2
+    return pictures[:, top:top + height, left:left + width]
 
 
 def images_from_srgb(pictures: np.ndarray, working_space: str) -> list[Image]:

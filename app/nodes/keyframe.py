@@ -8,6 +8,8 @@ from its files; the arguments its pipeline does not take are left out (generatio
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine.image import WORKING_SPACES
 from engine.models.denoise import Generation, run_generation
 from engine.models.families import FAMILIES, IMAGE_TO_IMAGE, TEXT_TO_IMAGE
@@ -39,8 +41,9 @@ class Keyframe(NodeType):
             StringParam("negative_prompt", "", multiline=True,
                         help="What it must not show (families without a negative prompt, such as FLUX.1, "
                              "ignore it)."),
-            IntParam("width", 1344, min=16, max=4096, step=16, help="Width in pixels (a multiple of what the "
-                                                                     "model needs: 8 for SDXL, 16 for FLUX)."),
+            IntParam("width", 1344, min=16, max=4096, step=16, help="Width in pixels. A model that needs a "
+                     "multiple (8 for SDXL, 16 for FLUX) makes the picture a few pixels larger and it is "
+                     "cropped to this size about its centre."),
             IntParam("height", 768, min=16, max=4096, step=16, help="Height in pixels."),
             IntParam("steps", 28, min=1, max=200, help="Denoising steps: more is slower and finer; turbo and "
                                                       "schnell models want 1-4."),
@@ -88,7 +91,8 @@ class Keyframe(NodeType):
         task = self._task(reference is not None)
         library = ctx.models.library()
         model = require_model(library, params["model"], task, "Keyframe")
-        gen.check_size(params["width"], params["height"], model.family, model.name)
+        width, height = params["width"], params["height"]
+        made_w, made_h = gen.generation_size(width, height, model.family)
         loras = []
         for number, row in enumerate(params["loras"], start=1):
             lora = library.find(row["lora"])
@@ -98,17 +102,20 @@ class Keyframe(NodeType):
             loras.append((lora, row["weight"]))
         pipeline_class = FAMILIES[model.family].pipelines[task]
         wanted = {"prompt": params["prompt"], "negative_prompt": params["negative_prompt"] or None,
-                  "width": params["width"], "height": params["height"],
+                  "width": made_w, "height": made_h,
                   "num_inference_steps": params["steps"], "guidance_scale": params["guidance"],
                   "output_type": "np",
                   # Sana would otherwise render at its nearest trained size and resize: the size asked
                   # for is the size made, at the cost of pictures at odd sizes a Sana model knows less well.
                   "use_resolution_binning": False}
         if reference is not None:
-            picture = gen.srgb_picture(reference).resize((params["width"], params["height"]))
+            picture = gen.srgb_picture(reference).resize((made_w, made_h))
             wanted.update(image=picture, strength=params["strength"])
         generation = Generation(model, pipeline_class, wanted, params["steps"], params["seed"], loras,
                                 early_abort=gen.early_abort_of(params))
         output, _pipe = run_generation(ctx, library, generation, previewer=preview_latents)
-        return {"image": gen.images_from_srgb(output.images, params["working_space"])[0]}
+        if (made_w, made_h) != (width, height):
+            ctx.stats["generated"] = f"{made_w}x{made_h}, cropped to {width}x{height}"
+        pictures = gen.centre_crop(np.asarray(output.images), width, height)
+        return {"image": gen.images_from_srgb(pictures, params["working_space"])[0]}
 

@@ -128,6 +128,16 @@ def test_keyframe_generates_a_working_space_picture_of_the_asked_size(locator, m
     assert stats["model"] == model and stats["steps"] == 2 and stats["device"].startswith("CPU")
 
 
+def test_a_size_the_model_cannot_make_is_made_larger_and_cropped_about_its_centre(locator):
+    # FLUX takes multiples of 16: 40x24 is made at 48x32, whose middle 40x24 is the picture.
+    report, _graph = render(locator, lambda s: keyframe(s, model="tiny-flux1", width=40, height=24))
+    cropped = image_of(report).pixels
+    assert cropped.shape == (24, 40, 3)
+    assert report.results["key"].stats["generated"] == "48x32, cropped to 40x24"
+    made = image_of(render(locator, lambda s: keyframe(s, model="tiny-flux1", width=48, height=32))[0]).pixels
+    assert np.array_equal(cropped, made[4:28, 4:44])
+
+
 def test_a_single_file_checkpoint_loads_inside_its_familys_folder(locator, model_root):
     report, _graph = render(locator, lambda s: keyframe(s, model=single_file_name(model_root)))
     assert image_of(report).pixels.shape == (SIZE, SIZE, 3)
