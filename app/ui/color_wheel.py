@@ -11,6 +11,7 @@ A drag is one undo step (its edits share a merge key).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -43,8 +44,11 @@ def from_wheel(x: float, y: float, level: float) -> list[float]:
     return [float(c) for c in rgb]
 
 
+@functools.lru_cache(maxsize=4)
 def hue_disc(size: int) -> QImage:
-    """The disc: hue by angle (red at 0°, counter-clockwise), saturation by distance from the centre."""
+    """The disc: hue by angle (red at 0°, counter-clockwise), saturation by distance from the centre.
+    Made once per size and shared (a QImage is only painted from here): each Grade shown in the
+    inspector has four wheels, and making the disc is a millisecond of numpy each."""
     axis = (np.arange(size) + 0.5) / size * 2 - 1
     x, y = np.meshgrid(axis, -axis)  # y up
     radius = np.hypot(x, y)

@@ -53,7 +53,9 @@ class ParamEditor(QWidget):
             shown, self.problem = self.param.coerce(value), None
         except ParamError as exc:
             shown, self.problem = self.param.default, str(exc)
-        self.setStyleSheet(f"border: 1px solid {PROBLEM_COLOR};" if self.problem else "")
+        outline = f"border: 1px solid {PROBLEM_COLOR};" if self.problem else ""
+        if outline != self.styleSheet():  # setting one, even "", re-polishes the editor and its children
+            self.setStyleSheet(outline)
         self.setToolTip(f"{self.problem}\n\n{self.param.help}".strip() if self.problem else self.param.help)
         # The same widgets are unblocked as were blocked: _show may add some (a table's cell boxes)
         # and delete others, and those it adds are built showing their value, so they emit nothing.
