@@ -147,7 +147,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     # render finds the same models and reuses what the editor rendered; --cache-dir beats them.
     prefs = user_preferences()
     executor = Executor(events=None, project_dir=project.folder, paths=project.paths,
-                        models=prefs.model_locator())
+                        models=prefs.model_locator(), previews=False)  # a terminal shows no pictures
     if args.node:
         if args.node not in project.graph.nodes:
             return _fail(f"there is no node {args.node!r} in {args.project}; `aiprod validate` lists them")

@@ -36,8 +36,11 @@ class RunContext:
     def __init__(self, node_id: str, run_id: str, events: EventEmitter, cancel: CancelToken,
                  project_dir: Path | None = None, run_metadata: dict | None = None,
                  paths: PathResolver | None = None, models: ModelLocator | None = None,
-                 stats: dict | None = None, lineage: Callable[[], Any] | None = None):
+                 stats: dict | None = None, lineage: Callable[[], Any] | None = None, previews: bool = True):
         self.node_id = node_id
+        # Whether anyone shows preview() pictures (the editor does, the CLI does not): a denoising
+        # node makes none otherwise, since each one costs a copy off the GPU that waits for it.
+        self.wants_previews = previews
         # How this node's inputs were made (engine.render_record.Lineage), asked for by exports so
         # that the file they write can be rendered again from its own record.
         self.lineage = lineage if lineage is not None else (lambda: None)

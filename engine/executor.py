@@ -85,8 +85,9 @@ def _damage_in(exc: BaseException) -> CacheEntryCorrupt | None:
 class Executor:
     def __init__(self, cache: DiskCache | None = None, events: EventEmitter | None = None,
                  project_dir: Path | None = None, run_metadata: dict | None = None,
-                 paths: PathResolver | None = None, models: ModelLocator | None = None):
+                 paths: PathResolver | None = None, models: ModelLocator | None = None, previews: bool = True):
         self.cache = cache
+        self.previews = previews  # whether nodes' preview pictures are wanted (RunContext.wants_previews)
         self.models = models  # handed to every node's RunContext
         self.run_metadata = run_metadata or {}
         self.events = events or EventEmitter()
@@ -143,7 +144,8 @@ class _Run:
     def context(self, node_id: str) -> RunContext:
         return RunContext(node_id, self.run_id, self.ex.events, self.cancel, self.ex.project_dir,
                           self.ex.run_metadata, paths=self.ex.paths, models=self.ex.models,
-                          stats=self.stats.setdefault(node_id, {}), lineage=lambda: self.lineage(node_id))
+                          stats=self.stats.setdefault(node_id, {}), lineage=lambda: self.lineage(node_id),
+                          previews=self.ex.previews)
 
     def lineage(self, node_id: str) -> Lineage:
         """What made the inputs of `node_id`: every node upstream of it (itself last), its parameters,

@@ -234,6 +234,8 @@ def run_generation(ctx, library: ModelLibrary, generation: Generation, previewer
     With early abort, a take that fails a check stops at that step and the next seed is tried, up to
     `retries` more times; the seed that made the output is in the stats, so the render can be made again."""
     model = generation.model
+    if not getattr(ctx, "wants_previews", True):
+        previewer = None
     ctx.progress(0.0, f"loading {model.name}")
     fingerprint = library.fingerprint(model)
     placement = placement_for(model)

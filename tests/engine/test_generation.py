@@ -59,12 +59,12 @@ def single_file_name(model_root) -> str:
     return next((model_root / "ComfyUI" / "models" / "diffusion_models").glob("*.safetensors")).stem
 
 
-def render(locator, build, cache=None, cancel=None, events=None):
+def render(locator, build, cache=None, cancel=None, events=None, previews=True):
     """Build a graph with `build(stack)`, render it; (report, graph)."""
     graph = Graph(build_registry())
     stack = UndoStack(graph)
     build(stack)
-    executor = Executor(cache=cache, events=events or EventEmitter(), models=locator)
+    executor = Executor(cache=cache, events=events or EventEmitter(), models=locator, previews=previews)
     return executor.run(graph, cancel=cancel, load_outputs=True), graph
 
 
@@ -234,6 +234,18 @@ def test_a_denoising_node_reports_its_steps_and_shows_previews(locator):
     assert steps == ["step 0/4", "step 1/4", "step 2/4", "step 3/4", "step 4/4"]
     previews = [e for e in seen if isinstance(e, NodePreview)]
     assert previews and all(p.pixels.dtype == np.uint8 and p.pixels.shape[2] == 3 for p in previews)
+
+
+def test_a_render_that_shows_no_pictures_makes_no_previews_and_the_same_picture(locator):
+    """The CLI asks for none: each preview is a copy off the GPU that waits for the GPU to finish."""
+    events = EventEmitter()
+    seen = []
+    events.connect(seen.append)
+    report, _graph = render(locator, lambda s: keyframe(s, steps=4), events=events, previews=False)
+    assert [e for e in seen if isinstance(e, NodeProgress) and e.message == "step 4/4"]
+    assert not [e for e in seen if isinstance(e, NodePreview)]
+    shown, _graph = render(locator, lambda s: keyframe(s, steps=4))
+    assert np.array_equal(image_of(report).pixels, image_of(shown).pixels)
 
 
 # ---- video and sound ----------------------------------------------------------------------------
