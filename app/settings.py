@@ -7,12 +7,25 @@ from pathlib import Path
 
 import platformdirs
 
+from engine.cache import INDEX_FILE
+
 APP_NAME = "aiprod-studio"
 
 
 def cache_dir() -> Path:
-    """Node-output cache; AIPROD_CACHE_DIR overrides (a fast local disk, or a farm's shared storage)."""
-    return Path(os.environ.get("AIPROD_CACHE_DIR") or platformdirs.user_cache_dir(APP_NAME)) / "nodes"
+    """Node-output cache; AIPROD_CACHE_DIR overrides (a fast local disk, or a farm's shared storage).
+
+    AIPROD_CACHE_DIR names the cache folder itself, as --cache-dir and the Preferences' folder do,
+    so one folder written in all three means one cache. Before, it meant the folder above one
+    called "nodes": where that holds a cache and the folder itself holds none, it is still used,
+    so nothing already rendered there is lost."""
+    named = os.environ.get("AIPROD_CACHE_DIR")
+    if not named:
+        return Path(platformdirs.user_cache_dir(APP_NAME)) / "nodes"
+    folder, earlier = Path(named), Path(named) / "nodes"
+    if (earlier / INDEX_FILE).is_file() and not (folder / INDEX_FILE).is_file():
+        return earlier
+    return folder
 
 
 def data_dir() -> Path:

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_last_used ON entries (last_used);
 """
-_INDEX = "index.sqlite"
+INDEX_FILE = "index.sqlite"  # the index of entries: what marks a folder as holding a cache
 
 
 class CacheStoreError(AiprodError):
@@ -89,7 +89,7 @@ class DiskCache:
     # ---- the index ---------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.root / _INDEX, timeout=30, check_same_thread=False, isolation_level=None)
+        db = sqlite3.connect(self.root / INDEX_FILE, timeout=30, check_same_thread=False, isolation_level=None)
         try:
             # WAL + synchronous=NORMAL: commits do not wait for the disk, and a crash loses at most
             # the last rows, never consistency (entries are a cache: losing one costs a re-run).
@@ -118,7 +118,7 @@ class DiskCache:
         """Set the unreadable index aside and make a new one from the entries' own manifests."""
         aside = self._tmp / temp_name(suffix=".broken-index")
         aside.mkdir()
-        for name in (_INDEX, _INDEX + "-wal", _INDEX + "-shm"):
+        for name in (INDEX_FILE, INDEX_FILE + "-wal", INDEX_FILE + "-shm"):
             if (self.root / name).exists():
                 os.replace(self.root / name, aside / name)
         db = self._connect()
@@ -139,7 +139,7 @@ class DiskCache:
         db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         db.execute("COMMIT")
         shutil.rmtree(aside, ignore_errors=True)
-        notice = (f"the cache index {self.root / _INDEX} could not be read ({cause}); "
+        notice = (f"the cache index {self.root / INDEX_FILE} could not be read ({cause}); "
                   f"it was rebuilt from {len(rows)} entries")
         log.warning("%s", notice)
         self.notices.append(notice)

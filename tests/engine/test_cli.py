@@ -57,6 +57,27 @@ def test_render_uses_the_editors_preferred_cache(sample, tmp_path, capsys):
     assert any(elsewhere.rglob("*"))  # the flag beats the preference
 
 
+def test_the_cache_folder_named_by_the_environment_is_the_one_cache_dir_names(sample, tmp_path, monkeypatch, capsys):
+    """AIPROD_CACHE_DIR and --cache-dir name the same folder the same way: one folder, one cache."""
+    from engine.cache import DiskCache
+
+    folder = tmp_path / "farm-cache"
+    monkeypatch.setenv("AIPROD_CACHE_DIR", str(folder))
+    assert main(["render", str(sample), "-o", str(tmp_path / "a.png")]) == 0
+    capsys.readouterr()
+    assert main(["render", str(sample), "-o", str(tmp_path / "a.png"), "--cache-dir", str(folder)]) == 0
+    assert "4 cached" in capsys.readouterr().err
+    # A cache an earlier version kept in the folder's "nodes" subfolder is still the one used.
+    earlier = tmp_path / "older-cache"
+    DiskCache(earlier / "nodes")
+    monkeypatch.setenv("AIPROD_CACHE_DIR", str(earlier))
+    from app import settings
+
+    assert settings.cache_dir() == earlier / "nodes"
+    monkeypatch.setenv("AIPROD_CACHE_DIR", str(tmp_path / "new-cache"))
+    assert settings.cache_dir() == tmp_path / "new-cache"
+
+
 def test_a_damaged_preferences_file_is_one_warning_kept_aside_and_the_render_uses_the_defaults(sample, tmp_path,
                                                                                                capsys):
     from app.preferences import Preferences, preferences_path
