@@ -4,7 +4,9 @@ library's scan of a folder of 200 models, first and second time.
 
     .venv/bin/python benchmarks/generation.py [--steps 20] [--size 64] [--repeats 5] [--models 200]
 
-The last line of stdout is one JSON object: node_s, direct_s, overhead_ratio (target <= 1.05),
+The last line of stdout is one JSON object: node_s, direct_s, overhead_ratio (target <= 1.05; the
+node as the editor runs it, with latent previews), cli_node_s and cli_overhead_ratio (as the CLI
+runs it, without),
 outside_call_ms and inside_call_overhead_ms (where the node's extra time goes),
 scan_first_ms, scan_ms (the second scan; target < 500), and the machine's device.
 """
@@ -42,14 +44,15 @@ def node_seconds(locator: ModelLocator, steps: int, size: int) -> float:
     return node_run(locator, steps, size)[0]
 
 
-def node_run(locator: ModelLocator, steps: int, size: int) -> tuple[float, float]:
-    """(seconds of the whole render, seconds of the pipeline call inside it, as the node's stats give)."""
+def node_run(locator: ModelLocator, steps: int, size: int, previews: bool = True) -> tuple[float, float]:
+    """(seconds of the whole render, seconds of the pipeline call inside it, as the node's stats give).
+    With previews, as the editor renders (a latent preview every few steps); without, as the CLI does."""
     graph = Graph(build_registry())
     UndoStack(graph).push(AddNode("shot.keyframe", node_id="key", params={
         "model": "bench-sdxl", "prompt": "a red fox at dawn", "width": size, "height": size, "steps": steps,
         "guidance": 5.0, "seed": 1}))
     started = time.perf_counter()
-    report = Executor(models=locator).run(graph, load_outputs=True)
+    report = Executor(models=locator, previews=previews).run(graph, load_outputs=True)
     seconds = time.perf_counter() - started
     assert not report.failed, report.results["key"].message
     return seconds, report.results["key"].stats["denoise_s"]
@@ -120,12 +123,13 @@ def main() -> None:
         locator = ModelLocator(Path(tmp) / "data", (root,))
         node_seconds(locator, args.steps, args.size)  # load, fingerprint and warm up once
         direct_seconds(args.steps, args.size)
-        node, inside, direct = [], [], []
-        for _ in range(args.repeats):  # alternating, so drift in the machine's speed hits both alike
+        node, inside, direct, cli = [], [], [], []
+        for _ in range(args.repeats):  # alternating, so drift in the machine's speed hits all alike
             seconds, call = node_run(locator, args.steps, args.size)
             node.append(seconds)
             inside.append(call)
             direct.append(direct_seconds(args.steps, args.size))
+            cli.append(node_run(locator, args.steps, args.size, previews=False)[0])
         dtype = str(RESIDENT_PIPELINES._resident.pipe.dtype)  # what the memory policy chose (bf16 on CUDA)
         RESIDENT_PIPELINES.unload()
     scan_first_ms, scan_ms = scan_times(args.models)
@@ -133,6 +137,9 @@ def main() -> None:
     result = {
         "node_s": round(node_s, 4), "direct_s": round(direct_s, 4), "overhead_ratio": round(node_s / direct_s, 3),
         "target_overhead_ratio": TARGET_OVERHEAD,
+        # The same render as `aiprod render` runs it: no latent previews, which nobody would see.
+        "cli_node_s": round(statistics.median(cli), 4),
+        "cli_overhead_ratio": round(statistics.median(cli) / direct_s, 3),
         # Where the node's extra time goes: around the pipeline call (executor, cache key, model
         # fingerprint, output conversion), and inside it (step callbacks, latent previews).
         "outside_call_ms": round(statistics.median(n - c for n, c in zip(node, inside)) * 1000, 1),
