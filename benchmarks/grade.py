@@ -10,7 +10,7 @@ Targets: 10x faster than colour_ms and no more than 2x ocio_ms. The three are ti
 load from other processes affects them alike.
 
 table_ms: the same grade as an 8-bit SDR export runs it (engine/media/signal_lut.py): grade, Rec.709
-output transform and 16-bit quantisation in one baked 65³ table with its cube-root shaper, on one
+output transform and 16-bit quantisation in one baked 65³ table with its fourth-root shaper, on one
 thread; table_ratio_to_ocio compares it with ocio_ms, OpenColorIO's bare LUT (one apply: one thread)
 (target <= 1.2: the whole grade and output transform for about the price of the look's LUT alone).
 The last line of stdout is one JSON object.

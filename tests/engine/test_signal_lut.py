@@ -111,6 +111,20 @@ def test_each_frame_picks_its_table_from_its_own_values():
     assert domain_top(1.0) == 1.0 and domain_top(1.8) == 2.0 and domain_top(9.0) == 16.0
 
 
+def test_resampling_noise_below_black_is_read_as_black_on_the_table_path():
+    """A camera move's interpolation leaves values a hair under 0: the frame still takes its table,
+    and those pixels come out as black does (OpenColorIO reads the NaN of their root as 0)."""
+    grading, _ = sample_grade()
+    pixels = still("night.jpg")
+    noisy = pixels.copy()
+    noisy[::4, ::4] = -0.5 / 4096  # on the QA grid's own rows too, so the frame's check sees them
+    encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=None)
+    signal = encode(encoder, noisy).astype(np.float64)
+    assert (encoder.table_frames, encoder.exact_frames) == (1, 0)
+    black = exact(grading, np.zeros((1, 1, 3), np.float32))[0, 0].astype(np.float64)
+    assert np.abs(signal[::4, ::4] - black).max() / CODE < 1.0
+
+
 @pytest.mark.parametrize("case", ["nan", "negative", "too bright"])
 def test_frames_no_table_covers_take_the_exact_path(case):
     grading, _ = sample_grade()
