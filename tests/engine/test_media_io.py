@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import av
 import numpy as np
 import pytest
 
@@ -169,6 +170,25 @@ def write_counting_movie(path, count=20, fps=Fraction(24000, 1001)):
     for index in range(count):
         encoder.write(np.full((36, 64, 3), (16 + 10 * index) * 257, np.uint16))
     encoder.finish()
+
+
+def test_each_written_frame_keeps_its_own_picture_at_a_width_whose_rows_are_padded(tmp_path):
+    """The encoder copies every signal into one reused frame: a 70-pixel row (420 bytes) sits in a
+    padded line, and no frame may show another's picture."""
+    path, width, height, count = tmp_path / "ramps.mkv", 70, 36, 5
+    encoder = VideoEncoder(path, TEST_H264, width, height, Fraction(24), OUTPUT_TRANSFORMS["rec709"], quality=0)
+    expected = []
+    for index in range(count):  # a grey ramp across the row, shifted by 3 columns a frame
+        codes = 16 + (np.arange(width) * 3 + index * 9) % 219
+        expected.append(np.broadcast_to(codes, (height, width)))
+        signal = np.repeat(((codes - 16) / 219 * 65535).round().astype(np.uint16)[None, :, None], height, 0)
+        encoder.write(np.ascontiguousarray(np.repeat(signal, 3, axis=2)))
+    encoder.finish()
+    with av.open(str(path)) as container:
+        lumas = [frame.to_ndarray()[:height] for frame in container.decode(video=0)]  # yuv420p: Y rows first
+    assert len(lumas) == count
+    for luma, codes in zip(lumas, expected):
+        assert np.abs(luma.astype(int) - codes).max() <= 1
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])  # MKV does not store the frame count: it is counted
