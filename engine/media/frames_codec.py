@@ -15,6 +15,7 @@ import numpy as np
 
 from ..cache_files import EntryFiles
 from .clip import Clip, ClipInfo
+from .half_float import float32_from_half
 
 HALF_MAX = 65504.0
 
@@ -34,7 +35,7 @@ class FrameFolderClip(Clip):
         if frame.shape != (self.height, self.width, self.info.channels):
             raise self._files.damaged(f"frame {index} is {frame.shape}, the clip is "
                                       f"{(self.height, self.width, self.info.channels)}")
-        return frame.astype(np.float32)
+        return float32_from_half(frame) if frame.dtype == np.float16 else frame.astype(np.float32)
 
 
 class FramesCodec:

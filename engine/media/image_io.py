@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from ..atomic import atomic_write
+from .half_float import float32_from_half
 
 READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx")
 # EXR scanlines per stored chunk, by compression code (OpenEXR file layout).
@@ -101,7 +102,7 @@ def _half_planes(frame: av.VideoFrame, alpha: bool) -> np.ndarray:
     if len(planes) == 1:  # grey: one luminance plane
         planes = planes * 3
     order = [2, 0, 1] + ([3] if alpha and len(planes) > 3 else [])  # stored as G, B, R(, A)
-    return np.stack([planes[i] for i in order], axis=-1).astype(np.float32)
+    return float32_from_half(np.stack([planes[i] for i in order], axis=-1))
 
 
 def _check_exr_complete(path: Path) -> None:
