@@ -202,7 +202,7 @@ def chain_pull(clip, export_params: dict, stages: Stages, limit: int | None) -> 
         stages.errors["output_transform"] = f"ImportError: {exc}"
     feed = encoder_feed(transform)
     if feed is None:
-        stages.errors.setdefault("encoder_feed", "the output transform's colour tags are not where they were")
+        stages.errors.setdefault("encoder_feed", "engine.media.video_io.SignalConverter is not there")
     meter = qa_meter(clip.fps)
     spent = {stage: [0.0, 0.0] for stage in ("output_transform", "encoder_feed", "export_qa")}  # wall, CPU
 
@@ -240,26 +240,14 @@ def chain_pull(clip, export_params: dict, stages: Stages, limit: int | None) -> 
 
 
 def encoder_feed(transform_id: str) -> Callable[[np.ndarray], object] | None:
-    """What VideoEncoder.write does before the codec: a PyAV frame from the 16-bit RGB, swscale to yuv420p."""
-    import av
-
+    """What VideoEncoder.write does before the codec: the 16-bit RGB into a PyAV frame, swscale to yuv420p."""
     try:
         from engine.media.colorspaces import OUTPUT_TRANSFORMS
         from engine.media.export_formats import FORMATS
-
-        transform, pix_fmt = OUTPUT_TRANSFORMS[transform_id], FORMATS["h264"].pix_fmt
-        colorspace = {1: "ITU709", 5: "ITU601", 6: "SMPTE170M", 9: "BT2020"}[transform.matrix]
-        trc, primaries = transform.transfer, transform.primaries
-    except (ImportError, KeyError, AttributeError):
+        from engine.media.video_io import SignalConverter
+    except ImportError:
         return None
-
-    def feed(signal: np.ndarray):
-        frame = av.VideoFrame.from_ndarray(signal, format="rgb48le")
-        frame.color_trc, frame.color_primaries = trc, primaries
-        return frame.reformat(format=pix_fmt, dst_colorspace=colorspace, dst_color_range="MPEG",
-                              dst_color_trc=trc, dst_color_primaries=primaries)
-
-    return feed
+    return SignalConverter(FORMATS["h264"].pix_fmt, OUTPUT_TRANSFORMS[transform_id])
 
 
 def qa_meter(fps) -> Callable[[np.ndarray], None] | None:

@@ -112,6 +112,41 @@ class VideoFileClip(Clip):
         return to_working(frame_to_float(frame), self.input_space, self.color_space)
 
 
+class SignalConverter:
+    """The 16-bit RGB(A) signal of a frame to the encoder's pixel format (swscale), as VideoEncoder feeds it."""
+
+    def __init__(self, pix_fmt: str, transform: OutputTransform):
+        self.pix_fmt, self.transform = pix_fmt, transform
+        self._source: av.VideoFrame | None = None  # see _source_frame
+
+    def __call__(self, signal: np.ndarray) -> av.VideoFrame:
+        source = self._source_frame(signal)
+        # Tag the source as already encoded for the output: swscale colour-manages between differing tags
+        # (an untagged source would be "converted" to PQ or HLG a second time).
+        source.color_trc, source.color_primaries = self.transform.transfer, self.transform.primaries
+        frame = source.reformat(format=self.pix_fmt, dst_colorspace=_SWS_COLORSPACE[self.transform.matrix],
+                                dst_color_range="MPEG", dst_color_trc=self.transform.transfer,
+                                dst_color_primaries=self.transform.primaries)
+        if frame is source:  # nothing to convert: the caller keeps this one, so it is not written again
+            self._source = None
+        return frame
+
+    def _source_frame(self, signal: np.ndarray) -> av.VideoFrame:
+        """`signal` copied into a 16-bit RGB(A) frame kept from one call to the next.
+
+        PyAV's from_ndarray copies a frame twice (to bytes, then row by row) into a newly allocated
+        frame: 6 ms a 720p frame, against 1 for one copy into a frame whose memory is already mapped."""
+        height, width, channels = signal.shape
+        layout = "rgba64le" if channels == 4 else "rgb48le"
+        frame = self._source
+        if frame is None or frame.format.name != layout or (frame.height, frame.width) != (height, width):
+            frame = self._source = av.VideoFrame(width, height, layout)
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, dtype="<u2").reshape(height, plane.line_size // 2)  # little-endian, as named
+        np.copyto(rows[:, :width * channels].reshape(height, width, channels), signal, casting="same_kind")
+        return frame
+
+
 class VideoEncoder:
     """Writes a 16-bit RGB(A) signal as a movie: swscale converts to the format's YUV, the codec encodes.
 
@@ -149,37 +184,14 @@ class VideoEncoder:
             self._container.close()
             raise
         self._index = 0
-        self._source: av.VideoFrame | None = None  # see _source_frame
+        self._convert = SignalConverter(fmt.pix_fmt, transform)
 
     def write(self, signal: np.ndarray) -> None:
         """One H x W x 3/4 uint16 frame, already through the output transform."""
-        source = self._source_frame(signal)
-        # Tag the source as already encoded for the output: swscale colour-manages between differing tags
-        # (an untagged source would be "converted" to PQ or HLG a second time).
-        source.color_trc, source.color_primaries = self.transform.transfer, self.transform.primaries
-        frame = source.reformat(format=self.fmt.pix_fmt, dst_colorspace=_SWS_COLORSPACE[self.transform.matrix],
-                                dst_color_range="MPEG", dst_color_trc=self.transform.transfer,
-                                dst_color_primaries=self.transform.primaries)
-        if frame is source:  # nothing to convert: the encoder keeps this one, so it is not written again
-            self._source = None
+        frame = self._convert(signal)
         frame.pts = self._index
         self._index += 1
         self._container.mux(self._stream.encode(frame))
-
-    def _source_frame(self, signal: np.ndarray) -> av.VideoFrame:
-        """`signal` copied into a 16-bit RGB(A) frame kept from one write to the next.
-
-        PyAV's from_ndarray copies a frame twice (to bytes, then row by row) into a newly allocated
-        frame: 6 ms a 720p frame, against 1 for one copy into a frame whose memory is already mapped."""
-        height, width, channels = signal.shape
-        layout = "rgba64le" if channels == 4 else "rgb48le"
-        frame = self._source
-        if frame is None or frame.format.name != layout or (frame.height, frame.width) != (height, width):
-            frame = self._source = av.VideoFrame(width, height, layout)
-        plane = frame.planes[0]
-        rows = np.frombuffer(plane, dtype="<u2").reshape(height, plane.line_size // 2)  # little-endian, as named
-        np.copyto(rows[:, :width * channels].reshape(height, width, channels), signal, casting="same_kind")
-        return frame
 
     def write_audio(self, samples: np.ndarray) -> None:
         """The next float32 (channels, n) samples of the soundtrack, at 48 kHz."""
