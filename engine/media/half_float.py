@@ -10,13 +10,14 @@ CPU a frame from x264 during an export (engine/media/torch_threads.py).
 from __future__ import annotations
 
 import numpy as np
-import torch
-
-from .torch_threads import torch_threads
 
 
 def float32_from_half(half: np.ndarray) -> np.ndarray:
     """A new float32 array with the values of `half` (float16, any shape and strides)."""
+    import torch  # here, not above: a command that reads no cached frame never waits for torch to load
+
+    from .torch_threads import torch_threads
+
     out = np.empty(half.shape, np.float32)
     with torch_threads(1):
         torch.from_numpy(out).copy_(torch.from_numpy(np.ascontiguousarray(half)))
