@@ -20,7 +20,9 @@ frames alone, what each stage of the picture chain costs per frame, and a 60 s 1
    total over the film's frames, so those add up to the chain's cost per film frame. `grade` and
    `output_transform` are the exact path (10-bit, HDR and alpha exports, the Grade's preview);
    `grade_and_output_table` is both as an 8-bit export runs them now, one baked table per frame
-   (engine/media/signal_lut.py), with `table_and_exact_frames` saying how many frames each way took.
+   (engine/media/signal_lut.py), with `table_and_exact_frames` saying how many frames each way took;
+   the table writes the encoder's Y'CbCr, and `planar_feed` is the rounding and chroma filtering
+   that make its planes (engine/media/ycbcr.py): on that path it stands for encoder_feed.
 3. A 60 s, 6-shot 1920x1080 film (benchmarks/pipeline_film60.py) rendered from an empty cache through
    the CLI's code path, end to end: `film60_1080p_s` (target < 180 s on the 2-core CI machine), the
    nodes that took longest, and the file probed (frames, size, seconds, sound).
@@ -63,7 +65,7 @@ EXAMPLES = REPO_ROOT / "resources" / "examples"
 RATIO_TARGET, FILM60_TARGET_S = 0.75, 180
 QUICK_FRAMES = 120
 STAGE_ORDER = ("camera", "titles", "sequence", "grade", "output_transform", "cached_reads", "encoder_feed", "encode",
-               "export_qa", "grade_and_output_table")
+               "export_qa", "grade_and_output_table", "planar_feed")
 
 
 def cpu_seconds() -> float:

@@ -163,24 +163,40 @@ def measure_stages(project, executor, limit: int | None = None) -> dict:
 
     def tabled():
         """Grade and output transform as an 8-bit export runs them now: one baked table per frame
-        (engine.media.signal_lut, app/nodes/export_signal.py), on the Sequence's real frames."""
+        (engine.media.signal_lut, app/nodes/export_signal.py), on the Sequence's real frames; then,
+        where the table writes Y'CbCr (engine.media.ycbcr), the encoder's planes made from it."""
+        from engine.media.colorspaces import OUTPUT_TRANSFORMS
         from engine.media.signal_lut import SignalEncoder
         from engine.media.transfer_fast import encode_output_uint16
         from engine.qa.picture import measured_grid
+        try:
+            from engine.media.ycbcr import planar_frame
+        except ImportError:  # a version whose table writes R'G'B' for swscale: the chain_pull feed times that
+            planar_frame = None
 
         graded, transform = clips[grade], graph.nodes[export].params.get("output_transform", "rec709")
         working = graded.color_space
+        matrix = {"matrix": OUTPUT_TRANSFORMS[transform].matrix} if planar_frame is not None else {}
         encoder = SignalEncoder(graded.grading, working, transform, exact=lambda p: encode_output_uint16(
-            graded.grader(p), working, transform, False))
+            graded.grader(p), working, transform, False), **matrix)
         frames = pools[sequence]
         count = min(limit or clips[sequence].frame_count, clips[sequence].frame_count)
         encoder.table_for(1.0)  # baked once per export, before its first frame: not a per-frame cost
+        planes = [0.0, 0.0]  # wall, CPU
         started, cpu = time.perf_counter(), cpu_seconds()
         for index in range(count):
             frame = frames[index % len(frames)]
             grid = np.ascontiguousarray(measured_grid(frame))
-            encoder.encode(frame, grid, encode_output_uint16(graded.grader(grid), working, transform, False))
-        stages.add("grade_and_output_table", time.perf_counter() - started, count, cpu_seconds() - cpu)
+            signal = encoder.encode(frame, grid, encode_output_uint16(graded.grader(grid), working, transform, False))
+            if planar_frame is not None:
+                t0, c0 = time.perf_counter(), cpu_seconds()
+                planar_frame(signal, "yuv420p")
+                planes[0] += time.perf_counter() - t0
+                planes[1] += cpu_seconds() - c0
+        stages.add("grade_and_output_table", time.perf_counter() - started - planes[0], count,
+                   cpu_seconds() - cpu - planes[1])
+        if planar_frame is not None:
+            stages.add("planar_feed", planes[0], count, planes[1])
         stages.table_frames = (encoder.table_frames, encoder.exact_frames)
 
     for name, work in (("camera", shots), ("titles", titles), ("sequence", mixing), ("grade", grading),

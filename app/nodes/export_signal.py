@@ -2,33 +2,41 @@
 
 Two paths give the same picture. The exact one converts each frame as it arrives: alpha multiplied
 in where the file has none, then the output transform (engine.media.transfer_fast) to 16-bit. An
-8-bit SDR movie of a film that ends in a Grade takes the table path instead
-(engine.media.signal_lut): the Grade's input frames go through one baked table that holds the
-grade and the output transform together, so the grade is never computed frame by frame; the QA
-still reads graded frames (the grade applied to the few pixels it measures).
+8-bit SDR movie takes the table path instead (engine.media.signal_lut): the frames (a closing
+Grade's input frames, where the film ends in one) go through one baked table that holds the grade,
+the output transform and the encoder's Y'CbCr matrix together, so the grade is never computed frame
+by frame and swscale has nothing left to do; the table path hands the writer frames already in the
+encoder's planar format (engine.media.ycbcr). The QA still reads graded frames (the grade applied to
+the few pixels it measures).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import av
 import numpy as np
 
 from engine.media.clip import Clip
+from engine.media.colorspaces import OUTPUT_TRANSFORMS
 from engine.media.export_formats import ExportFormat
 from engine.media.graded_clip import GradedClip
 from engine.media.signal_lut import SignalEncoder, fits_table
 from engine.media.transfer_fast import encode_output_uint16
+from engine.media.ycbcr import PLANAR_FORMATS, planar_frame
 from engine.qa.picture import measured_grid
 
 from .export_qa import ExportQA
 
 
 def export_frames(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, start: int,
-                  stop: int) -> Iterator[np.ndarray]:
-    """Frames start..stop-1 of `clip` as the writer wants them (runs in the export's worker thread)."""
-    if fits_table(fmt.bit_depth, fmt.is_yuv, transform, clip.info.channels):
-        return _through_table(clip, transform, qa, start, stop)
+                  stop: int) -> Iterator[np.ndarray | av.VideoFrame]:
+    """Frames start..stop-1 of `clip` as the writer wants them (runs in the export's worker thread).
+
+    Each is a uint16 signal (VideoEncoder converts it), or on the table path a frame already in the
+    encoder's pixel format."""
+    if fits_table(fmt.bit_depth, fmt.is_yuv, transform, clip.info.channels) and fmt.pix_fmt in PLANAR_FORMATS:
+        return _through_table(clip, fmt, transform, qa, start, stop)
     return _exact(qa.watched(clip), fmt, transform, start, stop)
 
 
@@ -48,7 +56,8 @@ def exact_signal(pixels: np.ndarray, working: str, fmt: ExportFormat, transform:
     return encode_output_uint16(pixels, working, transform, alpha=alpha)
 
 
-def _through_table(clip: Clip, transform: str, qa: ExportQA, start: int, stop: int) -> Iterator[np.ndarray]:
+def _through_table(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, start: int,
+                   stop: int) -> Iterator[av.VideoFrame]:
     graded = clip if isinstance(clip, GradedClip) else None
     source = graded.source if graded is not None else clip
     working = clip.color_space
@@ -62,11 +71,11 @@ def _through_table(clip: Clip, transform: str, qa: ExportQA, start: int, stop: i
         return encode_output_uint16(graded_pixels, working, transform, alpha=False)
 
     encoder = SignalEncoder(graded.grading if graded is not None else None, working, transform,
-                            exact=lambda pixels: signal(grade(pixels)))
+                            exact=lambda pixels: signal(grade(pixels)), matrix=OUTPUT_TRANSFORMS[transform].matrix)
     for pixels in source.frames(start, stop):
         # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
         grid = np.ascontiguousarray(measured_grid(pixels))
         graded_grid = grade(grid)
         value_range = float(np.min(pixels)), float(np.max(pixels))  # NaN and +inf carry through the maximum
         qa.measure(graded_grid, finite=bool(np.isfinite(value_range[1])))
-        yield encoder.encode(pixels, grid, signal(graded_grid), value_range)
+        yield planar_frame(encoder.encode(pixels, grid, signal(graded_grid), value_range), fmt.pix_fmt)

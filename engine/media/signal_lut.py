@@ -4,8 +4,9 @@ An export that ends in a Grade spent most of its own time there: the grade throu
 (~27 ms of CPU a 720p frame), then the output transform in numpy (~8 ms), then the 16-bit signal
 swscale turns into the encoder's YUV. For an 8-bit file all of that is a smooth function of the
 pixel's colour alone, so it is baked once per export into a 65³ table over fourth-root-shaped
-scene-linear input and applied by OpenColorIO's tetrahedral 3D LUT straight into the uint16
-signal (~14 ms of CPU). swscale and the encoder see the same kind of frame as before.
+scene-linear input and applied by OpenColorIO's tetrahedral 3D LUT straight into a uint16 signal
+(~14 ms of CPU): the encoder's own Y'CbCr for a movie (engine.media.ycbcr: the matrix baked in too,
+so swscale has nothing left to do), or R'G'B'.
 
 What it may cost in accuracy is checked, not assumed, twice. A table is baked only if it follows
 the exact path (engine.media.grade_math in float64, colour-science's transfer functions) at the
@@ -33,6 +34,7 @@ import torch
 
 from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
 from .grade_math import Grading, apply_ops
+from .ycbcr import ycbcr_affine, ycbcr_of_signal
 
 TABLE_SIZE = 65  # 97 was no more accurate on film frames, and 1.7x slower on busy colours (cache misses)
 # Transforms a table may stand for: SDR display encodings that clip to 0..1.
@@ -63,13 +65,19 @@ def fits_table(fmt_bit_depth: int, is_yuv: bool, transform: str, channels: int) 
 
 
 class SignalTable:
-    """Scene-linear pixels in [0, top] (working space) to the uint16 RGB signal, through one baked table."""
+    """Scene-linear pixels in [0, top] (working space) to a uint16 signal, through one baked table.
+
+    The signal is R'G'B' (0..65535), or with `matrix` (an H.273 matrix code) the encoder's limited-range
+    Y'CbCr as engine.media.ycbcr writes it (257 x the 8-bit code): the matrix is linear, so baking it
+    in costs the table nothing and spares the export a conversion a frame.
+    """
 
     def __init__(self, grading: Grading | None, working: str, transform: str, top: float,
-                 size: int = TABLE_SIZE):
+                 size: int = TABLE_SIZE, matrix: int | None = None):
         if transform not in TABLE_TRANSFORMS:
             raise ValueError(f"no table for output transform {transform!r}; tables cover {', '.join(TABLE_TRANSFORMS)}")
         self.grading, self.working, self.transform, self.top, self.size = grading, working, transform, top, size
+        self._ycbcr = ycbcr_affine(matrix) if matrix is not None else None
         self._scale = np.float32(1.0 / math.pow(top, 1.0 / _ROOT))  # fourth root of [0, top] -> 0..1
         grid = np.linspace(0.0, 1.0, size)
         table = self.exact(_corners(grid, top))
@@ -93,10 +101,14 @@ class SignalTable:
             rgb = torch.lerp(rgb, apply_ops(rgb, list(self.grading.ops)), self.grading.mix)
         out = OUTPUT_TRANSFORMS[self.transform]
         rgb = rgb @ torch.from_numpy(gamut_matrix(WORKING_GAMUTS[self.working], out.gamut).astype(np.float64)).T
-        return np.clip(np.asarray(out.encode(rgb.numpy()), dtype=np.float64), 0.0, 1.0)
+        signal = np.clip(np.asarray(out.encode(rgb.numpy()), dtype=np.float64), 0.0, 1.0)
+        if self._ycbcr is not None:
+            signal = signal @ self._ycbcr[:, :3].T + self._ycbcr[:, 3]
+        return signal
 
     def encode(self, rgb: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
-        """H x W x 3 float32 linear (inside the domain) -> a new H x W x 3 uint16 signal.
+        """H x W x 3 float32 linear (inside the domain) -> a new uint16 signal: H x W x 3 R'G'B' as swscale
+        takes it, or 3 x H x W Y'CbCr planes as the encoder's planar formats store them.
 
         `rgb` is read only; `scratch` (float32, its shape) is overwritten if given, saving an allocation.
         Negative values (rounding noise of resampling) need no clamp: their square root is NaN, which
@@ -108,9 +120,15 @@ class SignalTable:
         np.sqrt(shaped, out=shaped)
         if self._scale != 1:
             shaped *= self._scale
-        out = np.empty((height, width, 3), np.uint16)
-        self._processor.apply(ocio.PackedImageDesc(shaped, width, height, 3),
-                              ocio.PackedImageDesc(out, width, height, 3, ocio.BIT_DEPTH_UINT16, 2, 6, 6 * width))
+        source = ocio.PackedImageDesc(shaped, width, height, 3)
+        if self._ycbcr is not None:
+            out = np.empty((3, height, width), np.uint16)
+            self._processor.apply(source, ocio.PlanarImageDesc(out[0], out[1], out[2], width, height,
+                                                               ocio.BIT_DEPTH_UINT16, 2, 2 * width))
+        else:
+            out = np.empty((height, width, 3), np.uint16)
+            self._processor.apply(source, ocio.PackedImageDesc(out, width, height, 3, ocio.BIT_DEPTH_UINT16,
+                                                               2, 6, 6 * width))
         return out
 
     def _error_at_cell_centres(self, grid: np.ndarray) -> tuple[float, float]:
@@ -120,7 +138,8 @@ class SignalTable:
         picks = rng.integers(0, len(centres), size=(40000, 3))
         shaped = centres[picks]
         linear = (shaped / float(self._scale)) ** _ROOT
-        signal = self.encode(np.ascontiguousarray(linear[:, None, :], dtype=np.float32))[:, 0, :]
+        signal = self.encode(np.ascontiguousarray(linear[:, None, :], dtype=np.float32))
+        signal = signal[:, :, 0].T if self._ycbcr is not None else signal[:, 0, :]  # N x 3 either way
         error = np.abs(signal / 65535.0 - self.exact(linear)) * 255.0
         return float(np.percentile(error, 99.9)), float(error.max())
 
@@ -135,13 +154,16 @@ def _corners(grid: np.ndarray, top: float) -> np.ndarray:
 class SignalEncoder:
     """Frames to the encoder's uint16 signal: through a table where it is accurate, else exactly.
 
-    `exact(pixels)` is the reference path (the grade's own processor, then the output transform); it
-    takes every frame no table covers. `table_frames` and `exact_frames` count what each path took.
+    `exact(pixels)` is the reference path (the grade's own processor, then the output transform, to the
+    uint16 R'G'B' signal); it takes every frame no table covers. With `matrix` (an H.273 code) every
+    frame comes out as Y'CbCr instead (see SignalTable), the exact ones converted by the same matrix.
+    `table_frames` and `exact_frames` count what each path took.
     """
 
     def __init__(self, grading: Grading | None, working: str, transform: str,
-                 exact: Callable[[np.ndarray], np.ndarray]):
+                 exact: Callable[[np.ndarray], np.ndarray], matrix: int | None = None):
         self.grading, self.working, self.transform, self._exact = grading, working, transform, exact
+        self.matrix = matrix
         self._tables: dict[float, SignalTable | None] = {}
         self.table_frames = 0
         self.exact_frames = 0
@@ -150,16 +172,16 @@ class SignalEncoder:
     def table_for(self, top: float) -> SignalTable | None:
         """The table of domain [0, top], baked on first use; None where the grade cannot be tabled."""
         if top not in self._tables:
-            table = SignalTable(self.grading, self.working, self.transform, top)
+            table = SignalTable(self.grading, self.working, self.transform, top, matrix=self.matrix)
             self._tables[top] = table if table.accurate else None
         return self._tables[top]
 
     def encode(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
                value_range: tuple[float, float] | None = None) -> np.ndarray:
-        """One H x W x 3 float32 working-space frame (left unchanged) -> H x W x 3 uint16 signal.
+        """One H x W x 3 float32 working-space frame (left unchanged) -> its uint16 signal (see SignalTable).
 
         `sample` is a grid of the frame's own pixels (h x w x 3, contiguous) and `sample_signal` their
-        exact signal: the frame goes through its table only if the table reproduces those.
+        exact uint16 R'G'B' signal: the frame goes through its table only if the table reproduces those.
         `value_range` is the frame's (min, max) where the caller has it already (NaN: exact path).
         """
         low, high = value_range if value_range is not None else (float(np.min(pixels)), float(np.max(pixels)))
@@ -169,17 +191,21 @@ class SignalEncoder:
         if table is not None and sample.size == 0:  # a frame too thin for the grid: nothing to check with
             table = None
         if table is not None:
-            error = np.abs(table.encode(sample).astype(np.int32) - sample_signal).max() / CODE
+            error = np.abs(table.encode(sample).astype(np.int32) - self._as_output(sample_signal)).max() / CODE
             if error > FRAME_MAX_ERROR_CODES:
                 table = None
         if table is None:
             self.exact_frames += 1
-            return self._exact(pixels)
+            return self._as_output(self._exact(pixels))
         self.table_frames += 1
         pixels = np.ascontiguousarray(pixels, dtype=np.float32)
         if self._scratch is None or self._scratch.shape != pixels.shape:
             self._scratch = np.empty(pixels.shape, np.float32)
         return table.encode(pixels, self._scratch)
+
+    def _as_output(self, signal: np.ndarray) -> np.ndarray:
+        """A uint16 R'G'B' signal in the encoder's output form (Y'CbCr planes where a matrix is set)."""
+        return ycbcr_of_signal(signal, self.matrix) if self.matrix is not None else signal
 
 
 def domain_top(brightest: float) -> float:

@@ -186,9 +186,18 @@ class VideoEncoder:
         self._index = 0
         self._convert = SignalConverter(fmt.pix_fmt, transform)
 
-    def write(self, signal: np.ndarray) -> None:
-        """One H x W x 3/4 uint16 frame, already through the output transform."""
-        frame = self._convert(signal)
+    def write(self, signal: np.ndarray | av.VideoFrame) -> None:
+        """One H x W x 3/4 uint16 frame, already through the output transform; or a frame already in the
+        format's pixel format and size (engine.media.ycbcr), which goes to the codec as it is."""
+        if isinstance(signal, av.VideoFrame):
+            if signal.format.name != self.fmt.pix_fmt or (signal.width, signal.height) != (self._stream.width,
+                                                                                            self._stream.height):
+                raise ValueError(f"a {signal.width}x{signal.height} {signal.format.name} frame cannot go to a "
+                                 f"{self._stream.width}x{self._stream.height} {self.fmt.pix_fmt} encoder")
+            frame = signal
+            frame.color_range, frame.colorspace = 1, self.transform.matrix  # as the stream says (limited range)
+        else:
+            frame = self._convert(signal)
         frame.pts = self._index
         self._index += 1
         self._container.mux(self._stream.encode(frame))
