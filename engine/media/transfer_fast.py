@@ -169,7 +169,10 @@ def to_uint16(signal: np.ndarray, inplace: bool = False) -> np.ndarray:
     scaled *= np.float32(65535.0)
     np.clip(scaled, 0.0, 65535.0, out=scaled)
     scaled += np.float32(0.5)  # values are non-negative, so the truncating cast then rounds
-    return scaled.astype(np.uint16)
+    # NaN (a broken frame, which the export's QA reports) passes the clip and casts to 0 on x86-64 and
+    # ARM alike; np.fmax would catch it first but is 4x slower than clip, on every frame.
+    with np.errstate(invalid="ignore"):
+        return scaled.astype(np.uint16)
 
 
 def encode_output_uint16(pixels: np.ndarray, working: str, transform: str, alpha: bool) -> np.ndarray:
