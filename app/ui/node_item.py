@@ -100,6 +100,10 @@ class NodeItem(QGraphicsItem):
         self._tooltip = ""
         self._bounds = QRectF()  # set by the first refresh
         self.drawn_title: tuple[QFont, list[str]] | None = None  # the font and lines last painted
+        # The room the last painted title left for the badge (None: drawn over the body, which leaves
+        # none), and the scale it was painted at: a badge change repaints the node only if that moves.
+        self._painted_badge_room: float | None = None
+        self._painted_lod: float | None = None
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         # Panning and redrawing a large graph blits cached pixmaps instead of repainting text.
@@ -188,8 +192,21 @@ class NodeItem(QGraphicsItem):
     def set_status(self, status: NodeStatus) -> None:
         self.status = status
         self._update_tooltip()
-        if self.badge.set_status(status):  # a wider or narrower badge: the title is elided anew
+        if self.badge.set_status(status) and (self._painted_lod is None
+                                              or self._badge_room(self._painted_lod) != self._painted_badge_room):
+            # The title is elided anew beside a wider or narrower badge. Not when nothing moves (zoomed
+            # far out the title is drawn over the body): a render's first events change every badge
+            # at once, and repainting 500 nodes for them stalled the editor ~150 ms.
             self.update()
+
+    def _badge_room(self, lod: float, metrics: QFontMetrics | None = None) -> float | None:
+        """The room the title leaves for the badge at scale `lod` (`metrics`: of its title font, where
+        known); None where the title is drawn over the body."""
+        if (metrics or QFontMetrics(title_font(lod))).height() > TITLE_H:
+            return None
+        if not self.badge.width:
+            return 0.0
+        return self.badge.width + 5 if lod >= ZOOMED_OUT_LOD else DOT + 5
 
     def _update_tooltip(self) -> None:
         lines = [self.graph.display_name(self.node_id) if self.node_id in self.graph.nodes else self.node_id]
@@ -236,10 +253,11 @@ class NodeItem(QGraphicsItem):
         font = title_font(lod)
         painter.setFont(font)
         metrics = QFontMetrics(font)
-        if metrics.height() > TITLE_H:  # too small to read ports and summary: the title over the whole node
+        badge_w = self._painted_badge_room = self._badge_room(lod, metrics)
+        self._painted_lod = lod
+        if badge_w is None:  # too small to read ports and summary: the title over the whole node
             self._paint_overview_title(painter, font, metrics)
             return
-        badge_w = 0.0 if not self.badge.width else self.badge.width + 5 if lod >= ZOOMED_OUT_LOD else DOT + 5
         title = metrics.elidedText(self.title, Qt.ElideRight, int(WIDTH - 16 - badge_w))
         self.drawn_title = (font, [title])
         painter.setPen(QColor("#f2f2f2"))

@@ -54,3 +54,36 @@ def test_long_captions_do_not_widen_docks(window, qtbot):
     settle()
     assert {name: dock.width() for name, dock in window.docks.items()} == widths
     assert window.width() == window_width
+
+
+def _repaints_when_every_badge_changes(window, monkeypatch) -> set[str]:
+    """The nodes a render's first events (every badge to "queued", then "running") ask to repaint."""
+    from app.ui.node_item import NodeItem
+    from app.ui.render_controller import NodeStatus
+
+    asked: set[str] = set()
+    monkeypatch.setattr(NodeItem, "update", lambda item, *args: asked.add(item.node_id))
+    for state in ("queued", "running"):
+        for item in window.scene.nodes.values():
+            item.set_status(NodeStatus(state, message="frame 1/432"))
+    return asked
+
+
+def test_a_render_starting_repaints_no_node_whose_title_is_drawn_over_its_body(window, qtbot, monkeypatch):
+    """Zoomed out, the title leaves the badge no room, so a new badge moves nothing: a 500-node graph
+    repainted every node when its render started (~150 ms of the editor's time)."""
+    view = _framed_sample(window, qtbot)
+    overview = [i for i in window.scene.nodes.values() if i._painted_badge_room is None]
+    assert overview, "Frame All of the sample draws titles over the bodies"
+    asked = _repaints_when_every_badge_changes(window, monkeypatch)
+    assert not asked & {i.node_id for i in overview}
+    assert view.zoom < 0.75
+
+
+def test_at_full_size_a_wider_badge_elides_the_title_anew(window, qtbot, monkeypatch):
+    view = _framed_sample(window, qtbot)
+    view.resetTransform()  # 100 %
+    view.centerOn(window.scene.nodes["dawn"])
+    view.viewport().grab()
+    assert window.scene.nodes["dawn"]._painted_badge_room == 0.0  # idle: no badge, the title's full width
+    assert "dawn" in _repaints_when_every_badge_changes(window, monkeypatch)
