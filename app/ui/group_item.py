@@ -168,6 +168,9 @@ class GroupItem(QGraphicsItem):
         if change == QGraphicsItem.ItemPositionHasChanged:
             for wire in self.wires:
                 wire.refresh()
+            scene = self.scene()
+            if scene is not None:  # the minimap follows a dragged box as it follows a dragged node
+                scene.layout_changed.emit()
         return super().itemChange(change, value)
 
 

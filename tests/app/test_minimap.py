@@ -77,3 +77,28 @@ def test_the_map_is_redrawn_when_nodes_move_or_grow_not_when_badges_change(windo
     painted = counter.count
     scene.layout_changed.emit()  # whatever changed the layout, the map follows on its own
     qtbot.waitUntil(lambda: counter.count > painted, timeout=2000)
+
+
+def test_panning_reuses_the_drawn_blocks_and_a_move_redraws_them(window, sample_path, monkeypatch):
+    """The map repaints with every pan of the canvas under it: it must not read every node each time."""
+    from PySide6.QtCore import QRectF
+
+    from app.ui import theme
+    from app.ui.node_item import NodeItem
+
+    window.open_project(sample_path)
+    minimap, scene = window.minimap, window.scene
+    minimap.grab()
+    reads = []
+    monkeypatch.setattr(NodeItem, "sceneBoundingRect", lambda item: reads.append(item) or QRectF(item.pos(), item.boundingRect().size()))
+    for step in range(4):  # small pans inside the graph: the map's area stays the same
+        window.view.pan_by(3 if step % 2 == 0 else -3, 0)
+        minimap.grab()
+    assert not reads
+    world = minimap.world_rect()
+    window.actions_.move_nodes({"bars": (world.left() + 400.0, world.top() + 300.0)})
+    picture = minimap.grab().toImage()
+    assert reads  # read again after the move
+    moved = scene.nodes["bars"].sceneBoundingRect()
+    spot = minimap._to_map(moved, minimap.world_rect()).center().toPoint()
+    assert picture.pixelColor(spot * picture.devicePixelRatio()) == theme.category_color(scene.nodes["bars"].category)
