@@ -8,7 +8,6 @@ planned length, hatched, and says so.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
@@ -16,7 +15,7 @@ from engine.timebase import timecode_of
 from engine.timeline.model import BUSES, Timeline
 
 from ..theme import SELECTION, TEXT, TEXT_DIM
-from ..waveform import column_peaks
+from ..waveform import column_peaks, wave_image
 from .layout import (BUS_TITLES, HEADER_WIDTH, PICTURE_HEIGHT, RULER_HEIGHT, SOUND_HEIGHT, TimelineLayout)
 
 BACKGROUND = QColor("#1b1b1b")
@@ -226,14 +225,9 @@ def _paint_wave(painter: QPainter, box: QRectF, sound, media) -> None:
     last = n if sound.length is None else int(n * float((sound.trim_start + sound.length) / media.seconds))
     part = peaks[:, max(0, first):max(first + 1, min(n, last))]
     columns = column_peaks(part, int(box.width()))
-    if columns.shape[1] == 0:
+    if columns.shape[1] == 0 or int(box.height()) <= 0:
         return
-    middle, half = box.center().y(), box.height() / 2 - 2
-    step = box.width() / columns.shape[1]
-    lows, highs = np.clip(columns[0], -1, 1), np.clip(columns[1], -1, 1)
-    painter.setPen(QPen(WAVE, 1))
-    painter.drawLines([QLineF(box.left() + i * step, middle - highs[i] * half, box.left() + i * step,
-                              middle - lows[i] * half) for i in range(columns.shape[1])])
+    painter.drawImage(box, wave_image(columns[0], columns[1], int(box.height()), WAVE))
 
 
 def _paint_fades(painter: QPainter, box: QRectF, sound, timeline: Timeline, layout: TimelineLayout) -> None:
