@@ -163,6 +163,9 @@ class ColorWheelEditor(ParamEditor):
     def _end_drag(self) -> None:
         self._drag += 1
 
+    def new_gesture(self) -> None:
+        self._end_drag()
+
     def _puck_moved(self, x: float, y: float) -> None:
         _, _, level = to_wheel(self.value)
         self._emit(from_wheel(x, y, level), self._merge_key())

@@ -1,23 +1,31 @@
 """The inspector: the selected node's parameters as editors, each edit a SetParam through EditActions.
 
-The editors are built once per selection and only updated afterwards (on ParamChanged, undo,
-redo), so a widget being typed into keeps its focus and cursor.
+The editors of a node type are built once (app.ui.inspector_page) and bound to the node selected;
+afterwards they are only updated (on ParamChanged, undo, redo), so a widget being typed into keeps
+its focus and cursor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QFormLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget, QHBoxLayout)
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from engine import events as ev
 from engine.models import ModelLocator
 
 from . import seed_locks
 from .captions import shrinkable
+from .inspector_page import NodePage, PageStack, page_key
 from .link_order import LinkOrderEditor
-from .param_widgets import ParamEditor, SeedEditor, make_editor
+from .param_widgets import ParamEditor, SeedEditor
+
+
+#: Pages kept for node types seen (app.ui.inspector_page): about 30 node types ship, and a page is
+#: a few hundred kilobytes of widgets.
+KEPT_PAGES = 24
 
 
 class Inspector(QScrollArea):
@@ -33,8 +41,14 @@ class Inspector(QScrollArea):
         self.link_orders: dict[str, LinkOrderEditor] = {}  # multi-link input -> its order editor
         self._moved_link: str | None = None
         self._graph = None
+        self.pages: OrderedDict[Hashable, NodePage] = OrderedDict()  # by page_key, least recently shown first
+        self._transient: QWidget | None = None  # a group's or an unknown node's page: built each time
+        self.stack = PageStack()
+        self.hint_page = self._hint_page("")  # no node or several: one page kept, its words changed
+        self.hint = self.hint_page.findChild(QLabel)
         self.setWidgetResizable(True)
         self.setMinimumWidth(280)
+        self.setWidget(self.stack)
         document.replaced.connect(self._attach)
         self._attach()
 
@@ -49,6 +63,7 @@ class Inspector(QScrollArea):
         """Inspect a closed group: its title and the parameters shown on it (app.ui.group_inspector)."""
         from .group_inspector import GroupPage
 
+        self._leave_page()
         self.node_id, self.editors, self.link_orders = None, {}, {}
         if group_id not in self.document.model.groups:
             self.show_nodes([])
@@ -59,85 +74,120 @@ class Inspector(QScrollArea):
         self.group_page = GroupPage(self.document, self.actions, group_id)
         layout.addWidget(self.group_page)
         layout.addStretch(1)
-        self.setWidget(page)
+        self._show_transient(page)
 
     def show_nodes(self, node_ids: list[str]) -> None:
         """Inspect the one selected node; several or none show a hint instead."""
+        if node_ids != [self.node_id]:  # the same node shown anew (a link added) keeps a field being typed into
+            self._leave_page()
         self.group_page = None
         self.node_id = node_ids[0] if len(node_ids) == 1 else None
         self.editors, self.link_orders = {}, {}
+        if self.node_id is None:
+            self.hint.setText("Select a node to edit its parameters." if not node_ids
+                              else f"{len(node_ids)} nodes selected.")
+            self._show_kept(self.hint_page)
+        elif self.document.graph.schema_of(self.node_id) is None:
+            self._show_transient(self._unknown_node_page())
+        else:
+            self._show_node_page()
+        self.verticalScrollBar().setValue(0)
+
+    def _leave_page(self) -> None:
+        """An editor of the page shown may have the keyboard focus: it loses it before the page
+        shows another node, with its edit dropped, so a half-typed value never lands on the next node."""
+        focused = QApplication.focusWidget()
+        if focused is None or not self.stack.isAncestorOf(focused):
+            return
+        editors = list(self.editors.values())
+        blocked = [editor.blockSignals(True) for editor in editors]
+        try:
+            focused.clearFocus()
+        finally:
+            for editor, was in zip(editors, blocked):
+                editor.blockSignals(was)
+
+    def _show_transient(self, page: QWidget) -> None:
+        old, self._transient = self._transient, page
+        self.stack.show_page(page)
+        if old is not None:
+            self.stack.drop_page(old)
+
+    def _show_kept(self, page: QWidget) -> None:
+        self.stack.show_page(page)
+        if self._transient is not None:
+            self.stack.drop_page(self._transient)
+            self._transient = None
+
+    @staticmethod
+    def _hint_page(text: str) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(8, 8, 8, 8)
-        if self.node_id is None:
-            hint = QLabel("Select a node to edit its parameters." if not node_ids
-                          else f"{len(node_ids)} nodes selected.")
-            hint.setObjectName("hint")
-            hint.setWordWrap(True)
-            layout.addWidget(hint)
-        else:
-            self._build(layout)
+        hint = QLabel(text)
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
         layout.addStretch(1)
-        self.setWidget(page)
+        return page
 
-    def _build(self, layout: QVBoxLayout) -> None:
+    def _unknown_node_page(self) -> QWidget:
         graph, node_id = self.document.graph, self.node_id
-        node, schema = graph.nodes[node_id], graph.schema_of(node_id)
+        page = self._hint_page(graph.nodes[node_id].type_id)
+        layout = page.layout()
         title = shrinkable(QLabel(graph.display_name(node_id)))
         title.setObjectName("sectionTitle")
         title.setWordWrap(True)
         title.setToolTip(title.text())
-        layout.addWidget(title)
-        about = QLabel(f"{node.type_id}" + (f"\n{schema.help}" if schema and schema.help else ""))
-        about.setObjectName("hint")
-        about.setWordWrap(True)
-        shrinkable(about)
-        layout.addWidget(about)
-        if schema is None:
-            missing = QLabel(f"This node cannot run: {graph.unavailable_reason(node_id)}. Its parameters are kept "
-                             "as saved but cannot be edited.")
-            missing.setWordWrap(True)
-            layout.addWidget(missing)
-            return
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.insertWidget(0, title)
+        missing = QLabel(f"This node cannot run: {graph.unavailable_reason(node_id)}. Its parameters are kept "
+                         "as saved but cannot be edited.")
+        missing.setWordWrap(True)
+        layout.insertWidget(2, missing)
+        return page
+
+    def _show_node_page(self) -> None:
+        graph, node_id = self.document.graph, self.node_id
+        node, schema = graph.nodes[node_id], graph.schema_of(node_id)
+        suggestions, unavailable = self._choices(node.type_id, schema)
+        key = page_key(schema, suggestions, unavailable)
+        page = self.pages.pop(key, None)
+        if page is None:
+            page = NodePage(schema, suggestions, unavailable, on_edit=self._edited, on_reset=self.reset,
+                            on_lock=self._lock)
+        self.pages[key] = page  # the most recently shown, last
+        while len(self.pages) > KEPT_PAGES:
+            self.stack.drop_page(self.pages.popitem(last=False)[1])
         overridden = schema.overridden_by(l.dst_port for l in graph.links_into(node_id))
-        node_type = graph.registry.get(node.type_id)()
+        page.bind(graph.display_name(node_id), node.type_id + (f"\n{schema.help}" if schema.help else ""),
+                  node.params, overridden, lambda name: self.document.model.is_locked(node_id, name))
+        self.editors = page.editors
+        page.clear_links()
+        self._add_link_orders(page.links, schema)
+        self._show_kept(page)
+
+    def _choices(self, type_id: str, schema) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
+        """The lists a node type offers for its parameters now: suggested values (installed voices)
+        and choices that cannot render (a model missing)."""
+        node_type = self.document.graph.registry.get(type_id)()
+        suggestions, unavailable = {}, {}
         for param in schema.params:
             try:  # a node type's list is a convenience: one that fails leaves a plain text box
-                suggestions = node_type.suggestions(param.name, self.models()) if param.kind == "string" else []
+                if param.kind == "string":
+                    suggestions[param.name] = list(node_type.suggestions(param.name, self.models()))
             except Exception:
-                suggestions = []
+                pass
             try:
-                unavailable = node_type.unavailable_choices(param.name, self.models()) if param.kind == "enum" else {}
+                if param.kind == "enum":
+                    unavailable[param.name] = dict(node_type.unavailable_choices(param.name, self.models()))
             except Exception:  # as above: a failing check leaves every choice looking available
-                unavailable = {}
-            editor = make_editor(param, node.params.get(param.name, param.default), suggestions, unavailable)
-            editor.edited.connect(lambda value, key, name=param.name: self._edited(name, value, key))
-            if isinstance(editor, SeedEditor):
-                editor.set_locked(self.document.model.is_locked(node_id, param.name))
-                editor.lock_toggled.connect(
-                    lambda locked, name=param.name: seed_locks.set_locked(self.document, node_id, name, locked))
-            if param.name in overridden:  # the schema says a linked input replaces this parameter
-                editor.setEnabled(False)
-                editor.setToolTip(f"From the linked input {overridden[param.name]!r}.\n{param.help}")
-            reset = QToolButton()
-            reset.setText("↺")
-            default = param.choice_label(param.default) if param.kind == "enum" else param.default
-            reset.setToolTip(f"Reset to the default ({default!r})")
-            reset.clicked.connect(lambda _=False, p=param: self.reset(p.name))
-            row = QWidget()
-            row_layout = QHBoxLayout(row)
-            row_layout.setContentsMargins(0, 0, 0, 0)
-            row_layout.addWidget(editor, 1)
-            row_layout.addWidget(reset)
-            label = QLabel(param.display_name)
-            label.setToolTip(param.help)
-            form.addRow(label, row)
-            self.editors[param.name] = editor
-        layout.addLayout(form)
-        self._add_link_orders(layout, schema)
+                pass
+        return ({name: values for name, values in suggestions.items() if values},
+                {name: reasons for name, reasons in unavailable.items() if reasons})
+
+    def _lock(self, name: str, locked: bool) -> None:
+        if self.node_id is not None:
+            seed_locks.set_locked(self.document, self.node_id, name, locked)
 
     def _add_link_orders(self, layout: QVBoxLayout, schema) -> None:
         """For each input that takes several links (a Sequence's shots): their order, to move them up and down."""

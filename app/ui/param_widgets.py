@@ -72,6 +72,9 @@ class ParamEditor(QWidget):
         """Each editor kind puts the value into its widgets (every subclass defines this)."""
         raise TypeError(f"{type(self).__name__} does not define _show()")
 
+    def new_gesture(self) -> None:
+        """The editor now shows another node: an edit still running is not continued there."""
+
 
 class NumberEditor(ParamEditor):
     """float / int: a slider over the parameter's range (when it has one) beside an exact spin box."""
@@ -203,8 +206,11 @@ class TextEditor(ParamEditor):
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.FocusOut:
-            self._key = gesture_key(self.param)
+            self.new_gesture()
         return False
+
+    def new_gesture(self) -> None:
+        self._key = gesture_key(self.param)
 
     def _show(self, value) -> None:
         if self.edit.toPlainText() != value:
