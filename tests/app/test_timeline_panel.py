@@ -179,6 +179,41 @@ def test_clip_and_canvas_selection_follow_each_other(panel, window, qtbot):
     assert view.selected_nodes == {"shot_c"}
 
 
+def test_a_selection_repaints_only_the_clips_it_outlines_and_outlines_them(panel, window, qtbot):
+    from PySide6.QtCore import QObject
+
+    from app.ui.theme import SELECTION
+    from app.ui.timeline.painting import shot_box
+
+    view = panel.view
+    window.scene.select_nodes(["shot_b"])
+    qtbot.waitUntil(lambda: view.selected_nodes == {"shot_b"})
+    QApplication.processEvents()
+
+    class Paints(QObject):
+        regions = []
+
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Paint:
+                self.regions.append(event.region())
+            return False
+
+    paints = Paints()
+    view.installEventFilter(paints)
+    window.scene.select_nodes(["shot_c"])
+    QApplication.processEvents()
+    view.removeEventFilter(paints)
+    boxes = {name: shot_box(next(s for s in view.timeline.shots if s.node_id == name), view.layout).toAlignedRect()
+             for name in ("shot_a", "shot_b", "shot_c")}
+    painted = paints.regions[0]
+    assert painted.intersects(boxes["shot_b"]) and painted.intersects(boxes["shot_c"])
+    assert not painted.intersects(boxes["shot_a"].adjusted(3, 3, -3, -3))  # unchanged: not repainted
+    picture = view.grab().toImage()
+    c, b = boxes["shot_c"], boxes["shot_b"]
+    assert picture.pixelColor(c.center().x(), c.top() + 1).name() == SELECTION.name()  # outlined
+    assert picture.pixelColor(b.center().x(), b.top() + 1).name() != SELECTION.name()  # no longer
+
+
 def test_the_playhead_and_the_player_follow_each_other(panel, window, qtbot):
     preview, view = window.preview, panel.view
     view.set_playhead(30)  # scrubbing the timeline shows it in the player, at that frame

@@ -1,7 +1,7 @@
 """Drawing the timeline: ruler with timecode and markers, the picture track with thumbnails and joins,
 one track per Mix bus with waveforms and fades, the playhead, and the ghost of a drag in progress.
 
-Only what is inside the exposed rectangle is drawn; a clip's thumbnails and a sound's waveform
+Only the clips inside the exposed region are drawn; a clip's thumbnails and a sound's waveform
 come from the MediaProbe (measured off the GUI thread), a shot not measured yet is drawn from its
 planned length, hatched, and says so.
 """
@@ -9,7 +9,7 @@ planned length, hatched, and says so.
 from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF, QRegion
 
 from engine.timebase import timecode_of
 from engine.timeline.model import BUSES, Timeline
@@ -43,8 +43,11 @@ def tick_step(pixels_per_frame: float, fps: float) -> int:
     return 3600 * base
 
 
-def paint_timeline(painter: QPainter, rect: QRectF, view) -> None:
-    """Everything, for the view's current state (a TimelineView)."""
+def paint_timeline(painter: QPainter, rect: QRectF, view, exposed: QRegion | None = None) -> None:
+    """Everything inside `exposed` (the paint event's region; `rect` when not given), for the view's
+    current state (a TimelineView). A clip outside it is not drawn at all: a selection repaints the
+    two clips it changes, not the whole timeline."""
+    exposed = exposed if exposed is not None else QRegion(rect.toAlignedRect())
     painter.fillRect(rect, BACKGROUND)
     timeline: Timeline | None = view.timeline
     layout: TimelineLayout = view.layout
@@ -54,10 +57,15 @@ def paint_timeline(painter: QPainter, rect: QRectF, view) -> None:
         painter.drawText(QRectF(0, 0, width, view.height()), Qt.AlignCenter, view.empty_text)
         return
     painter.setClipRect(QRectF(HEADER_WIDTH, 0, width - HEADER_WIDTH, view.height()))
-    _paint_ruler(painter, timeline, layout, width)
-    _paint_picture(painter, timeline, layout, view)
+
+    def shown(box: QRectF) -> bool:  # with the width of a selection's outline around it
+        return exposed.intersects(box.toAlignedRect().adjusted(-2, -2, 2, 2))
+
+    if shown(QRectF(0, 0, width, RULER_HEIGHT)):
+        _paint_ruler(painter, timeline, layout, width)
+    _paint_picture(painter, timeline, layout, view, shown)
     for bus in BUSES:
-        _paint_sounds(painter, timeline, layout, view, bus)
+        _paint_sounds(painter, timeline, layout, view, bus, shown)
     _paint_drag(painter, view)
     x = layout.x_of(view.playhead)
     painter.setPen(QPen(PLAYHEAD, 1.5))
@@ -113,7 +121,31 @@ def _paint_ruler(painter: QPainter, timeline: Timeline, layout: TimelineLayout, 
         painter.drawText(QPointF(x + 7, RULER_HEIGHT - 2), marker.name)  # below the frame numbers
 
 
-def _paint_picture(painter: QPainter, timeline: Timeline, layout: TimelineLayout, view) -> None:
+def shot_box(shot, layout: TimelineLayout) -> QRectF:
+    """Where a shot's clip is drawn on the picture track."""
+    return QRectF(layout.x_of(shot.start), RULER_HEIGHT + 3, max(1.0, shot.frames * layout.pixels_per_frame),
+                  PICTURE_HEIGHT - 6)
+
+
+def sound_box(sound, timeline: Timeline, layout: TimelineLayout, bus: str) -> QRectF:
+    """Where a sound's clip is drawn on its bus's track (60 px wide while its length is not known)."""
+    start = timeline.frame_of(sound.offset)
+    frames = timeline.frame_of(sound.length) if sound.length is not None else None
+    width = frames * layout.pixels_per_frame if frames is not None else 60.0
+    return QRectF(layout.x_of(start), TimelineLayout.sound_top(bus) + 3, max(2.0, width), SOUND_HEIGHT - 6)
+
+
+def clip_boxes(timeline: Timeline, layout: TimelineLayout, node_ids) -> list[QRectF]:
+    """The boxes of the clips that a selection of these nodes outlines."""
+    boxes = [shot_box(shot, layout) for shot in timeline.shots
+             if shot.node_id in node_ids or shot.shot_id in node_ids]
+    for bus in BUSES:
+        boxes += [sound_box(sound, timeline, layout, bus) for sound in timeline.sounds[bus]
+                  if sound.node_id in node_ids or sound.place_id in node_ids]
+    return boxes
+
+
+def _paint_picture(painter: QPainter, timeline: Timeline, layout: TimelineLayout, view, shown) -> None:
     top = RULER_HEIGHT + 3
     height = PICTURE_HEIGHT - 6
     for shot in timeline.shots:
@@ -122,8 +154,8 @@ def _paint_picture(painter: QPainter, timeline: Timeline, layout: TimelineLayout
             painter.fillRect(gap, GAP)
             painter.setPen(TEXT_DIM)
             painter.drawText(gap, Qt.AlignCenter, "gap")
-        box = QRectF(layout.x_of(shot.start), top, max(1.0, shot.frames * layout.pixels_per_frame), height)
-        if box.right() < HEADER_WIDTH or box.left() > view.width():
+        box = shot_box(shot, layout)
+        if box.right() < HEADER_WIDTH or box.left() > view.width() or not shown(box):
             continue
         known = shot.material.known
         painter.fillRect(box, SHOT if known else SHOT_PLANNED)
@@ -140,7 +172,7 @@ def _paint_picture(painter: QPainter, timeline: Timeline, layout: TimelineLayout
         if shot.head or shot.tail:
             label += f" · trimmed {shot.head}+{shot.tail}f"
         _label(painter, box, label)
-    for shot in timeline.shots[1:]:
+    for shot in timeline.shots[1:]:  # a join lies across two clips: drawn whenever either is
         if shot.join.kind != "cut" and not shot.gap:
             _paint_join(painter, layout, shot, top, height)
 
@@ -191,17 +223,13 @@ def _paint_join(painter: QPainter, layout: TimelineLayout, shot, top: float, hei
                          f"{'dissolve' if shot.join.kind == 'dissolve' else 'fade'} {frames}f")
 
 
-def _paint_sounds(painter: QPainter, timeline: Timeline, layout: TimelineLayout, view, bus: str) -> None:
+def _paint_sounds(painter: QPainter, timeline: Timeline, layout: TimelineLayout, view, bus: str, shown) -> None:
     top = TimelineLayout.sound_top(bus) + 3
-    height = SOUND_HEIGHT - 6
     painter.setPen(QColor("#2a2a2a"))
     painter.drawLine(QLineF(HEADER_WIDTH, top - 3, view.width(), top - 3))
     for sound in timeline.sounds[bus]:
-        start = timeline.frame_of(sound.offset)
-        frames = timeline.frame_of(sound.length) if sound.length is not None else None
-        width = frames * layout.pixels_per_frame if frames is not None else 60.0
-        box = QRectF(layout.x_of(start), top, max(2.0, width), height)
-        if box.right() < HEADER_WIDTH or box.left() > view.width():
+        box = sound_box(sound, timeline, layout, bus)
+        if box.right() < HEADER_WIDTH or box.left() > view.width() or not shown(box):
             continue
         painter.fillRect(box, SOUND_COLORS[bus])
         media = view.probe.sounds.get(sound.source) if sound.source else None
