@@ -7,7 +7,8 @@ its focus and cursor.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import Qt, QTimer
@@ -26,6 +27,7 @@ from .param_widgets import ParamEditor, SeedEditor
 #: Pages kept for node types seen (app.ui.inspector_page): about 30 node types ship, and a page is
 #: a few hundred kilobytes of widgets.
 KEPT_PAGES = 24
+PREPARE_SLICE_S = 0.004  # the most a turn of the event loop spends building pages ahead of a click
 
 
 class Inspector(QScrollArea):
@@ -44,6 +46,12 @@ class Inspector(QScrollArea):
         self.pages: OrderedDict[Hashable, NodePage] = OrderedDict()  # by page_key, least recently shown first
         self._transient: QWidget | None = None  # a group's or an unknown node's page: built each time
         self.stack = PageStack()
+        # Pages of the project's node types built ahead of their first click, a row per turn of
+        # the event loop (app.ui.inspector_page.NodePage.build_step): type ids, then pages being built.
+        self._to_prepare: deque = deque()
+        self._preparing = QTimer(self)
+        self._preparing.setInterval(0)
+        self._preparing.timeout.connect(self._prepare_step)
         self.hint_page = self._hint_page("")  # no node or several: one page kept, its words changed
         self.hint = self.hint_page.findChild(QLabel)
         self.setWidgetResizable(True)
@@ -58,6 +66,45 @@ class Inspector(QScrollArea):
         self._graph = self.document.graph
         self._graph.events.connect(self._on_graph)
         self.show_nodes([])
+        self.prepare_pages(node.type_id for node in self._graph.nodes.values())
+
+    def prepare_pages(self, type_ids) -> None:
+        """Build the pages of these node types while the editor is idle, so that the first click on
+        a node answers as fast as the next (a Scene's page is 40-70 ms of widgets on 2 cores)."""
+        queued = set(item for item in self._to_prepare if isinstance(item, str))
+        for type_id in dict.fromkeys(type_ids):
+            if type_id not in queued and type_id in self.document.graph.registry:
+                self._to_prepare.append(type_id)
+        if self._to_prepare:
+            self._preparing.start()
+
+    def _prepare_step(self) -> None:
+        """One slice of preparing (~1 editor, a few ms): never a stall of its own."""
+        started = time.perf_counter()
+        while self._to_prepare and time.perf_counter() - started < PREPARE_SLICE_S:
+            item = self._to_prepare[0]
+            if isinstance(item, str):
+                self._to_prepare[0] = self._start_page(item)
+            elif item is None or item not in self.pages.values() or not item.build_step():
+                self._to_prepare.popleft()  # built, already there, or evicted meanwhile
+        if not self._to_prepare:
+            self._preparing.stop()
+
+    def _start_page(self, type_id: str):
+        """A page for this node type, its rows to be built by steps; None if one is kept already."""
+        if len(self.pages) >= KEPT_PAGES:
+            return None  # prepared pages never push out pages that were shown
+        schema = self.document.graph.registry.get(type_id).schema
+        suggestions, unavailable = self._choices(type_id, schema)
+        key = page_key(schema, suggestions, unavailable)
+        if key in self.pages:
+            return None
+        page = NodePage(schema, suggestions, unavailable, on_edit=self._edited, on_reset=self.reset,
+                        on_lock=self._lock, prepared=True)
+        self.pages[key] = page
+        self.pages.move_to_end(key, last=False)  # not shown yet: first to go
+        self.stack.add_page(page)  # styled in place: polished once, where it will be shown
+        return page
 
     def show_group(self, group_id: str) -> None:
         """Inspect a closed group: its title and the parameters shown on it (app.ui.group_inspector)."""
@@ -155,6 +202,7 @@ class Inspector(QScrollArea):
         if page is None:
             page = NodePage(schema, suggestions, unavailable, on_edit=self._edited, on_reset=self.reset,
                             on_lock=self._lock)
+        page.finish()  # a page still being prepared: its remaining rows now
         self.pages[key] = page  # the most recently shown, last
         while len(self.pages) > KEPT_PAGES:
             self.stack.drop_page(self.pages.popitem(last=False)[1])

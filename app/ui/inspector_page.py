@@ -36,7 +36,9 @@ class NodePage(QWidget):
 
     def __init__(self, schema: NodeSchema, suggestions: dict[str, list[str]],
                  unavailable: dict[str, dict[str, str]], on_edit: Callable, on_reset: Callable[[str], None],
-                 on_lock: Callable[[str, bool], None]):
+                 on_lock: Callable[[str, bool], None], prepared: bool = False):
+        """`prepared`: only the frame is built now, the rows by build_step() (one at a time, between
+        other events: app.ui.inspector builds the pages of a project's node types ahead of a click)."""
         super().__init__()
         self.schema = schema  # held, so the id in this page's key is never another schema's
         self.key = page_key(schema, suggestions, unavailable)
@@ -50,11 +52,36 @@ class NodePage(QWidget):
         self.about.setObjectName("hint")
         self.about.setWordWrap(True)
         layout.addWidget(self.about)
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form = QFormLayout()
+        self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(self.form)
+        # The orders of a node's multi-link inputs (a Sequence's shots) belong to the node, not its
+        # type: the inspector fills this box anew at every bind.
+        self.links = QVBoxLayout()
+        layout.addLayout(self.links)
+        layout.addStretch(1)
         self.editors: dict[str, ParamEditor] = {}
-        for param in schema.params:
+        self._rows = self._build_rows(suggestions, unavailable, on_edit, on_reset, on_lock)
+        if not prepared:
+            self.finish()
+
+    @property
+    def complete(self) -> bool:
+        return self._rows is None
+
+    def build_step(self) -> bool:
+        """Build one more parameter's row (a few ms); False once every row is built."""
+        if self._rows is not None and next(self._rows, None) is None:
+            self._rows = None
+        return self._rows is not None
+
+    def finish(self) -> None:
+        while self.build_step():
+            pass
+
+    def _build_rows(self, suggestions, unavailable, on_edit, on_reset, on_lock):
+        for param in self.schema.params:
             editor = make_editor(param, param.default, suggestions.get(param.name, []),
                                  unavailable.get(param.name, {}))
             editor.edited.connect(lambda value, key, name=param.name: on_edit(name, value, key))
@@ -65,14 +92,13 @@ class NodePage(QWidget):
             editor.layout_.addWidget(self._reset_button(param, on_reset))
             label = QLabel(param.display_name)
             label.setToolTip(param.help)
-            form.addRow(label, editor)
+            self.form.addRow(label, editor)
+            # Styled now, while nobody waits (a page built ahead of its first click): otherwise
+            # the style sheet is applied to every widget when the page is first shown.
+            label.ensurePolished()
+            editor.ensurePolished()
             self.editors[param.name] = editor
-        layout.addLayout(form)
-        # The orders of a node's multi-link inputs (a Sequence's shots) belong to the node, not its
-        # type: the inspector fills this box anew at every bind.
-        self.links = QVBoxLayout()
-        layout.addLayout(self.links)
-        layout.addStretch(1)
+            yield True
 
     @staticmethod
     def _reset_button(param: Param, on_reset: Callable[[str], None]) -> QToolButton:
@@ -123,12 +149,15 @@ class PageStack(QWidget):
     def count(self) -> int:
         return self._layout.count()
 
-    def show_page(self, page: QWidget) -> None:
-        if page is self._current:
-            return
+    def add_page(self, page: QWidget) -> None:
         if self._layout.indexOf(page) < 0:
             page.hide()  # added hidden: only the page shown takes part in the layout
             self._layout.addWidget(page)
+
+    def show_page(self, page: QWidget) -> None:
+        if page is self._current:
+            return
+        self.add_page(page)
         if self._current is not None:
             self._current.hide()
         self._current = page

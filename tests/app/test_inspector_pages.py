@@ -88,3 +88,28 @@ def test_pages_kept_are_bounded(window, monkeypatch):
         window.scene.select_nodes([node_id])
     assert len(window.inspector.pages) == 2
     assert window.inspector.stack.count() == 3  # the two pages and the hint
+
+
+def test_the_pages_of_a_projects_node_types_are_built_ahead_of_the_first_click(window, qtbot, sample_path):
+    assert window.open_project(sample_path)
+    inspector, graph = window.inspector, window.document.graph
+    qtbot.waitUntil(lambda: not inspector._preparing.isActive(), timeout=10_000)
+    types = {node.type_id for node in graph.nodes.values()}
+    assert len(inspector.pages) == len(types) and all(page.complete for page in inspector.pages.values())
+    built = _widgets_built(window)
+    for node_id, node in graph.nodes.items():
+        window.scene.select_nodes([node_id])
+        assert set(inspector.editors) == {p.name for p in graph.schema_of(node_id).params}
+    assert _widgets_built(window) == built  # every first click found its page ready
+
+
+def test_a_click_on_a_page_still_being_prepared_finishes_it(window, qtbot):
+    add = window.actions_.add_node
+    node_id = add("shot.camera_path", (0, 0))
+    window.inspector.prepare_pages(["shot.camera_path"])
+    window.inspector._prepare_step()  # its first slice: the page exists, some rows built
+    (page,) = window.inspector.pages.values()
+    assert not page.complete
+    window.scene.select_nodes([node_id])
+    assert page.complete and window.inspector.stack.currentWidget() is page
+    assert set(window.inspector.editors) == {p.name for p in window.document.graph.schema_of(node_id).params}
