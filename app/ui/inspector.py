@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from engine import events as ev
@@ -125,7 +125,8 @@ class Inspector(QScrollArea):
 
     def show_nodes(self, node_ids: list[str]) -> None:
         """Inspect the one selected node; several or none show a hint instead."""
-        if node_ids != [self.node_id]:  # the same node shown anew (a link added) keeps a field being typed into
+        another = node_ids != [self.node_id]  # not the same node shown anew (a link added, a rename)
+        if another:  # ... which keeps a field being typed into, and the place scrolled to
             self._leave_page()
         self.group_page = None
         self.node_id = node_ids[0] if len(node_ids) == 1 else None
@@ -138,7 +139,8 @@ class Inspector(QScrollArea):
             self._show_transient(self._unknown_node_page())
         else:
             self._show_node_page()
-        self.verticalScrollBar().setValue(0)
+        if another:
+            self.verticalScrollBar().setValue(0)
 
     def _leave_page(self) -> None:
         """An editor of the page shown may have the keyboard focus: it loses it before the page
