@@ -55,6 +55,8 @@ class NodePage(QWidget):
         self.form = QFormLayout()
         self.form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # In a narrow dock a label goes above its editor rather than the page scrolling sideways.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         layout.addLayout(self.form)
         # The orders of a node's multi-link inputs (a Sequence's shots) belong to the node, not its
         # type: the inspector fills this box anew at every bind.

@@ -74,10 +74,12 @@ class TableEditor(ParamEditor):
         column.addWidget(self.table)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        self.add_button = self._button("Add row", "Add a row after the selected one", self.add_row)
-        self.remove_button = self._button("Remove", "Remove the selected row", self.remove_row)
-        self.up_button = self._button("Up", "Move the selected row up", lambda: self.move_row(-1))
-        self.down_button = self._button("Down", "Move the selected row down", lambda: self.move_row(1))
+        # Signs, with the words in their tooltips: four worded buttons made the table 363 px wide at
+        # least, wider than the inspector dock, which then scrolled sideways.
+        self.add_button = self._button("+", "Add a row after the selected one", self.add_row)
+        self.remove_button = self._button("−", "Remove the selected row", self.remove_row)
+        self.up_button = self._button("↑", "Move the selected row up", lambda: self.move_row(-1))
+        self.down_button = self._button("↓", "Move the selected row down", lambda: self.move_row(1))
         for button in (self.add_button, self.remove_button, self.up_button, self.down_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -92,6 +94,8 @@ class TableEditor(ParamEditor):
     def _button(self, text: str, tip: str, action) -> QPushButton:
         button = QPushButton(text)
         button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.setFixedWidth(32)
         button.clicked.connect(action)
         return button
 

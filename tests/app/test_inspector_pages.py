@@ -113,3 +113,18 @@ def test_a_click_on_a_page_still_being_prepared_finishes_it(window, qtbot):
     window.scene.select_nodes([node_id])
     assert page.complete and window.inspector.stack.currentWidget() is page
     assert set(window.inspector.editors) == {p.name for p in window.document.graph.schema_of(node_id).params}
+
+
+def test_every_node_types_page_fits_a_narrow_inspector_without_scrolling_sideways(window):
+    """A dock 360 px wide: a label goes above its editor and a table's buttons are signs, so no
+    page is wider than that (a Camera Path's page was 512 px wide, and the inspector scrolled)."""
+    add = window.actions_.add_node
+    too_wide = {}
+    for index, node_type in enumerate(window.registry.types()):
+        type_id = node_type.schema.type_id
+        node_id = add(type_id, (index * 300, 0))
+        window.scene.select_nodes([node_id])
+        width = window.inspector.stack.currentWidget().minimumSizeHint().width()
+        if width > 360:
+            too_wide[type_id] = width
+    assert not too_wide
