@@ -12,6 +12,7 @@ cache entries differ between them.
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -55,18 +56,43 @@ def digests(path):
     return frames, sound.hexdigest()
 
 
+RENDERS_TIMEOUT_S = 600  # both renders together take about a minute on 2 cores
+
+
+def finished(render, deadline):
+    """The render's stderr once it has ended; a render still running at `deadline` is ended, so that
+    a hang fails this test with its stacks instead of holding the machine for the rest of the suite."""
+    try:
+        return render.communicate(timeout=max(1.0, deadline - time.monotonic()))[1].decode()
+    except subprocess.TimeoutExpired:
+        render.send_signal(signal.SIGABRT)
+        try:
+            err = render.communicate(timeout=30)[1].decode()
+        except subprocess.TimeoutExpired:
+            render.kill()
+            err = render.communicate()[1].decode()
+        return f"it hung (still running after {RENDERS_TIMEOUT_S} s); its threads:\n{err}"
+
+
 @pytest.mark.slow
 def test_two_renders_at_once_on_one_cache_folder_give_the_same_bits(tmp_path):
     cache = tmp_path / "cache"
     env = {**os.environ, "PYTHONPATH": str(project_root())}
-    renders = {name: subprocess.Popen([sys.executable, "-m", "app.cli", "render", "-q", "--cache-dir", str(cache),
-                                       str(sample_copy(tmp_path, name))],
+    # -X faulthandler: a render that hangs is ended with SIGABRT, which prints every thread's stack.
+    renders = {name: subprocess.Popen([sys.executable, "-X", "faulthandler", "-m", "app.cli", "render", "-q",
+                                       "--cache-dir", str(cache), str(sample_copy(tmp_path, name))],
                                       cwd=project_root(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                for name in ("first", "second")}
     started = time.monotonic()
-    for name, render in renders.items():
-        _, err = render.communicate(timeout=900)
-        assert render.returncode == 0, f"the {name} render failed: {err.decode()}"
+    try:
+        for name, render in renders.items():
+            err = finished(render, deadline=started + RENDERS_TIMEOUT_S)
+            assert render.returncode == 0, f"the {name} render failed: {err}"
+    finally:
+        for render in renders.values():
+            if render.poll() is None:
+                render.kill()
+                render.communicate()
     print(f"two renders at once: {time.monotonic() - started:.0f} s")
     first_frames, first_sound = digests(tmp_path / "first.mp4")
     second_frames, second_sound = digests(tmp_path / "second.mp4")
