@@ -21,7 +21,7 @@ from engine.media.clip import Clip
 from engine.media.colorspaces import OUTPUT_TRANSFORMS
 from engine.media.export_formats import ExportFormat
 from engine.media.graded_clip import GradedClip
-from engine.media.signal_lut import SignalEncoder, fits_table
+from engine.media.signal_lut import SignalEncoder, fits_table, frame_value_range
 from engine.media.transfer_fast import encode_output_uint16
 from engine.media.ycbcr import PLANAR_FORMATS, planar_frame
 from engine.qa.picture import measured_grid
@@ -76,6 +76,6 @@ def _through_table(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, 
         # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
         grid = np.ascontiguousarray(measured_grid(pixels))
         graded_grid = grade(grid)
-        value_range = float(np.min(pixels)), float(np.max(pixels))  # NaN and +inf carry through the maximum
+        value_range = frame_value_range(pixels)
         qa.measure(graded_grid, finite=bool(np.isfinite(value_range[1])))
         yield planar_frame(encoder.encode(pixels, grid, signal(graded_grid), value_range), fmt.pix_fmt)

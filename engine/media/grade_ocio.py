@@ -249,6 +249,9 @@ def cpu_processor(ops: list[Op], compile_curves: bool = True) -> ocio.CPUProcess
     return processor.getOptimizedCPUProcessor(CPU_OPTIMIZATION)
 
 
+SMALL_PICTURE_PIXELS = 1 << 16  # below this a picture goes through the processor in the calling thread
+
+
 @lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=_band_count(), thread_name_prefix="ocio-grade")
@@ -264,8 +267,9 @@ def apply_processor(processor: ocio.CPUProcessor, pixels: np.ndarray, mix: float
     height, width, channels = pixels.shape
     out = np.empty((height, width, channels), np.float32)
     # More bands than threads: a thread that finishes early takes the next band, so one busy core
-    # does not leave the frame waiting on its half.
-    bands = min(_band_count() * 4, height)
+    # does not leave the frame waiting on its half. A small picture (the export QA's grid of each
+    # frame, a thumbnail) is run here at once: handing it to the pool cost ~2 ms of CPU for ~0.1 of work.
+    bands = min(_band_count() * 4, height) if height * width >= SMALL_PICTURE_PIXELS else 1
     edges = np.linspace(0, height, bands + 1).astype(int)
 
     def run(top: int, bottom: int) -> None:

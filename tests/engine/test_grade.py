@@ -161,6 +161,18 @@ def test_alpha_passes_through_and_mix_blends():
     assert np.allclose(half[..., :3], 1.5 * rgba[..., :3], rtol=1e-5)
 
 
+
+def test_a_frame_run_in_row_bands_and_a_small_picture_run_at_once_give_the_same_bits():
+    """Big frames go through the processor in row bands on the pool, small pictures (the export QA's
+    grid of each frame) in the calling thread: every pixel comes out the same either way, mix and alpha too."""
+    from engine.media.grade_ocio import SMALL_PICTURE_PIXELS
+
+    frame = np.random.default_rng(5).random((320, 400, 4), dtype=np.float32) * 2
+    assert frame.shape[0] * frame.shape[1] >= SMALL_PICTURE_PIXELS
+    corner = np.ascontiguousarray(frame[:40, :60])
+    processor = cpu_processor(build_ops(grade(exposure=0.5, saturation=1.3, contrast=1.2), "lin_rec709"))
+    assert np.array_equal(apply_processor(processor, frame, 0.7)[:40, :60], apply_processor(processor, corner, 0.7))
+
 # ---- the nodes, in a real graph ---------------------------------------------------------------
 
 class Shot(NodeType):

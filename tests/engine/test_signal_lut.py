@@ -29,7 +29,7 @@ from engine.media.grade_math import Grading, build_ops
 from engine.media.grade_ocio import apply_processor, cpu_processor
 from engine.media.image_io import read_image
 from engine.media.lut import read_cube
-from engine.media.signal_lut import SignalEncoder, SignalTable, domain_top, fits_table
+from engine.media.signal_lut import SignalEncoder, SignalTable, domain_top, fits_table, frame_value_range
 from engine.media.transfer_fast import encode_output_uint16
 from engine.qa.picture import measured_grid
 from engine.ports import FRAMES
@@ -267,3 +267,25 @@ def test_the_export_qa_reads_the_graded_frames_on_the_table_path(tmp_path, monke
     lossless_export(tmp_path, "exact.mp4")
     reports = [json.loads((tmp_path / f"{n}.qa.json").read_text()) for n in ("table", "exact")]
     assert reports[0] == reports[1]
+
+
+@pytest.mark.parametrize("case", ["plain", "negative", "nan", "inf", "minus inf", "strided"])
+def test_a_frames_value_range_is_numpys_and_a_nan_anywhere_makes_it_nan(case):
+    """The range that picks a frame's table (or the exact path): the same as np.min/np.max, except that
+    a NaN anywhere gives NaN for both, so the frame is never tabled."""
+    pixels = np.random.default_rng(3).random((90, 160, 3), dtype=np.float32) * 3
+    if case == "negative":
+        pixels[7, 9, 2] = -0.25
+    elif case == "nan":
+        pixels[89, 159, 0] = np.nan
+    elif case == "inf":
+        pixels[0, 0, 1] = np.inf
+    elif case == "minus inf":
+        pixels[40, 3, 0] = -np.inf
+    elif case == "strided":
+        pixels = pixels[::2, ::3]
+    low, high = frame_value_range(pixels)
+    if case == "nan":
+        assert np.isnan(low) and np.isnan(high)
+    else:
+        assert (low, high) == (float(np.min(pixels)), float(np.max(pixels)))
