@@ -113,13 +113,16 @@ def main() -> int:
         return time.perf_counter() - started
 
     from engine.media.grade_math import Grading
+    from engine.media.colorspaces import OUTPUT_TRANSFORMS
     from engine.media.signal_lut import SignalEncoder, SignalTable
 
     # The table an export would bake for this grade (65 points, or 97 where 65 cannot follow it), or,
     # where none follows it, the 65-point one anyway, timed but reported as not accurate.
+    # It writes the encoder's Y'CbCr (the Rec.709 matrix baked in), as an export's table does.
     grading = Grading(tuple(build_ops(GRADE, "lin_rec709", [(lut, "rec709")])))
-    exported = SignalEncoder(grading, "lin_rec709", "rec709", exact=None).table_for(2.0)  # the frame reaches 1.2
-    table = exported or SignalTable(grading, "lin_rec709", "rec709", top=2.0)
+    matrix = OUTPUT_TRANSFORMS["rec709"].matrix
+    exported = SignalEncoder(grading, "lin_rec709", "rec709", exact=None, matrix=matrix).table_for(2.0)  # frame: 0..1.2
+    table = exported or SignalTable(grading, "lin_rec709", "rec709", top=2.0, matrix=matrix)
     table_scratch = np.empty_like(frame)
 
     grade(frame)  # warm-up: thread pool, first-touch allocations

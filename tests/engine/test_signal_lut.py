@@ -162,24 +162,25 @@ def test_a_grade_no_table_can_follow_is_never_put_in_one():
 
 
 def test_a_grade_a_65_point_table_cannot_follow_gets_a_finer_table_before_the_exact_path():
-    """A strong grade through a look LUT (benchmarks/grade.py's) on a frame brighter than white: 65 points
-    miss it at some cells, so 97 are baked, and the frame still takes a table, within the per-frame limit."""
+    """A strong grade through a look LUT (benchmarks/grade.py's, a stop brighter) on a frame two stops over
+    white, written as the encoder's Y'CbCr as an export writes it: 65 points miss it at some cells, so 97
+    are baked, and the frame still takes a table, within the per-frame limit."""
     from app.nodes.grade import Grade
     from engine.media.signal_lut import FALLBACK_TABLE_SIZE, TABLE_SIZE
+    from engine.media.ycbcr import ycbcr_of_signal
 
-    params = {**Grade.schema.default_params(), "exposure": 0.5, "temperature": 5600.0, "tint": 0.05,
+    params = {**Grade.schema.default_params(), "exposure": 1.0, "temperature": 5600.0, "tint": 0.05,
               "lift": [1.02, 1.0, 0.98], "gamma": [1.05, 1.0, 0.95], "gain": [1.05, 1.0, 0.97],
               "contrast": 1.15, "saturation": 1.1}
     look = read_cube(looks_folder() / "teal_orange.cube")
     grading = Grading(tuple(build_ops(params, "lin_rec709", [(look, "rec709")])), 1.0)
-    assert not SignalTable(grading, "lin_rec709", "rec709", 2.0, size=TABLE_SIZE).accurate
-    pixels = still("dawn.jpg") * np.float32(1.8 / float(np.max(still("dawn.jpg"))))
-    taken = []
-    encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: taken.append(p) or exact(grading, p))
+    assert not SignalTable(grading, "lin_rec709", "rec709", 4.0, size=TABLE_SIZE, matrix=1).accurate
+    pixels = still("dawn.jpg") * np.float32(3.5 / float(np.max(still("dawn.jpg"))))
+    encoder = SignalEncoder(grading, "lin_rec709", "rec709", exact=lambda p: exact(grading, p), matrix=1)
     signal = encode(encoder, pixels).astype(np.float64)
-    assert encoder.table_for(2.0).size == FALLBACK_TABLE_SIZE
+    assert encoder.table_for(4.0).size == FALLBACK_TABLE_SIZE
     assert (encoder.table_frames, encoder.exact_frames) == (1, 0)
-    assert np.abs(signal - exact(grading, pixels)).max() / CODE <= 1.5
+    assert np.abs(signal - ycbcr_of_signal(exact(grading, pixels), 1)).max() / CODE <= 1.5
 
 def test_a_frame_whose_own_pixels_the_table_misses_is_encoded_exactly(monkeypatch):
     """The per-frame check: with no error allowed, every frame of the sample grade goes the exact way."""
