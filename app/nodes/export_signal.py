@@ -12,7 +12,8 @@ the few pixels it measures).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 
 import av
 import numpy as np
@@ -21,12 +22,17 @@ from engine.media.clip import Clip
 from engine.media.colorspaces import OUTPUT_TRANSFORMS
 from engine.media.export_formats import ExportFormat
 from engine.media.graded_clip import GradedClip
+from engine.media.ordered_pool import DEFAULT_WORKERS, ordered_results
 from engine.media.signal_lut import SignalEncoder, fits_table, frame_value_range
 from engine.media.transfer_fast import encode_output_uint16
 from engine.media.ycbcr import PLANAR_FORMATS, planar_frame
 from engine.qa.picture import measured_grid
 
 from .export_qa import ExportQA
+
+# Frames converted at once (the table or the output transform, and the encoder's planes): each depends on
+# its frame alone, so a workstation's cores share the work; the frames still reach the writer in order.
+EXPORT_WORKERS = DEFAULT_WORKERS
 
 
 def export_frames(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, start: int,
@@ -41,8 +47,8 @@ def export_frames(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, s
 
 
 def _exact(clip: Clip, fmt: ExportFormat, transform: str, start: int, stop: int) -> Iterator[np.ndarray]:
-    for pixels in clip.frames(start, stop):
-        yield exact_signal(pixels, clip.color_space, fmt, transform)
+    tasks = (partial(exact_signal, pixels, clip.color_space, fmt, transform) for pixels in clip.frames(start, stop))
+    return ordered_results(tasks, EXPORT_WORKERS, name="export")
 
 
 def exact_signal(pixels: np.ndarray, working: str, fmt: ExportFormat, transform: str) -> np.ndarray:
@@ -72,10 +78,19 @@ def _through_table(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, 
 
     encoder = SignalEncoder(graded.grading if graded is not None else None, working, transform,
                             exact=lambda pixels: signal(grade(pixels)), matrix=OUTPUT_TRANSFORMS[transform].matrix)
-    for pixels in source.frames(start, stop):
-        # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
-        grid = np.ascontiguousarray(measured_grid(pixels))
-        graded_grid = grade(grid)
-        value_range = frame_value_range(pixels)
-        qa.measure(graded_grid, finite=bool(np.isfinite(value_range[1])))
-        yield planar_frame(encoder.encode(pixels, grid, signal(graded_grid), value_range), fmt.pix_fmt)
+    def tasks() -> Iterator[Callable[[], av.VideoFrame]]:
+        for pixels in source.frames(start, stop):
+            # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
+            grid = np.ascontiguousarray(measured_grid(pixels))
+            graded_grid = grade(grid)
+            value_range = frame_value_range(pixels)
+            qa.measure(graded_grid, finite=bool(np.isfinite(value_range[1])))
+            yield partial(_planar, encoder, pixels, grid, signal(graded_grid), value_range, fmt.pix_fmt)
+
+    return ordered_results(tasks(), EXPORT_WORKERS, name="export")
+
+
+def _planar(encoder: SignalEncoder, pixels: np.ndarray, grid: np.ndarray, grid_signal: np.ndarray,
+            value_range: tuple[float, float], pix_fmt: str) -> av.VideoFrame:
+    """One frame through its table (or exactly) into the encoder's planes: a worker's task."""
+    return planar_frame(encoder.encode(pixels, grid, grid_signal, value_range), pix_fmt)

@@ -18,12 +18,9 @@ keyframes; it invents nothing that neither keyframe shows.
 from __future__ import annotations
 
 import math
-import os
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import cv2
 import numpy as np
@@ -31,6 +28,7 @@ import numpy as np
 from ..color import linear_to_srgb, to_8bit
 from ..timebase import frames_between_rates
 from .clip import Clip, ClipInfo, SequentialReader
+from .ordered_pool import DEFAULT_WORKERS, ordered_results
 
 # quality -> (DIS preset, widest flow field in pixels). Measured on this project's CPU: DIS MEDIUM
 # takes about 116 ms per 1080p pair and 31 ms at 960x540, with little visible difference.
@@ -226,7 +224,7 @@ def retime_clip(source: Clip, info: ClipInfo, position: Callable[[int], Fraction
 # In-betweens computed at once when a clip is streamed. Each is independent of the others (so the
 # bits are the same), and most of its time is numpy and OpenCV passes that release the GIL: two
 # workers on two cores made a 1080p interpolated shot ~1.8x faster; more than four gain little.
-STREAM_WORKERS = max(1, min(4, os.cpu_count() or 1))
+STREAM_WORKERS = DEFAULT_WORKERS
 
 
 class RetimedClip(Clip):
@@ -260,30 +258,21 @@ class RetimedClip(Clip):
 
     def frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         """Frames in order, up to 2 x STREAM_WORKERS in-betweens being computed at once."""
-        indices = self._range(start, stop)
-        if STREAM_WORKERS == 1:
-            yield from super().frames(start, stop)
-            return
-        pending: deque[Future | np.ndarray] = deque()
-        with ThreadPoolExecutor(STREAM_WORKERS, thread_name_prefix="flow") as pool:
-            try:
-                for index in indices:
-                    whole, past = self._where(index)
-                    # The source and the flows are read here, in this thread, in order (the reader streams).
-                    pending.append(self._reader.get(whole) if past == 0
-                                   else pool.submit(self._pair_for(whole).at, float(past)))
-                    while len(pending) > 2 * STREAM_WORKERS:
-                        yield _done(pending.popleft())
-                while pending:
-                    yield _done(pending.popleft())
-            finally:
-                for job in pending:  # the consumer stopped early: nothing more is started
-                    if isinstance(job, Future):
-                        job.cancel()
+        return ordered_results(self._tasks(self._range(start, stop)), STREAM_WORKERS, name="flow")
+
+    def _tasks(self, indices: range) -> Iterator[Callable[[], np.ndarray]]:
+        """One task a frame. The source and the flows are read here, in the caller's thread and in order
+        (the reader streams); only the in-betweens' warps and blends go to the workers."""
+        for index in indices:
+            whole, past = self._where(index)
+            if past == 0:
+                yield partial(_same, self._reader.get(whole))
+            else:
+                yield partial(self._pair_for(whole).at, float(past))
 
 
-def _done(job: Future | np.ndarray) -> np.ndarray:
-    return job.result() if isinstance(job, Future) else job
+def _same(frame: np.ndarray) -> np.ndarray:
+    return frame
 
 
 def inbetween_clip(source: Clip, per_gap: int, quality: str = "normal") -> Clip:

@@ -26,6 +26,7 @@ before alpha is multiplied in, which a table of colour alone cannot do).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 
 import cv2
@@ -162,7 +163,8 @@ class SignalEncoder:
     `exact(pixels)` is the reference path (the grade's own processor, then the output transform, to the
     uint16 R'G'B' signal); it takes every frame no table covers. With `matrix` (an H.273 code) every
     frame comes out as Y'CbCr instead (see SignalTable), the exact ones converted by the same matrix.
-    `table_frames` and `exact_frames` count what each path took.
+    `table_frames` and `exact_frames` count what each path took. encode() may be called from several
+    threads at once (an export encodes frames in parallel): each table is baked once, under a lock.
     """
 
     def __init__(self, grading: Grading | None, working: str, transform: str,
@@ -172,19 +174,22 @@ class SignalEncoder:
         self._tables: dict[float, SignalTable | None] = {}
         self.table_frames = 0
         self.exact_frames = 0
-        self._scratch: np.ndarray | None = None  # the shaped frame, reused: frames come one at a time
+        self._lock = threading.Lock()  # the tables and the counts, shared by the threads encoding frames
+        self._scratch = threading.local()  # each thread's shaped frame, reused from one frame to its next
 
     def table_for(self, top: float) -> SignalTable | None:
         """The table of domain [0, top], baked on first use: the smallest size that follows the grade;
         None where none does."""
-        if top not in self._tables:
-            self._tables[top] = None
-            for size in (TABLE_SIZE, FALLBACK_TABLE_SIZE):
-                table = SignalTable(self.grading, self.working, self.transform, top, size=size, matrix=self.matrix)
-                if table.accurate:
-                    self._tables[top] = table
-                    break
-        return self._tables[top]
+        with self._lock:
+            if top not in self._tables:
+                self._tables[top] = None
+                for size in (TABLE_SIZE, FALLBACK_TABLE_SIZE):
+                    table = SignalTable(self.grading, self.working, self.transform, top, size=size,
+                                        matrix=self.matrix)
+                    if table.accurate:
+                        self._tables[top] = table
+                        break
+            return self._tables[top]
 
     def encode(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
                value_range: tuple[float, float] | None = None) -> np.ndarray:
@@ -204,14 +209,18 @@ class SignalEncoder:
             error = np.abs(table.encode(sample).astype(np.int32) - self._as_output(sample_signal)).max() / CODE
             if error > FRAME_MAX_ERROR_CODES:
                 table = None
+        with self._lock:
+            if table is None:
+                self.exact_frames += 1
+            else:
+                self.table_frames += 1
         if table is None:
-            self.exact_frames += 1
             return self._as_output(self._exact(pixels))
-        self.table_frames += 1
         pixels = np.ascontiguousarray(pixels, dtype=np.float32)
-        if self._scratch is None or self._scratch.shape != pixels.shape:
-            self._scratch = np.empty(pixels.shape, np.float32)
-        return table.encode(pixels, self._scratch)
+        scratch = getattr(self._scratch, "frame", None)
+        if scratch is None or scratch.shape != pixels.shape:
+            scratch = self._scratch.frame = np.empty(pixels.shape, np.float32)
+        return table.encode(pixels, scratch)
 
     def _as_output(self, signal: np.ndarray) -> np.ndarray:
         """A uint16 R'G'B' signal in the encoder's output form (Y'CbCr planes where a matrix is set)."""

@@ -311,3 +311,20 @@ def test_a_frames_value_range_is_numpys_and_a_nan_anywhere_makes_it_nan(case):
         assert np.isnan(low) and np.isnan(high)
     else:
         assert (low, high) == (float(np.min(pixels)), float(np.max(pixels)))
+
+
+@pytest.mark.parametrize("path", ["table", "exact"])
+def test_frames_converted_on_several_threads_are_written_in_order_with_the_same_bits(tmp_path, monkeypatch, path):
+    """The export converts frames on a pool (export_signal.EXPORT_WORKERS): the file holds the frames in
+    their order and the bits one thread makes, on both paths, a bright frame and a glint among them."""
+    monkeypatch.setattr(Stills, "glare_frame", 4)
+    if path == "exact":
+        monkeypatch.setattr(export_signal, "fits_table", lambda *a: False)
+    monkeypatch.setattr(export_signal, "EXPORT_WORKERS", 1)
+    alone = lossless_export(tmp_path, "alone.mp4")
+    monkeypatch.setattr(export_signal, "EXPORT_WORKERS", 2)  # 4 ahead of 6 frames: the window moves
+    together = lossless_export(tmp_path, "together.mp4")
+    assert len(alone) == len(together) == 6
+    assert len({frame.tobytes() for frame in alone}) == 5  # only frames 1 and 5 alike: a swap would show
+    for index, (one, many) in enumerate(zip(alone, together)):
+        assert np.array_equal(one, many), index
