@@ -23,6 +23,9 @@ frames alone, what each stage of the picture chain costs per frame, and a 60 s 1
    (engine/media/signal_lut.py), with `table_and_exact_frames` saying how many frames each way took;
    the table writes the encoder's Y'CbCr, and `planar_feed` is the rounding and chroma filtering
    that make its planes (engine/media/ycbcr.py): on that path it stands for encoder_feed.
+   `picture_only`: the Export's own frame producer (export_signal.export_frames) pulled with no encoder,
+   converting frames on 1 thread and on its pool: the fps the picture side allows where x264 has cores
+   to spare or a hardware encoder takes over.
 3. A 60 s, 6-shot 1920x1080 film (benchmarks/pipeline_film60.py) rendered from an empty cache through
    the CLI's code path, end to end: `film60_1080p_s` (target < 180 s on the 2-core CI machine), the
    nodes that took longest, and the file probed (frames, size, seconds, sound).
@@ -251,6 +254,7 @@ def stage_costs(project: Path, cache: Path, encode: tuple[float, int, float], qu
             # (frames through the table, frames it sent the exact way) in the grade_and_output_table stage
             "table_and_exact_frames": stages.table_frames,
             "chain_ms": found["pipeline"]["chain_ms"], "chain_cpu_ms": found["pipeline"]["chain_cpu_ms"],
+            "picture_only": found.get("picture_only"),
             **({"stage_errors": stages.errors} if stages.errors else {})}
 
 

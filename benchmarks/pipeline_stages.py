@@ -203,8 +203,50 @@ def measure_stages(project, executor, limit: int | None = None) -> dict:
                        ("grade_and_output_table", tabled)):
         stages.attempt(name, work)
     pipeline = chain_pull(clips[grade], graph.nodes[export].params, stages, limit)
+    try:
+        producer = picture_only(clips[grade], graph.nodes[export].params, limit)
+    except Exception as exc:  # noqa: BLE001 - the Export's producer changed shape: reported, not fatal
+        producer = {"error": f"{type(exc).__name__}: {exc}"[:300]}
     return {"stages": stages, "pipeline": pipeline, "film_frames": clips[grade].frame_count,
-            "statuses": {n: r.status for n, r in report.results.items()}}
+            "picture_only": producer, "statuses": {n: r.status for n, r in report.results.items()}}
+
+
+class _QuietQA:
+    """Stands in for the Export's QA (its measuring is timed as export_qa): takes the frames, keeps nothing."""
+
+    def measure(self, *args, **kwargs) -> None:
+        pass
+
+    def watched(self, clip):
+        return clip
+
+
+def picture_only(clip, export_params: dict, limit: int | None) -> dict:
+    """Frames per second of the Export's own frame producer (app/nodes/export_signal.export_frames: what
+    the writer is handed, table or exact path) with no encoder after it, converting on one thread and on
+    its pool (EXPORT_WORKERS). That is the ceiling the picture side puts on an export where the encoder
+    is not the limit: a workstation with many cores for x264, or a hardware encoder."""
+    import app.nodes.export_signal as export_signal
+    from engine.media.export_formats import FORMATS
+
+    fmt = FORMATS[export_params.get("format", "h264")]
+    transform = export_params.get("output_transform", "rec709")
+    count = min(limit or clip.frame_count, clip.frame_count)
+    result, default = {}, export_signal.EXPORT_WORKERS
+    for workers in (1, default):
+        export_signal.EXPORT_WORKERS = workers
+        try:
+            started, cpu = time.perf_counter(), cpu_seconds()
+            for _ in export_signal.export_frames(clip, fmt, transform, _QuietQA(), 0, count):
+                pass
+            seconds = time.perf_counter() - started
+        finally:
+            export_signal.EXPORT_WORKERS = default
+        result[f"fps_{workers}_worker{'s' if workers > 1 else ''}"] = round(count / seconds, 2)
+        result[f"cpu_ms_{workers}_worker{'s' if workers > 1 else ''}"] = round((cpu_seconds() - cpu) * 1000 / count, 2)
+        log(f"  the Export's picture side alone, {workers} worker(s): {count / seconds:.1f} fps")
+    result["workers"] = default
+    return result
 
 
 def chain_pull(clip, export_params: dict, stages: Stages, limit: int | None) -> dict:
