@@ -15,9 +15,7 @@ import numpy as np
 
 from ..cache_files import EntryFiles
 from .clip import Clip, ClipInfo
-from .half_float import float32_from_half
-
-HALF_MAX = 65504.0
+from .half_float import float32_from_half, half_from_float32
 
 
 class FrameFolderClip(Clip):
@@ -47,7 +45,7 @@ class FramesCodec:
         total = max(clip.frame_count, 1)
         for index, frame in enumerate(clip.frames()):
             name = f"{stem}_{index:06d}.npy"
-            np.save(folder / name, np.clip(frame, -HALF_MAX, HALF_MAX).astype(np.float16), allow_pickle=False)
+            np.save(folder / name, half_from_float32(frame), allow_pickle=False)
             names.append(name)
             if progress is not None:
                 progress((index + 1) / total)
