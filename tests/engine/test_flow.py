@@ -31,6 +31,20 @@ def test_half_way_between_a_frame_and_its_8_px_shift_is_a_4_px_shift():
     assert np.abs(middle - wide[:, 16:176])[:, 12:-12].mean() < 0.01
 
 
+
+@pytest.mark.parametrize("t", [0.25, 0.5, 0.75])
+def test_a_frame_wider_than_its_flow_moves_by_full_size_pixels_at_every_time(t):
+    """Draft flow is computed 480 px wide: on a 960 px frame the motion is scaled up (made once for
+    the pair and shared by its in-betweens, whatever order they are asked in) before it warps."""
+    wide = texture(270, 1000)
+    first, second = wide[:, 20:980].copy(), wide[:, 4:964].copy()  # the content moves 16 px right
+    pair = FlowPair(first, second, "draft")
+    for other in (0.9, 0.1):  # in-betweens made before this one share the pair's full-size motion
+        pair.at(other)
+    frame = pair.at(t)
+    (dx, dy), _ = cv2.phaseCorrelate(gray(first), gray(frame))
+    assert dx == pytest.approx(16 * t, abs=0.5) and abs(dy) < 0.5
+
 def test_uncovered_background_does_not_ghost():
     background = texture(180, 320, seed=2)
 
