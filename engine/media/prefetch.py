@@ -49,12 +49,23 @@ class Prefetch:
 
     def __iter__(self) -> Iterator[Any]:
         while True:
-            item, error = self._queue.get()
+            item, error = self._next()
             if error is not None:
                 raise error
             if item is _END:
                 return
             yield item
+
+    def _next(self) -> tuple:
+        """The next entry; an error if the worker is gone without leaving its end or error (it cannot
+        happen by design, but a wait on it would hang the render with no word)."""
+        while True:
+            try:
+                return self._queue.get(timeout=0.5)
+            except queue.Empty:
+                if not self._thread.is_alive() and self._queue.empty():
+                    return _END, RuntimeError("the frames' worker thread stopped before the last frame; "
+                                              "render again, and report it if it happens again")
 
     def close(self) -> None:
         """Stop the worker (it finishes the item in hand) and wait for it."""

@@ -1,5 +1,6 @@
 """Media file I/O: fast transfer functions against colour-science, image files, and movie files read lazily."""
 
+import time
 from fractions import Fraction
 
 import av
@@ -251,3 +252,14 @@ def test_prefetch_passes_items_and_errors_through_and_stops_early():
     assert next(iter(prefetch)) == 0
     prefetch.close()
     assert closed == [True]
+
+
+def test_a_prefetch_whose_worker_is_gone_without_a_word_raises_instead_of_waiting(monkeypatch):
+    """Its worker always leaves an end or an error; if it ever did not, the render must fail, not hang."""
+    monkeypatch.setattr(Prefetch, "_run", lambda self, items: None)  # a worker that just stops
+    prefetch = Prefetch(iter([1, 2, 3]))
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="worker thread stopped before the last frame"):
+        list(prefetch)
+    assert time.monotonic() - started < 5
+    prefetch.close()
