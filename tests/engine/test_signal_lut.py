@@ -226,12 +226,28 @@ class Stills(NodeType):
         return {"frames": FunctionClip(ClipInfo(256, 144, FPS, 6, "lin_rec709", 3), frame)}
 
 
-def lossless_export(tmp_path: Path, name: str) -> list[np.ndarray]:
+class HeldStills(NodeType):
+    """Runs of one picture: a hold of dawn, dawn changed only between the QA grid's pixels, night, two black
+    frames, night again, then night brighter."""
+    schema = NodeSchema("test.held_stills", "Held stills", "Test", outputs=(Port("frames", FRAMES),))
+
+    def execute(self, ctx, inputs, params):
+        dawn, night = still("dawn.jpg", (256, 144)), still("night.jpg", (256, 144))
+        touched = dawn.copy()
+        touched[0:2, 0:2] = 0.9  # the QA grid reads pixels 1, 3, 5 ...: only its (1, 1) sees this
+        touched[1, 1] = dawn[1, 1]  # so the grid finds dawn again, and only a full comparison tells them apart
+        black = np.zeros_like(dawn)
+        frames = [dawn, dawn.copy(), dawn.copy(), touched, touched.copy(), dawn, night, black, black.copy(),
+                  night.copy(), night * np.float32(1.6)]
+        return {"frames": FunctionClip(ClipInfo(256, 144, FPS, len(frames), "lin_rec709", 3), lambda i: frames[i])}
+
+
+def lossless_export(tmp_path: Path, name: str, source: type[NodeType] = Stills) -> list[np.ndarray]:
     """The Stills through the sample's grade into an H.264 file at quality 0 (lossless), decoded."""
     _, params = sample_grade()
-    graph = Graph(Registry([Stills, Grade, Export]))
+    graph = Graph(Registry([source, Grade, Export]))
     stack = UndoStack(graph)
-    stack.push(AddNode("test.stills", node_id="src"))
+    stack.push(AddNode(source.schema.type_id, node_id="src"))
     stack.push(AddNode("color.grade", node_id="grade", params={k: v for k, v in params.items() if k != "offset"}))
     stack.push(AddNode("output.export", node_id="export", params={
         "path": str(tmp_path / name), "format": "h264", "quality": 0, "output_transform": "rec709"}))
@@ -328,3 +344,26 @@ def test_frames_converted_on_several_threads_are_written_in_order_with_the_same_
     assert len({frame.tobytes() for frame in alone}) == 5  # only frames 1 and 5 alike: a swap would show
     for index, (one, many) in enumerate(zip(alone, together)):
         assert np.array_equal(one, many), index
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_frame_that_repeats_the_one_before_is_written_from_its_planes_with_the_same_bits(
+        tmp_path, monkeypatch, workers):
+    """A hold, black frames and a picture that comes back after another: each run is converted once,
+    and the file, and the QA's report, are what converting every frame gives."""
+    monkeypatch.setattr(export_signal, "EXPORT_WORKERS", workers)
+    CountingEncoder.made = []
+    monkeypatch.setattr(export_signal, "SignalEncoder", CountingEncoder)
+    reused = lossless_export(tmp_path, "reused.mp4", HeldStills)
+    (encoder,) = CountingEncoder.made
+    assert encoder.table_frames + encoder.exact_frames == 7  # dawn, touched, dawn, night, black, night, brighter
+    monkeypatch.setattr(export_signal, "_repeats", lambda *args: False)
+    every = lossless_export(tmp_path, "every.mp4", HeldStills)
+    assert CountingEncoder.made[1].table_frames + CountingEncoder.made[1].exact_frames == 11
+    assert len(reused) == len(every) == 11
+    for index, (one, other) in enumerate(zip(reused, every)):
+        assert np.array_equal(one, other), index
+    reports = [json.loads((tmp_path / f"{n}.qa.json").read_text()) for n in ("reused", "every")]
+    for report in reports:
+        report.pop("file", None)
+    assert reports[0] == reports[1]
