@@ -64,3 +64,49 @@ def lower_process_priority() -> None:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         except OSError:
             pass
+
+
+_REALTIME = tuple(getattr(os, name) for name in ("SCHED_FIFO", "SCHED_RR") if hasattr(os, name))
+
+
+class SchedulingKeeper:
+    """Puts back the CPU scheduling that an encoder library changes behind our back.
+
+    SVT-AV1 (the AV1 encoder PyAV bundles) moves the thread that opens it onto the real-time SCHED_FIFO
+    policy at priority 99, and starts its own threads there, wherever the system allows it: as root,
+    or for a user with an rtprio limit (common on audio workstations). A real-time thread that waits
+    actively never lets an ordinary thread on its core run. So the editor could freeze during an AV1
+    export. A render process that had lowered itself to SCHED_IDLE was lifted above everything. Two
+    renders started from a process an AV1 export had left real-time spun for minutes without end.
+
+    Made before the library starts (it notes the calling thread's policy and nice value); restore() then
+    puts every real-time thread of the process back on them. A process started real-time on purpose
+    is left as it is. Linux only; elsewhere restore() does nothing.
+    """
+
+    def __init__(self):
+        self._active = sys.platform.startswith("linux") and bool(_REALTIME) and hasattr(os, "sched_getscheduler")
+        if self._active:
+            try:
+                self._policy, self._param = os.sched_getscheduler(0), os.sched_getparam(0)
+                self._niceness = os.getpriority(os.PRIO_PROCESS, 0)
+            except OSError:
+                self._active = False
+            else:
+                self._active = self._policy not in _REALTIME
+
+    def restore(self) -> None:
+        if not self._active:
+            return
+        try:
+            threads = os.listdir("/proc/self/task")
+        except OSError:
+            return
+        for name in threads:
+            thread = int(name)
+            try:
+                if os.sched_getscheduler(thread) in _REALTIME:
+                    os.sched_setscheduler(thread, self._policy, self._param)
+                    os.setpriority(os.PRIO_PROCESS, thread, self._niceness)
+            except OSError:  # the thread has ended meanwhile, or this is not permitted: leave it
+                continue

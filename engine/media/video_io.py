@@ -15,6 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from ..priority import SchedulingKeeper
 from .audio_mux import AudioEncoding, AudioTrack
 from .clip import Clip, ClipInfo
 from .colorspaces import OutputTransform, to_working
@@ -159,6 +160,9 @@ class VideoEncoder:
                  transform: OutputTransform, quality: int | None = None, metadata: dict[str, str] | None = None,
                  audio: tuple[AudioEncoding, int] | None = None):
         self.fmt, self.transform = fmt, transform
+        # SVT-AV1 makes the thread that opens it, and its own, real-time (engine.priority): put back after
+        # each call into the codec (it opens on the first frame and may start threads then).
+        self._scheduling = SchedulingKeeper()
         for name, value in fmt.environment.items():
             os.environ.setdefault(name, value)  # a value the user set on purpose wins
         self._container = av.open(str(path), "w")
@@ -200,7 +204,9 @@ class VideoEncoder:
             frame = self._convert(signal)
         frame.pts = self._index
         self._index += 1
-        self._container.mux(self._stream.encode(frame))
+        packets = self._stream.encode(frame)
+        self._scheduling.restore()
+        self._container.mux(packets)
 
     def write_audio(self, samples: np.ndarray) -> None:
         """The next float32 (channels, n) samples of the soundtrack, at 48 kHz."""
@@ -209,11 +215,14 @@ class VideoEncoder:
     def finish(self) -> None:
         """Flush the encoders and write the container's index; the file is complete after this."""
         try:
-            self._container.mux(self._stream.encode(None))
+            packets = self._stream.encode(None)
+            self._scheduling.restore()
+            self._container.mux(packets)
             if self.audio is not None:
                 self.audio.finish()
         finally:
             self._container.close()
+            self._scheduling.restore()
 
     def abandon(self) -> None:
         """Close without caring whether the file is valid (it is about to be deleted)."""
