@@ -25,8 +25,9 @@ from engine.media.colorspaces import OUTPUT_TRANSFORMS
 from engine.media.export_formats import ExportFormat
 from engine.media.graded_clip import GradedClip
 from engine.media.ordered_pool import DEFAULT_WORKERS, ordered_results
-from engine.media.signal_lut import SignalEncoder, fits_table, frame_value_range
+from engine.media.signal_lut import SignalEncoder, fits_table
 from engine.media.transfer_fast import encode_output_uint16
+from engine.media.value_range import value_range
 from engine.media.ycbcr import PLANAR_FORMATS, planar_frame
 from engine.qa.picture import measured_grid
 
@@ -91,10 +92,10 @@ def _through_table(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, 
                 yield last.planes.again
                 continue
             graded_grid = grade(grid)
-            value_range = frame_value_range(pixels)
-            finite = bool(np.isfinite(value_range[1]))
+            low_high = value_range(pixels)
+            finite = bool(np.isfinite(low_high[1]))
             qa.measure(graded_grid, finite=finite)
-            planes = _FramePlanes(encoder, pixels, grid, signal(graded_grid), value_range, fmt.pix_fmt)
+            planes = _FramePlanes(encoder, pixels, grid, signal(graded_grid), low_high, fmt.pix_fmt)
             last = _Converted(pixels, grid, graded_grid, finite, planes)
             yield planes
 

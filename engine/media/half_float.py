@@ -10,8 +10,9 @@ CPU a frame from x264 during an export (engine/media/torch_threads.py).
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+
+from .value_range import value_range
 
 HALF_MAX = 65504.0  # the largest finite half float
 
@@ -46,12 +47,8 @@ def half_from_float32(frame: np.ndarray) -> np.ndarray:
 
 
 def _within_half(frame: np.ndarray) -> bool:
-    """Every value finite and inside the half range: numpy's maximum carries NaN, OpenCV's minimum is one pass."""
+    """Every value finite and inside the half range (a NaN fails both comparisons)."""
     if frame.size == 0:
         return True
-    high = float(np.max(frame))
-    if not high <= HALF_MAX:
-        return False
-    flat = frame.reshape(frame.shape[0], -1) if frame.ndim >= 2 and frame.flags.c_contiguous else None
-    low = float(cv2.minMaxLoc(flat)[0]) if flat is not None and frame.dtype == np.float32 else float(np.min(frame))
-    return low >= -HALF_MAX
+    low, high = value_range(frame)
+    return low >= -HALF_MAX and high <= HALF_MAX

@@ -29,8 +29,9 @@ from engine.media.grade_math import Grading, build_ops
 from engine.media.grade_ocio import apply_processor, cpu_processor
 from engine.media.image_io import read_image
 from engine.media.lut import read_cube
-from engine.media.signal_lut import SignalEncoder, SignalTable, domain_top, fits_table, frame_value_range
+from engine.media.signal_lut import SignalEncoder, SignalTable, domain_top, fits_table
 from engine.media.transfer_fast import encode_output_uint16
+from engine.media.value_range import value_range
 from engine.qa.picture import measured_grid
 from engine.ports import FRAMES
 from engine.registry import Registry
@@ -322,7 +323,7 @@ def test_a_frames_value_range_is_numpys_and_a_nan_anywhere_makes_it_nan(case):
         pixels[40, 3, 0] = -np.inf
     elif case == "strided":
         pixels = pixels[::2, ::3]
-    low, high = frame_value_range(pixels)
+    low, high = value_range(pixels)
     if case == "nan":
         assert np.isnan(low) and np.isnan(high)
     else:
