@@ -14,6 +14,9 @@ frames alone, what each stage of the picture chain costs per frame, and a 60 s 1
    threads) through PyAV (`encoder_fps`) and through the ffmpeg CLI reading rawvideo from a file
    (`ffmpeg_cli_fps`; null, with a note, when there is no `ffmpeg` on PATH). `ratio` is export_fps
    over the faster of the two (target >= 0.75). CPU seconds (every thread) beside each wall time.
+   `picture_cpu_ms_per_frame` is the Export's CPU less the PyAV peer's, per frame: our own work;
+   `ratio_if_cores_all_busy` the ratio the export's CPU allows at best, and
+   `picture_cpu_ms_per_frame_for_target` what our own work may cost for the target to be reachable.
 2. Stages (benchmarks/pipeline_stages.py): ms per frame of camera resampling, titles, Sequence
    mixing, grade, output transform, cached-frame reads, encoder feed (PyAV frame + swscale),
    encode (from the PyAV peer), and the Export's QA meter; `stages_film_ms` is each stage's
@@ -233,7 +236,20 @@ def export_vs_encoder(folder: Path, quick: bool) -> tuple[dict, dict]:
         result.update(ffmpeg_cli_fps=None, ffmpeg_cli_note="no ffmpeg binary on PATH: the CLI peer was skipped")
     fastest = max(result["encoder_fps"], result["ffmpeg_cli_fps"] or 0.0)
     result.update(ratio=round(result["export_fps"] / fastest, 3), ratio_target=RATIO_TARGET)
+    result.update(cpu_budget(result["export_cpu_s"], encode_cpu, encode_s, len(frames)))  # the PyAV peer: its CPU is known
     return result, {"project": project, "cache": cache, "encode": (encode_s, len(frames), encode_cpu)}
+
+
+def cpu_budget(export_cpu: float, encoder_cpu: float, encoder_s: float, frames: int) -> dict:
+    """What the cores allow: the picture side's CPU per frame (the Export's CPU less the encoder's own),
+    the ratio the export would reach were every core busy for all of it, and the picture side's CPU per
+    frame at which that ratio would be the target. Where the encoder alone keeps most cores busy (x264
+    takes ~1.8 of 2), the export's CPU bounds the ratio whatever the threading."""
+    cores = os.cpu_count() or 1
+    budget = (cores * encoder_s / RATIO_TARGET - encoder_cpu) / frames
+    return {"picture_cpu_ms_per_frame": round((export_cpu - encoder_cpu) * 1000 / frames, 1),
+            "ratio_if_cores_all_busy": round(encoder_s / (export_cpu / cores), 3),
+            "picture_cpu_ms_per_frame_for_target": round(budget * 1000, 1)}
 
 
 def stage_costs(project: Path, cache: Path, encode: tuple[float, int, float], quick: bool) -> dict:

@@ -4,9 +4,9 @@ An export that ends in a Grade spent most of its own time there: the grade throu
 (~27 ms of CPU a 720p frame), then the output transform in numpy (~8 ms), then the 16-bit signal
 swscale turns into the encoder's YUV. For an 8-bit file all of that is a smooth function of the
 pixel's colour alone, so it is baked once per export into a 65³ table over fourth-root-shaped
-scene-linear input and applied by OpenColorIO's tetrahedral 3D LUT straight into a uint16 signal
-(~14 ms of CPU): the encoder's own Y'CbCr for a movie (engine.media.ycbcr: the matrix baked in too,
-so swscale has nothing left to do), or R'G'B'.
+scene-linear input and applied by OpenColorIO's tetrahedral 3D LUT straight into the signal
+(~12 ms of CPU): the encoder's own Y'CbCr planes for a movie (engine.media.ycbcr: the matrix baked in
+too, so swscale has nothing left to do), or uint16 R'G'B'.
 
 What it may cost in accuracy is checked, not assumed, twice. A table is baked only if it follows
 the exact path (engine.media.grade_math in float64, colour-science's transfer functions) at the
@@ -71,11 +71,14 @@ def fits_table(fmt_bit_depth: int, is_yuv: bool, transform: str, channels: int) 
 
 
 class SignalTable:
-    """Scene-linear pixels in [0, top] (working space) to a uint16 signal, through one baked table.
+    """Scene-linear pixels in [0, top] (working space) to the encoder's signal, through one baked table.
 
-    The signal is R'G'B' (0..65535), or with `matrix` (an H.273 matrix code) the encoder's limited-range
-    Y'CbCr as engine.media.ycbcr writes it (257 x the 8-bit code): the matrix is linear, so baking it
-    in costs the table nothing and spares the export a conversion a frame.
+    The signal is uint16 R'G'B' (0..65535), or with `matrix` (an H.273 matrix code) the encoder's
+    limited-range Y'CbCr planes on engine.media.ycbcr's scale (257 x the 8-bit code): the matrix is
+    linear, so baking it in costs the table nothing and spares the export a conversion a frame. Those
+    planes are float32, not rounded: engine.media.ycbcr rounds them once, to the file's 8 bits, and
+    OpenColorIO writing floats skips its conversion to 16-bit integers (~1.1 of ~6.4 ms of its CPU a
+    720p frame in an export).
     """
 
     def __init__(self, grading: Grading | None, working: str, transform: str, top: float,
@@ -87,13 +90,16 @@ class SignalTable:
         self._scale = np.float32(1.0 / math.pow(top, 1.0 / _ROOT))  # fourth root of [0, top] -> 0..1
         grid = np.linspace(0.0, 1.0, size)
         table = self.exact(_corners(grid, top))
+        if self._ycbcr is not None:
+            table = table * 65535.0  # float planes on the uint16 scale (see above)
         lut = ocio.Lut3DTransform(size)
         lut.setInterpolation(ocio.INTERP_TETRAHEDRAL)
         lut.setData(np.ascontiguousarray(table, dtype=np.float32).ravel())  # red slowest, as OCIO reads it
         config = ocio.Config.CreateRaw()
         config.setProcessorCacheFlags(ocio.PROCESSOR_CACHE_OFF)  # an in-memory table: never reuse a stale one
         self._processor = config.getProcessor(lut).getOptimizedCPUProcessor(
-            ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_UINT16, ocio.OPTIMIZATION_LOSSLESS)
+            ocio.BIT_DEPTH_F32, ocio.BIT_DEPTH_F32 if self._ycbcr is not None else ocio.BIT_DEPTH_UINT16,
+            ocio.OPTIMIZATION_LOSSLESS)
         self.error_p999, self.error_max = self._error_at_cell_centres(grid)
 
     @property
@@ -113,8 +119,8 @@ class SignalTable:
         return signal
 
     def encode(self, rgb: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
-        """H x W x 3 float32 linear (inside the domain) -> a new uint16 signal: H x W x 3 R'G'B' as swscale
-        takes it, or 3 x H x W Y'CbCr planes as the encoder's planar formats store them.
+        """H x W x 3 float32 linear (inside the domain) -> a new signal: H x W x 3 uint16 R'G'B' as swscale
+        takes it, or 3 x H x W float32 Y'CbCr planes (257 x code) as the encoder's planar formats store them.
 
         `rgb` is read only; `scratch` (float32, its shape) is overwritten if given, saving an allocation.
         Negative values (rounding noise of resampling) need no clamp: their square root is NaN, which
@@ -128,9 +134,8 @@ class SignalTable:
             shaped *= self._scale
         source = ocio.PackedImageDesc(shaped, width, height, 3)
         if self._ycbcr is not None:
-            out = np.empty((3, height, width), np.uint16)
-            self._processor.apply(source, ocio.PlanarImageDesc(out[0], out[1], out[2], width, height,
-                                                               ocio.BIT_DEPTH_UINT16, 2, 2 * width))
+            out = np.empty((3, height, width), np.float32)
+            self._processor.apply(source, ocio.PlanarImageDesc(out[0], out[1], out[2], width, height))
         else:
             out = np.empty((height, width, 3), np.uint16)
             self._processor.apply(source, ocio.PackedImageDesc(out, width, height, 3, ocio.BIT_DEPTH_UINT16,
@@ -158,11 +163,12 @@ def _corners(grid: np.ndarray, top: float) -> np.ndarray:
 
 
 class SignalEncoder:
-    """Frames to the encoder's uint16 signal: through a table where it is accurate, else exactly.
+    """Frames to the encoder's signal: through a table where it is accurate, else exactly.
 
     `exact(pixels)` is the reference path (the grade's own processor, then the output transform, to the
     uint16 R'G'B' signal); it takes every frame no table covers. With `matrix` (an H.273 code) every
-    frame comes out as Y'CbCr instead (see SignalTable), the exact ones converted by the same matrix.
+    frame comes out as Y'CbCr planes instead (see SignalTable): float32 from a table, uint16 from the
+    exact path (converted by the same matrix); engine.media.ycbcr.planar_frame takes either.
     `table_frames` and `exact_frames` count what each path took. encode() may be called from several
     threads at once (an export encodes frames in parallel): each table is baked once, under a lock.
     """
@@ -193,7 +199,7 @@ class SignalEncoder:
 
     def encode(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
                value_range: tuple[float, float] | None = None) -> np.ndarray:
-        """One H x W x 3 float32 working-space frame (left unchanged) -> its uint16 signal (see SignalTable).
+        """One H x W x 3 float32 working-space frame (left unchanged) -> its signal (see SignalTable).
 
         `sample` is a grid of the frame's own pixels (h x w x 3, contiguous) and `sample_signal` their
         exact uint16 R'G'B' signal: the frame goes through its table only if the table reproduces those.
@@ -206,7 +212,7 @@ class SignalEncoder:
         if table is not None and sample.size == 0:  # a frame too thin for the grid: nothing to check with
             table = None
         if table is not None:
-            error = np.abs(table.encode(sample).astype(np.int32) - self._as_output(sample_signal)).max() / CODE
+            error = np.abs(table.encode(sample) - self._as_output(sample_signal).astype(np.float32)).max() / CODE
             if error > FRAME_MAX_ERROR_CODES:
                 table = None
         with self._lock:

@@ -19,7 +19,7 @@ import numpy as np
 
 # H.273 matrix coefficients (Kr, Kb) of the matrices an 8-bit SDR export can carry.
 _KR_KB = {1: (0.2126, 0.0722), 5: (0.299, 0.114), 6: (0.299, 0.114), 9: (0.2627, 0.0593)}
-_CODE = 257  # one 8-bit code in the uint16 Y'CbCr the table writes: code c is stored as 257 * c
+_CODE = 257  # one 8-bit code on the Y'CbCr planes' scale: code c is 257 * c
 # Chroma planes each format keeps: (horizontal, vertical) subsampling.
 _SUBSAMPLING = {"yuv420p": (2, 2), "yuv422p": (2, 1), "yuv444p": (1, 1)}
 PLANAR_FORMATS = tuple(_SUBSAMPLING)
@@ -51,7 +51,8 @@ def ycbcr_of_signal(signal: np.ndarray, matrix: int) -> np.ndarray:
 
 
 def planar_frame(ycbcr: np.ndarray, pix_fmt: str) -> av.VideoFrame:
-    """3 x H x W uint16 Y'CbCr planes (257 x code) -> a new 8-bit frame in `pix_fmt` for the encoder.
+    """3 x H x W Y'CbCr planes (257 x code: uint16, or float32 not yet rounded, as the export's table
+    writes them) -> a new 8-bit frame in `pix_fmt` for the encoder.
 
     A new frame each time, never a kept one: an encoder may hold on to the frames it was given.
     Subsampled formats need an even width (and height, for 4:2:0), as their encoders do.
@@ -84,7 +85,7 @@ def _chroma_420(plane: np.ndarray) -> np.ndarray:
     """
     height, width = plane.shape
     blocks = cv2.resize(plane, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    offset = np.empty((height // 2 + 1, width // 2), np.uint16)  # the blocks of rows 2i-1 and 2i
+    offset = np.empty((height // 2 + 1, width // 2), plane.dtype)  # the blocks of rows 2i-1 and 2i (float ones unrounded)
     offset[0], offset[-1] = _pair_means(plane[:1])[0], _pair_means(plane[-1:])[0]  # rows -1 and h: repeated
     if height > 2:
         offset[1:-1] = cv2.resize(plane[1:-1], (width // 2, height // 2 - 1), interpolation=cv2.INTER_AREA)
@@ -93,7 +94,7 @@ def _chroma_420(plane: np.ndarray) -> np.ndarray:
 
 
 def _pair_means(plane: np.ndarray) -> np.ndarray:
-    """The mean of each horizontal pair of samples (two channels of one pixel to OpenCV), rounded."""
+    """The mean of each horizontal pair of samples (two channels of one pixel to OpenCV); uint16 rounded."""
     height, width = plane.shape
     return cv2.transform(np.ascontiguousarray(plane).reshape(height, width // 2, 2), _PAIR_MEAN)
 

@@ -31,6 +31,27 @@ def test_render_sample_writes_a_real_picture(sample, tmp_path, capsys):
     assert (title_region == 255).all(axis=2).sum() > 2000  # white title text over the bottom row
 
 
+def test_a_render_keeps_the_objects_alive_before_it_out_of_the_collectors_passes(sample, tmp_path, monkeypatch):
+    """The libraries' millions of objects are frozen while the render runs (a full collection walked them
+    for ~150 ms, in whichever render thread allocated), and collectable again once main() returns."""
+    import gc
+
+    from engine.executor import Executor
+
+    frozen_during_run = []
+    real_run = Executor.run
+
+    def run(self, *args, **kwargs):
+        frozen_during_run.append(gc.get_freeze_count())
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(Executor, "run", run)
+    gc.unfreeze()
+    assert main(["render", str(sample), "-o", str(tmp_path / "frame.png"), "-q"]) == 0
+    assert frozen_during_run and frozen_during_run[0] > 100_000
+    assert gc.get_freeze_count() == 0
+
+
 def test_second_render_runs_nothing(sample, tmp_path, capsys):
     out = tmp_path / "frame.png"
     main(["render", str(sample), "-o", str(out)])

@@ -24,7 +24,6 @@ from engine.executor import Executor
 from engine.graph import Graph
 from engine.media.clip import FunctionClip, ClipInfo
 from engine.media.colorspaces import to_working
-from engine.media.export_formats import FORMATS
 from engine.media.grade_math import Grading, build_ops
 from engine.media.grade_ocio import apply_processor, cpu_processor
 from engine.media.image_io import read_image

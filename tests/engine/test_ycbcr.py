@@ -68,6 +68,23 @@ def test_a_frame_whose_rows_are_padded_keeps_every_row_in_place():
     assert np.array_equal(planes(frame)[0], expected)
 
 
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv422p", "yuv444p"])
+def test_float_planes_as_the_table_writes_them_give_the_frame_their_rounded_values_give(pix_fmt):
+    """The export's table writes float32 planes, rounded once here. Where they hold whole uint16 values,
+    luma (and unfiltered chroma) is what uint16 planes make, bit for bit; filtered chroma, rounded once
+    instead of at each step of the filter, within a code. A hair under half a code still rounds down."""
+    signal = np.random.default_rng(5).integers(0, 65536, (36, 64, 3), dtype=np.uint16)
+    whole = ycbcr_of_signal(signal, 1)
+    as_float = planes(planar_frame(whole.astype(np.float32), pix_fmt))
+    as_uint16 = planes(planar_frame(whole, pix_fmt))
+    assert np.array_equal(as_float[0], as_uint16[0])
+    for ours, rounded_at_each_step in zip(as_float[1:], as_uint16[1:]):
+        difference = np.abs(ours.astype(int) - rounded_at_each_step)
+        assert difference.max() <= (0 if pix_fmt == "yuv444p" else 1)
+    just_under = np.full((3, 4, 4), 257 * 100 + 128.4, np.float32)  # 100.4996 codes: 100, where 25828 rounds to 101
+    assert {int(v) for plane in planes(planar_frame(just_under, pix_fmt)) for v in plane.ravel()} == {100}
+
+
 def test_it_agrees_with_swscale_within_50_db_on_a_film_frame():
     """A smooth picture with detail (what films hold): ours against what the encoder used to get."""
     height, width = 144, 256
