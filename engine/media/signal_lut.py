@@ -29,6 +29,7 @@ import math
 import threading
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 import PyOpenColorIO as ocio
 import torch
@@ -61,7 +62,8 @@ CODE = 65535 / 255  # one code of an 8-bit file, in the 16-bit signal
 # The shaper is a fourth root: dark values get the table's steps that the encoding needs there. It is
 # two square roots, which every x86-64 CPU computes 8 or 16 at a time: numpy's cube root is vectorised
 # only with AVX-512, and cost 57 ms a 720p frame on an AVX2 CPU (most workstations) against 5 ms for
-# these; the table follows the grade as closely (tests/engine/test_signal_lut.py).
+# these; the table follows the grade as closely (tests/engine/test_signal_lut.py). OpenCV takes them
+# (1080p, one thread: 2.5 ms of CPU against numpy's 4.5 on an AVX-512 CPU), with numpy's bits.
 _ROOT = 4.0
 
 
@@ -127,9 +129,8 @@ class SignalTable:
         OpenColorIO's 3D LUT reads as 0 (its renderers are tested for that), as it would clamp them.
         """
         height, width = rgb.shape[:2]
-        with np.errstate(invalid="ignore"):  # a negative's NaN is expected, see above
-            shaped = np.sqrt(rgb, out=scratch)
-        np.sqrt(shaped, out=shaped)
+        shaped = cv2.sqrt(rgb, scratch)  # IEEE square roots, a negative's NaN included (see _ROOT)
+        cv2.sqrt(shaped, shaped)
         if self._scale != 1:
             shaped *= self._scale
         source = ocio.PackedImageDesc(shaped, width, height, 3)
