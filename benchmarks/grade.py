@@ -10,8 +10,9 @@ Targets: 10x faster than colour_ms and no more than 2x ocio_ms. The three are ti
 load from other processes affects them alike.
 
 table_ms: the same grade as an 8-bit SDR export runs it (engine/media/signal_lut.py): grade, Rec.709
-output transform and 16-bit quantisation in one baked 65³ table (97³ where 65 points cannot follow the
-grade: table_size) with its fourth-root shaper, on one thread; table_ratio_to_ocio compares it with
+output transform and the encoder's Y'CbCr planes in one baked 65³ table (97³ where 65 points cannot
+follow the grade: table_size) with its fourth-root shaper, on one thread (OpenCV's, which takes the
+shaper's square roots, held to one for it); table_ratio_to_ocio compares it with
 ocio_ms, OpenColorIO's bare LUT (one apply: one thread)
 (target <= 1.2: the whole grade and output transform for about the price of the look's LUT alone).
 The last line of stdout is one JSON object.
@@ -44,6 +45,19 @@ LUT_FILE = looks_folder() / "teal_orange.cube"
 GRADE = {**Grade.schema.default_params(), "exposure": 0.5, "temperature": 5600.0, "tint": 0.05,
          "lift": [1.02, 1.0, 0.98], "gamma": [1.05, 1.0, 0.95], "gain": [1.05, 1.0, 0.97], "contrast": 1.15,
          "saturation": 1.1}
+
+
+def on_one_thread(work):
+    """`work()` with OpenCV on the calling thread alone (the table's shaper is OpenCV's): one thread, as
+    OpenColorIO's bare apply it is compared with."""
+    import cv2
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        return work()
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def test_frame(width: int = 1920, height: int = 1080) -> np.ndarray:
@@ -130,7 +144,7 @@ def main() -> int:
     ours, theirs, ocio_times, single, tabled = [], [], [], [], []
     for _ in range(args.repeats):
         ours.append(timed(lambda: grade(frame)))
-        tabled.append(timed(lambda: table.encode(frame, table_scratch)))
+        tabled.append(on_one_thread(lambda: timed(lambda: table.encode(frame, table_scratch))))
         ocio_times.append(ocio_alone())
         if grade_one_thread is not None:
             single.append(timed(lambda: grade_one_thread(frame)))
