@@ -52,6 +52,21 @@ def test_a_render_keeps_the_objects_alive_before_it_out_of_the_collectors_passes
     assert gc.get_freeze_count() == 0
 
 
+def test_the_command_exits_with_mains_code_and_everything_frozen_for_the_last_collection(monkeypatch):
+    import gc
+
+    import app.cli as cli
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.run()
+        assert exited.value.code == 3 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_second_render_runs_nothing(sample, tmp_path, capsys):
     out = tmp_path / "frame.png"
     main(["render", str(sample), "-o", str(out)])
