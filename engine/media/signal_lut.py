@@ -128,6 +128,7 @@ class SignalTable:
         Negative values (rounding noise of resampling) need no clamp: their square root is NaN, which
         OpenColorIO's 3D LUT reads as 0 (its renderers are tested for that), as it would clamp them.
         """
+        rgb = np.ascontiguousarray(rgb, dtype=np.float32)  # what OpenColorIO reads (no copy if it is that already)
         height, width = rgb.shape[:2]
         shaped = cv2.sqrt(rgb, scratch)  # IEEE square roots, a negative's NaN included (see _ROOT)
         cv2.sqrt(shaped, shaped)
