@@ -101,6 +101,15 @@ def test_the_source_frame_is_not_written():
     assert np.array_equal(pixels, before)
 
 
+def test_a_table_takes_a_float64_or_strided_frame_as_its_float32_copy():
+    table = SignalTable(sample_grade()[0], "lin_rec709", "rec709", 1.0, matrix=1)
+    pixels = np.ascontiguousarray(still("dawn.jpg")[:64, :96])
+    expected = table.encode(pixels)
+    assert expected.dtype == np.float32 and expected.shape == (3, 64, 96)
+    assert np.array_equal(table.encode(pixels.astype(np.float64)), expected)
+    assert np.array_equal(table.encode(np.ascontiguousarray(pixels[:, ::-1])[:, ::-1]), expected)
+
+
 def test_each_frame_picks_its_table_from_its_own_values():
     """A bright frame needs a taller table; the frames around it keep theirs, so a frame's bits
     never depend on which other frames were exported with it."""
