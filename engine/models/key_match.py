@@ -8,6 +8,7 @@ from the header's names: a dict lookup, or a substring search in all names joine
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -68,9 +69,12 @@ class Keys:
         return any(self.starts(prefix) for prefix in BUNDLED)
 
 
-class Condition:
+class Condition(abc.ABC):
+    """A test on a checkpoint's keys; conditions combine with &, | and ~."""
+
+    @abc.abstractmethod
     def __call__(self, keys: Keys) -> bool:
-        raise NotImplementedError
+        """Whether `keys` pass this test."""
 
     def __and__(self, other: Condition) -> Condition:
         return _All((self, other))
