@@ -20,7 +20,6 @@ from engine.models import ModelLocator
 from engine.output_target import OVERWRITE
 from engine.project import Project, load_project, project_to_data
 from engine.registry import Registry
-from engine.render_process import warm_imports
 
 from .cli_cost import add_calibrate_parser, add_render_arguments, after_render, before_render
 from .cli_log import engine_log_to_file, record_internal_error
@@ -177,6 +176,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     # As the editor's render process does: the libraries imported now, then everything alive out of
     # the collector's sight for the render, so its full passes (~150 ms each over torch's and
     # colour-science's objects, 0.35 CPU-s of the sample's 12 s export) stop interrupting its threads.
+    from engine.render_process import warm_imports  # here: the other commands need none of it
+
     warm_imports()
     console = Console(stderr=True)
     cancel = CancelToken()
