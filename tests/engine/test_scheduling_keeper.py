@@ -87,3 +87,25 @@ def test_an_av1_export_leaves_no_thread_real_time(tmp_path):
     policies = json.loads(done.stdout.strip().splitlines()[-1])
     realtime = {os.SCHED_FIFO, os.SCHED_RR}
     assert not realtime & set(policies["during"]) and not realtime & set(policies["after"]), policies
+
+
+@linux_only
+def test_where_a_thread_may_go_real_time_the_keeper_watches():
+    """The keeper stands down only where real-time scheduling is not permitted: where a thread here
+    can go real-time, engine.priority must say so (and a keeper made now is active)."""
+    from engine import priority
+
+    if not realtime_permitted():
+        pytest.skip("real-time scheduling is not permitted here")
+    assert priority.realtime_permitted()
+    assert SchedulingKeeper()._active
+
+
+def test_where_real_time_is_not_permitted_restore_scans_nothing(monkeypatch):
+    from engine import priority
+
+    monkeypatch.setattr(priority, "realtime_permitted", lambda: False)
+    monkeypatch.setattr(priority.os, "listdir", lambda path: pytest.fail(f"scanned {path}"))
+    keeper = SchedulingKeeper()
+    keeper.restore()
+    assert not keeper._active
