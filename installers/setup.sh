@@ -13,11 +13,22 @@ apt_packages=(python3-venv xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image
               libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0
               libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2)
 [ "$extras" = bench ] && apt_packages+=(ffmpeg)
+# A C compiler for the export's colour kernel (setup.py): optional, exports are slower without it.
+optional_packages=(gcc libc6-dev python3-dev)
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+for p in "${apt_packages[@]}"; do installed "$p" || missing+=("$p"); done
+optional_missing=()
+for p in "${optional_packages[@]}"; do installed "$p" || optional_missing+=("$p"); done
+if [ ${#optional_missing[@]} -gt 0 ] && command -v dpkg-query >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    missing+=("${optional_missing[@]}")
+  elif ! command -v cc >/dev/null; then
+    echo "Note: without a C compiler, exports apply their colour tables a little slower." >&2
+    echo "  For the faster kernel: sudo apt-get install ${optional_missing[*]}, then run this again." >&2
+  fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "Installing Debian packages: ${missing[*]}"
@@ -41,7 +52,7 @@ python="${PYTHON:-python3}"
 spec="."
 case "$extras" in test|bench) spec=".[test]" ;; esac
 stamp=".venv/.aiprod-installed"
-want="$(cat pyproject.toml installers/constraints.txt | sha256sum | cut -c1-16) $spec"
+want="$(cat pyproject.toml setup.py installers/constraints.txt engine/media/signal_kernel.c | sha256sum | cut -c1-16) $spec"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing Python packages into .venv (first time: a few minutes)"
   # (pip's notes about unreachable extra index folders in a machine's pip.conf are only noise here)
