@@ -124,6 +124,113 @@ static void apply_table(const float *rgb, Py_ssize_t pixels, float scale, const 
     }
 }
 
+/* ---- the encoder's 8-bit planes from the table's floats (engine/media/ycbcr.py says the filter) ---- */
+
+#define ONE_CODE (1.0f / 257.0f) /* the planes' floats are 257 x the 8-bit code */
+
+/* A code: the value's scale clamped to 0..255, then rounded to nearest, ties to even (numpy's rint). */
+static inline uint8_t code_of(float value)
+{
+    float code = value * ONE_CODE;
+    code = code >= 0.f ? code : 0.f;
+    return (uint8_t)rintf(code <= 255.f ? code : 255.f);
+}
+
+/* A chroma sample of 4:2:0: rows 2i-1, 2i, 2i+1, 2i+2 weighted 1 3 3 1, each row's pair summed. */
+static inline float filtered(float above, float top, float bottom, float below)
+{
+    return (above + below + 3.0f * (top + bottom)) * 0.0625f;
+}
+
+#ifdef HAVE_SSE2
+/* 16 codes from 16 floats, as code_of() gives them: the conversion rounds as the CPU's rounding mode
+ * says, which is to nearest, ties to even, unless a program changed it (numpy and Python do not). */
+static inline __m128i codes16(__m128 a, __m128 b, __m128 c, __m128 d)
+{
+    const __m128 scale = _mm_set1_ps(ONE_CODE), zero = _mm_setzero_ps(), top = _mm_set1_ps(255.f);
+#define CLAMPED(v) _mm_cvtps_epi32(_mm_min_ps(_mm_max_ps(_mm_mul_ps(v, scale), zero), top))
+    __m128i low = _mm_packs_epi32(CLAMPED(a), CLAMPED(b)), high = _mm_packs_epi32(CLAMPED(c), CLAMPED(d));
+#undef CLAMPED
+    return _mm_packus_epi16(low, high);
+}
+
+/* Four sums of neighbouring pairs: row[0]+row[1], row[2]+row[3], ... row[6]+row[7]. */
+static inline __m128 pair_sums(const float *row)
+{
+    __m128 first = _mm_loadu_ps(row), second = _mm_loadu_ps(row + 4);
+    return _mm_add_ps(_mm_shuffle_ps(first, second, _MM_SHUFFLE(2, 0, 2, 0)),
+                      _mm_shuffle_ps(first, second, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+static inline __m128 filtered4(const float *above, const float *top, const float *bottom, const float *below)
+{
+    __m128 outer = _mm_add_ps(pair_sums(above), pair_sums(below));
+    __m128 inner = _mm_add_ps(pair_sums(top), pair_sums(bottom));
+    return _mm_mul_ps(_mm_add_ps(outer, _mm_mul_ps(_mm_set1_ps(3.0f), inner)), _mm_set1_ps(0.0625f));
+}
+#endif
+
+static void luma_row(const float *restrict row, int width, uint8_t *restrict out)
+{
+    int x = 0;
+#ifdef HAVE_SSE2
+    for (; x + 16 <= width; x += 16)
+        _mm_storeu_si128((__m128i *)(out + x), codes16(_mm_loadu_ps(row + x), _mm_loadu_ps(row + x + 4),
+                                                       _mm_loadu_ps(row + x + 8), _mm_loadu_ps(row + x + 12)));
+#endif
+    for (; x < width; x++)
+        out[x] = code_of(row[x]);
+}
+
+static void chroma_row_420(const float *above, const float *top, const float *bottom, const float *below,
+                           int out_width, uint8_t *restrict out)
+{
+    int j = 0;
+#ifdef HAVE_SSE2
+    for (; j + 16 <= out_width; j += 16) {
+        int x = 2 * j;
+        _mm_storeu_si128((__m128i *)(out + j),
+                         codes16(filtered4(above + x, top + x, bottom + x, below + x),
+                                 filtered4(above + x + 8, top + x + 8, bottom + x + 8, below + x + 8),
+                                 filtered4(above + x + 16, top + x + 16, bottom + x + 16, below + x + 16),
+                                 filtered4(above + x + 24, top + x + 24, bottom + x + 24, below + x + 24)));
+    }
+#endif
+    for (; j < out_width; j++) {
+        int x = 2 * j;
+        out[j] = code_of(filtered(above[x] + above[x + 1], top[x] + top[x + 1], bottom[x] + bottom[x + 1],
+                                  below[x] + below[x + 1]));
+    }
+}
+
+static void luma_rows(const float *plane, int height, int width, uint8_t *out, Py_ssize_t stride)
+{
+    for (int r = 0; r < height; r++)
+        luma_row(plane + (Py_ssize_t)r * width, width, out + r * stride);
+}
+
+/* Each chroma sample with the same single operations, in the same order, as ycbcr.py's numpy. */
+static void chroma_rows(const float *plane, int height, int width, int step_x, int step_y, uint8_t *out,
+                        Py_ssize_t stride)
+{
+    const int out_width = width / step_x;
+    for (int i = 0; i < height / step_y; i++) {
+        uint8_t *row_out = out + i * stride;
+        if (step_y == 2) { /* the edges repeated: rows -1 and H are rows 0 and H-1 */
+            const float *top = plane + (Py_ssize_t)(2 * i) * width, *bottom = top + width;
+            const float *above = i > 0 ? top - width : top;
+            const float *below = 2 * i + 2 < height ? bottom + width : bottom;
+            chroma_row_420(above, top, bottom, below, out_width, row_out);
+        } else if (step_x == 2) {
+            const float *row = plane + (Py_ssize_t)i * width;
+            for (int j = 0; j < out_width; j++)
+                row_out[j] = code_of((row[2 * j] + row[2 * j + 1]) * 0.5f);
+        } else {
+            luma_row(plane + (Py_ssize_t)i * width, width, row_out);
+        }
+    }
+}
+
 static int float_buffer(PyObject *object, Py_buffer *view, int writable, const char *name)
 {
     if (PyObject_GetBuffer(object, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0)
@@ -177,8 +284,69 @@ static PyObject *apply(PyObject *self, PyObject *args)
     return result;
 }
 
+/* A writable 2-D uint8 buffer whose rows may be padded (a PyAV plane's visible pixels). */
+static int plane_buffer(PyObject *object, Py_buffer *view, int height, int width)
+{
+    if (PyObject_GetBuffer(object, view, PyBUF_STRIDES | PyBUF_FORMAT | PyBUF_WRITABLE) < 0)
+        return -1;
+    if (view->ndim != 2 || view->itemsize != 1 || view->format == NULL || strcmp(view->format, "B") != 0
+        || view->shape[0] != height || view->shape[1] != width || view->strides[1] != 1 || view->strides[0] < width) {
+        PyErr_Format(PyExc_ValueError, "an output plane must be %d x %d uint8 with whole rows", height, width);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(planes_doc,
+"planes(ycbcr, step_x, step_y, luma, blue, red)\n\n"
+"ycbcr: 3 x H x W float32 Y'CbCr (257 x the 8-bit code); luma (H x W), blue and red (H/step_y x\n"
+"W/step_x): uint8 planes, rows may be padded. Luma rounded, chroma filtered as engine/media/ycbcr.py\n"
+"filters it. Runs without the GIL.");
+
+static PyObject *planes(PyObject *self, PyObject *args)
+{
+    PyObject *source, *targets[3];
+    int step_x, step_y;
+    if (!PyArg_ParseTuple(args, "OiiOOO", &source, &step_x, &step_y, &targets[0], &targets[1], &targets[2]))
+        return NULL;
+    Py_buffer ycbcr, views[3];
+    if (float_buffer(source, &ycbcr, 0, "ycbcr") < 0)
+        return NULL;
+    PyObject *result = NULL;
+    int held = 0;
+    if (PyObject_GetBuffer(source, &views[0], PyBUF_ND) < 0) /* for its shape */
+        goto done;
+    int ok = views[0].ndim == 3 && views[0].shape[0] == 3;
+    int height = ok ? (int)views[0].shape[1] : 0, width = ok ? (int)views[0].shape[2] : 0;
+    PyBuffer_Release(&views[0]);
+    if (!ok || (step_x != 1 && step_x != 2) || (step_y != 1 && step_y != 2) || (step_y == 2 && step_x != 2)
+        || width % step_x || height % step_y) {
+        PyErr_SetString(PyExc_ValueError, "ycbcr must be 3 x H x W, with H and W whole multiples of the steps (1 or 2)");
+        goto done;
+    }
+    for (; held < 3; held++)
+        if (plane_buffer(targets[held], &views[held], held ? height / step_y : height,
+                         held ? width / step_x : width) < 0)
+            goto done;
+    const float *data = (const float *)ycbcr.buf;
+    Py_ssize_t area = (Py_ssize_t)height * width;
+    Py_BEGIN_ALLOW_THREADS
+    luma_rows(data, height, width, (uint8_t *)views[0].buf, views[0].strides[0]);
+    chroma_rows(data + area, height, width, step_x, step_y, (uint8_t *)views[1].buf, views[1].strides[0]);
+    chroma_rows(data + 2 * area, height, width, step_x, step_y, (uint8_t *)views[2].buf, views[2].strides[0]);
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    while (held-- > 0)
+        PyBuffer_Release(&views[held]);
+    PyBuffer_Release(&ycbcr);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"apply", apply, METH_VARARGS, apply_doc},
+    {"planes", planes, METH_VARARGS, planes_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,7 +4,8 @@ An 8-bit SDR export used to hand swscale a 16-bit R'G'B' frame and let it make t
 yuv420p (or yuv422p): ~8 ms of CPU a 720p frame, a fifth of the picture chain, on a machine where
 x264 wants both cores. The export's table (engine.media.signal_lut) can hold the R'G'B' -> Y'CbCr
 matrix as well, since the matrix is linear and tetrahedral interpolation commutes with it; what is
-left is rounding to 8 bits and averaging chroma, ~1.5 ms in OpenCV.
+left is rounding to 8 bits and filtering chroma: ~0.6 ms a 720p frame in engine/media/signal_kernel.c,
+~2 in numpy where that is not built, to the same codes.
 
 The result is limited range through the output's H.273 matrix, with chroma filtered as swscale
 filters it, and within 50 dB of swscale's, which differs by its ordered dither and the rounding of
@@ -26,7 +27,15 @@ PLANAR_FORMATS = tuple(_SUBSAMPLING)
 # Chroma is filtered as swscale filtered it (what the exports were made with before, so films keep
 # their look): horizontally the mean of two pixels, vertically a 1-3-3-1 triangle over four rows,
 # which centre each sample between the pixels it stands for, vertically as MPEG-2 and H.264 place it.
-_PAIR_MEAN = np.array([[0.5, 0.5]])
+# The same float32 operations in the same order here and in engine/media/signal_kernel.c, which does
+# this where it is built (0.64 ms a 720p frame on one thread, OpenCV's resizes and blends took 0.75,
+# numpy takes 2.1): a film gets the same codes with or without it.
+_ONE_CODE = np.float32(1.0 / _CODE)
+
+try:
+    from ._signal_kernel import planes as _kernel_planes
+except ImportError:  # no C compiler at install: the numpy below, to the same codes
+    _kernel_planes = None
 
 
 def ycbcr_affine(matrix: int) -> np.ndarray:
@@ -64,39 +73,38 @@ def planar_frame(ycbcr: np.ndarray, pix_fmt: str) -> av.VideoFrame:
     if width % step_x or height % step_y:
         raise ValueError(f"a {width}x{height} frame cannot be written as {pix_fmt}: its chroma needs an even "
                          f"{'width and height' if step_y == 2 else 'width'}")
+    source = np.ascontiguousarray(ycbcr, dtype=np.float32)  # uint16 codes are exact in float32
     frame = av.VideoFrame(width, height, pix_fmt)
-    luma, blue, red = (_plane_view(plane) for plane in frame.planes)
-    cv2.convertScaleAbs(ycbcr[0], luma, alpha=1.0 / _CODE)  # rounds to the nearest code
-    for source, plane in ((ycbcr[1], blue), (ycbcr[2], red)):
-        if step_y == 2:
-            source = _chroma_420(source)
-        elif step_x == 2:
-            source = _pair_means(source)
-        cv2.convertScaleAbs(source, plane, alpha=1.0 / _CODE)
+    targets = [_plane_view(plane) for plane in frame.planes]
+    if _kernel_planes is not None:
+        _kernel_planes(source, step_x, step_y, *targets)
+    else:
+        eight_bit_planes(source, step_x, step_y, targets)
     return frame
 
 
-def _chroma_420(plane: np.ndarray) -> np.ndarray:
-    """Row i of a 4:2:0 chroma plane: rows 2i-1 .. 2i+2 weighted 1, 3, 3, 1 (edges repeated), pairs averaged.
+def eight_bit_planes(ycbcr: np.ndarray, step_x: int, step_y: int, targets: list[np.ndarray]) -> None:
+    """Luma rounded to its codes, chroma filtered (see above) and rounded, into the three uint8 `targets`.
+    The reference of signal_kernel.c's planes(): each line one float32 operation, as there."""
+    targets[0][...] = _codes(ycbcr[0])
+    for plane, target in zip(ycbcr[1:], targets[1:]):
+        if step_x == 2:
+            pairs = plane[:, 0::2] + plane[:, 1::2]
+        if step_y == 2:
+            rows = np.arange(0, plane.shape[0], 2)
+            above, below = pairs[np.maximum(rows - 1, 0)], pairs[np.minimum(rows + 2, plane.shape[0] - 1)]
+            outer = above + below
+            inner = pairs[rows] + pairs[rows + 1]
+            target[...] = _codes((outer + np.float32(3.0) * inner) * np.float32(0.0625))  # = filtered() there
+        elif step_x == 2:
+            target[...] = _codes(pairs * np.float32(0.5))
+        else:
+            target[...] = _codes(plane)
 
-    That is half the mean of the 2x2 block plus a quarter of each of the two 2x2 blocks one row
-    off it, so it is made from OpenCV's fast 2x2 means (~0.5 ms a 720p plane; a general 4-tap
-    filter took ~5).
-    """
-    height, width = plane.shape
-    blocks = cv2.resize(plane, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
-    offset = np.empty((height // 2 + 1, width // 2), plane.dtype)  # the blocks of rows 2i-1 and 2i (float ones unrounded)
-    offset[0], offset[-1] = _pair_means(plane[:1])[0], _pair_means(plane[-1:])[0]  # rows -1 and h: repeated
-    if height > 2:
-        offset[1:-1] = cv2.resize(plane[1:-1], (width // 2, height // 2 - 1), interpolation=cv2.INTER_AREA)
-    around = cv2.addWeighted(offset[:-1], 0.25, offset[1:], 0.25, 0.0)
-    return cv2.addWeighted(blocks, 0.5, around, 1.0, 0.0)
 
-
-def _pair_means(plane: np.ndarray) -> np.ndarray:
-    """The mean of each horizontal pair of samples (two channels of one pixel to OpenCV); uint16 rounded."""
-    height, width = plane.shape
-    return cv2.transform(np.ascontiguousarray(plane).reshape(height, width // 2, 2), _PAIR_MEAN)
+def _codes(values: np.ndarray) -> np.ndarray:
+    """257 x code floats -> uint8 codes: scaled, clamped to 0..255, then to nearest, ties to even."""
+    return np.rint(np.clip(values * _ONE_CODE, 0, 255)).astype(np.uint8)
 
 
 def _plane_view(plane) -> np.ndarray:

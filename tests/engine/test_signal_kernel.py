@@ -101,3 +101,61 @@ def test_the_kernel_refuses_buffers_that_do_not_fit():
         kernel.apply(rgb.astype(np.float64), 1.0, nodes, 2, *planes)
     with pytest.raises(ValueError, match="contiguous"):
         kernel.apply(rgb[:, :2], 1.0, nodes, 2, *planes)
+
+
+@needs_kernel
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv422p", "yuv444p"])
+@pytest.mark.parametrize("size", [(720, 1280), (6, 38), (2, 2), (4, 70)])
+def test_the_kernels_8_bit_planes_are_numpys_code_for_code(pix_fmt, size):
+    """Luma rounded, chroma filtered and rounded: the same codes from the kernel and from ycbcr.py's
+    numpy, on widths that are not whole vector batches, with values on the half codes (ties go to even)
+    and outside the codes' range (clamped)."""
+    from engine.media import ycbcr
+
+    step_x, step_y = ycbcr._SUBSAMPLING[pix_fmt]
+    height, width = size
+    if height % step_y or width % step_x:
+        pytest.skip("not a size this format can hold")
+    rng = np.random.default_rng(3)
+    planes = rng.uniform(-3000.0, 70000.0, size=(3, height, width)).astype(np.float32)
+    planes.reshape(3, -1)[:, ::5] = (rng.integers(0, 255, size=planes.reshape(3, -1)[:, ::5].shape) + 0.5) * 257.0
+    planes[0, 0, :2] = (-3000.0, 70000.0)  # under code 0 and over 255
+    ours = [np.zeros((height // (step_y if c else 1), width // (step_x if c else 1)), np.uint8) for c in range(3)]
+    theirs = [plane.copy() for plane in ours]
+    ycbcr._kernel_planes(planes, step_x, step_y, *ours)
+    ycbcr.eight_bit_planes(planes, step_x, step_y, theirs)
+    for kernel, reference in zip(ours, theirs):
+        assert np.array_equal(kernel, reference)
+    assert {0, 255} <= set(np.unique(ours[0]).tolist())  # clamped both ways
+
+
+@needs_kernel
+def test_an_exported_frame_has_the_same_codes_with_or_without_the_kernel(monkeypatch):
+    """The whole 8-bit path of a sample still: table, then planes, each through the kernel or not."""
+    from engine.media import ycbcr
+
+    kernel, ocio = tables(1.0)
+    pixels = still("dawn.jpg", size=(322, 182))  # rows of 161 chroma samples: not whole batches
+
+    def codes(frame):
+        return [np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, :p.width].copy() for p in frame.planes]
+
+    ours = codes(ycbcr.planar_frame(kernel.encode(pixels), "yuv420p"))
+    monkeypatch.setattr(ycbcr, "_kernel_planes", None)
+    theirs = codes(ycbcr.planar_frame(ocio.encode(pixels), "yuv420p"))
+    assert [plane.shape for plane in ours] == [(182, 322), (91, 161), (91, 161)]
+    for kernel_plane, reference in zip(ours, theirs):
+        assert np.array_equal(kernel_plane, reference)
+
+
+@needs_kernel
+def test_the_planes_call_refuses_planes_of_the_wrong_size():
+    from engine.media import ycbcr
+
+    planes = np.zeros((3, 4, 6), np.float32)
+    good = [np.zeros((4, 6), np.uint8), np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8)]
+    ycbcr._kernel_planes(planes, 2, 2, *good)
+    with pytest.raises(ValueError, match="2 x 3 uint8"):
+        ycbcr._kernel_planes(planes, 2, 2, good[0], np.zeros((2, 2), np.uint8), good[2])
+    with pytest.raises(ValueError, match="multiples of the steps"):
+        ycbcr._kernel_planes(np.zeros((3, 5, 6), np.float32), 2, 2, *good)

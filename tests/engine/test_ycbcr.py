@@ -14,9 +14,20 @@ import pytest
 from engine.media.colorspaces import OUTPUT_TRANSFORMS
 from engine.media.export_formats import FORMATS
 from engine.media.video_io import SignalConverter, VideoEncoder
+from engine.media import ycbcr
 from engine.media.ycbcr import planar_frame, ycbcr_affine, ycbcr_of_signal
 
 WHITE, BLACK, RED, BLUE = (65535, 65535, 65535), (0, 0, 0), (65535, 0, 0), (0, 0, 65535)
+
+
+@pytest.fixture(autouse=True, params=["kernel", "numpy"])
+def writer(request, monkeypatch):
+    """Each test twice: the planes written by the C kernel (where it is built) and by numpy."""
+    if request.param == "numpy":
+        monkeypatch.setattr(ycbcr, "_kernel_planes", None)
+    elif ycbcr._kernel_planes is None:
+        pytest.skip("the C kernel is not built here")
+    return request.param
 
 
 def planes(frame: av.VideoFrame) -> list[np.ndarray]:
