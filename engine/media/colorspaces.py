@@ -94,11 +94,51 @@ def to_working(encoded: np.ndarray, input_space: str, working: str = "lin_rec709
     space = INPUT_SPACES.get(input_space)
     if space is None:
         raise ValueError(f"unknown input colour space {input_space!r}; use one of {', '.join(INPUT_SPACES)}")
-    rgb = _f32(space.decode(_f32(encoded[..., :3])))
+    rgb = _decoded(space, _f32(encoded[..., :3]))
     linear = rgb @ gamut_matrix(space.gamut, WORKING_GAMUTS[working]).T
     if encoded.shape[-1] == 4:
         linear = np.concatenate([linear, _f32(encoded[..., 3:])], axis=-1)
     return linear.astype(np.float32, copy=False)
+
+
+# A picture from an 8- or 16-bit file holds at most 256 or 65536 values: decoding each of those once
+# and looking the pixels up gives the very floats decoding every pixel gives, for a fraction of the
+# cost (colour-science computes in float64: ~270 ms for a 1080p sRGB still, ~45 ms this way, and
+# every frame of an 8-bit video). engine.media.image_io makes the values two ways, both tried.
+_CODE_TOPS = (255, 65535)
+
+
+def _divided(codes: np.ndarray, top: int) -> np.ndarray:
+    return codes / np.float32(top)  # image_io's stills
+
+
+def _multiplied(codes: np.ndarray, top: int) -> np.ndarray:
+    return codes * np.float32(1 / top)  # image_io's video frames
+
+
+def _decoded(space: InputSpace, encoded: np.ndarray) -> np.ndarray:
+    """float32 encoded values -> float32 linear light, through a table of its codes where it has them."""
+    if space.decode is _identity:
+        return encoded
+    if encoded.size > 4 * _CODE_TOPS[-1]:  # a table pays for itself only on a picture larger than it
+        for top in _CODE_TOPS:
+            for made in (_divided, _multiplied):
+                codes = _codes_of(encoded, top, made)
+                if codes is not None:
+                    return _f32(space.decode(made(np.arange(top + 1, dtype=np.float32), top)))[codes]
+    return _f32(space.decode(encoded))
+
+
+def _codes_of(values: np.ndarray, top: int, made: Callable[[np.ndarray, int], np.ndarray]) -> np.ndarray | None:
+    """The integer codes `values` were `made` from, or None where any value is not one of those (a
+    float file's values, another bit depth, NaN). The first two rows refuse most pictures cheaply."""
+    head = values[:2]
+    if not np.array_equal(made(np.rint(head * np.float32(top)), top), head):
+        return None
+    codes = np.rint(values * np.float32(top))
+    if not (codes.min() >= 0 and codes.max() <= top) or not np.array_equal(made(codes, top), values):
+        return None
+    return codes.astype(np.uint8 if top == 255 else np.uint16)
 
 
 def convert_working(pixels: np.ndarray, source: str, target: str) -> np.ndarray:

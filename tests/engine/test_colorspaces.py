@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from engine.media.colorspaces import (INPUT_SPACES, OUTPUT_TRANSFORMS, convert_working, gamut_matrix, to_output,
-                                      to_working)
+from engine.media import colorspaces
+from engine.media.colorspaces import (INPUT_SPACES, OUTPUT_TRANSFORMS, WORKING_GAMUTS, convert_working, gamut_matrix,
+                                      to_output, to_working)
 
 
 def patch(*rgb):
@@ -83,3 +84,45 @@ def test_colour_science_leaves_no_stand_in_modules_that_break_a_later_diffusers_
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def _direct(encoded: np.ndarray, space: str, working: str = "lin_rec709") -> np.ndarray:
+    """Every pixel decoded on its own (what to_working did before it looked codes up)."""
+    spec = INPUT_SPACES[space]
+    rgb = np.asarray(spec.decode(np.asarray(encoded[..., :3], np.float32)), np.float32)
+    return (rgb @ gamut_matrix(spec.gamut, WORKING_GAMUTS[working]).T).astype(np.float32)
+
+
+def _pictures() -> dict[str, np.ndarray]:
+    """Pictures as engine.media.image_io makes them: 8-bit stills (code / 255) and video frames
+    (code x 1/255), their 16-bit kin, one with alpha, and two that hold no codes (float, NaN)."""
+    rng = np.random.default_rng(5)
+    codes8, codes16 = rng.integers(0, 256, (300, 400, 3)), rng.integers(0, 65536, (300, 400, 3))
+    with_nan = codes8.astype(np.float32) / np.float32(255)
+    with_nan[200, 100, 1] = np.nan
+    return {
+        "still 8-bit": codes8.astype(np.float32) / np.float32(255),
+        "video 8-bit": codes8.astype(np.float32) * np.float32(1 / 255),
+        "still 16-bit": codes16.astype(np.float32) / np.float32(65535),
+        "video 16-bit": codes16.astype(np.float32) * np.float32(1 / 65535),
+        "rgba 8-bit": rng.integers(0, 256, (300, 400, 4)).astype(np.float32) / np.float32(255),
+        "float": rng.random((300, 400, 3), dtype=np.float32) * 1.2,
+        "nan": with_nan,
+    }
+
+
+@pytest.mark.parametrize("space", ["srgb", "rec709", "acescct", "sony_slog3"])
+@pytest.mark.parametrize("name", list(_pictures()))
+def test_decoding_by_code_table_gives_every_pixels_own_floats(name, space):
+    encoded = _pictures()[name]
+    calls = []
+    spec = colorspaces.INPUT_SPACES[space]
+    counting = colorspaces.InputSpace(spec.id, spec.name, spec.gamut, lambda x: calls.append(x.size) or spec.decode(x))
+    decoded = colorspaces._decoded(counting, np.asarray(encoded[..., :3], np.float32))
+    linear = to_working(encoded, space)
+    np.testing.assert_array_equal(linear[..., :3], _direct(encoded, space))
+    np.testing.assert_array_equal(decoded, np.asarray(spec.decode(np.asarray(encoded[..., :3], np.float32)), np.float32))
+    # Pictures of codes decode their table (256 or 65536 values), not their 360,000 values.
+    table_sizes = {"8-bit": 256, "16-bit": 65536}
+    expected = next((size for depth, size in table_sizes.items() if name.endswith(depth)), encoded[..., :3].size)
+    assert calls == [expected]
