@@ -9,8 +9,8 @@
  * (tests/engine/test_signal_kernel.py compares them bit for bit):
  *   1. shaper, cell and tetrahedron of each pixel: plain C the compiler turns into vector code;
  *   2. the four corners of each pixel's tetrahedron, weighted: one 4-float load per corner (the
- *      table is padded from 3 to 4 floats a node for that);
- *   3. the Y'CbCr floats out to their three planes.
+ *      table is padded from 3 to 4 floats a node for that), four pixels' results turned into four
+ *      values of each of the three planes.
  *
  * Built by setup.py when a C compiler is there; without it, signal_lut.py takes OpenColorIO's path.
  * setup.py compiles with -ffp-contract=off: a fused multiply-add would change the bits on some CPUs
@@ -85,25 +85,40 @@ static void cells_of(const float *restrict rgb, int count, float scale, int size
     }
 }
 
-/* Pass 2: the weighted corners of each pixel, all channels at once, into `out` (4 floats a pixel). */
+/* Pass 2: the weighted corners of each pixel, all channels at once, out to the three planes. */
+#ifdef HAVE_SSE2
+static inline __m128 corners(const Cells *restrict cells, int p, const float *restrict table, int far)
+{
+    const float *c0 = table + cells->corner0[p];
+    __m128 sum = _mm_mul_ps(_mm_set1_ps(cells->weight[0][p]), _mm_loadu_ps(c0));
+    sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(cells->weight[1][p]), _mm_loadu_ps(table + cells->corner1[p])));
+    sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(cells->weight[2][p]), _mm_loadu_ps(table + cells->corner2[p])));
+    return _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(cells->weight[3][p]), _mm_loadu_ps(c0 + far)));
+}
+#endif
+
 static void interpolate(const Cells *restrict cells, int count, const float *restrict table, int size,
-                        float *restrict out)
+                        float *restrict plane0, float *restrict plane1, float *restrict plane2)
 {
     const int far = 4 * (size * size + size + 1); /* node (1, 1, 1) from node (0, 0, 0) */
-    for (int p = 0; p < count; p++) {
-        const float *c0 = table + cells->corner0[p];
+    int p = 0;
 #ifdef HAVE_SSE2
-        __m128 sum = _mm_mul_ps(_mm_set1_ps(cells->weight[0][p]), _mm_loadu_ps(c0));
-        sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(cells->weight[1][p]), _mm_loadu_ps(table + cells->corner1[p])));
-        sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(cells->weight[2][p]), _mm_loadu_ps(table + cells->corner2[p])));
-        sum = _mm_add_ps(sum, _mm_mul_ps(_mm_set1_ps(cells->weight[3][p]), _mm_loadu_ps(c0 + far)));
-        _mm_storeu_ps(out + 4 * p, sum);
-#else
-        const float *c1 = table + cells->corner1[p], *c2 = table + cells->corner2[p], *c3 = c0 + far;
-        for (int c = 0; c < 3; c++)
-            out[4 * p + c] = cells->weight[0][p] * c0[c] + cells->weight[1][p] * c1[c]
-                             + cells->weight[2][p] * c2[c] + cells->weight[3][p] * c3[c];
+    for (; p + 4 <= count; p += 4) { /* four pixels' [Y' Cb Cr -] turned into four values of each plane */
+        __m128 a = corners(cells, p, table, far), b = corners(cells, p + 1, table, far);
+        __m128 c = corners(cells, p + 2, table, far), d = corners(cells, p + 3, table, far);
+        _MM_TRANSPOSE4_PS(a, b, c, d);
+        _mm_storeu_ps(plane0 + p, a);
+        _mm_storeu_ps(plane1 + p, b);
+        _mm_storeu_ps(plane2 + p, c);
+    }
 #endif
+    for (; p < count; p++) {
+        const float *c0 = table + cells->corner0[p], *c1 = table + cells->corner1[p];
+        const float *c2 = table + cells->corner2[p], *c3 = c0 + far;
+        float *planes[3] = {plane0, plane1, plane2};
+        for (int c = 0; c < 3; c++) /* the products and sums in the order the vector code takes them */
+            planes[c][p] = ((cells->weight[0][p] * c0[c] + cells->weight[1][p] * c1[c])
+                            + cells->weight[2][p] * c2[c]) + cells->weight[3][p] * c3[c];
     }
 }
 
@@ -111,16 +126,10 @@ static void apply_table(const float *rgb, Py_ssize_t pixels, float scale, const 
                         float *plane0, float *plane1, float *plane2)
 {
     Cells cells;
-    float out[4 * CHUNK];
     for (Py_ssize_t start = 0; start < pixels; start += CHUNK) {
         int count = pixels - start < CHUNK ? (int)(pixels - start) : CHUNK;
         cells_of(rgb + 3 * start, count, scale, size, &cells);
-        interpolate(&cells, count, table, size, out);
-        for (int p = 0; p < count; p++) { /* pass 3 */
-            plane0[start + p] = out[4 * p];
-            plane1[start + p] = out[4 * p + 1];
-            plane2[start + p] = out[4 * p + 2];
-        }
+        interpolate(&cells, count, table, size, plane0 + start, plane1 + start, plane2 + start);
     }
 }
 
