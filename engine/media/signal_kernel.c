@@ -1,10 +1,11 @@
-/* The export's colour table applied in one pass: engine.media._signal_kernel.
+/* engine.media._signal_kernel: an 8-bit export's colour table applied in one pass (apply), and the
+ * encoder's 8-bit planes made from what it gives (planes).
  *
  * engine/media/signal_lut.py bakes an 8-bit export's grade, output transform and Y'CbCr matrix into a
  * 3D table over fourth-root-shaped scene-linear input. OpenColorIO applies such a table well, but an
  * export then pays for the shaper (two OpenCV square-root passes), OpenColorIO's copy of every pixel
  * into its RGBA buffer and back out to planes, and the tetrahedral interpolation, each a pass over the
- * frame. This does all of it in one pass over rows of CHUNK pixels, with the arithmetic OpenColorIO's
+ * frame. apply() does all of it in one pass over runs of CHUNK pixels, with the arithmetic OpenColorIO's
  * tetrahedral interpolation does, in the same order, so the planes it writes are the same floats
  * (tests/engine/test_signal_kernel.py compares them bit for bit):
  *   1. shaper, cell and tetrahedron of each pixel: plain C the compiler turns into vector code;
@@ -12,9 +13,10 @@
  *      table is padded from 3 to 4 floats a node for that), four pixels' results turned into four
  *      values of each of the three planes.
  *
- * Built by setup.py when a C compiler is there; without it, signal_lut.py takes OpenColorIO's path.
- * setup.py compiles with -ffp-contract=off: a fused multiply-add would change the bits on some CPUs
- * and not on others, and an export must give the same bits on every machine with this kernel.
+ * Built by setup.py when a C compiler is there; without it, signal_lut.py takes OpenColorIO's path
+ * and ycbcr.py numpy's, to the same bits. setup.py compiles with -ffp-contract=off: a fused
+ * multiply-add would change the bits on some CPUs and not on others, and an export must give the same
+ * bits on every machine.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -35,7 +37,7 @@
 #define BOTH_ISAS
 #endif
 
-#define CHUNK 512 /* pixels a pass: its scratch (~18 KiB) stays in the L1 cache */
+#define CHUNK 512 /* pixels a run: their cells (14 KiB) stay in the L1 cache between the passes */
 
 /* 0..1; NaN (the square root of a negative: rounding noise of resampling) to 0, as OpenColorIO reads it */
 static inline float unit(float v)
