@@ -119,6 +119,11 @@ class SignalTable:
         self.error_p999, self.error_max = self._error_at_cell_centres(grid)
 
     @property
+    def uses_kernel(self) -> bool:
+        """Whether encode() goes through engine/media/signal_kernel.c (else through OpenColorIO)."""
+        return self._nodes is not None
+
+    @property
     def accurate(self) -> bool:
         return self.error_max <= CELL_MAX_ERROR_CODES and self.error_p999 <= CELL_P999_ERROR_CODES
 
@@ -138,7 +143,8 @@ class SignalTable:
         """H x W x 3 float32 linear (inside the domain) -> a new signal: H x W x 3 uint16 R'G'B' as swscale
         takes it, or 3 x H x W float32 Y'CbCr planes (257 x code) as the encoder's planar formats store them.
 
-        `rgb` is read only; `scratch` (float32, its shape) is overwritten if given, saving an allocation.
+        `rgb` is read only; `scratch` (float32, its shape) is overwritten if given, saving an allocation
+        (OpenColorIO's path only: the kernel shapes each run of pixels in its own small buffer).
         Negative values (rounding noise of resampling) need no clamp: their square root is NaN, which
         OpenColorIO's 3D LUT reads as 0 (its renderers are tested for that), as it would clamp them.
         """
@@ -243,6 +249,8 @@ class SignalEncoder:
         if table is None:
             return self._as_output(self._exact(pixels))
         pixels = np.ascontiguousarray(pixels, dtype=np.float32)
+        if table.uses_kernel:
+            return table.encode(pixels)  # needs no scratch frame
         scratch = getattr(self._scratch, "frame", None)
         if scratch is None or scratch.shape != pixels.shape:
             scratch = self._scratch.frame = np.empty(pixels.shape, np.float32)

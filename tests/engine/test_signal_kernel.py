@@ -34,7 +34,7 @@ def tables(top: float, size: int = signal_lut.TABLE_SIZE) -> tuple[SignalTable, 
     grading, _ = sample_grade()
     kernel = SignalTable(grading, "lin_rec709", "rec709", top, size=size, matrix=1)
     ocio = SignalTable(grading, "lin_rec709", "rec709", top, size=size, matrix=1, use_kernel=False)
-    assert kernel._nodes is not None and ocio._nodes is None
+    assert kernel.uses_kernel and not ocio.uses_kernel
     return kernel, ocio
 
 
