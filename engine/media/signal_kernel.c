@@ -1,5 +1,6 @@
-/* engine.media._signal_kernel: an 8-bit export's colour table applied in one pass (apply), and the
- * encoder's 8-bit planes made from what it gives (planes).
+/* engine.media._signal_kernel: an 8-bit export's colour table applied in one pass (apply), the
+ * encoder's 8-bit planes made from what it gives (planes), and both at once, row by row, so that the
+ * table's floats never leave the cache (frame: what an export uses).
  *
  * engine/media/signal_lut.py bakes an 8-bit export's grade, output transform and Y'CbCr matrix into a
  * 3D table over fourth-root-shaped scene-linear input. OpenColorIO applies such a table well, but an
@@ -220,24 +221,57 @@ static void luma_rows(const float *plane, int height, int width, uint8_t *out, P
         luma_row(plane + (Py_ssize_t)r * width, width, out + r * stride);
 }
 
-/* Each chroma sample with the same single operations, in the same order, as ycbcr.py's numpy. */
+/* One row of a chroma plane from the rows of Cb or Cr it stands for: `top` (and for 4:2:0 `bottom`,
+ * with the rows `above` and `below` them, the edges repeated). The same single operations, in the same
+ * order, as ycbcr.py's numpy. */
+static void chroma_row(const float *above, const float *top, const float *bottom, const float *below, int width,
+                       int step_x, int step_y, uint8_t *restrict out)
+{
+    if (step_y == 2) {
+        chroma_row_420(above, top, bottom, below, width / 2, out);
+    } else if (step_x == 2) {
+        for (int j = 0; j < width / 2; j++)
+            out[j] = code_of((top[2 * j] + top[2 * j + 1]) * 0.5f);
+    } else {
+        luma_row(top, width, out);
+    }
+}
+
 static void chroma_rows(const float *plane, int height, int width, int step_x, int step_y, uint8_t *out,
                         Py_ssize_t stride)
 {
-    const int out_width = width / step_x;
     for (int i = 0; i < height / step_y; i++) {
-        uint8_t *row_out = out + i * stride;
-        if (step_y == 2) { /* the edges repeated: rows -1 and H are rows 0 and H-1 */
-            const float *top = plane + (Py_ssize_t)(2 * i) * width, *bottom = top + width;
-            const float *above = i > 0 ? top - width : top;
-            const float *below = 2 * i + 2 < height ? bottom + width : bottom;
-            chroma_row_420(above, top, bottom, below, out_width, row_out);
-        } else if (step_x == 2) {
-            const float *row = plane + (Py_ssize_t)i * width;
-            for (int j = 0; j < out_width; j++)
-                row_out[j] = code_of((row[2 * j] + row[2 * j + 1]) * 0.5f);
-        } else {
-            luma_row(plane + (Py_ssize_t)i * width, width, row_out);
+        const float *top = plane + (Py_ssize_t)(step_y * i) * width;
+        const float *bottom = step_y == 2 ? top + width : top;
+        const float *above = i > 0 && step_y == 2 ? top - width : top;
+        const float *below = step_y == 2 && 2 * i + 2 < height ? bottom + width : bottom;
+        chroma_row(above, top, bottom, below, width, step_x, step_y, out + i * stride);
+    }
+}
+
+/* ---- both at once: the table's floats never leave the cache ---- */
+
+/* Rows go through the table as the chroma rows need them. Each row's luma is rounded at once; its Cb
+ * and Cr wait in rings of four rows, the most a 4:2:0 chroma row is filtered from. `rows` holds
+ * 9 x width floats: a luma row and the two rings. */
+static void table_frame(const float *rgb, int height, int width, float scale, const float *table, int size,
+                        int step_x, int step_y, uint8_t *const out[3], const Py_ssize_t stride[3], float *rows)
+{
+    float *luma = rows, *rings[2] = {rows + width, rows + 5 * width};
+    int made = 0; /* rows through the table so far */
+    for (int i = 0; i < height / step_y; i++) {
+        int last_needed = step_y == 2 ? (2 * i + 2 < height ? 2 * i + 2 : height - 1) : i;
+        for (; made <= last_needed; made++) {
+            apply_table(rgb + (Py_ssize_t)made * width * 3, width, scale, table, size, luma,
+                        rings[0] + (made & 3) * width, rings[1] + (made & 3) * width);
+            luma_row(luma, width, out[0] + made * stride[0]);
+        }
+        int r_top = step_y * i, r_bottom = step_y == 2 ? r_top + 1 : r_top;
+        int r_above = step_y == 2 && i > 0 ? r_top - 1 : r_top, r_below = last_needed;
+        for (int c = 0; c < 2; c++) {
+            const float *ring = rings[c];
+            chroma_row(ring + (r_above & 3) * width, ring + (r_top & 3) * width, ring + (r_bottom & 3) * width,
+                       ring + (r_below & 3) * width, width, step_x, step_y, out[c + 1] + i * stride[c + 1]);
         }
     }
 }
@@ -355,7 +389,82 @@ done:
     return result;
 }
 
+/* The shape of a C-contiguous buffer: its dimensions into `shape` (up to 3); -1 with an error set. */
+static int shape_of(PyObject *object, int ndim, Py_ssize_t shape[3], const char *what)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(object, &view, PyBUF_ND) < 0)
+        return -1;
+    int ok = view.ndim == ndim;
+    for (int d = 0; ok && d < ndim; d++)
+        shape[d] = view.shape[d];
+    PyBuffer_Release(&view);
+    if (!ok) {
+        PyErr_Format(PyExc_ValueError, "%s must have %d dimensions", what, ndim);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(frame_doc,
+"frame(rgb, scale, table, size, step_x, step_y, luma, blue, red)\n\n"
+"apply() and planes() in one: rgb H x W x 3 float32 through the table, straight into the uint8 planes.\n"
+"The same codes as planes() gives from apply()'s floats. Runs without the GIL.");
+
+static PyObject *frame(PyObject *self, PyObject *args)
+{
+    PyObject *objects[2], *targets[3];
+    float scale;
+    int size, step_x, step_y;
+    if (!PyArg_ParseTuple(args, "OfOiiiOOO", &objects[0], &scale, &objects[1], &size, &step_x, &step_y,
+                          &targets[0], &targets[1], &targets[2]))
+        return NULL;
+    Py_ssize_t shape[3];
+    if (shape_of(objects[0], 3, shape, "rgb") < 0)
+        return NULL;
+    int height = (int)shape[0], width = (int)shape[1];
+    if (shape[2] != 3 || (step_x != 1 && step_x != 2) || (step_y != 1 && step_y != 2) || (step_y == 2 && step_x != 2)
+        || width % step_x || height % step_y || height < 1 || width < 1) {
+        PyErr_SetString(PyExc_ValueError, "rgb must be H x W x 3, with H and W whole multiples of the steps (1 or 2)");
+        return NULL;
+    }
+    Py_buffer inputs[2], views[3];
+    int held_inputs = 0, held = 0;
+    PyObject *result = NULL;
+    for (; held_inputs < 2; held_inputs++)
+        if (float_buffer(objects[held_inputs], &inputs[held_inputs], 0, held_inputs ? "table" : "rgb") < 0)
+            goto done;
+    if (size < 2 || inputs[1].len != (Py_ssize_t)size * size * size * 16) {
+        PyErr_SetString(PyExc_ValueError, "table must be size^3 x 4 float32 (size >= 2)");
+        goto done;
+    }
+    for (; held < 3; held++)
+        if (plane_buffer(targets[held], &views[held], held ? height / step_y : height,
+                         held ? width / step_x : width) < 0)
+            goto done;
+    float *rows = PyMem_RawMalloc(sizeof(float) * 9 * (size_t)width);
+    if (rows == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    uint8_t *out[3] = {views[0].buf, views[1].buf, views[2].buf};
+    Py_ssize_t stride[3] = {views[0].strides[0], views[1].strides[0], views[2].strides[0]};
+    Py_BEGIN_ALLOW_THREADS
+    table_frame((const float *)inputs[0].buf, height, width, scale, (const float *)inputs[1].buf, size, step_x,
+                step_y, out, stride, rows);
+    Py_END_ALLOW_THREADS
+    PyMem_RawFree(rows);
+    result = Py_NewRef(Py_None);
+done:
+    while (held-- > 0)
+        PyBuffer_Release(&views[held]);
+    while (held_inputs-- > 0)
+        PyBuffer_Release(&inputs[held_inputs]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"frame", frame, METH_VARARGS, frame_doc},
     {"apply", apply, METH_VARARGS, apply_doc},
     {"planes", planes, METH_VARARGS, planes_doc},
     {NULL, NULL, 0, NULL},

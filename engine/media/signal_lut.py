@@ -33,6 +33,7 @@ import math
 import threading
 from collections.abc import Callable
 
+import av
 import cv2
 import numpy as np
 import PyOpenColorIO as ocio
@@ -41,7 +42,7 @@ import torch
 from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
 from .grade_math import Grading, apply_ops
 from .value_range import value_range as range_of  # encode() has a parameter named value_range
-from .ycbcr import ycbcr_affine, ycbcr_of_signal
+from .ycbcr import empty_frame, planar_frame, ycbcr_affine, ycbcr_of_signal
 
 try:  # the one-pass kernel (see above); None where setup.py found no C compiler to build it
     from . import _signal_kernel as KERNEL
@@ -168,6 +169,18 @@ class SignalTable:
                                                                2, 6, 6 * width))
         return out
 
+    def encode_frame(self, rgb: np.ndarray, pix_fmt: str) -> av.VideoFrame:
+        """H x W x 3 float32 linear (inside the domain) -> a new 8-bit frame for the encoder: the codes
+        engine.media.ycbcr.planar_frame makes of encode()'s planes. Through the kernel where this table
+        uses it, in one pass that never writes the float planes out."""
+        if not self.uses_kernel:
+            return planar_frame(self.encode(rgb), pix_fmt)
+        rgb = np.ascontiguousarray(rgb, dtype=np.float32)
+        height, width = rgb.shape[:2]
+        frame, targets, (step_x, step_y) = empty_frame(width, height, pix_fmt)
+        KERNEL.frame(rgb, float(self._scale), self._nodes, self.size, step_x, step_y, *targets)
+        return frame
+
     def _error_at_cell_centres(self, grid: np.ndarray) -> tuple[float, float]:
         """(99.9th percentile, max) of |table - exact| in 8-bit codes, over a sample of cell centres."""
         centres = (grid[:-1] + grid[1:]) / 2
@@ -231,6 +244,32 @@ class SignalEncoder:
         exact uint16 R'G'B' signal: the frame goes through its table only if the table reproduces those.
         `value_range` is the frame's (min, max) where the caller has it already (NaN: exact path).
         """
+        return self._signal(self._table_of(pixels, sample, sample_signal, value_range), pixels)
+
+    def encode_frame(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
+                     value_range: tuple[float, float] | None, pix_fmt: str) -> av.VideoFrame:
+        """encode(), then engine.media.ycbcr.planar_frame: the frame as the encoder takes it (a matrix
+        must be set). A table the kernel applies does both in one pass, to the same codes."""
+        table = self._table_of(pixels, sample, sample_signal, value_range)
+        if table is not None and table.uses_kernel:
+            return table.encode_frame(pixels, pix_fmt)
+        return planar_frame(self._signal(table, pixels), pix_fmt)
+
+    def _signal(self, table: SignalTable | None, pixels: np.ndarray) -> np.ndarray:
+        """The frame through `table`, or exactly where it is None."""
+        if table is None:
+            return self._as_output(self._exact(pixels))
+        pixels = np.ascontiguousarray(pixels, dtype=np.float32)
+        if table.uses_kernel:
+            return table.encode(pixels)  # needs no scratch frame
+        scratch = getattr(self._scratch, "frame", None)
+        if scratch is None or scratch.shape != pixels.shape:
+            scratch = self._scratch.frame = np.empty(pixels.shape, np.float32)
+        return table.encode(pixels, scratch)
+
+    def _table_of(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
+                  value_range: tuple[float, float] | None) -> SignalTable | None:
+        """The table this frame goes through, None for the exact path; counted either way."""
         low, high = value_range if value_range is not None else range_of(pixels)
         table = None
         if pixels.shape[-1] == 3 and low >= NEGATIVE_TOLERANCE and high <= MAX_TOP * (1 + 1e-3):
@@ -246,15 +285,7 @@ class SignalEncoder:
                 self.exact_frames += 1
             else:
                 self.table_frames += 1
-        if table is None:
-            return self._as_output(self._exact(pixels))
-        pixels = np.ascontiguousarray(pixels, dtype=np.float32)
-        if table.uses_kernel:
-            return table.encode(pixels)  # needs no scratch frame
-        scratch = getattr(self._scratch, "frame", None)
-        if scratch is None or scratch.shape != pixels.shape:
-            scratch = self._scratch.frame = np.empty(pixels.shape, np.float32)
-        return table.encode(pixels, scratch)
+        return table
 
     def _as_output(self, signal: np.ndarray) -> np.ndarray:
         """A uint16 R'G'B' signal in the encoder's output form (Y'CbCr planes where a matrix is set)."""

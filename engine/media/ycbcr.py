@@ -66,21 +66,35 @@ def planar_frame(ycbcr: np.ndarray, pix_fmt: str) -> av.VideoFrame:
     A new frame each time, never a kept one: an encoder may hold on to the frames it was given.
     Subsampled formats need an even width (and height, for 4:2:0), as their encoders do.
     """
-    if pix_fmt not in _SUBSAMPLING:
-        raise ValueError(f"no planar Y'CbCr writer for {pix_fmt}; it writes {', '.join(PLANAR_FORMATS)}")
     height, width = ycbcr.shape[1:]
-    step_x, step_y = _SUBSAMPLING[pix_fmt]
-    if width % step_x or height % step_y:
-        raise ValueError(f"a {width}x{height} frame cannot be written as {pix_fmt}: its chroma needs an even "
-                         f"{'width and height' if step_y == 2 else 'width'}")
+    frame, targets, (step_x, step_y) = empty_frame(width, height, pix_fmt)
     source = np.ascontiguousarray(ycbcr, dtype=np.float32)  # uint16 codes are exact in float32
-    frame = av.VideoFrame(width, height, pix_fmt)
-    targets = [_plane_view(plane) for plane in frame.planes]
     if _kernel_planes is not None:
         _kernel_planes(source, step_x, step_y, *targets)
     else:
         eight_bit_planes(source, step_x, step_y, targets)
     return frame
+
+
+def empty_frame(width: int, height: int, pix_fmt: str) -> tuple[av.VideoFrame, list[np.ndarray], tuple[int, int]]:
+    """A new 8-bit planar frame, writable views of its three planes' pixels, and its chroma subsampling
+    (horizontal, vertical). ValueError for a format or a size these writers cannot make."""
+    if pix_fmt not in _SUBSAMPLING:
+        raise ValueError(f"no planar Y'CbCr writer for {pix_fmt}; it writes {', '.join(PLANAR_FORMATS)}")
+    step_x, step_y = _SUBSAMPLING[pix_fmt]
+    if width % step_x or height % step_y:
+        raise ValueError(f"a {width}x{height} frame cannot be written as {pix_fmt}: its chroma needs an even "
+                         f"{'width and height' if step_y == 2 else 'width'}")
+    frame = av.VideoFrame(width, height, pix_fmt)
+    return frame, [_plane_view(plane) for plane in frame.planes], (step_x, step_y)
+
+
+def copy_frame(frame: av.VideoFrame) -> av.VideoFrame:
+    """A new frame with the picture of a planar one (a held frame, written again)."""
+    copy, targets, _ = empty_frame(frame.width, frame.height, frame.format.name)
+    for target, plane in zip(targets, frame.planes):
+        target[...] = _plane_view(plane)
+    return copy
 
 
 def eight_bit_planes(ycbcr: np.ndarray, step_x: int, step_y: int, targets: list[np.ndarray]) -> None:

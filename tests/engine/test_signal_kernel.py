@@ -145,12 +145,38 @@ def test_an_exported_frame_has_the_same_codes_with_or_without_the_kernel(monkeyp
     def codes(frame):
         return [np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, :p.width].copy() for p in frame.planes]
 
-    ours = codes(ycbcr.planar_frame(kernel.encode(pixels), "yuv420p"))
+    in_two_passes = codes(ycbcr.planar_frame(kernel.encode(pixels), "yuv420p"))
+    in_one_pass = codes(kernel.encode_frame(pixels, "yuv420p"))  # the table's floats never written out
     monkeypatch.setattr(ycbcr, "_kernel_planes", None)
     theirs = codes(ycbcr.planar_frame(ocio.encode(pixels), "yuv420p"))
-    assert [plane.shape for plane in ours] == [(182, 322), (91, 161), (91, 161)]
-    for kernel_plane, reference in zip(ours, theirs):
-        assert np.array_equal(kernel_plane, reference)
+    without_kernel = codes(ocio.encode_frame(pixels, "yuv420p"))
+    assert [plane.shape for plane in in_one_pass] == [(182, 322), (91, 161), (91, 161)]
+    for ours in (in_two_passes, in_one_pass, without_kernel):
+        for kernel_plane, reference in zip(ours, theirs):
+            assert np.array_equal(kernel_plane, reference)
+
+
+@needs_kernel
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv422p", "yuv444p"])
+@pytest.mark.parametrize("size", [(1280, 720), (34, 2), (2, 2), (100, 7)])
+def test_the_one_pass_frame_has_the_codes_of_the_two_passes(pix_fmt, size):
+    """Rows go through the table as the chroma rows need them (a ring of four): the same codes as the
+    planes made from the whole frame's floats, on the first and last rows too, and on frames one or two
+    rows high."""
+    from engine.media import ycbcr
+
+    step_x, step_y = ycbcr._SUBSAMPLING[pix_fmt]
+    if size[0] % step_x or size[1] % step_y:
+        pytest.skip("not a size this format can hold")
+    kernel, _ = tables(2.0)
+    pixels = still("night.jpg", size=size) * np.float32(1.7)
+    whole = ycbcr.planar_frame(kernel.encode(pixels), pix_fmt)
+    rows = kernel.encode_frame(pixels, pix_fmt)
+    for a, b in zip(whole.planes, rows.planes):
+        assert np.array_equal(ycbcr._plane_view(a), ycbcr._plane_view(b))
+    again = ycbcr.copy_frame(rows)
+    assert again is not rows and all(np.array_equal(ycbcr._plane_view(a), ycbcr._plane_view(b))
+                                     for a, b in zip(again.planes, rows.planes))
 
 
 @needs_kernel
