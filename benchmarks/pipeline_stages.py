@@ -197,6 +197,14 @@ def measure_stages(project, executor, limit: int | None = None) -> dict:
                    cpu_seconds() - cpu - planes[1])
         if planar_frame is not None:
             stages.add("planar_feed", planes[0], count, planes[1])
+        if hasattr(encoder, "encode_frame"):  # both in one pass, as the export now runs them
+            started, cpu = time.perf_counter(), cpu_seconds()
+            for index in range(count):
+                frame = frames[index % len(frames)]
+                grid = np.ascontiguousarray(measured_grid(frame))
+                encoder.encode_frame(frame, grid, encode_output_uint16(graded.grader(grid), working, transform, False),
+                                     None, "yuv420p")
+            stages.add("table_frame", time.perf_counter() - started, count, cpu_seconds() - cpu)
         stages.table_frames = (encoder.table_frames, encoder.exact_frames)
 
     for name, work in (("camera", shots), ("titles", titles), ("sequence", mixing), ("grade", grading),
