@@ -157,17 +157,15 @@ def test_an_exported_frame_has_the_same_codes_with_or_without_the_kernel(monkeyp
 
 
 @needs_kernel
-@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv422p", "yuv444p"])
-@pytest.mark.parametrize("size", [(1280, 720), (34, 2), (2, 2), (100, 7)])
+@pytest.mark.parametrize("pix_fmt, size", [(pix_fmt, size) for pix_fmt in ("yuv420p", "yuv422p", "yuv444p")
+                                           for size in ((1280, 720), (34, 2), (2, 2), (100, 7))
+                                           if pix_fmt != "yuv420p" or size[1] % 2 == 0])  # 4:2:0: even heights
 def test_the_one_pass_frame_has_the_codes_of_the_two_passes(pix_fmt, size):
     """Rows go through the table as the chroma rows need them (a ring of four): the same codes as the
     planes made from the whole frame's floats, on the first and last rows too, and on frames one or two
     rows high."""
     from engine.media import ycbcr
 
-    step_x, step_y = ycbcr._SUBSAMPLING[pix_fmt]
-    if size[0] % step_x or size[1] % step_y:
-        pytest.skip("not a size this format can hold")
     kernel, _ = tables(2.0)
     pixels = still("night.jpg", size=size) * np.float32(1.7)
     whole = ycbcr.planar_frame(kernel.encode(pixels), pix_fmt)
