@@ -11,8 +11,9 @@ load from other processes affects them alike.
 
 table_ms: the same grade as an 8-bit SDR export runs it (engine/media/signal_lut.py): grade, Rec.709
 output transform and the encoder's Y'CbCr planes in one baked 65³ table (97³ where 65 points cannot
-follow the grade: table_size) with its fourth-root shaper, on one thread (OpenCV's, which takes the
-shaper's square roots, held to one for it); table_ratio_to_ocio compares it with
+follow the grade: table_size) with its fourth-root shaper, on one thread: the C kernel
+(engine/media/signal_kernel.c, `table_path`: kernel) where it is built, else OpenCV's square roots
+(held to one thread for it) and OpenColorIO's LUT (`table_path`: ocio); table_ratio_to_ocio compares it with
 ocio_ms, OpenColorIO's bare LUT (one apply: one thread)
 (target <= 1.2: the whole grade and output transform for about the price of the look's LUT alone).
 The last line of stdout is one JSON object.
@@ -173,6 +174,7 @@ def main() -> int:
         "table_ratio_to_ocio": round(statistics.median(tabled) / statistics.median(ocio_times), 2),
         "table_ratio_target": 1.2,
         "table_accurate": table.accurate,  # within the limits at its cells: an export would use it
+        "table_path": "kernel" if table.uses_kernel else "ocio",
         "table_size": table.size,
         "ms_per_frame_min": round(min(ours) * 1000, 1),
         "ocio_ms_min": round(min(ocio_times) * 1000, 1),
