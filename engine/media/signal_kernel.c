@@ -343,52 +343,6 @@ static int plane_buffer(PyObject *object, Py_buffer *view, int height, int width
     return 0;
 }
 
-PyDoc_STRVAR(planes_doc,
-"planes(ycbcr, step_x, step_y, luma, blue, red)\n\n"
-"ycbcr: 3 x H x W float32 Y'CbCr (257 x the 8-bit code); luma (H x W), blue and red (H/step_y x\n"
-"W/step_x): uint8 planes, rows may be padded. Luma rounded, chroma filtered as engine/media/ycbcr.py\n"
-"filters it. Runs without the GIL.");
-
-static PyObject *planes(PyObject *self, PyObject *args)
-{
-    PyObject *source, *targets[3];
-    int step_x, step_y;
-    if (!PyArg_ParseTuple(args, "OiiOOO", &source, &step_x, &step_y, &targets[0], &targets[1], &targets[2]))
-        return NULL;
-    Py_buffer ycbcr, views[3];
-    if (float_buffer(source, &ycbcr, 0, "ycbcr") < 0)
-        return NULL;
-    PyObject *result = NULL;
-    int held = 0;
-    if (PyObject_GetBuffer(source, &views[0], PyBUF_ND) < 0) /* for its shape */
-        goto done;
-    int ok = views[0].ndim == 3 && views[0].shape[0] == 3;
-    int height = ok ? (int)views[0].shape[1] : 0, width = ok ? (int)views[0].shape[2] : 0;
-    PyBuffer_Release(&views[0]);
-    if (!ok || (step_x != 1 && step_x != 2) || (step_y != 1 && step_y != 2) || (step_y == 2 && step_x != 2)
-        || width % step_x || height % step_y) {
-        PyErr_SetString(PyExc_ValueError, "ycbcr must be 3 x H x W, with H and W whole multiples of the steps (1 or 2)");
-        goto done;
-    }
-    for (; held < 3; held++)
-        if (plane_buffer(targets[held], &views[held], held ? height / step_y : height,
-                         held ? width / step_x : width) < 0)
-            goto done;
-    const float *data = (const float *)ycbcr.buf;
-    Py_ssize_t area = (Py_ssize_t)height * width;
-    Py_BEGIN_ALLOW_THREADS
-    luma_rows(data, height, width, (uint8_t *)views[0].buf, views[0].strides[0]);
-    chroma_rows(data + area, height, width, step_x, step_y, (uint8_t *)views[1].buf, views[1].strides[0]);
-    chroma_rows(data + 2 * area, height, width, step_x, step_y, (uint8_t *)views[2].buf, views[2].strides[0]);
-    Py_END_ALLOW_THREADS
-    result = Py_NewRef(Py_None);
-done:
-    while (held-- > 0)
-        PyBuffer_Release(&views[held]);
-    PyBuffer_Release(&ycbcr);
-    return result;
-}
-
 /* The shape of a C-contiguous buffer: its dimensions into `shape` (up to 3); -1 with an error set. */
 static int shape_of(PyObject *object, int ndim, Py_ssize_t shape[3], const char *what)
 {
@@ -406,6 +360,85 @@ static int shape_of(PyObject *object, int ndim, Py_ssize_t shape[3], const char 
     return 0;
 }
 
+/* Whether the steps are a planar format's (1 or 2, 4:2:0 halving both) and the size holds whole samples;
+ * a ValueError naming `what` where not. */
+static int steps_fit(int height, int width, int step_x, int step_y, const char *what)
+{
+    if ((step_x != 1 && step_x != 2) || (step_y != 1 && step_y != 2) || (step_y == 2 && step_x != 2)
+        || height < 1 || width < 1 || width % step_x || height % step_y) {
+        PyErr_Format(PyExc_ValueError, "%s must be %d x %d pixels or more, with H and W whole multiples of the "
+                     "steps (1 or 2)", what, step_y, step_x);
+        return 0;
+    }
+    return 1;
+}
+
+/* The height and width of a 3-channel frame, channels first (3 x H x W) or last (H x W x 3), checked
+ * against the steps; 0 with a ValueError naming `what` where it does not fit. */
+static int frame_size(PyObject *object, int channels_last, int step_x, int step_y, int *height, int *width,
+                      const char *what)
+{
+    Py_ssize_t shape[3];
+    if (shape_of(object, 3, shape, what) < 0)
+        return 0;
+    if (shape[channels_last ? 2 : 0] != 3) {
+        PyErr_Format(PyExc_ValueError, "%s must be %s", what, channels_last ? "H x W x 3" : "3 x H x W");
+        return 0;
+    }
+    *height = (int)shape[channels_last ? 0 : 1];
+    *width = (int)shape[channels_last ? 1 : 2];
+    return steps_fit(*height, *width, step_x, step_y, what);
+}
+
+/* The three output planes of a height x width frame (chroma subsampled by the steps): how many were
+ * taken; fewer than 3 with an error set (the ones taken are the caller's to release). */
+static int plane_buffers(PyObject *const targets[3], Py_buffer views[3], int height, int width, int step_x,
+                         int step_y)
+{
+    int held = 0;
+    for (; held < 3; held++)
+        if (plane_buffer(targets[held], &views[held], held ? height / step_y : height,
+                         held ? width / step_x : width) < 0)
+            break;
+    return held;
+}
+
+PyDoc_STRVAR(planes_doc,
+"planes(ycbcr, step_x, step_y, luma, blue, red)\n\n"
+"ycbcr: 3 x H x W float32 Y'CbCr (257 x the 8-bit code); luma (H x W), blue and red (H/step_y x\n"
+"W/step_x): uint8 planes, rows may be padded. Luma rounded, chroma filtered as engine/media/ycbcr.py\n"
+"filters it. Runs without the GIL.");
+
+static PyObject *planes(PyObject *self, PyObject *args)
+{
+    PyObject *source, *targets[3];
+    int step_x, step_y;
+    if (!PyArg_ParseTuple(args, "OiiOOO", &source, &step_x, &step_y, &targets[0], &targets[1], &targets[2]))
+        return NULL;
+    int height, width;
+    if (!frame_size(source, 0, step_x, step_y, &height, &width, "ycbcr"))
+        return NULL;
+    Py_buffer ycbcr, views[3];
+    if (float_buffer(source, &ycbcr, 0, "ycbcr") < 0)
+        return NULL;
+    PyObject *result = NULL;
+    int held = plane_buffers(targets, views, height, width, step_x, step_y);
+    if (held == 3) {
+        const float *data = (const float *)ycbcr.buf;
+        Py_ssize_t area = (Py_ssize_t)height * width;
+        Py_BEGIN_ALLOW_THREADS
+        luma_rows(data, height, width, (uint8_t *)views[0].buf, views[0].strides[0]);
+        chroma_rows(data + area, height, width, step_x, step_y, (uint8_t *)views[1].buf, views[1].strides[0]);
+        chroma_rows(data + 2 * area, height, width, step_x, step_y, (uint8_t *)views[2].buf, views[2].strides[0]);
+        Py_END_ALLOW_THREADS
+        result = Py_NewRef(Py_None);
+    }
+    while (held-- > 0)
+        PyBuffer_Release(&views[held]);
+    PyBuffer_Release(&ycbcr);
+    return result;
+}
+
 PyDoc_STRVAR(frame_doc,
 "frame(rgb, scale, table, size, step_x, step_y, luma, blue, red)\n\n"
 "apply() and planes() in one: rgb H x W x 3 float32 through the table, straight into the uint8 planes.\n"
@@ -419,15 +452,9 @@ static PyObject *frame(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OfOiiiOOO", &objects[0], &scale, &objects[1], &size, &step_x, &step_y,
                           &targets[0], &targets[1], &targets[2]))
         return NULL;
-    Py_ssize_t shape[3];
-    if (shape_of(objects[0], 3, shape, "rgb") < 0)
+    int height, width;
+    if (!frame_size(objects[0], 1, step_x, step_y, &height, &width, "rgb"))
         return NULL;
-    int height = (int)shape[0], width = (int)shape[1];
-    if (shape[2] != 3 || (step_x != 1 && step_x != 2) || (step_y != 1 && step_y != 2) || (step_y == 2 && step_x != 2)
-        || width % step_x || height % step_y || height < 1 || width < 1) {
-        PyErr_SetString(PyExc_ValueError, "rgb must be H x W x 3, with H and W whole multiples of the steps (1 or 2)");
-        return NULL;
-    }
     Py_buffer inputs[2], views[3];
     int held_inputs = 0, held = 0;
     PyObject *result = NULL;
@@ -438,10 +465,8 @@ static PyObject *frame(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "table must be size^3 x 4 float32 (size >= 2)");
         goto done;
     }
-    for (; held < 3; held++)
-        if (plane_buffer(targets[held], &views[held], held ? height / step_y : height,
-                         held ? width / step_x : width) < 0)
-            goto done;
+    if ((held = plane_buffers(targets, views, height, width, step_x, step_y)) < 3)
+        goto done;
     float *rows = PyMem_RawMalloc(sizeof(float) * 9 * (size_t)width);
     if (rows == NULL) {
         PyErr_NoMemory();

@@ -188,3 +188,19 @@ def test_the_planes_call_refuses_planes_of_the_wrong_size():
         ycbcr._kernel_planes(planes, 2, 2, good[0], np.zeros((2, 2), np.uint8), good[2])
     with pytest.raises(ValueError, match="multiples of the steps"):
         ycbcr._kernel_planes(np.zeros((3, 5, 6), np.float32), 2, 2, *good)
+
+
+@needs_kernel
+def test_the_frame_call_refuses_frames_and_tables_that_do_not_fit():
+    kernel = signal_lut.KERNEL
+    nodes = np.zeros((8, 4), np.float32)
+    planes = [np.zeros((4, 6), np.uint8), np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8)]
+    kernel.frame(np.zeros((4, 6, 3), np.float32), 1.0, nodes, 2, 2, 2, *planes)  # fits
+    with pytest.raises(ValueError, match="H x W x 3"):
+        kernel.frame(np.zeros((4, 6, 2), np.float32), 1.0, nodes, 2, 2, 2, *planes)
+    with pytest.raises(ValueError, match="multiples of the steps"):
+        kernel.frame(np.zeros((5, 6, 3), np.float32), 1.0, nodes, 2, 2, 2, *planes)
+    with pytest.raises(ValueError, match="table"):
+        kernel.frame(np.zeros((4, 6, 3), np.float32), 1.0, nodes[:7], 2, 2, 2, *planes)
+    with pytest.raises(ValueError, match="2 x 3 uint8"):
+        kernel.frame(np.zeros((4, 6, 3), np.float32), 1.0, nodes, 2, 2, 2, planes[0], planes[1], planes[0])
