@@ -125,8 +125,16 @@ def _decoded(space: InputSpace, encoded: np.ndarray) -> np.ndarray:
             for made in (_divided, _multiplied):
                 codes = _codes_of(encoded, top, made)
                 if codes is not None:
-                    return _f32(space.decode(made(np.arange(top + 1, dtype=np.float32), top)))[codes]
+                    return _code_table(space, top, made)[codes]
     return _f32(space.decode(encoded))
+
+
+@lru_cache(maxsize=16)
+def _code_table(space: InputSpace, top: int, made: Callable[[np.ndarray, int], np.ndarray]) -> np.ndarray:
+    """Each code's decoded value, made once per space and kind of picture (a video's frames share it)."""
+    table = _f32(space.decode(made(np.arange(top + 1, dtype=np.float32), top)))
+    table.flags.writeable = False  # shared by every picture looked up through it
+    return table
 
 
 def _codes_of(values: np.ndarray, top: int, made: Callable[[np.ndarray, int], np.ndarray]) -> np.ndarray | None:
