@@ -29,7 +29,8 @@ frames alone, what each stage of the picture chain costs per frame, and a 60 s 1
    the table writes the encoder's Y'CbCr, and `planar_feed` is the rounding and chroma filtering
    that make its planes (engine/media/ycbcr.py): on that path it stands for encoder_feed.
    `table_frame` is both in one pass, as an export runs them where the C kernel is built
-   (engine/media/signal_kernel.c): it stands for grade_and_output_table + planar_feed there.
+   (engine/media/signal_kernel.c), the frame's range measured on the way (SignalEncoder.convert): it
+   stands for grade_and_output_table + planar_feed there.
    `picture_only`: the Export's own frame producer (export_signal.export_frames) pulled with no encoder,
    converting frames on 1 thread and on its pool: the fps the picture side allows where x264 has cores
    to spare or a hardware encoder takes over.

@@ -198,12 +198,14 @@ def measure_stages(project, executor, limit: int | None = None) -> dict:
         if planar_frame is not None:
             stages.add("planar_feed", planes[0], count, planes[1])
         if hasattr(encoder, "encode_frame"):  # both in one pass, as the export now runs them
+            # convert(): the frame's range measured by the kernel on the way, no value_range pass first.
+            convert = getattr(encoder, "convert", None) or (lambda *args: encoder.encode_frame(
+                *args[:3], None, args[3]))
             started, cpu = time.perf_counter(), cpu_seconds()
             for index in range(count):
                 frame = frames[index % len(frames)]
                 grid = np.ascontiguousarray(measured_grid(frame))
-                encoder.encode_frame(frame, grid, encode_output_uint16(graded.grader(grid), working, transform, False),
-                                     None, "yuv420p")
+                convert(frame, grid, encode_output_uint16(graded.grader(grid), working, transform, False), "yuv420p")
             stages.add("table_frame", time.perf_counter() - started, count, cpu_seconds() - cpu)
         stages.table_frames = (encoder.table_frames, encoder.exact_frames)
 

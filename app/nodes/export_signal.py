@@ -12,6 +12,7 @@ the few pixels it measures).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,6 @@ from engine.media.graded_clip import GradedClip
 from engine.media.ordered_pool import DEFAULT_WORKERS, ordered_results
 from engine.media.signal_lut import SignalEncoder, fits_table
 from engine.media.transfer_fast import encode_output_uint16
-from engine.media.value_range import value_range
 from engine.media.ycbcr import PLANAR_FORMATS, copy_frame
 from engine.qa.picture import measured_grid
 
@@ -92,20 +92,22 @@ def _through_table(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, 
                 yield last.planes.again
                 continue
             graded_grid = grade(grid)
-            low_high = value_range(pixels)
-            finite = bool(np.isfinite(low_high[1]))
-            qa.measure(graded_grid, finite=finite)
-            planes = _FramePlanes(encoder, pixels, grid, signal(graded_grid), low_high, fmt.pix_fmt)
-            last = _Converted(pixels, grid, graded_grid, finite, planes)
+            # The frame's range (which table it takes, and the QA's NaN check) is found by its conversion.
+            planes = _FramePlanes(encoder, pixels, grid, signal(graded_grid), fmt.pix_fmt)
+            qa.measure(graded_grid, finite=planes.finite)
+            last = _Converted(pixels, grid, graded_grid, planes.finite, planes)
             yield planes
 
     return ordered_results(tasks(), EXPORT_WORKERS, name="export")
 
 
 def _repeats(pixels: np.ndarray, grid: np.ndarray, earlier: np.ndarray, earlier_grid: np.ndarray) -> bool:
-    """Whether a frame is the picture before it again (a hold, a title card's middle, black). The QA
-    grids (1 pixel in 64) tell almost every other pair apart first; then every value is compared (a
-    NaN never equals itself, so a frame holding one is converted on its own)."""
+    """Whether a frame is the picture before it again (a hold, a title card's middle, black): the very
+    same array, or one of the same values. The QA grids (1 pixel in 64) tell almost every other pair
+    apart first; then every value is compared (a NaN never equals itself, so a frame holding one is
+    converted on its own, unless it is the same array: then it is the same picture however it reads)."""
+    if pixels is earlier:  # the very same array (a title card's middle): the same picture, unread
+        return True
     return (pixels.shape == earlier.shape and np.array_equal(grid, earlier_grid)
             and np.array_equal(pixels, earlier))
 
@@ -115,7 +117,7 @@ class _Converted:
     pixels: np.ndarray
     grid: np.ndarray
     graded_grid: np.ndarray
-    finite: bool
+    finite: Callable[[], bool]
     planes: "_FramePlanes"
 
 
@@ -128,19 +130,25 @@ class _FramePlanes:
     """
 
     def __init__(self, encoder: SignalEncoder, pixels: np.ndarray, grid: np.ndarray, grid_signal: np.ndarray,
-                 value_range: tuple[float, float], pix_fmt: str):
+                 pix_fmt: str):
         self._encoder, self._pix_fmt = encoder, pix_fmt
-        self._inputs: tuple | None = (pixels, grid, grid_signal, value_range)
+        self._inputs: tuple | None = (pixels, grid, grid_signal)
         self._frame: av.VideoFrame | None = None
+        self._high = math.nan  # the frame's highest value, once converted
         self._made = threading.Event()
 
     def __call__(self) -> av.VideoFrame:
         try:
-            self._frame = self._encoder.encode_frame(*self._inputs, self._pix_fmt)
+            self._frame, (_, self._high) = self._encoder.convert(*self._inputs, self._pix_fmt)
         finally:
             self._inputs = None  # the frame's pixels are not needed any more
             self._made.set()
         return self._frame
+
+    def finite(self) -> bool:
+        """Whether the frame holds no NaN and no infinity (its highest value carries both through), as its
+        conversion found; True if it was never converted (the export stopped first: no report then)."""
+        return not self._made.is_set() or math.isfinite(self._high)
 
     def again(self) -> av.VideoFrame:
         """The same picture as a new frame. Run after __call__ (tasks start in order), it waits for the

@@ -6,6 +6,7 @@ light on every frame, so edges and fades blend like a real superimposition.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -75,11 +76,14 @@ class TextLayer:
         rows, columns = np.flatnonzero(covered.any(axis=1)), np.flatnonzero(covered.any(axis=0))
         self.box = (slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1)) if rows.size else None
 
-    def over(self, frame: np.ndarray, strength: float = 1.0) -> np.ndarray:
+    def over(self, frame: np.ndarray, strength: float = 1.0, in_place: bool = False) -> np.ndarray:
+        """The text over `frame`: written into it where the caller owns it (`in_place`, and the frame is
+        a writable float32 array), else into a copy, as a cached or shared frame needs."""
         alpha = self.opacity * strength
         if alpha <= 0 or self.box is None:
             return frame
-        out = np.array(frame, dtype=np.float32)  # a copy: the frame may be a cached or shared still
+        writable = in_place and frame.dtype == np.float32 and frame.flags.writeable
+        out = frame if writable else np.array(frame, dtype=np.float32)
         rows, columns = self.box
         rgb = out[rows, columns, :3]
         if self.shadow is not None:
@@ -87,6 +91,24 @@ class TextLayer:
         a = (self.coverage[rows, columns] * alpha)[..., None]
         out[rows, columns, :3] = rgb * (1.0 - a) + self.ink * a
         return out
+
+
+def _held_title(layer: TextLayer, envelope) -> Callable[[np.ndarray, int], np.ndarray]:
+    """The title over a held still, frame by frame: a frame at the strength of the frame before is that
+    frame again (one read-only array), so a card's middle costs no compositing and the export sees the
+    same picture (engine: a repeated frame is encoded from the one before)."""
+    last: dict = {}
+
+    def frame_at(still: np.ndarray, index: int) -> np.ndarray:
+        strength = envelope(index)
+        if last.get("strength") != strength or last.get("still") is not still:
+            frame = layer.over(still, strength)
+            if frame is not still:
+                frame.setflags(write=False)  # handed out more than once
+            last.update(strength=strength, still=still, frame=frame)
+        return last["frame"]
+
+    return frame_at
 
 
 def card_pixels(params: dict, working: str = "lin_rec709") -> np.ndarray:
@@ -163,7 +185,13 @@ class Title(_TitleNode):
             return {"frames": shot}
         layer = TextLayer(params, text, shot.width, shot.height, shot.color_space, self.font_path(ctx, params))
         envelope = self.envelope(params, shot.info)
-        return {"frames": MapClip(shot, lambda frame, i: layer.over(frame, envelope(i)))}
+        owned = shot.owned_frames  # frames nobody else holds: the text is written into them, no copy
+        if shot.is_still:  # a card or a held still: while the fade stands still, so does the picture
+            titled = MapClip(shot, _held_title(layer, envelope))
+        else:
+            titled = MapClip(shot, lambda frame, i: layer.over(frame, envelope(i), in_place=owned))
+        titled.owned_frames = owned  # each frame is still the shot's own (or untouched)
+        return {"frames": titled}
 
     @staticmethod
     def envelope(params: dict, info: ClipInfo):

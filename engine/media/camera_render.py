@@ -389,7 +389,9 @@ def camera_clip(source: Clip, path: CameraPath, width: int, height: int, fit: st
     info = source.info.with_(width=width, height=height)
     if not source.is_still:
         reader = SequentialReader(source)
-        return FunctionClip(info, lambda index: renderer.render(reader.get(index), index, index))
+        clip = FunctionClip(info, lambda index: renderer.render(reader.get(index), index, index))
+        clip.owned_frames = True  # each frame is a new resample
+        return clip
     still: dict[str, np.ndarray] = {}
 
     def render_still(index: int) -> np.ndarray:
@@ -404,4 +406,5 @@ def camera_clip(source: Clip, path: CameraPath, width: int, height: int, fit: st
 
     clip = FunctionClip(info, render_still)
     clip.is_still = path.is_static
+    clip.owned_frames = not path.is_static  # a static path hands out its one read-only frame
     return clip

@@ -54,6 +54,10 @@ class Clip(abc.ABC):
     """Base of all clips. Subclasses implement `frames` or `frame` (each defaults to the other)."""
 
     is_still = False  # every frame is the same picture (a held still): consumers may compute once
+    # Every frame handed out is a new array that nothing else keeps (a camera move renders each one):
+    # whoever takes it may write into it, as a title composites its text, instead of copying the frame.
+    # False unless a clip knows it: a cached, shared or held frame is read by others too.
+    owned_frames = False
 
     def __init__(self, info: ClipInfo):
         self.info = info

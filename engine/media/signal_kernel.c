@@ -14,6 +14,9 @@
  *      table is padded from 3 to 4 floats a node for that), four pixels' results turned into four
  *      values of each of the three planes.
  *
+ * frame() also returns the lowest and highest value it read (NaN if it read one), so that an export
+ * learns a frame's range, which picks its table, without a pass of its own over the frame.
+ *
  * Built by setup.py when a C compiler is there; without it, signal_lut.py takes OpenColorIO's path
  * and ycbcr.py numpy's, to the same bits. setup.py compiles with -ffp-contract=off: a fused
  * multiply-add would change the bits on some CPUs and not on others, and an export must give the same
@@ -125,12 +128,54 @@ static void interpolate(const Cells *restrict cells, int count, const float *res
     }
 }
 
+/* The lowest and highest value a frame holds, and whether it holds a NaN: what the export picks a
+ * table by (engine/media/value_range.py gives the same), measured while each run of pixels is in the
+ * L1 cache for pass 1 instead of in a pass of its own over the frame. */
+typedef struct {
+    float low, high;
+    int nan;
+} Range;
+
+static void widen(Range *range, const float *values, int count)
+{
+    int i = 0;
+#ifdef HAVE_SSE2
+    __m128 low = _mm_set1_ps(range->low), high = _mm_set1_ps(range->high), nan = _mm_setzero_ps();
+    for (; i + 4 <= count; i += 4) {
+        __m128 v = _mm_loadu_ps(values + i);
+        nan = _mm_or_ps(nan, _mm_cmpunord_ps(v, v));
+        low = _mm_min_ps(v, low); /* a NaN in v gives back the second operand: NaNs only set `nan` */
+        high = _mm_max_ps(v, high);
+    }
+    float lows[4], highs[4];
+    _mm_storeu_ps(lows, low);
+    _mm_storeu_ps(highs, high);
+    for (int k = 0; k < 4; k++) {
+        range->low = lows[k] < range->low ? lows[k] : range->low;
+        range->high = highs[k] > range->high ? highs[k] : range->high;
+    }
+    range->nan |= _mm_movemask_ps(nan) != 0;
+#endif
+    for (; i < count; i++) {
+        float v = values[i];
+        if (v != v)
+            range->nan = 1;
+        else {
+            range->low = v < range->low ? v : range->low;
+            range->high = v > range->high ? v : range->high;
+        }
+    }
+}
+
+/* `range`, where not NULL, is widened by every value read. */
 static void apply_table(const float *rgb, Py_ssize_t pixels, float scale, const float *table, int size,
-                        float *plane0, float *plane1, float *plane2)
+                        float *plane0, float *plane1, float *plane2, Range *range)
 {
     Cells cells;
     for (Py_ssize_t start = 0; start < pixels; start += CHUNK) {
         int count = pixels - start < CHUNK ? (int)(pixels - start) : CHUNK;
+        if (range != NULL)
+            widen(range, rgb + 3 * start, 3 * count);
         cells_of(rgb + 3 * start, count, scale, size, &cells);
         interpolate(&cells, count, table, size, plane0 + start, plane1 + start, plane2 + start);
     }
@@ -255,7 +300,8 @@ static void chroma_rows(const float *plane, int height, int width, int step_x, i
  * and Cr wait in rings of four rows, the most a 4:2:0 chroma row is filtered from. `rows` holds
  * 9 x width floats: a luma row and the two rings. */
 static void table_frame(const float *rgb, int height, int width, float scale, const float *table, int size,
-                        int step_x, int step_y, uint8_t *const out[3], const Py_ssize_t stride[3], float *rows)
+                        int step_x, int step_y, uint8_t *const out[3], const Py_ssize_t stride[3], float *rows,
+                        Range *range)
 {
     float *luma = rows, *rings[2] = {rows + width, rows + 5 * width};
     int made = 0; /* rows through the table so far */
@@ -263,7 +309,7 @@ static void table_frame(const float *rgb, int height, int width, float scale, co
         int last_needed = step_y == 2 ? (2 * i + 2 < height ? 2 * i + 2 : height - 1) : i;
         for (; made <= last_needed; made++) {
             apply_table(rgb + (Py_ssize_t)made * width * 3, width, scale, table, size, luma,
-                        rings[0] + (made & 3) * width, rings[1] + (made & 3) * width);
+                        rings[0] + (made & 3) * width, rings[1] + (made & 3) * width, range);
             luma_row(luma, width, out[0] + made * stride[0]);
         }
         int r_top = step_y * i, r_bottom = step_y == 2 ? r_top + 1 : r_top;
@@ -319,7 +365,7 @@ static PyObject *apply(PyObject *self, PyObject *args)
         else {
             Py_BEGIN_ALLOW_THREADS
             apply_table((const float *)views[0].buf, pixels, scale, (const float *)views[1].buf, size,
-                        (float *)views[2].buf, (float *)views[3].buf, (float *)views[4].buf);
+                        (float *)views[2].buf, (float *)views[3].buf, (float *)views[4].buf, NULL);
             Py_END_ALLOW_THREADS
             result = Py_NewRef(Py_None);
         }
@@ -442,7 +488,8 @@ static PyObject *planes(PyObject *self, PyObject *args)
 PyDoc_STRVAR(frame_doc,
 "frame(rgb, scale, table, size, step_x, step_y, luma, blue, red)\n\n"
 "apply() and planes() in one: rgb H x W x 3 float32 through the table, straight into the uint8 planes.\n"
-"The same codes as planes() gives from apply()'s floats. Runs without the GIL.");
+"The same codes as planes() gives from apply()'s floats. Returns (lowest, highest) of rgb's values,\n"
+"(nan, nan) where it holds a NaN, as engine.media.value_range gives them. Runs without the GIL.");
 
 static PyObject *frame(PyObject *self, PyObject *args)
 {
@@ -474,12 +521,14 @@ static PyObject *frame(PyObject *self, PyObject *args)
     }
     uint8_t *out[3] = {views[0].buf, views[1].buf, views[2].buf};
     Py_ssize_t stride[3] = {views[0].strides[0], views[1].strides[0], views[2].strides[0]};
+    Range range = {INFINITY, -INFINITY, 0};
     Py_BEGIN_ALLOW_THREADS
     table_frame((const float *)inputs[0].buf, height, width, scale, (const float *)inputs[1].buf, size, step_x,
-                step_y, out, stride, rows);
+                step_y, out, stride, rows, &range);
     Py_END_ALLOW_THREADS
     PyMem_RawFree(rows);
-    result = Py_NewRef(Py_None);
+    result = range.nan ? Py_BuildValue("(dd)", (double)NAN, (double)NAN)
+                       : Py_BuildValue("(dd)", (double)range.low, (double)range.high);
 done:
     while (held-- > 0)
         PyBuffer_Release(&views[held]);

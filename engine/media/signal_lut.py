@@ -175,11 +175,17 @@ class SignalTable:
         uses it, in one pass that never writes the float planes out."""
         if not self.uses_kernel:
             return planar_frame(self.encode(rgb), pix_fmt)
+        return self.encode_frame_and_range(rgb, pix_fmt)[0]
+
+    def encode_frame_and_range(self, rgb: np.ndarray, pix_fmt: str) -> tuple[av.VideoFrame, tuple[float, float]]:
+        """encode_frame() through the kernel (uses_kernel), and the (lowest, highest) value of `rgb`
+        ((NaN, NaN) where it holds one), as engine.media.value_range gives them: the kernel reads every
+        value anyway, so the range costs no pass of its own over the frame."""
         rgb = np.ascontiguousarray(rgb, dtype=np.float32)
         height, width = rgb.shape[:2]
         frame, targets, (step_x, step_y) = empty_frame(width, height, pix_fmt)
-        KERNEL.frame(rgb, float(self._scale), self._nodes, self.size, step_x, step_y, *targets)
-        return frame
+        low_high = KERNEL.frame(rgb, float(self._scale), self._nodes, self.size, step_x, step_y, *targets)
+        return frame, low_high
 
     def _error_at_cell_centres(self, grid: np.ndarray) -> tuple[float, float]:
         """(99.9th percentile, max) of |table - exact| in 8-bit codes, over a sample of cell centres."""
@@ -219,6 +225,7 @@ class SignalEncoder:
         self._tables: dict[float, SignalTable | None] = {}
         self.table_frames = 0
         self.exact_frames = 0
+        self.second_passes = 0  # frames convert() took through a table their own range then refused
         self._lock = threading.Lock()  # the tables and the counts, shared by the threads encoding frames
         self._scratch = threading.local()  # each thread's shaped frame, reused from one frame to its next
 
@@ -255,6 +262,29 @@ class SignalEncoder:
             return table.encode_frame(pixels, pix_fmt)
         return planar_frame(self._signal(table, pixels), pix_fmt)
 
+    def convert(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
+                pix_fmt: str) -> tuple[av.VideoFrame, tuple[float, float]]:
+        """encode_frame() for a frame whose range is not known yet: the frame, and its (lowest, highest)
+        value as engine.media.value_range gives them, for the same result as encode_frame() after it.
+
+        Where the kernel applies the table, the sample (the QA's grid of the frame) picks the table and
+        the kernel measures the frame's range as it converts it: no pass of its own over the frame. A
+        frame the sample misjudged (a highlight, a negative or a NaN between the grid's pixels) picks
+        another way from its measured range and is converted again (`second_passes` counts them).
+        """
+        if sample.size and pixels.shape[-1] == 3:
+            table = self._checked(self._by_range(*range_of(sample)), sample, sample_signal)
+            if table is not None and table.uses_kernel:
+                frame, measured = table.encode_frame_and_range(pixels, pix_fmt)
+                if self._by_range(*measured) is table:  # the way the whole frame picks: the same table
+                    self._count(table)
+                    return frame, measured
+                with self._lock:
+                    self.second_passes += 1
+                return self.encode_frame(pixels, sample, sample_signal, measured, pix_fmt), measured
+        measured = range_of(pixels)
+        return self.encode_frame(pixels, sample, sample_signal, measured, pix_fmt), measured
+
     def _signal(self, table: SignalTable | None, pixels: np.ndarray) -> np.ndarray:
         """The frame through `table`, or exactly where it is None."""
         if table is None:
@@ -270,22 +300,32 @@ class SignalEncoder:
     def _table_of(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
                   value_range: tuple[float, float] | None) -> SignalTable | None:
         """The table this frame goes through, None for the exact path; counted either way."""
-        low, high = value_range if value_range is not None else range_of(pixels)
         table = None
-        if pixels.shape[-1] == 3 and low >= NEGATIVE_TOLERANCE and high <= MAX_TOP * (1 + 1e-3):
-            table = self.table_for(domain_top(high))
-        if table is not None and sample.size == 0:  # a frame too thin for the grid: nothing to check with
-            table = None
-        if table is not None:
-            error = np.abs(table.encode(sample) - self._as_output(sample_signal).astype(np.float32)).max() / CODE
-            if error > FRAME_MAX_ERROR_CODES:
-                table = None
+        if pixels.shape[-1] == 3:
+            table = self._checked(self._by_range(*(value_range if value_range is not None else range_of(pixels))),
+                                  sample, sample_signal)
+        self._count(table)
+        return table
+
+    def _by_range(self, low: float, high: float) -> SignalTable | None:
+        """The table a frame of values low..high may take (the smallest that holds it), None if none."""
+        if low >= NEGATIVE_TOLERANCE and high <= MAX_TOP * (1 + 1e-3):  # False for NaN
+            return self.table_for(domain_top(high))
+        return None
+
+    def _checked(self, table: SignalTable | None, sample: np.ndarray, sample_signal: np.ndarray) -> SignalTable | None:
+        """`table` if it gives the exact signal of the frame's sample (its grid), else None."""
+        if table is None or sample.size == 0:  # a frame too thin for the grid: nothing to check with
+            return None
+        error = np.abs(table.encode(sample) - self._as_output(sample_signal).astype(np.float32)).max() / CODE
+        return None if error > FRAME_MAX_ERROR_CODES else table
+
+    def _count(self, table: SignalTable | None) -> None:
         with self._lock:
             if table is None:
                 self.exact_frames += 1
             else:
                 self.table_frames += 1
-        return table
 
     def _as_output(self, signal: np.ndarray) -> np.ndarray:
         """A uint16 R'G'B' signal in the encoder's output form (Y'CbCr planes where a matrix is set)."""

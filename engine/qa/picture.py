@@ -8,6 +8,8 @@ transform for "is it black, burnt out, frozen or flickering". Five figures per f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from . import limits
@@ -24,12 +26,15 @@ class FrameMeter:
         self.visible: list[float] = []  # fraction of pixels brighter than black
         self.clipped: list[float] = []  # fraction of pixels at white
         self.change: list[float] = []  # the largest luma change of any pixel from the frame before (0 for the first)
-        self.bad: list[bool] = []  # a NaN or an infinity anywhere in the frame
+        # A NaN or an infinity anywhere in the frame; a callable saying so where the whole frame is read
+        # later than it is measured (an export's conversion finds its range), asked by figures().
+        self.bad: list[bool | Callable[[], bool]] = []
         self._previous: np.ndarray | None = None
 
-    def measure(self, pixels: np.ndarray, finite: bool | None = None) -> None:
+    def measure(self, pixels: np.ndarray, finite: bool | Callable[[], bool] | None = None) -> None:
         """The figures of one frame. `pixels` may already be its grid (measured_grid), with `finite` then
-        saying whether the whole frame was free of NaN and infinity."""
+        saying whether the whole frame was free of NaN and infinity, or a callable that will say it
+        (asked when the figures are read, after the frame's conversion)."""
         grid = measured_grid(pixels)
         if finite is None:
             # The whole frame, not the grid, is searched for NaN: one bad pixel is a broken decode. The maximum
@@ -46,7 +51,7 @@ class FrameMeter:
         # The largest change, not the mean: a small boat crossing a still lake is motion.
         self.change.append(float(np.abs(luma - previous).max()) if previous is not None and
                            previous.shape == luma.shape else 0.0)
-        self.bad.append(not finite)
+        self.bad.append((lambda: not finite()) if callable(finite) else not finite)
         self._previous = luma
 
     @property
@@ -55,7 +60,8 @@ class FrameMeter:
 
     def figures(self) -> dict[str, np.ndarray]:
         return {"mean": np.array(self.mean), "visible": np.array(self.visible), "clipped": np.array(self.clipped),
-                "change": np.array(self.change), "bad": np.array(self.bad, bool)}
+                "change": np.array(self.change),
+                "bad": np.array([bad() if callable(bad) else bad for bad in self.bad], bool)}
 
 
 def measured_grid(pixels: np.ndarray) -> np.ndarray:

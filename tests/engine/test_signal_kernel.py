@@ -204,3 +204,34 @@ def test_the_frame_call_refuses_frames_and_tables_that_do_not_fit():
         kernel.frame(np.zeros((4, 6, 3), np.float32), 1.0, nodes[:7], 2, 2, 2, *planes)
     with pytest.raises(ValueError, match="2 x 3 uint8"):
         kernel.frame(np.zeros((4, 6, 3), np.float32), 1.0, nodes, 2, 2, 2, planes[0], planes[1], planes[0])
+
+
+@needs_kernel
+@pytest.mark.parametrize("odd", ["plain", "nan early", "nan in a row's tail", "+inf", "-inf", "highlight last",
+                                 "flat", "negative zero"])
+def test_the_frame_call_measures_the_frames_range_as_value_range_does(odd):
+    """frame() returns what engine.media.value_range gives (the export picks the table and the QA's NaN
+    check by it): a row of 10 pixels is 30 floats, 7 runs of 4 and a tail of 2 read one by one."""
+    from engine.media.value_range import value_range
+    from engine.media.ycbcr import empty_frame
+
+    rgb = (np.random.default_rng(11).random((6, 10, 3), dtype=np.float32) * 3 - 0.5).astype(np.float32)
+    if odd == "nan early":
+        rgb[0, 0, 1] = np.nan
+    elif odd == "nan in a row's tail":
+        rgb[5, 9, 2] = np.nan
+    elif odd == "+inf":
+        rgb[2, 3, 0] = np.inf
+    elif odd == "-inf":
+        rgb[3, 7, 1] = -np.inf
+    elif odd == "highlight last":
+        rgb[5, 9, 2] = 9.5
+    elif odd == "flat":
+        rgb[:] = 0.25
+    elif odd == "negative zero":
+        rgb[:] = np.abs(rgb)
+        rgb[1, 1, 1] = -0.0
+    frame, targets, steps = empty_frame(10, 6, "yuv420p")
+    got = signal_lut.KERNEL.frame(rgb, 1.0, np.zeros((8, 4), np.float32), 2, *steps, *targets)
+    want = value_range(rgb)
+    assert np.array_equal(np.array(got), np.array(want), equal_nan=True), (got, want)

@@ -28,7 +28,7 @@ from engine.media.grade_math import Grading, build_ops
 from engine.media.grade_ocio import apply_processor, cpu_processor
 from engine.media.image_io import read_image
 from engine.media.lut import read_cube
-from engine.media.signal_lut import SignalEncoder, SignalTable, domain_top, fits_table
+from engine.media.signal_lut import KERNEL, SignalEncoder, SignalTable, domain_top, fits_table
 from engine.media.transfer_fast import encode_output_uint16
 from engine.media.value_range import value_range
 from engine.qa.picture import measured_grid
@@ -236,7 +236,7 @@ class Stills(NodeType):
 
 
 class HeldStills(NodeType):
-    """Runs of one picture: a hold of dawn, dawn changed only between the QA grid's pixels, night, two black
+    """Runs of one picture: a hold of dawn (the very same array, then a copy), dawn changed only between the QA grid's pixels, night, two black
     frames, night again, then night brighter."""
     schema = NodeSchema("test.held_stills", "Held stills", "Test", outputs=(Port("frames", FRAMES),))
 
@@ -246,7 +246,7 @@ class HeldStills(NodeType):
         touched[0:2, 0:2] = 0.9  # the QA grid reads pixels 1, 3, 5 ...: only its (1, 1) sees this
         touched[1, 1] = dawn[1, 1]  # so the grid finds dawn again, and only a full comparison tells them apart
         black = np.zeros_like(dawn)
-        frames = [dawn, dawn.copy(), dawn.copy(), touched, touched.copy(), dawn, night, black, black.copy(),
+        frames = [dawn, dawn, dawn.copy(), touched, touched.copy(), dawn, night, black, black.copy(),
                   night.copy(), night * np.float32(1.6)]
         return {"frames": FunctionClip(ClipInfo(256, 144, FPS, len(frames), "lin_rec709", 3), lambda i: frames[i])}
 
@@ -376,3 +376,53 @@ def test_a_frame_that_repeats_the_one_before_is_written_from_its_planes_with_the
     for report in reports:
         report.pop("file", None)
     assert reports[0] == reports[1]
+
+
+class Misjudged(NodeType):
+    """Frames whose QA grid (pixels 1, 3, 5 ... each way) misses what picks their way: a NaN, a highlight
+    past the grid's table, a negative past the tolerance, an infinity, each at pixel (0, 0)."""
+    schema = NodeSchema("test.misjudged", "Misjudged", "Test", outputs=(Port("frames", FRAMES),))
+
+    def execute(self, ctx, inputs, params):
+        dawn, night = still("dawn.jpg", (256, 144)), still("night.jpg", (256, 144))
+
+        def at_origin(picture: np.ndarray, value: float, channel: int = 0) -> np.ndarray:
+            picture = picture.copy()
+            picture[0, 0, channel] = value
+            return picture
+
+        frames = [dawn, at_origin(dawn, np.nan, 1), at_origin(dawn, 3.0), at_origin(dawn, -0.01, 2), night,
+                  at_origin(night, np.inf), night * np.float32(0.5)]
+        return {"frames": FunctionClip(ClipInfo(256, 144, FPS, len(frames), "lin_rec709", 3), lambda i: frames[i])}
+
+
+def test_a_frame_converted_before_its_range_is_known_is_written_as_after_it(tmp_path, monkeypatch):
+    """The export no longer reads each frame for its range first: the QA grid picks the table, and the
+    kernel measures the range as it converts. Where the grid misjudged, the frame goes the way its own
+    range says: the file, and the QA report (its NaN and infinity found), are those of the old order."""
+    CountingEncoder.made = []
+    monkeypatch.setattr(export_signal, "SignalEncoder", CountingEncoder)
+    after = lossless_export(tmp_path, "after.mp4", Misjudged)
+    (encoder,) = CountingEncoder.made
+    assert encoder.table_frames + encoder.exact_frames == 7
+    # Through the kernel: the NaN, the highlight, the negative and the infinity each took a second pass.
+    assert encoder.second_passes == (4 if KERNEL is not None else 0)
+
+    def range_first(self, pixels, sample, sample_signal, pix_fmt):  # the old order: value_range, then the table
+        measured = value_range(pixels)
+        return self.encode_frame(pixels, sample, sample_signal, measured, pix_fmt), measured
+
+    monkeypatch.setattr(CountingEncoder, "convert", range_first)
+    before = lossless_export(tmp_path, "before.mp4", Misjudged)
+    assert CountingEncoder.made[1].second_passes == 0
+    assert (CountingEncoder.made[1].table_frames, CountingEncoder.made[1].exact_frames) == (
+        encoder.table_frames, encoder.exact_frames)
+    assert len(after) == len(before) == 7
+    for index, (one, other) in enumerate(zip(after, before)):
+        assert np.array_equal(one, other), index
+    reports = [json.loads((tmp_path / f"{n}.qa.json").read_text()) for n in ("after", "before")]
+    for report in reports:
+        report.pop("file", None)
+    assert reports[0] == reports[1]
+    found = [(finding["check"], finding["start_tc"]) for finding in reports[0]["findings"]]
+    assert found == [("nan", "00:00:00:01"), ("nan", "00:00:00:05")]  # the NaN and the infinity, between the grid's pixels

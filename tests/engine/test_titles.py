@@ -180,3 +180,70 @@ def test_a_missing_or_broken_font_file_is_named(tmp_path):
     report = Executor().run(graph, ["missing", "broken"])
     assert f"cannot load the font {tmp_path / 'gone.ttf'}: the file does not exist" in report.results["missing"].message
     assert f"cannot load the font {not_a_font}" in report.results["broken"].message
+
+
+# --- frames a title owns are written into, not copied; everything else is copied ---
+
+def titled(source, **params):
+    """The Title node's clip over `source` (no project: the default font)."""
+    from app.nodes.titles import Title
+
+    values = {**Title.schema.default_params(), "text": "OWNED", "fade_in": 0.0, "fade_out": 0.0, **params}
+    return Title().execute(None, {"frames": source, "text": None}, values)["frames"]
+
+
+def test_a_title_writes_into_frames_it_owns_and_the_pixels_are_those_of_a_copy():
+    from engine.media.clip import ArrayClip, FunctionClip
+
+    base = np.random.default_rng(3).random((6, 180, 320, 3), dtype=np.float32)
+    handed: list[np.ndarray] = []
+
+    def render(index):  # a new array each time, as a camera move's resample is
+        handed.append(base[index].copy())
+        return handed[-1]
+
+    owned = FunctionClip(ArrayClip(base, 24).info, render)
+    owned.owned_frames = True
+    shared = ArrayClip(base, 24)
+    kept = base.copy()
+    over_owned, over_shared = titled(owned), titled(shared)
+    assert over_owned.owned_frames and not over_shared.owned_frames
+    for index, (a, b) in enumerate(zip(over_owned.frames(), over_shared.frames())):
+        assert np.array_equal(a, b)  # the same arithmetic either way: the same bits
+        assert a is handed[index]  # written into the frame it was handed, no frame-sized copy
+        assert not np.array_equal(a, base[index])  # and the text is there
+    assert np.array_equal(base, kept)  # the shared frames were copied, never written
+
+
+def test_a_read_only_frame_is_copied_even_from_a_clip_that_says_it_owns_its_frames():
+    from engine.media.clip import ArrayClip, FunctionClip
+
+    frame = np.random.default_rng(4).random((180, 320, 3), dtype=np.float32)
+    frame.setflags(write=False)
+    clip = FunctionClip(ArrayClip(frame[None], 24).info, lambda index: frame)
+    clip.owned_frames = True
+    out = titled(clip).frame(0)
+    assert out is not frame and not np.array_equal(out, frame)
+
+
+def test_a_camera_move_hands_out_frames_it_owns_and_a_static_one_does_not():
+    from engine.media.camera import CameraPath, Pose
+    from engine.media.camera_render import camera_clip
+    from engine.media.clip import StillClip
+
+    still = StillClip(np.random.default_rng(5).random((90, 160, 3), dtype=np.float32), 24, 4)
+    moving = camera_clip(still, CameraPath.move(Pose(), Pose(zoom=1.2)), 160, 90)
+    first, again = moving.frame(1), moving.frame(1)
+    assert moving.owned_frames and first is not again and first.flags.writeable
+    static = camera_clip(still, CameraPath.still(), 160, 90)
+    assert not static.owned_frames and not static.frame(0).flags.writeable
+
+
+def test_a_card_hands_out_one_read_only_frame_while_its_fade_stands_still():
+    clip = render_title(text="CARD", duration=2.0, fps="24", resolution="640x360", fade_in=0.5, fade_out=0.5,
+                        shadow=False)
+    frames = list(clip.frames())
+    middle = frames[12:36]  # fully on from 0.5 s to 1.5 s
+    assert all(frame is middle[0] for frame in middle) and not middle[0].flags.writeable
+    assert frames[6] is not frames[7] and frames[6].max() < middle[0].max()  # fading in: each its own
+    assert np.array_equal(clip.frame(20), middle[0])  # random access gives the same picture
