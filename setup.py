@@ -1,8 +1,10 @@
-"""The one compiled part: the export's colour-table kernel (engine/media/signal_kernel.c).
+"""The compiled parts: the export's colour-table kernel (engine/media/signal_kernel.c) and the camera's
+bilinear resample without roll (engine/media/warp_kernel.c).
 
-Optional: where no C compiler is found, pip installs everything else and the export applies its
-tables through OpenColorIO instead, to the same bits, a few milliseconds a frame slower. The rest
-of the project's metadata is in pyproject.toml.
+Optional: where no C compiler is found, pip installs everything else; the export then applies its
+tables through OpenColorIO, to the same bits, and the camera resamples through OpenCV, to within
+rounding, each a few milliseconds a frame slower. The rest of the project's metadata is in
+pyproject.toml.
 """
 
 import sys
@@ -14,5 +16,5 @@ from setuptools import Extension, setup
 # selects, which the compiler can vectorise (neither changes a result).
 flags = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
 
-setup(ext_modules=[Extension("engine.media._signal_kernel", ["engine/media/signal_kernel.c"],
-                             extra_compile_args=flags, optional=True)])
+setup(ext_modules=[Extension(f"engine.media._{name}", [f"engine/media/{name}.c"], extra_compile_args=flags,
+                             optional=True) for name in ("signal_kernel", "warp_kernel")])

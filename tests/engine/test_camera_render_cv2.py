@@ -20,6 +20,11 @@ of handles at 24 fps) on all four stills, `.venv/bin/python -m tests.engine.test
     motion blur                 115.2 / 113.5                      68.8 / 68.0
     motion blur, zoom-out       118.8 / 116.3                      71.8 / 71.0
 
+Since the warp kernel (engine/media/warp_kernel.c) takes the bilinear RGB poses without roll, those rows'
+bilinear figures are the kernel's, whatever the OpenCV: measured at --stride 24, push_in 116.8, pan 116.6,
+push_in magnified 118.0, zoom-out 115.9, contain 118.5, motion blur 118.8 and 120.8 (its positions are
+computed in double, OpenCV's in float); tests/engine/test_warp_kernel.py compares it with OpenCV directly.
+
 4.10 was measured by putting opencv-python-headless 4.10.0.84's cv2 ahead of this venv's on PYTHONPATH (the
 whole file passes there too, thread-count test included). Its warpAffine snaps sampling positions to 1/32
 pixel (INTER_BITS = 5): ~45 dB below 5.1 but still ~15 dB above the bar on photos, so pyproject's
