@@ -17,4 +17,5 @@ from setuptools import Extension, setup
 flags = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math"]
 
 setup(ext_modules=[Extension(f"engine.media._{name}", [f"engine/media/{name}.c"], extra_compile_args=flags,
-                             optional=True) for name in ("signal_kernel", "warp_kernel")])
+                             depends=["engine/media/kernel_isa.h"], optional=True)
+                   for name in ("signal_kernel", "warp_kernel")])

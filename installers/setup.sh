@@ -53,7 +53,7 @@ python="${PYTHON:-python3}"
 spec="."
 case "$extras" in test|bench) spec=".[test]" ;; esac
 stamp=".venv/.aiprod-installed"
-want="$(cat pyproject.toml setup.py installers/constraints.txt engine/media/signal_kernel.c engine/media/warp_kernel.c | sha256sum | cut -c1-16) $spec"
+want="$(cat pyproject.toml setup.py installers/constraints.txt engine/media/signal_kernel.c engine/media/warp_kernel.c engine/media/kernel_isa.h | sha256sum | cut -c1-16) $spec"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing Python packages into .venv (first time: a few minutes)"
   # (pip's notes about unreachable extra index folders in a machine's pip.conf are only noise here)

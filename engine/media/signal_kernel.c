@@ -27,19 +27,9 @@
 #include <math.h>
 #include <stdint.h>
 
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
-#define HAVE_SSE2 1
-#endif
-
-/* On GCC for x86-64 Linux, pass 1 is built twice, for AVX2 CPUs and for any x86-64, and the loader
- * picks one: square roots and comparisons 8 pixels at a time where the CPU has them. Both give the
- * same bits (IEEE square roots and no contraction either way). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define BOTH_ISAS __attribute__((target_clones("avx2", "default")))
-#else
-#define BOTH_ISAS
-#endif
+/* Pass 1 is built for AVX2 CPUs and for any x86-64 where GCC can (BOTH_ISAS): square roots and
+ * comparisons 8 pixels at a time where the CPU has them, to the same bits. */
+#include "kernel_isa.h"
 
 #define CHUNK 512 /* pixels a run: their cells (14 KiB) stay in the L1 cache between the passes */
 

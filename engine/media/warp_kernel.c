@@ -23,18 +23,9 @@
 #include <Python.h>
 #include <math.h>
 
-#if defined(__SSE2__) || defined(_M_X64)
-#include <emmintrin.h>
-#define HAVE_SSE2 1
-#endif
-
-/* On GCC for x86-64 Linux the vertical blend is built for AVX2 CPUs and for any x86-64, and the loader
- * picks one; both give the same bits (the same products and sums, 8 or 4 at a time). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define BOTH_ISAS __attribute__((target_clones("avx2", "default")))
-#else
-#define BOTH_ISAS
-#endif
+/* The vertical blend is built for AVX2 CPUs and for any x86-64 where GCC can (BOTH_ISAS), to the
+ * same bits. */
+#include "kernel_isa.h"
 
 /* The taps of `count` output positions along one axis: output index i samples the source at
  * position scale * i + offset (pixel k's centre at k), between pixels first[i] and first[i] + step[i]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.media import signal_lut
+from engine.media import camera_render, signal_lut
 from engine.media.signal_lut import SignalTable
 
 from .test_signal_lut import sample_grade, still
@@ -22,15 +22,18 @@ from .test_signal_lut import sample_grade, still
 needs_kernel = pytest.mark.skipif(signal_lut.KERNEL is None, reason="the C kernel is not built here")
 
 
-def test_the_kernel_is_built_wherever_a_c_compiler_is():
-    """setup.py builds it as optional: a build that broke would otherwise go unseen, every export slower."""
+@pytest.mark.parametrize("name", ["signal_kernel", "warp_kernel"])
+def test_the_kernels_are_built_wherever_a_c_compiler_is(name):
+    """setup.py builds them as optional: a build that broke would otherwise go unseen, every export
+    slower (the table kernel: signal_lut.KERNEL; the camera's: camera_render.WARP)."""
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
-        pytest.skip(f"no C compiler ({compiler}) here: the kernel is optional")
+        pytest.skip(f"no C compiler ({compiler}) here: the kernels are optional")
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
-        pytest.skip("no Python headers here (python3-dev): the kernel is optional")
-    assert signal_lut.KERNEL is not None, (
-        "a C compiler and the Python headers are here but engine.media._signal_kernel is not built: "
+        pytest.skip("no Python headers here (python3-dev): the kernels are optional")
+    built = {"signal_kernel": signal_lut.KERNEL, "warp_kernel": camera_render.WARP}[name]
+    assert built is not None, (
+        f"a C compiler and the Python headers are here but engine.media._{name} is not built: "
         "run .venv/bin/python -m pip install --no-deps -e . and read what the build says")
 
 

@@ -268,6 +268,19 @@ def lossless_export(tmp_path: Path, name: str, source: type[NodeType] = Stills) 
         return [f.to_ndarray(format="yuv420p").astype(np.float64) for f in container.decode(video=0)]
 
 
+def same_export(tmp_path: Path, decoded: dict[str, list[np.ndarray]]) -> dict:
+    """Two exports of one film (their names: their decoded frames) hold the same frames, bit for bit,
+    and the same QA report (but for the file it names); that report."""
+    (first, frames), (second, others) = decoded.items()
+    for index, (one, other) in enumerate(zip(frames, others)):
+        assert np.array_equal(one, other), index
+    reports = [json.loads((tmp_path / f"{name}.qa.json").read_text()) for name in (first, second)]
+    for report in reports:
+        report.pop("file", None)
+    assert reports[0] == reports[1]
+    return reports[0]
+
+
 class CountingEncoder(SignalEncoder):
     made: list[SignalEncoder] = []
 
@@ -370,12 +383,7 @@ def test_a_frame_that_repeats_the_one_before_is_written_from_its_planes_with_the
     every = lossless_export(tmp_path, "every.mp4", HeldStills)
     assert CountingEncoder.made[1].table_frames + CountingEncoder.made[1].exact_frames == 11
     assert len(reused) == len(every) == 11
-    for index, (one, other) in enumerate(zip(reused, every)):
-        assert np.array_equal(one, other), index
-    reports = [json.loads((tmp_path / f"{n}.qa.json").read_text()) for n in ("reused", "every")]
-    for report in reports:
-        report.pop("file", None)
-    assert reports[0] == reports[1]
+    same_export(tmp_path, {"reused": reused, "every": every})
 
 
 class Misjudged(NodeType):
@@ -418,11 +426,6 @@ def test_a_frame_converted_before_its_range_is_known_is_written_as_after_it(tmp_
     assert (CountingEncoder.made[1].table_frames, CountingEncoder.made[1].exact_frames) == (
         encoder.table_frames, encoder.exact_frames)
     assert len(after) == len(before) == 7
-    for index, (one, other) in enumerate(zip(after, before)):
-        assert np.array_equal(one, other), index
-    reports = [json.loads((tmp_path / f"{n}.qa.json").read_text()) for n in ("after", "before")]
-    for report in reports:
-        report.pop("file", None)
-    assert reports[0] == reports[1]
-    found = [(finding["check"], finding["start_tc"]) for finding in reports[0]["findings"]]
+    report = same_export(tmp_path, {"after": after, "before": before})
+    found = [(finding["check"], finding["start_tc"]) for finding in report["findings"]]
     assert found == [("nan", "00:00:00:01"), ("nan", "00:00:00:05")]  # the NaN and the infinity, between the grid's pixels
