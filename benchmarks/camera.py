@@ -9,7 +9,8 @@ the frame's edges show and the full coverage map is made), resampled to 1280x720
 and bicubic. "old" is the affine_grid CameraRenderer.sample (torch's default threads, a divide then a
 CHW -> HWC copy), kept as the reference in tests/engine/test_camera_render_speed_paths.py; "torch" is
 CameraRenderer.sample(backend="torch") (grid_sample on one torch thread); "cv2" is backend="cv2", what
-the CPU runs. The prefiltered source is cached for all, as for a still in a film. The three run in
+the CPU runs: the warp kernel (engine/media/warp_kernel.c) for a bilinear pose without roll, else
+cv2.warpAffine; "opencv_only" is that path with the kernel left out (every pose through warpAffine). The prefiltered source is cached for all, as for a still in a film. The three run in
 turns, so load from other processes falls on all alike; each figure is the median over the repeats.
 wall_ms: elapsed; thread_cpu_ms: time.thread_time of the calling thread; cpu_ms: getrusage of the whole
 process, which also counts torch's OpenMP workers and OpenCV's pool (an idle OpenMP worker spins on for
@@ -59,6 +60,7 @@ import torch  # noqa: E402
 
 from app.nodes.camera import path_from_params  # noqa: E402
 from engine.color import srgb_to_linear  # noqa: E402
+from engine.media import camera_render  # noqa: E402
 from engine.media.camera import Pose  # noqa: E402
 from engine.media.camera_render import CameraRenderer  # noqa: E402
 from engine.media.image_io import read_image  # noqa: E402
@@ -122,7 +124,14 @@ def main() -> int:
             def cv2_path():
                 renderer.sample(pixels, [pose], "still", backend="cv2")
 
-            versions = {"old": old, "torch": torch_path, "cv2": cv2_path}
+            def opencv_only():  # the CPU path with the warp kernel left out: every pose through warpAffine
+                kernel, camera_render.WARP = camera_render.WARP, None
+                try:
+                    renderer.sample(pixels, [pose], "still", backend="cv2")
+                finally:
+                    camera_render.WARP = kernel
+
+            versions = {"old": old, "torch": torch_path, "cv2": cv2_path, "opencv_only": opencv_only}
             for function in versions.values():  # warm-up: prefilter cache, thread pools, first-touch allocations
                 function()
             timings = {version: [] for version in versions}

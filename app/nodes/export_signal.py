@@ -83,19 +83,19 @@ def _through_table(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, 
                             exact=lambda pixels: signal(grade(pixels)), matrix=OUTPUT_TRANSFORMS[transform].matrix)
 
     def tasks() -> Iterator[Callable[[], av.VideoFrame]]:
-        last = None  # the frame before: its pixels, grid, graded grid, finiteness and planes
+        last = None  # the frame before: its pixels, grid, graded grid and planes (which know its finiteness)
         for pixels in source.frames(start, stop):
             # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
             grid = np.ascontiguousarray(measured_grid(pixels))
             if last is not None and _repeats(pixels, grid, last.pixels, last.grid):
-                qa.measure(last.graded_grid, finite=last.finite)  # the same figures: it is the same picture
+                qa.measure(last.graded_grid, finite=last.planes.finite)  # the same figures: it is the same picture
                 yield last.planes.again
                 continue
             graded_grid = grade(grid)
             # The frame's range (which table it takes, and the QA's NaN check) is found by its conversion.
             planes = _FramePlanes(encoder, pixels, grid, signal(graded_grid), fmt.pix_fmt)
             qa.measure(graded_grid, finite=planes.finite)
-            last = _Converted(pixels, grid, graded_grid, planes.finite, planes)
+            last = _Converted(pixels, grid, graded_grid, planes)
             yield planes
 
     return ordered_results(tasks(), EXPORT_WORKERS, name="export")
@@ -117,7 +117,6 @@ class _Converted:
     pixels: np.ndarray
     grid: np.ndarray
     graded_grid: np.ndarray
-    finite: Callable[[], bool]
     planes: "_FramePlanes"
 
 

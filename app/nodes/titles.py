@@ -97,16 +97,18 @@ def _held_title(layer: TextLayer, envelope) -> Callable[[np.ndarray, int], np.nd
     """The title over a held still, frame by frame: a frame at the strength of the frame before is that
     frame again (one read-only array), so a card's middle costs no compositing and the export sees the
     same picture (engine: a repeated frame is encoded from the one before)."""
-    last: dict = {}
+    last: list[tuple[float, np.ndarray, np.ndarray]] = []  # (strength, still, frame): one entry, swapped whole
 
     def frame_at(still: np.ndarray, index: int) -> np.ndarray:
         strength = envelope(index)
-        if last.get("strength") != strength or last.get("still") is not still:
-            frame = layer.over(still, strength)
-            if frame is not still:
-                frame.setflags(write=False)  # handed out more than once
-            last.update(strength=strength, still=still, frame=frame)
-        return last["frame"]
+        entry = last[0] if last else None  # read once: another thread (a preview) may swap it meanwhile
+        if entry is not None and entry[0] == strength and entry[1] is still:
+            return entry[2]
+        frame = layer.over(still, strength)
+        if frame is not still:
+            frame.setflags(write=False)  # handed out more than once
+        last[:] = [(strength, still, frame)]
+        return frame
 
     return frame_at
 

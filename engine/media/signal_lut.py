@@ -226,6 +226,7 @@ class SignalEncoder:
         self.table_frames = 0
         self.exact_frames = 0
         self.second_passes = 0  # frames convert() took through a table their own range then refused
+        self._last_top = 0.0  # the top of the table the last converted frame picked (0: none): the next guess's floor
         self._lock = threading.Lock()  # the tables and the counts, shared by the threads encoding frames
         self._scratch = threading.local()  # each thread's shaped frame, reused from one frame to its next
 
@@ -270,13 +271,18 @@ class SignalEncoder:
         Where the kernel applies the table, the sample (the QA's grid of the frame) picks the table and
         the kernel measures the frame's range as it converts it: no pass of its own over the frame. A
         frame the sample misjudged (a highlight, a negative or a NaN between the grid's pixels) picks
-        another way from its measured range and is converted again (`second_passes` counts them).
+        another way from its measured range and is converted again (`second_passes` counts them). The
+        guess is never below the last frame's table: a shot whose small highlights the grid misses
+        (a sun's glint) pays the second pass on its first frame, not on every one.
         """
         if sample.size and pixels.shape[-1] == 3:
-            table = self._checked(self._by_range(*range_of(sample)), sample, sample_signal)
+            low, high = range_of(sample)
+            table = self._checked(self._by_range(low, max(high, self._last_top)), sample, sample_signal)
             if table is not None and table.uses_kernel:
                 frame, measured = table.encode_frame_and_range(pixels, pix_fmt)
-                if self._by_range(*measured) is table:  # the way the whole frame picks: the same table
+                picked = self._by_range(*measured)  # the way the whole frame picks
+                self._last_top = picked.top if picked is not None else 0.0
+                if picked is table:
                     self._count(table)
                     return frame, measured
                 with self._lock:

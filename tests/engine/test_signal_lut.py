@@ -386,46 +386,62 @@ def test_a_frame_that_repeats_the_one_before_is_written_from_its_planes_with_the
     same_export(tmp_path, {"reused": reused, "every": every})
 
 
+def at_origin(picture: np.ndarray, value: float, channel: int = 0) -> np.ndarray:
+    """`picture` with `value` at pixel (0, 0), which the QA grid (pixels 1, 3, 5 ... each way) never reads."""
+    picture = picture.copy()
+    picture[0, 0, channel] = value
+    return picture
+
+
 class Misjudged(NodeType):
-    """Frames whose QA grid (pixels 1, 3, 5 ... each way) misses what picks their way: a NaN, a highlight
-    past the grid's table, a negative past the tolerance, an infinity, each at pixel (0, 0)."""
+    """Frames whose QA grid misses what picks their way: a NaN, a highlight past the grid's table, a
+    negative past the tolerance, an infinity, each at pixel (0, 0)."""
     schema = NodeSchema("test.misjudged", "Misjudged", "Test", outputs=(Port("frames", FRAMES),))
+    second_passes, findings = 4, [("nan", "00:00:00:01"), ("nan", "00:00:00:05")]  # the NaN and the infinity
 
     def execute(self, ctx, inputs, params):
         dawn, night = still("dawn.jpg", (256, 144)), still("night.jpg", (256, 144))
-
-        def at_origin(picture: np.ndarray, value: float, channel: int = 0) -> np.ndarray:
-            picture = picture.copy()
-            picture[0, 0, channel] = value
-            return picture
-
         frames = [dawn, at_origin(dawn, np.nan, 1), at_origin(dawn, 3.0), at_origin(dawn, -0.01, 2), night,
                   at_origin(night, np.inf), night * np.float32(0.5)]
         return {"frames": FunctionClip(ClipInfo(256, 144, FPS, len(frames), "lin_rec709", 3), lambda i: frames[i])}
 
 
-def test_a_frame_converted_before_its_range_is_known_is_written_as_after_it(tmp_path, monkeypatch):
-    """The export no longer reads each frame for its range first: the QA grid picks the table, and the
-    kernel measures the range as it converts. Where the grid misjudged, the frame goes the way its own
-    range says: the file, and the QA report (its NaN and infinity found), are those of the old order."""
+class Glints(NodeType):
+    """A shot whose every frame holds a glint the QA grid misses (a sun on water): its table is the one
+    for values up to 4, where the grid says 1."""
+    schema = NodeSchema("test.glints", "Glints", "Test", outputs=(Port("frames", FRAMES),))
+    second_passes, findings = 1, []  # the first frame's: the next ones start from the table it took
+
+    def execute(self, ctx, inputs, params):
+        dawn = still("dawn.jpg", (256, 144))
+        frames = [at_origin(dawn * np.float32(1 - 0.02 * i), 3.0) for i in range(7)]
+        return {"frames": FunctionClip(ClipInfo(256, 144, FPS, len(frames), "lin_rec709", 3), lambda i: frames[i])}
+
+
+@pytest.mark.parametrize("source", [Misjudged, Glints])
+def test_a_frame_converted_before_its_range_is_known_is_written_as_after_it(tmp_path, monkeypatch, source):
+    """The export no longer reads each frame for its range first: the QA grid (or the table of the frame
+    before, if higher) picks the table, and the kernel measures the range as it converts. Where the guess
+    was wrong, the frame goes the way its own range says: the file, and the QA report (a NaN and an
+    infinity found), are those of the old order. (One worker, so that frames convert one after the other
+    and the second passes can be counted: two workers start two frames before either is measured.)"""
     CountingEncoder.made = []
     monkeypatch.setattr(export_signal, "SignalEncoder", CountingEncoder)
-    after = lossless_export(tmp_path, "after.mp4", Misjudged)
+    monkeypatch.setattr(export_signal, "EXPORT_WORKERS", 1)
+    after = lossless_export(tmp_path, "after.mp4", source)
     (encoder,) = CountingEncoder.made
     assert encoder.table_frames + encoder.exact_frames == 7
-    # Through the kernel: the NaN, the highlight, the negative and the infinity each took a second pass.
-    assert encoder.second_passes == (4 if KERNEL is not None else 0)
+    assert encoder.second_passes == (source.second_passes if KERNEL is not None else 0)
 
     def range_first(self, pixels, sample, sample_signal, pix_fmt):  # the old order: value_range, then the table
         measured = value_range(pixels)
         return self.encode_frame(pixels, sample, sample_signal, measured, pix_fmt), measured
 
     monkeypatch.setattr(CountingEncoder, "convert", range_first)
-    before = lossless_export(tmp_path, "before.mp4", Misjudged)
+    before = lossless_export(tmp_path, "before.mp4", source)
     assert CountingEncoder.made[1].second_passes == 0
     assert (CountingEncoder.made[1].table_frames, CountingEncoder.made[1].exact_frames) == (
         encoder.table_frames, encoder.exact_frames)
     assert len(after) == len(before) == 7
     report = same_export(tmp_path, {"after": after, "before": before})
-    found = [(finding["check"], finding["start_tc"]) for finding in report["findings"]]
-    assert found == [("nan", "00:00:00:01"), ("nan", "00:00:00:05")]  # the NaN and the infinity, between the grid's pixels
+    assert [(finding["check"], finding["start_tc"]) for finding in report["findings"]] == source.findings
