@@ -192,7 +192,8 @@ class Title(_TitleNode):
             titled = MapClip(shot, _held_title(layer, envelope))
         else:
             titled = MapClip(shot, lambda frame, i: layer.over(frame, envelope(i), in_place=owned))
-        titled.owned_frames = owned  # each frame is still the shot's own (or untouched)
+        # Each frame is still the shot's own (or untouched); a held still's titled frame is shared.
+        titled.owned_frames = owned and not shot.is_still
         return {"frames": titled}
 
     @staticmethod
