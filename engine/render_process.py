@@ -259,8 +259,13 @@ def warm_imports() -> None:
     loaded, each one walks millions of long-lived objects for ~150 ms with the lock held, in
     whichever thread happens to allocate. gc.freeze() moves everything alive now to a generation
     those passes skip (the objects live as long as the program, so nothing collectable is kept).
+    And the C heap keeps freed frame buffers for the next frames (engine.heap).
     Used by a render process before its first job, and by the editor for its previews."""
     import numpy as np
+
+    from .heap import keep_freed_buffers
+
+    keep_freed_buffers()
 
     from .color import srgb_to_linear
     from .media import camera_render, flow, grade_ocio, image_io, video_io  # noqa: F401  (imports)
