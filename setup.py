@@ -18,4 +18,4 @@ flags = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off", "-fno-ma
 
 setup(ext_modules=[Extension(f"engine.media._{name}", [f"engine/media/{name}.c"], extra_compile_args=flags,
                              depends=["engine/media/kernel_isa.h"], optional=True)
-                   for name in ("signal_kernel", "warp_kernel")])
+                   for name in ("signal_kernel", "warp_kernel", "flow_kernel")])

@@ -13,8 +13,8 @@ apt_packages=(python3-venv xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image
               libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-cursor0
               libxkbcommon0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 libportaudio2)
 [ "$extras" = bench ] && apt_packages+=(ffmpeg)
-# A C compiler for the export's colour kernel and the camera's resample (setup.py): optional, renders
-# are slower without it.
+# A C compiler for the export's colour kernel, the camera's resample and the flow in-betweens' blend
+# (setup.py): optional, renders are slower without it.
 optional_packages=(gcc libc6-dev python3-dev)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -53,7 +53,7 @@ python="${PYTHON:-python3}"
 spec="."
 case "$extras" in test|bench) spec=".[test]" ;; esac
 stamp=".venv/.aiprod-installed"
-want="$(cat pyproject.toml setup.py installers/constraints.txt engine/media/signal_kernel.c engine/media/warp_kernel.c engine/media/kernel_isa.h | sha256sum | cut -c1-16) $spec"
+want="$(cat pyproject.toml setup.py installers/constraints.txt engine/media/signal_kernel.c engine/media/warp_kernel.c engine/media/flow_kernel.c engine/media/kernel_isa.h | sha256sum | cut -c1-16) $spec"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing Python packages into .venv (first time: a few minutes)"
   # (pip's notes about unreachable extra index folders in a machine's pip.conf are only noise here)

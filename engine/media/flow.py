@@ -31,6 +31,11 @@ from ..timebase import frames_between_rates
 from .clip import Clip, ClipInfo, SequentialReader
 from .ordered_pool import DEFAULT_WORKERS, ordered_results
 
+try:  # the full-size half of an in-between in one pass (flow_kernel.c); None where nothing was compiled
+    from . import _flow_kernel as KERNEL
+except ImportError:
+    KERNEL = None
+
 # quality -> (DIS preset, widest flow field in pixels). Measured on this project's CPU: DIS MEDIUM
 # takes about 116 ms per 1080p pair and 31 ms at 960x540, with little visible difference.
 QUALITIES = {
@@ -79,17 +84,22 @@ def _per_channel(plane: np.ndarray, channels: int) -> np.ndarray:
     return cv2.merge([plane] * channels)
 
 
-def _agreement(flow_there: np.ndarray, motion: np.ndarray) -> np.ndarray:
-    """0..1 per pixel: 1 where the flow found at a keyframe pixel is the assumed motion."""
+def _agreement(flow_there: np.ndarray, motion: np.ndarray, tolerance: np.ndarray | None = None) -> np.ndarray:
+    """0..1 per pixel: 1 where the flow found at a keyframe pixel is the assumed motion (`tolerance`:
+    _tolerance(motion), where the caller keeps it)."""
     difference = flow_there - motion
     # Lengths in numpy, not cv2.magnitude: OpenCV splits that work among its threads and rounds some
     # values by how it was split, so 1, 2 and 4 threads gave different in-betweens: a machine with
     # another number of cores would render other bits.
     error = _length(difference)
-    # Allow a pixel plus 10% of the motion: DIS flow is smooth, so large motions are less exact.
-    tolerance = 1.0 + 0.1 * _length(motion)
-    ratio = error / tolerance
+    ratio = error / (_tolerance(motion) if tolerance is None else tolerance)
     return np.exp(-0.5 * ratio * ratio)
+
+
+def _tolerance(motion: np.ndarray) -> np.ndarray:
+    """How far a flow may differ from `motion` and still agree: a pixel plus 10% of the motion (DIS flow
+    is smooth, so large motions are less exact)."""
+    return 1.0 + 0.1 * _length(motion)
 
 
 def _length(vectors: np.ndarray) -> np.ndarray:
@@ -160,9 +170,15 @@ class FlowPair:
         self._small_grid = _grid(*self._size)
         self._ab = _fill_occluded(ab, _consistency(ab, ba, self._small_grid), first)
         self._ba = _fill_occluded(ba, _consistency(ba, ab, self._small_grid), second)
+        # The two guesses at the motion of what each in-between pixel shows (see at()), and how far a
+        # flow may differ from each: the same for every in-between of the pair.
+        self._motions = (self._ab, -self._ba)
+        self._tolerances = tuple(_tolerance(motion) for motion in self._motions)
         self._grid = _grid(width, height)
         self._gain = np.array([width / self._size[0], height / self._size[1]], dtype=np.float32)
         self._full_motions: list[np.ndarray] | None = None  # the two guesses at full size, made on first use
+        self._kernel_fits = (KERNEL is not None and first.ndim == 3 and first.shape[2] == 3
+                             and all(k.dtype == np.float32 and k.flags.c_contiguous for k in (first, second)))
         self._full_lock = threading.Lock()  # in-betweens of one pair are made on several threads at once
 
     def _full_size(self, motions: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
@@ -184,23 +200,40 @@ class FlowPair:
         if t >= 1.0:
             return self.second
         full_size = self.first.shape[1::-1]
-        total, weight_sum = None, None
-        where = np.empty(self._grid.shape, np.float32)  # sampling positions, reused for each warp
         # Two guesses at the motion of what is visible at x at time t: A's flow at x and the reverse
         # of B's. Each guess is checked in both keyframes (does the pixel it reads there move that
         # way?): a guess seen in both wins; a pixel hidden in one keyframe comes from the other.
-        motions = (self._ab, -self._ba)
+        motions = self._motions
         full_motions = self._full_size(motions) if full_size != self._size else motions
-        for motion, full_motion in zip(motions, full_motions):
-            in_a = self._small_grid - t * motion
-            in_b = self._small_grid + (1.0 - t) * motion
-            valid_a = _agreement(_remap(self._ab, in_a), motion)
-            valid_b = _agreement(-_remap(self._ba, in_b), motion)
-            support = np.exp(6.0 * (valid_a + valid_b))  # trust in this guess: seen in both > in one > none
-            weight_a, weight_b = support * (1.0 - t) * (valid_a + 1e-3), support * t * (valid_b + 1e-3)
-            if full_size != self._size:
-                weight_a = cv2.resize(weight_a, full_size, interpolation=cv2.INTER_LINEAR)
-                weight_b = cv2.resize(weight_b, full_size, interpolation=cv2.INTER_LINEAR)
+        weights = np.empty((4, full_size[1], full_size[0]), np.float32)  # A's and B's under each guess
+        for motion, tolerance, pair in zip(motions, self._tolerances, (weights[:2], weights[2:])):
+            self._weights(motion, tolerance, t, pair)
+        if self._kernel_fits:
+            out = np.empty_like(self.first)
+            KERNEL.inbetween(self.first, self.second, full_motions[0], full_motions[1], weights, -t, 1.0 - t, out)
+            return out
+        return self._blend(full_motions, weights, t)
+
+    def _weights(self, motion: np.ndarray, tolerance: np.ndarray, t: float, into: np.ndarray) -> None:
+        """How far the samples of A and of B along this guess are to be trusted, into the two planes of
+        `into` (the keyframes' size)."""
+        in_a = self._small_grid - t * motion
+        in_b = self._small_grid + (1.0 - t) * motion
+        valid_a = _agreement(_remap(self._ab, in_a), motion, tolerance)
+        valid_b = _agreement(-_remap(self._ba, in_b), motion, tolerance)
+        support = np.exp(6.0 * (valid_a + valid_b))  # trust in this guess: seen in both > in one > none
+        for plane, weight in zip(into, (support * (1.0 - t) * (valid_a + 1e-3), support * t * (valid_b + 1e-3))):
+            if plane.shape != weight.shape:
+                cv2.resize(weight, plane.shape[::-1], dst=plane, interpolation=cv2.INTER_LINEAR)
+            else:
+                plane[...] = weight
+
+    def _blend(self, full_motions: list[np.ndarray], weights: np.ndarray, t: float) -> np.ndarray:
+        """The weighted mean of the four samples, through OpenCV and numpy: where the kernel is not
+        built, or the keyframes are not 3-channel float32 (flow_kernel.c does the same in one pass)."""
+        total, weight_sum = None, None
+        where = np.empty(self._grid.shape, np.float32)  # sampling positions, reused for each warp
+        for full_motion, weight_a, weight_b in zip(full_motions, weights[0::2], weights[1::2]):
             # The full-size passes below work in place (same operations in the same order, so the
             # same bits): every frame-sized temporary costs its page faults, most of this at 1080p.
             np.multiply(full_motion, -t, out=where)

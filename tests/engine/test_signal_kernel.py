@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.media import camera_render, signal_lut
+from engine.media import camera_render, flow, signal_lut
 from engine.media.signal_lut import SignalTable
 
 from .test_signal_lut import sample_grade, still
@@ -22,16 +22,17 @@ from .test_signal_lut import sample_grade, still
 needs_kernel = pytest.mark.skipif(signal_lut.KERNEL is None, reason="the C kernel is not built here")
 
 
-@pytest.mark.parametrize("name", ["signal_kernel", "warp_kernel"])
+@pytest.mark.parametrize("name", ["signal_kernel", "warp_kernel", "flow_kernel"])
 def test_the_kernels_are_built_wherever_a_c_compiler_is(name):
     """setup.py builds them as optional: a build that broke would otherwise go unseen, every export
-    slower (the table kernel: signal_lut.KERNEL; the camera's: camera_render.WARP)."""
+    slower (the table kernel: signal_lut.KERNEL; the camera's: camera_render.WARP; the flow in-betweens':
+    flow.KERNEL)."""
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}) here: the kernels are optional")
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
         pytest.skip("no Python headers here (python3-dev): the kernels are optional")
-    built = {"signal_kernel": signal_lut.KERNEL, "warp_kernel": camera_render.WARP}[name]
+    built = {"signal_kernel": signal_lut.KERNEL, "warp_kernel": camera_render.WARP, "flow_kernel": flow.KERNEL}[name]
     assert built is not None, (
         f"a C compiler and the Python headers are here but engine.media._{name} is not built: "
         "run .venv/bin/python -m pip install --no-deps -e . and read what the build says")
