@@ -30,13 +30,16 @@ before alpha is multiplied in, which a table of colour alone cannot do).
 from __future__ import annotations
 
 import math
+import pickle
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import av
 import cv2
 import numpy as np
 import PyOpenColorIO as ocio
+import xxhash
 import torch
 
 from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
@@ -231,17 +234,11 @@ class SignalEncoder:
         self._scratch = threading.local()  # each thread's shaped frame, reused from one frame to its next
 
     def table_for(self, top: float) -> SignalTable | None:
-        """The table of domain [0, top], baked on first use: the smallest size that follows the grade;
+        """The table of domain [0, top], found on first use (baked_table: baked, or kept from before);
         None where none does."""
         with self._lock:
             if top not in self._tables:
-                self._tables[top] = None
-                for size in (TABLE_SIZE, FALLBACK_TABLE_SIZE):
-                    table = SignalTable(self.grading, self.working, self.transform, top, size=size,
-                                        matrix=self.matrix)
-                    if table.accurate:
-                        self._tables[top] = table
-                        break
+                self._tables[top] = baked_table(self.grading, self.working, self.transform, top, self.matrix)
             return self._tables[top]
 
     def encode(self, pixels: np.ndarray, sample: np.ndarray, sample_signal: np.ndarray,
@@ -336,6 +333,41 @@ class SignalEncoder:
     def _as_output(self, signal: np.ndarray) -> np.ndarray:
         """A uint16 R'G'B' signal in the encoder's output form (Y'CbCr planes where a matrix is set)."""
         return ycbcr_of_signal(signal, self.matrix) if self.matrix is not None else signal
+
+
+# Tables baked lately, by what they are baked from. A process that renders again reuses them: the
+# editor's render process exporting a film again after a title or a cut changed, or another export of
+# the same grade. A 65³ bake takes ~0.2 s on one core (a 97³ ~0.6 s), and the export's first frame
+# waits for it while the encoder has nothing to do. Each keeps ~9 MB (its nodes, and OpenColorIO's copy).
+KEEP_BAKED = 4
+_baked: OrderedDict[bytes, SignalTable | None] = OrderedDict()
+_baked_lock = threading.Lock()
+
+
+def baked_table(grading: Grading | None, working: str, transform: str, top: float,
+                matrix: int | None) -> SignalTable | None:
+    """The table of domain [0, top] for this grade and output: the smallest size that follows the grade
+    (SignalTable.accurate), None where none does; baked, or the one baked last time for the same."""
+    # Everything the table is made of, the grade's numbers and LUTs included (pickled, then hashed);
+    # and which path applies it, which a test may switch.
+    key = xxhash.xxh3_128_digest(pickle.dumps(
+        (grading, working, transform, top, matrix, TABLE_SIZE, FALLBACK_TABLE_SIZE, KERNEL is not None),
+        protocol=pickle.HIGHEST_PROTOCOL))
+    with _baked_lock:
+        if key in _baked:
+            _baked.move_to_end(key)
+            return _baked[key]
+    table = None
+    for size in (TABLE_SIZE, FALLBACK_TABLE_SIZE):
+        candidate = SignalTable(grading, working, transform, top, size=size, matrix=matrix)
+        if candidate.accurate:
+            table = candidate
+            break
+    with _baked_lock:
+        _baked[key] = table
+        while len(_baked) > KEEP_BAKED:
+            _baked.popitem(last=False)
+    return table
 
 
 def domain_top(brightest: float) -> float:

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import app.nodes.export_signal as export_signal
+import engine.media.signal_lut as signal_lut
 from app.nodes.export import Export
 from app.nodes.grade import Grade, looks_folder
 from engine.commands import AddNode, Connect, UndoStack
@@ -445,3 +446,38 @@ def test_a_frame_converted_before_its_range_is_known_is_written_as_after_it(tmp_
     assert len(after) == len(before) == 7
     report = same_export(tmp_path, {"after": after, "before": before})
     assert [(finding["check"], finding["start_tc"]) for finding in report["findings"]] == source.findings
+
+
+def test_a_grade_baked_once_is_reused_by_the_next_export_of_it_and_only_by_that(monkeypatch):
+    """signal_lut.baked_table keeps the last tables: an export of the same grade, transform, domain and
+    matrix (the editor's render process exporting again after a title changed) takes the one baked
+    before; anything that makes another table bakes anew, and the kept ones are bounded."""
+    grading, params = sample_grade()
+    bakes = []
+    real = signal_lut.SignalTable
+
+    def counted(*args, **kwargs):
+        bakes.append(args[3])  # the domain's top
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(signal_lut, "SignalTable", counted)
+    monkeypatch.setattr(signal_lut, "_baked", type(signal_lut._baked)())
+    pixels = still("dawn.jpg")
+    first = SignalEncoder(grading, "lin_rec709", "rec709", exact=None, matrix=1)
+    out = encode(first, pixels)
+    assert bakes == [1.0]
+    again = SignalEncoder(Grading(*sample_grade()[0].__dict__.values()), "lin_rec709", "rec709", exact=None, matrix=1)
+    assert np.array_equal(encode(again, pixels), out) and again.table_for(1.0) is first.table_for(1.0)
+    assert bakes == [1.0]  # the same grade, rebuilt from the project: its table was not baked again
+    warmer = Grading(tuple(build_ops({**params, "temperature": params.get("temperature", 6500) + 500},
+                                     "lin_rec709", [(read_cube(looks_folder() / f"{params['look']}.cube"), "rec709")])),
+                     params["mix"])
+    for encoder in (SignalEncoder(warmer, "lin_rec709", "rec709", exact=None, matrix=1),  # another grade
+                    SignalEncoder(grading, "lin_rec709", "srgb", exact=None, matrix=1),  # another transform
+                    SignalEncoder(grading, "lin_rec709", "rec709", exact=None, matrix=5),  # another matrix
+                    SignalEncoder(Grading(grading.ops, 0.5), "lin_rec709", "rec709", exact=None, matrix=1)):
+        assert encoder.table_for(1.0) is not first.table_for(1.0)
+    assert bakes == [1.0] * 5
+    assert len(signal_lut._baked) == signal_lut.KEEP_BAKED  # the oldest (the first grade's) let go
+    SignalEncoder(grading, "lin_rec709", "rec709", exact=None, matrix=1).table_for(1.0)
+    assert bakes == [1.0] * 6
