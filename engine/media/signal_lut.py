@@ -235,7 +235,7 @@ class SignalEncoder:
 
     def table_for(self, top: float) -> SignalTable | None:
         """The table of domain [0, top], found on first use (baked_table: baked, or kept from before);
-        None where none does."""
+        None where no table size follows the grade."""
         with self._lock:
             if top not in self._tables:
                 self._tables[top] = baked_table(self.grading, self.working, self.transform, top, self.matrix)
