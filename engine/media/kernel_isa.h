@@ -20,4 +20,17 @@
 #define BOTH_ISAS
 #endif
 
+/* AVX2_PATH: hand-written 8-float code for AVX2 CPUs, in functions marked AVX2_FUNCTION and called
+ * only where cpu_has_avx2() says so (GCC and clang on x86-64; elsewhere the 4-float code runs). */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define AVX2_PATH 1
+#define AVX2_FUNCTION __attribute__((target("avx2")))
+static inline int cpu_has_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+#endif
+
 #endif

