@@ -210,7 +210,8 @@ class FlowPair:
             self._weights(motion, tolerance, t, pair)
         if self._kernel_fits:
             out = np.empty_like(self.first)
-            KERNEL.inbetween(self.first, self.second, full_motions[0], full_motions[1], weights, -t, 1.0 - t, out)
+            motion0, motion1 = (np.ascontiguousarray(motion, np.float32) for motion in full_motions)  # (as they are)
+            KERNEL.inbetween(self.first, self.second, motion0, motion1, weights, -t, 1.0 - t, out)
             return out
         return self._blend(full_motions, weights, t)
 

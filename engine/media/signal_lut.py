@@ -39,8 +39,8 @@ import av
 import cv2
 import numpy as np
 import PyOpenColorIO as ocio
-import xxhash
 import torch
+import xxhash
 
 from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
 from .grade_math import Grading, apply_ops
@@ -349,10 +349,14 @@ def baked_table(grading: Grading | None, working: str, transform: str, top: floa
     """The table of domain [0, top] for this grade and output: the smallest size that follows the grade
     (SignalTable.accurate), None where none does; baked, or the one baked last time for the same."""
     # Everything the table is made of, the grade's numbers and LUTs included (pickled, then hashed);
-    # and which path applies it, which a test may switch.
-    key = xxhash.xxh3_128_digest(pickle.dumps(
-        (grading, working, transform, top, matrix, TABLE_SIZE, FALLBACK_TABLE_SIZE, KERNEL is not None),
-        protocol=pickle.HIGHEST_PROTOCOL))
+    # and which path applies it, which a test may switch. A grade that cannot be pickled is baked
+    # each time, as before.
+    try:
+        key = xxhash.xxh3_128_digest(pickle.dumps(
+            (grading, working, transform, top, matrix, TABLE_SIZE, FALLBACK_TABLE_SIZE, KERNEL is not None),
+            protocol=pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        key = None
     with _baked_lock:
         if key in _baked:
             _baked.move_to_end(key)
@@ -363,10 +367,11 @@ def baked_table(grading: Grading | None, working: str, transform: str, top: floa
         if candidate.accurate:
             table = candidate
             break
-    with _baked_lock:
-        _baked[key] = table
-        while len(_baked) > KEEP_BAKED:
-            _baked.popitem(last=False)
+    if key is not None:
+        with _baked_lock:
+            _baked[key] = table
+            while len(_baked) > KEEP_BAKED:
+                _baked.popitem(last=False)
     return table
 
 

@@ -481,3 +481,17 @@ def test_a_grade_baked_once_is_reused_by_the_next_export_of_it_and_only_by_that(
     assert len(signal_lut._baked) == signal_lut.KEEP_BAKED  # the oldest (the first grade's) let go
     SignalEncoder(grading, "lin_rec709", "rec709", exact=None, matrix=1).table_for(1.0)
     assert bakes == [1.0] * 6
+
+
+def test_a_grade_that_cannot_be_pickled_is_baked_each_time_and_still_exports(monkeypatch):
+    monkeypatch.setattr(signal_lut, "_baked", type(signal_lut._baked)())
+
+    def unpicklable(*args, **kwargs):
+        raise TypeError("cannot pickle this grade")
+
+    monkeypatch.setattr(signal_lut.pickle, "dumps", unpicklable)
+    grading, _ = sample_grade()
+    first, second = (SignalEncoder(grading, "lin_rec709", "rec709", exact=None, matrix=1) for _ in range(2))
+    assert first.table_for(1.0) is not None and second.table_for(1.0) is not first.table_for(1.0)
+    assert np.array_equal(encode(first, still("night.jpg")), encode(second, still("night.jpg")))
+    assert len(signal_lut._baked) == 0
