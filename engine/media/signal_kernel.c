@@ -177,13 +177,28 @@ static void widen(Range *range, const float *values, int count)
 {
     int i = 0;
 #ifdef HAVE_SSE2
+    /* Two running minima, maxima and NaN flags, each over every other 4 floats: a min waits for the
+     * one before it (~3 cycles), so one chain alone kept this loop at a third of the loads' pace. */
     __m128 low = _mm_set1_ps(range->low), high = _mm_set1_ps(range->high), nan = _mm_setzero_ps();
+    __m128 low2 = low, high2 = high, nan2 = nan;
+    for (; i + 8 <= count; i += 8) {
+        __m128 v = _mm_loadu_ps(values + i), w = _mm_loadu_ps(values + i + 4);
+        nan = _mm_or_ps(nan, _mm_cmpunord_ps(v, v));
+        nan2 = _mm_or_ps(nan2, _mm_cmpunord_ps(w, w));
+        low = _mm_min_ps(v, low); /* a NaN in v gives back the second operand: NaNs only set `nan` */
+        low2 = _mm_min_ps(w, low2);
+        high = _mm_max_ps(v, high);
+        high2 = _mm_max_ps(w, high2);
+    }
     for (; i + 4 <= count; i += 4) {
         __m128 v = _mm_loadu_ps(values + i);
         nan = _mm_or_ps(nan, _mm_cmpunord_ps(v, v));
-        low = _mm_min_ps(v, low); /* a NaN in v gives back the second operand: NaNs only set `nan` */
+        low = _mm_min_ps(v, low);
         high = _mm_max_ps(v, high);
     }
+    low = _mm_min_ps(low2, low); /* neither holds a NaN */
+    high = _mm_max_ps(high2, high);
+    nan = _mm_or_ps(nan, nan2);
     float lows[4], highs[4];
     _mm_storeu_ps(lows, low);
     _mm_storeu_ps(highs, high);

@@ -228,17 +228,25 @@ def test_the_frame_call_refuses_frames_and_tables_that_do_not_fit():
 
 
 @needs_kernel
-@pytest.mark.parametrize("odd", ["plain", "nan early", "nan in a row's tail", "+inf", "-inf", "highlight last",
+@pytest.mark.parametrize("odd", ["plain", "nan early", "nan in a second run", "nan in the last run of 4",
+                                 "lowest in a second run", "nan in a row's tail", "+inf", "-inf", "highlight last",
                                  "flat", "negative zero"])
 def test_the_frame_call_measures_the_frames_range_as_value_range_does(odd):
     """frame() returns what engine.media.value_range gives (the export picks the table and the QA's NaN
-    check by it): a row of 10 pixels is 30 floats, 7 runs of 4 and a tail of 2 read one by one."""
+    check by it): a row of 10 pixels is 30 floats, 3 pairs of runs of 4 (each pair's second run kept
+    apart), a last run of 4 and a tail of 2 read one by one."""
     from engine.media.value_range import value_range
     from engine.media.ycbcr import empty_frame
 
     rgb = (np.random.default_rng(11).random((6, 10, 3), dtype=np.float32) * 3 - 0.5).astype(np.float32)
     if odd == "nan early":
         rgb[0, 0, 1] = np.nan
+    elif odd == "nan in a second run":
+        rgb[1, 1, 2] = np.nan  # float 5 of its row
+    elif odd == "nan in the last run of 4":
+        rgb[2, 8, 0] = np.nan  # float 24
+    elif odd == "lowest in a second run":
+        rgb[4, 2, 0] = -0.9  # float 6
     elif odd == "nan in a row's tail":
         rgb[5, 9, 2] = np.nan
     elif odd == "+inf":
