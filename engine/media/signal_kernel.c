@@ -95,28 +95,29 @@ static inline __m128 corners(const Cells *restrict cells, int p, const float *re
 #endif
 
 #ifdef AVX2_PATH
-/* The loop below, 8 pixels at a time on AVX2 CPUs: pixel p + j in the low half of a register and
- * p + 4 + j in the high half, so that each half holds what corners() computes, by the same products
- * and sums in the same order (the same bits), and the in-half transpose gives 8 values a plane.
- * Returns how many pixels it did. */
-static int use_avx2; /* set at import: cpu_has_avx2(), unless use_avx2() turned it off (tests) */
+static int use_avx2; /* set at import: cpu_has_avx2(), unless avx2(False) turned it off (tests) */
 
-/* (pixel p + 4 + j's corner, pixel p + j's corner) weighted: j must be a constant (an immediate). */
-#define WEIGHTED_PAIR(j)                                                                                \
-    _mm256_add_ps(                                                                                      \
-        _mm256_add_ps(                                                                                  \
-            _mm256_add_ps(_mm256_mul_ps(_mm256_permute_ps(w0, (j) * 0x55), pair(cells->corner0, p, j, 0, table)), \
-                          _mm256_mul_ps(_mm256_permute_ps(w1, (j) * 0x55), pair(cells->corner1, p, j, 0, table))), \
-            _mm256_mul_ps(_mm256_permute_ps(w2, (j) * 0x55), pair(cells->corner2, p, j, 0, table))),   \
-        _mm256_mul_ps(_mm256_permute_ps(w3, (j) * 0x55), pair(cells->corner0, p, j, far, table)))
+/* (pixel p + 4 + j's corner, pixel p + j's corner) times their weights; j must be a constant (an
+ * immediate): vpermilps broadcasts weight j within each half. */
+#define TERM(w, corner, offset, j) \
+    _mm256_mul_ps(_mm256_permute_ps(w, (j) * 0x55), corner_pair(cells->corner, p, j, offset, table))
+/* The two pixels' weighted corners, summed in corners()'s order. */
+#define WEIGHTED_PAIR(j)                                                                                  \
+    _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(TERM(w0, corner0, 0, j), TERM(w1, corner1, 0, j)),          \
+                                TERM(w2, corner2, 0, j)),                                                 \
+                  TERM(w3, corner0, far, j))
 
 AVX2_FUNCTION
-static inline __m256 pair(const int *corner, int p, int j, int offset, const float *table)
+static inline __m256 corner_pair(const int *corner, int p, int j, int offset, const float *table)
 {
     return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(table + corner[p + j] + offset)),
                                 _mm_loadu_ps(table + corner[p + 4 + j] + offset), 1);
 }
 
+/* interpolate()'s loop, 8 pixels at a time on AVX2 CPUs: pixel p + j in the low half of a register and
+ * p + 4 + j in the high half, so that each half holds what corners() computes, by the same products
+ * and sums in the same order (the same bits), and the in-half transpose gives 8 values a plane.
+ * Returns how many pixels it did. */
 AVX2_FUNCTION
 static int interpolate_avx2(const Cells *restrict cells, int count, const float *restrict table, int far,
                             float *restrict plane0, float *restrict plane1, float *restrict plane2)
