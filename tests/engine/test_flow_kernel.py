@@ -39,10 +39,10 @@ def both_ways(pair: FlowPair, t: float) -> tuple[np.ndarray, np.ndarray]:
     kernel = pair.at(t)
     pair._kernel_fits = False
     try:
-        reference = pair.at(t)
+        numpy_path = pair.at(t)
     finally:
         pair._kernel_fits = True
-    return kernel, reference
+    return kernel, numpy_path
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -55,11 +55,11 @@ def test_real_keyframes_give_the_numpy_path_within_rounding(size):
     """1280 wide: the flow is found 960 wide and its motion and weights scaled up; 640: at its own size."""
     pair = FlowPair(*keyframes(*size))
     for t in (0.1, 0.5, 0.83):
-        kernel, reference = both_ways(pair, t)
-        assert kernel.shape == reference.shape and kernel.dtype == np.float32
-        assert np.abs(kernel - reference).max() <= 1e-6
-        assert psnr(kernel, reference) > 140
-        assert np.mean(kernel == reference) > 0.9  # most floats are the very same
+        kernel, numpy_path = both_ways(pair, t)
+        assert kernel.shape == numpy_path.shape and kernel.dtype == np.float32
+        assert np.abs(kernel - numpy_path).max() <= 1e-6
+        assert psnr(kernel, numpy_path) > 140
+        assert np.mean(kernel == numpy_path) > 0.9  # most floats are the very same
 
 
 def sampled(first, second, motions, weights, before, after):
@@ -68,7 +68,7 @@ def sampled(first, second, motions, weights, before, after):
     return out
 
 
-def reference(first, second, motions, weights, before, after):
+def remapped(first, second, motions, weights, before, after):
     """What FlowPair._blend computes from the same arrays (its positions, remaps and sums)."""
     height, width = first.shape[:2]
     grid = np.stack(np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)), -1)
@@ -90,7 +90,7 @@ def test_motions_off_every_edge_replicate_the_edge_pixels_as_remap_does(height, 
     motions = [(rng.random((height, width, 2), dtype=np.float32) - 0.5) * 2 * reach for _ in range(2)]
     weights = rng.random((4, height, width), dtype=np.float32) + 0.01
     out = sampled(first, second, motions, weights, -0.4, 0.6)
-    assert np.abs(out - reference(first, second, motions, weights, -0.4, 0.6)).max() <= 2e-6
+    assert np.abs(out - remapped(first, second, motions, weights, -0.4, 0.6)).max() <= 2e-6
 
 
 def test_a_huge_or_not_a_number_position_reads_the_edge_pixel():
