@@ -83,18 +83,19 @@ def _through_table(clip: Clip, fmt: ExportFormat, transform: str, qa: ExportQA, 
                             exact=lambda pixels: signal(grade(pixels)), matrix=OUTPUT_TRANSFORMS[transform].matrix)
 
     def tasks() -> Iterator[Callable[[], av.VideoFrame]]:
-        last = None  # the frame before: its pixels, grid, graded grid and planes (which know its finiteness)
+        last = None  # the frame before: its pixels, grid, graded grid and planes
         for pixels in source.frames(start, stop):
             # The QA's grid of the frame, graded exactly: what the QA measures, and what the table must match.
             grid = np.ascontiguousarray(measured_grid(pixels))
             if last is not None and _repeats(pixels, grid, last.pixels, last.grid):
-                qa.measure(last.graded_grid, finite=last.planes.finite)  # the same figures: it is the same picture
+                # The same figures: it is the same picture.
+                qa.measure(last.graded_grid, finite=last.planes.outcome.finite)
                 yield last.planes.again
                 continue
             graded_grid = grade(grid)
             # The frame's range (which table it takes, and the QA's NaN check) is found by its conversion.
             planes = _FramePlanes(encoder, pixels, grid, signal(graded_grid), fmt.pix_fmt)
-            qa.measure(graded_grid, finite=planes.finite)
+            qa.measure(graded_grid, finite=planes.outcome.finite)
             last = _Converted(pixels, grid, graded_grid, planes)
             yield planes
 
@@ -120,12 +121,28 @@ class _Converted:
     planes: "_FramePlanes"
 
 
+class _Outcome:
+    """What a frame's conversion found: whether it is done, and the highest value it read (NaN where it
+    read a NaN). The export's QA asks it whether the frame was finite once the export is over, so it
+    holds nothing frame-sized: the QA keeps one for every frame of the film."""
+
+    def __init__(self) -> None:
+        self.high = math.nan
+        self.made = threading.Event()
+
+    def finite(self) -> bool:
+        """Whether the frame holds no NaN and no infinity (its highest value carries both through), as its
+        conversion found; True if it was never converted (the export stopped first: no report then)."""
+        return not self.made.is_set() or math.isfinite(self.high)
+
+
 class _FramePlanes:
     """A worker's task: one frame through its table (or exactly) into the encoder's Y'CbCr planes.
 
     The frame is kept, so a frame that repeats this one is written as a copy of it (again()): a held
     frame costs a copy of the encoder's 8-bit planes (~0.2 ms at 720p) instead of the table (~5 ms).
     Each call returns a new PyAV frame (an encoder may keep the frames it was given, and only reads them).
+    Only the export's last converted frame is kept alive by it; the QA keeps `outcome` alone.
     """
 
     def __init__(self, encoder: SignalEncoder, pixels: np.ndarray, grid: np.ndarray, grid_signal: np.ndarray,
@@ -133,26 +150,20 @@ class _FramePlanes:
         self._encoder, self._pix_fmt = encoder, pix_fmt
         self._inputs: tuple | None = (pixels, grid, grid_signal)
         self._frame: av.VideoFrame | None = None
-        self._high = math.nan  # the frame's highest value, once converted
-        self._made = threading.Event()
+        self.outcome = _Outcome()
 
     def __call__(self) -> av.VideoFrame:
         try:
-            self._frame, (_, self._high) = self._encoder.convert(*self._inputs, self._pix_fmt)
+            self._frame, (_, self.outcome.high) = self._encoder.convert(*self._inputs, self._pix_fmt)
         finally:
             self._inputs = None  # the frame's pixels are not needed any more
-            self._made.set()
+            self.outcome.made.set()
         return self._frame
-
-    def finite(self) -> bool:
-        """Whether the frame holds no NaN and no infinity (its highest value carries both through), as its
-        conversion found; True if it was never converted (the export stopped first: no report then)."""
-        return not self._made.is_set() or math.isfinite(self._high)
 
     def again(self) -> av.VideoFrame:
         """The same picture as a new frame. Run after __call__ (tasks start in order), it waits for the
         frame if it is still being made."""
-        self._made.wait()
+        self.outcome.made.wait()
         if self._frame is None:  # its own task failed, and raises in its place, before this one
             raise RuntimeError("the frame this one repeats could not be converted")
         return copy_frame(self._frame)

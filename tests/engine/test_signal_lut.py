@@ -495,3 +495,40 @@ def test_a_grade_that_cannot_be_pickled_is_baked_each_time_and_still_exports(mon
     assert first.table_for(1.0) is not None and second.table_for(1.0) is not first.table_for(1.0)
     assert np.array_equal(encode(first, still("night.jpg")), encode(second, still("night.jpg")))
     assert len(signal_lut._baked) == 0
+
+
+def test_an_export_keeps_no_converted_frame_for_its_qa_and_the_qa_still_finds_the_nan_frame(monkeypatch):
+    """The QA asks each frame's conversion, after the export, whether the frame held a NaN. It once asked
+    the frame's planes, which kept every encoder frame of the film alive until the export ended: 3 MB a
+    1080p frame, 5 GB in a minute of film. It must keep only what the conversion found."""
+    import gc
+    import weakref
+
+    from engine.media.export_formats import FORMATS
+    from engine.qa.picture import FrameMeter
+
+    alive, made = weakref.WeakSet(), []
+
+    class Tracked(export_signal._FramePlanes):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            alive.add(self)
+            made.append(1)
+
+    monkeypatch.setattr(export_signal, "_FramePlanes", Tracked)
+    pictures = [still(n, (256, 144)) for n in ("dawn.jpg", "lake_a.jpg", "night.jpg")]
+    broken = pictures[1].copy()
+    broken[70, 200, 1] = np.nan  # off the QA's grid: only the conversion, which reads every value, sees it
+
+    def frame(index: int) -> np.ndarray:
+        return broken if index == 4 else pictures[index % 3] * np.float32(1 + index / 10)
+
+    clip = FunctionClip(ClipInfo(256, 144, FPS, 6, "lin_rec709", 3), frame)
+    assert fits_table(8, True, "rec709", 3)
+    meter = FrameMeter()
+    written = list(export_signal.export_frames(clip, FORMATS["h264"], "rec709", meter, 0, 6))
+    assert len(written) == 6 and all(isinstance(f, av.VideoFrame) for f in written)
+    assert len(made) == 6  # one conversion a frame (none of these repeats the one before)
+    gc.collect()
+    assert len(alive) == 0  # the QA, still alive, holds none of them
+    assert meter.figures()["bad"].tolist() == [False, False, False, False, True, False]
