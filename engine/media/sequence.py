@@ -124,7 +124,10 @@ class SequenceClip(Clip):
                 # A plain frame of one shot passes as it is (consumers never write into frames);
                 # scaling it by 1 cost a frame-sized copy per frame of the film.
                 return picture.astype(np.float32, copy=False)
-            out = picture * weight if out is None else out + picture * weight
+            if out is None:
+                out = picture * weight
+            else:  # into `out` (a new array): the same sums, one frame-sized array fewer
+                out += picture * weight
         if gain != 1.0:  # `out` is a new array here: scaled in place
             out[..., :3] *= gain
         return out.astype(np.float32, copy=False)
