@@ -36,7 +36,9 @@ frames alone, what each stage of the picture chain costs per frame, and a 60 s 1
    to spare or a hardware encoder takes over.
 3. A 60 s, 6-shot 1920x1080 film (benchmarks/pipeline_film60.py) rendered from an empty cache through
    the CLI's code path, end to end: `film60_1080p_s` (target < 180 s on the 2-core CI machine), the
-   nodes that took longest, and the file probed (frames, size, seconds, sound).
+   nodes that took longest, the file probed (frames, size, seconds, sound), and `film60_rss_mb`: the
+   process's resident memory before the render and its peak during it (a render holds a few frames
+   at a time, whatever the film's length).
 
 --quick: the sample's first 120 frames only (the Export's last_frame) and a 14 s film, for a smoke
 run. On a machine shared with other work wall times swing widely; the CPU seconds hold better.
@@ -54,6 +56,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -115,6 +118,41 @@ class RecordingExecutor(Executor):
         self.report = super().run(*args, **kwargs)
         RecordingExecutor.last = self
         return self.report
+
+
+def resident_mb() -> int | None:
+    """This process's resident memory now, in MiB (Linux); None where /proc cannot tell."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+class PeakMemory(contextlib.AbstractContextManager):
+    """The largest resident memory this process reaches while the block runs, sampled every 0.25 s: the
+    figure that says whether a render holds what it has finished with (film60 once grew by ~3.6 MB a
+    frame). ru_maxrss cannot tell: it keeps the peak of everything the process did before."""
+
+    def __init__(self):
+        self.start = self.peak = resident_mb()
+        self._done = threading.Event()
+        self._watch = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.25):
+            now = resident_mb()
+            if now is not None and (self.peak is None or now > self.peak):
+                self.peak = now
+
+    def __enter__(self):
+        self._watch.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+        self._watch.join()
+        return None
 
 
 def render_cli(project: Path, output: Path, cache: Path) -> tuple[RecordingExecutor, float, float]:
@@ -294,7 +332,8 @@ def film60(folder: Path, quick: bool) -> dict:
     project, frames, seconds = build_film60(folder / "film60", EXAMPLES / "stills", quick)
     out = folder / "film60" / "film60.mp4"
     log(f"film60: {seconds:g} s, {frames} frames at 1920x1080, rendered from an empty cache ...")
-    executor, wall, cpu = render_cli(project, out, folder / "film60-cache")
+    with PeakMemory() as memory:
+        executor, wall, cpu = render_cli(project, out, folder / "film60-cache")
     report, graph = executor.report, cli.load_project(project, cli.build_registry()).graph
     ran = sorted(report.with_status("ran"), key=lambda n: -report.results[n].seconds)
     found = probe(out)
@@ -306,6 +345,7 @@ def film60(folder: Path, quick: bool) -> dict:
             "film60_nodes_s": {n: {"s": round(report.results[n].seconds, 1),
                                    "cpu_s": round(executor.node_cpu.get(n, 0), 1), "type": graph.nodes[n].type_id}
                                for n in ran[:6]},
+            "film60_rss_mb": {"before": memory.start, "peak": memory.peak},
             "film60_probe": found, "film60_ok": ok}
 
 
