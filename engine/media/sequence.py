@@ -124,10 +124,11 @@ class SequenceClip(Clip):
                 # A plain frame of one shot passes as it is (consumers never write into frames);
                 # scaling it by 1 cost a frame-sized copy per frame of the film.
                 return picture.astype(np.float32, copy=False)
-            if out is None:
-                out = picture * weight
-            else:  # into `out` (a new array): the same sums, one frame-sized array fewer
-                out += picture * weight
+            term = picture * weight
+            if out is not None and np.result_type(out, term) == out.dtype:
+                out += term  # into `out` (a new array): the same sums, one frame-sized array fewer
+            else:
+                out = term if out is None else out + term
         if gain != 1.0:  # `out` is a new array here: scaled in place
             out[..., :3] *= gain
         return out.astype(np.float32, copy=False)
