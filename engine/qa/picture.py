@@ -34,7 +34,8 @@ class FrameMeter:
     def measure(self, pixels: np.ndarray, finite: bool | Callable[[], bool] | None = None) -> None:
         """The figures of one frame. `pixels` may already be its grid (measured_grid), with `finite` then
         saying whether the whole frame was free of NaN and infinity, or a callable that will say it
-        (asked when the figures are read, after the frame's conversion)."""
+        (asked when the figures are read, after the frame's conversion). The callable is kept until then,
+        one for every frame of the film: it must hold nothing frame-sized."""
         grid = measured_grid(pixels)
         if finite is None:
             # The whole frame, not the grid, is searched for NaN: one bad pixel is a broken decode. The maximum
