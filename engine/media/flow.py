@@ -210,7 +210,7 @@ class FlowPair:
             self._weights(motion, tolerance, t, pair)
         if self._kernel_fits:
             out = np.empty_like(self.first)
-            motion0, motion1 = (np.ascontiguousarray(motion, np.float32) for motion in full_motions)  # (as they are)
+            motion0, motion1 = (np.ascontiguousarray(motion, np.float32) for motion in full_motions)  # no copy if already so
             KERNEL.inbetween(self.first, self.second, motion0, motion1, weights, -t, 1.0 - t, out)
             return out
         return self._blend(full_motions, weights, t)
