@@ -194,6 +194,8 @@ class _Run:
                     if name in path_params and isinstance(value, str) and value else value
                     for name, value in params.items() if name not in unkeyed}
         identity = [schema.type_id, schema.version, portable, fingerprints, upstream]
+        if schema.revision > 1:  # appended only past 1, so the keys of types never revised stay as they were
+            identity.append({"revision": schema.revision})
         if node.bypassed:  # it passes its inputs on: what it outputs depends on them alone
             identity = ["bypassed", schema.type_id, upstream]
         if not schema.deterministic:

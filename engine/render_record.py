@@ -1,6 +1,6 @@
 """The render record an export carries: enough to render the same file again and check it, node by node.
 
-Per node upstream of the export (and the export itself): its type and version, its parameters (paths
+Per node upstream of the export (and the export itself): its type, version and revision, its parameters (paths
 made absolute, so the record does not need the project file), its seed, the fingerprints of the files
 and models it read, its cache key, and a digest of the output it left in the cache; then the links
 between those nodes and the versions of the libraries that made the pictures. `aiprod render
@@ -81,7 +81,8 @@ def build_record(lineage: Lineage) -> dict:
     for node_id in lineage.order:
         node, schema = graph.nodes[node_id], graph.schema_of(node_id)
         params = _params_as_recorded(graph, node_id, lineage.paths)
-        entry = {"id": node_id, "type": node.type_id, "version": schema.version, "label": node.label,
+        entry = {"id": node_id, "type": node.type_id, "version": schema.version, "revision": schema.revision,
+                 "label": node.label,
                  "params": params, "fingerprints": lineage.fingerprints[node_id], "key": lineage.keys[node_id],
                  "output": lineage.outputs[node_id], "deterministic": schema.deterministic}
         if "seed" in params:

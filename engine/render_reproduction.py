@@ -6,8 +6,8 @@ the second render, each node gets one verdict:
 
 * "identical": same cache key and the same output content digest;
 * "differs": same key (same parameters, files, models and inputs) yet other output bits;
-* "not reproducible: <why>": what the node reads changed (a file, a model, its type's version, an
-  input upstream), or it draws fresh randomness each render, or it failed this time;
+* "not reproducible: <why>": what the node reads changed (a file, a model, its type's version or
+  revision, an input upstream), or it draws fresh randomness each render, or it failed this time;
 * "not compared: <why>": one of the two renders kept no copy of its output to compare.
 
 The export itself is judged by its essence (engine.render_record_file), since it writes elsewhere.
@@ -62,6 +62,9 @@ def checked_nodes(record: dict, source: str) -> list[dict]:
         version = node.get("version")
         _require(isinstance(version, int) and not isinstance(version, bool) and version >= 1, source,
                  f"node {short_repr(node['id'])} has version {short_repr(version)}")
+        revision = node.get("revision", 1)  # records written before revisions existed hold none: 1
+        _require(isinstance(revision, int) and not isinstance(revision, bool) and revision >= 1, source,
+                 f"node {short_repr(node['id'])} has revision {short_repr(revision)}")
         _require(isinstance(node.get("params"), dict), source, f"node {short_repr(node['id'])} has no parameters")
         prints = node.get("fingerprints")
         _require(isinstance(prints, dict) and all(_text(k) and _text(v) for k, v in prints.items()), source,
@@ -103,10 +106,13 @@ def _fingerprint_change(node: dict, name: str, now: str | None, graph: Graph, no
 
 
 def _own_change(node: dict, now: dict, graph: Graph, node_id: str) -> str | None:
-    """What changed in what the node itself is or reads (its type's version, a file, a model); None: nothing."""
+    """What changed in what the node itself is or reads (its type's version or revision, a file, a model); None: nothing."""
     schema = graph.schema_of(node_id)
     if schema is not None and schema.version != node["version"]:
         return f"node type {node['type']} was version {node['version']} and is now {schema.version}"
+    if schema is not None and schema.revision != node.get("revision", 1):
+        return (f"node type {node['type']} computes its output differently in this release "
+                f"(revision {node.get('revision', 1)}, now {schema.revision})")
     old_prints, new_prints = node["fingerprints"], now.get("fingerprints") or {}
     for name in sorted(set(old_prints) | set(new_prints)):
         if old_prints.get(name) != new_prints.get(name):

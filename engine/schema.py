@@ -315,7 +315,11 @@ class NodeSchema:
     type_id: str  # "category.name", stable forever; rename with `replaces`
     title: str
     category: str
-    version: int = 1
+    version: int = 1  # the form of its saved parameters; a rise needs upgrade_params and a newer app to open
+    # What it computes from the same parameters and inputs: raised when a release changes its output
+    # bits (an algorithm fix, other rounding), so outputs cached by an older release are not served.
+    # Unlike `version` it leaves project files alone: an older release still opens and runs them.
+    revision: int = 1
     inputs: tuple[Port, ...] = ()
     outputs: tuple[Port, ...] = ()
     params: tuple[Param, ...] = ()
@@ -339,6 +343,9 @@ class NodeSchema:
     def __post_init__(self) -> None:
         if not _TYPE_ID.match(self.type_id):
             raise ValueError(f"type id {self.type_id!r} must look like 'category.name'")
+        for name, number in (("version", self.version), ("revision", self.revision)):
+            if type(number) is not int or number < 1:
+                raise ValueError(f"{self.type_id}: {name} must be a whole number from 1, not {number!r}")
         for group, items in (("input", self.inputs), ("output", self.outputs), ("parameter", self.params)):
             names = [item.name for item in items]
             if len(names) != len(set(names)):

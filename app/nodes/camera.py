@@ -208,6 +208,9 @@ class CameraNode(_MoveNode):
     # the expensive shot it moves (a Scene, an Interpolate) keeps its own cache entry.
     schema = NodeSchema(
         type_id="shot.camera", title="Camera", category="Shot", version=2, cache_outputs=False,
+        # 2: resampled by OpenCV or the C warp kernel (within 109 dB of torch's grid_sample). Its frames
+        # are not cached, but its key is in the keys of what it feeds, which may be.
+        revision=2,
         inputs=(Port("frames", FRAMES, help="The shot to move over (a held still or moving frames)."),
                 Port("path", CAMERA_PATH, optional=True, help="A move from elsewhere; replaces this node's own.")),
         outputs=(Port("frames", FRAMES, help="The shot seen through the moving camera."),

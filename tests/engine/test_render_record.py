@@ -147,6 +147,25 @@ def test_output_bits_that_moved_under_the_same_key_are_found(tmp_path, capsys, m
     assert rows["Export (export)"][0] == "differs"
 
 
+def test_a_node_type_revised_since_the_render_is_named_as_the_reason(tmp_path, capsys, monkeypatch):
+    """A release that computes a Scene's frames otherwise (a revision) neither serves the old shots nor
+    calls the difference unexplained."""
+    import dataclasses
+
+    from app.nodes.scene import Scene
+
+    film = render(tmp_path)
+    recorded = {n["id"]: n for n in comment_of(film)[RECORD_KEY]["nodes"]}
+    assert recorded["picture_shot"]["revision"] == Scene.schema.revision
+    monkeypatch.setattr(Scene, "schema", dataclasses.replace(Scene.schema, revision=Scene.schema.revision + 1))
+    code, out, err = reproduce(capsys, film)
+    rows = verdicts(out)
+    for shot in ("Picture Shot (picture_shot)", "Scene (bars_shot)"):
+        verdict, why = rows[shot]
+        assert verdict == "not reproducible" and "computes its output differently in this release" in why
+    assert rows["Colour Bars (bars)"][0] == "identical"
+
+
 def _brighter(make):
     def brighter(*args):
         return np.clip(make(*args).astype(np.int16) + 3, 0, 255).astype(np.uint8)
@@ -199,6 +218,8 @@ HOSTILE = [  # what is done to the record, and what the one line says
     (lambda r: r.update(export="nowhere"), "its export node 'nowhere' is not listed"),
     (lambda r: r["nodes"][0].update(key=["not", "a", "key"]), "has no cache key"),
     (lambda r: r["nodes"][0].update(fingerprints={"path": 7}), "malformed fingerprints"),
+    (lambda r: r["nodes"][0].update(revision="2"), "has revision '2'"),
+    (lambda r: r["nodes"][0].update(revision=0), "has revision 0"),
     (lambda r: r["nodes"][1].update(id=r["nodes"][0]["id"]), "has no id of its own"),
     (lambda r: r["links"].append({"from": {"node": "ghost", "port": "frames"},
                                   "to": {"node": "export", "port": "frames"}}), "'ghost' that is not in the file"),
@@ -225,6 +246,26 @@ def test_a_damaged_or_hostile_record_is_one_clear_line(tmp_path, capsys, sequenc
     sidecar = tmp_path / "shot.aiprod.json"
     tampered(sidecar, sequence_sidecar, change)
     one_line_refusal(capsys, sidecar, expected)
+
+
+def test_a_record_from_before_revisions_reads_as_revision_1(tmp_path, capsys, monkeypatch):
+    """A release before revisions: every type at what is now revision 1, no revision in the record."""
+    import dataclasses
+
+    from app.nodes.scene import Scene
+
+    with monkeypatch.context() as before:
+        before.setattr(Scene, "schema", dataclasses.replace(Scene.schema, revision=1))
+        (tmp_path / "frames").mkdir()
+        render(tmp_path, "frames/shot_%04d.png", fmt="png_sequence")
+    sidecar = tmp_path / "frames" / "shot.aiprod.json"
+    tampered(sidecar, sidecar.read_text(), lambda r: [node.pop("revision") for node in r["nodes"]])
+    code, out, err = reproduce(capsys, sidecar)
+    assert "Traceback" not in err and "has revision" not in err, err
+    rows = verdicts(out)
+    assert rows, out + err
+    assert rows["Colour Bars (bars)"][0] == "identical"  # revision 1 then and now: nothing to explain
+    assert f"revision 1, now {Scene.schema.revision}" in rows["Scene (bars_shot)"][1]  # revised since
 
 
 @pytest.mark.parametrize("depth", [200, 5000])

@@ -88,6 +88,12 @@ def test_an_override_must_name_a_parameter_of_a_fitting_kind(port, message):
         NodeSchema("test.bad", "Bad", "Test", inputs=(port,), params=(FloatParam("gain", 1.0),))
 
 
+@pytest.mark.parametrize("field, number", [("version", 0), ("revision", 0), ("revision", 1.5), ("revision", True)])
+def test_a_version_or_revision_is_a_whole_number_from_1(field, number):
+    with pytest.raises(ValueError, match=f"{field} must be a whole number from 1"):
+        NodeSchema("test.bad", "Bad", "Test", **{field: number})
+
+
 def test_an_int_input_may_override_a_float_parameter():
     NodeSchema("test.ok", "Ok", "Test", inputs=(Port("n", INT, optional=True, overrides="gain"),),
                params=(FloatParam("gain", 1.0),))
