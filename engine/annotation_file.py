@@ -35,9 +35,7 @@ def annotations_to_data(model: ProjectModel) -> dict[str, Any]:
         data["backdrops"] = [{"object": BACKDROP_OBJECT, "id": b.id, "title": b.title, "color": b.color,
                               "rect": list(b.rect)} for b in model.backdrops.values()]
     if model.groups:
-        data["groups"] = [{"object": GROUP_OBJECT, "id": g.id, "title": g.title, "color": g.color,
-                           "nodes": list(g.nodes), "exposed": [list(e) for e in g.exposed],
-                           "collapsed": g.collapsed, "position": list(g.position)} for g in model.groups.values()]
+        data["groups"] = [group_to_data(g) for g in model.groups.values()]
     if model.reroutes:
         data["reroutes"] = [{"object": REROUTE_OBJECT, "link": r.link_id, "points": [list(p) for p in r.points]}
                             for r in model.reroutes.values()]
@@ -45,6 +43,13 @@ def annotations_to_data(model: ProjectModel) -> dict[str, Any]:
         data["seed_locks"] = [{"object": SEED_LOCK_OBJECT, "node": lock.node_id, "param": lock.param}
                               for lock in model.seed_locks]
     return data
+
+
+def group_to_data(group: Group) -> dict[str, Any]:
+    """A group as the project file (and the clipboard) holds it."""
+    return {"object": GROUP_OBJECT, "id": group.id, "title": group.title, "color": group.color,
+            "nodes": list(group.nodes), "exposed": [list(e) for e in group.exposed],
+            "collapsed": group.collapsed, "position": list(group.position)}
 
 
 # ---- reading -----------------------------------------------------------------------------

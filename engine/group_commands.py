@@ -47,6 +47,24 @@ class GroupNodes(Command):
         model.delete_group(self.group_id)
 
 
+class AddGroup(Command):
+    """Add a whole group as it is given (a paste: its title, colour, shown parameters, collapsed state
+    and position), under a new id; its nodes must be in the graph and in no group yet."""
+
+    def __init__(self, group: Group):
+        self.group = group
+        self.group_id: str | None = None  # chosen on the first do(), then stable across redo
+        self.text = f"Add group {short_repr(group.title)}"
+
+    def do(self, model: ProjectModel) -> None:
+        model._check_members(self.group)  # before an id is spent on it
+        self.group_id = self.group_id or model.new_group_id()
+        model.insert_group(dataclasses.replace(self.group, id=self.group_id))
+
+    def undo(self, model: ProjectModel) -> None:
+        model.delete_group(self.group_id)
+
+
 class Ungroup(Command):
     """Remove a group; its nodes stay where they are, shown one by one again."""
 

@@ -1,7 +1,8 @@
 """Nodes on the system clipboard as JSON, so a copy pastes into another window or another project.
 
-The data is the project file's own node and link objects (engine.project), as JSON text (a chat
-or a text file can carry it too). Path parameters are copied as the files they name now (the
+The data is the project file's own node, link and group objects (engine.project,
+engine.annotation_file), as JSON text (a chat or a text file can carry it too). A group goes with
+the copy when all its nodes do (a closed group's box selected copies its nodes). Path parameters are copied as the files they name now (the
 project's PathResolver): the project being pasted into may live in another folder.
 """
 
@@ -12,6 +13,7 @@ import json
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
+from engine.annotation_file import group_to_data
 from engine.graph import Graph
 from engine.paths import PathResolver
 from engine.project import link_to_data, node_to_data
@@ -33,14 +35,15 @@ def _absolute_paths(graph: Graph, data: dict, paths: PathResolver) -> dict:
 
 
 def nodes_data(project, node_ids: list[str]) -> dict:
-    """The nodes (installed types only) and the links among them, as JSON-ready data."""
+    """The nodes (installed types only), the links among them and the groups they fill, as JSON-ready data."""
     graph, paths = project.graph, project.paths
     chosen = [n for n in node_ids if n in graph.nodes and not graph.nodes[n].is_unknown]
     kept = set(chosen)
     return {"kind": CLIPBOARD_KIND,
             "nodes": [_absolute_paths(graph, node_to_data(graph, graph.nodes[n], None, paths), paths)
                       for n in chosen],
-            "links": [link_to_data(l) for l in graph.links.values() if l.src_node in kept and l.dst_node in kept]}
+            "links": [link_to_data(l) for l in graph.links.values() if l.src_node in kept and l.dst_node in kept],
+            "groups": [group_to_data(g) for g in project.model.groups.values() if kept.issuperset(g.nodes)]}
 
 
 def from_mime(mime: QMimeData | None) -> dict | None:

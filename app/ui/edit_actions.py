@@ -14,7 +14,9 @@ from PySide6.QtCore import QObject, Signal
 from engine.commands import AddNode, Connect, Disconnect, MoveNode, RemoveNode, RenameNode, ReorderInputs, SetParam
 from engine.errors import AiprodError, short_repr
 from engine.graph import Link
+from engine.group_commands import AddGroup, GroupNodes, Ungroup
 from engine.project import node_from_data
+from engine.project_model import Group
 
 from . import clipboard
 from .clipboard import CLIPBOARD_KIND
@@ -117,8 +119,6 @@ class EditActions(QObject):
 
     def group_nodes(self, node_ids: list[str], title: str = "Group") -> str | None:
         """Group the nodes into one closed box (Ctrl+G); its id, or None when refused."""
-        from engine.group_commands import GroupNodes
-
         command = GroupNodes(node_ids, title)
         if not self._push(command):
             return None
@@ -126,8 +126,6 @@ class EditActions(QObject):
         return command.group_id
 
     def ungroup(self, group_id: str) -> bool:
-        from engine.group_commands import Ungroup
-
         return self._push(Ungroup(group_id))
 
     def delete(self, node_ids: list[str], link_ids: list[str] = ()) -> None:
@@ -155,12 +153,13 @@ class EditActions(QObject):
         data = self.copy_data(node_ids)
         if data["nodes"]:
             clipboard.put(data)
-            self.message.emit(f"copied {len(data['nodes'])} node(s)")
+            groups = len(data["groups"])
+            self.message.emit(f"copied {len(data['nodes'])} node(s)" + (f" in {groups} group(s)" if groups else ""))
 
     def paste_data(self, data: dict | None, offset: float | tuple[float, float] = PASTE_OFFSET,
                    verb: str = "Paste") -> list[str]:
-        """Add copies of the nodes (new ids, shifted by `offset`, one number or x, y) and their inner
-        links; returns the new ids."""
+        """Add copies of the nodes (new ids, shifted by `offset`, one number or x, y), their inner
+        links and the groups they fill, in one undo step; returns the new ids."""
         dx, dy = offset if isinstance(offset, tuple) else (offset, offset)
         if not isinstance(data, dict) or data.get("kind") != CLIPBOARD_KIND:
             self.message.emit("the clipboard holds no AIPROD nodes")
@@ -181,6 +180,8 @@ class EditActions(QObject):
                 for raw in data["links"]:
                     src, dst = raw["from"], raw["to"]
                     stack.push(Connect(new_ids[src["node"]], src["port"], new_ids[dst["node"]], dst["port"]))
+                for raw in data.get("groups", []):  # older builds copied none
+                    stack.push(AddGroup(_pasted_group(raw, new_ids, dx, dy)))
         except (AiprodError, KeyError, TypeError, ValueError) as exc:
             self.message.emit(f"cannot paste: {exc}")
             return []
@@ -192,3 +193,11 @@ class EditActions(QObject):
     def duplicate(self, node_ids: list[str]) -> list[str]:
         data = self.copy_data(node_ids)
         return self.paste_data(data, DUPLICATE_OFFSET, "Duplicate") if data["nodes"] else []
+
+
+def _pasted_group(raw: dict, new_ids: dict[str, str], dx: float, dy: float) -> Group:
+    """A copied group (engine.annotation_file's form) around the pasted nodes, its box as far off as they are."""
+    x, y = raw["position"]
+    return Group("pasted", raw["title"], raw["color"], tuple(new_ids[n] for n in raw["nodes"]),
+                 tuple((new_ids[n], name) for n, name in raw.get("exposed", [])), raw.get("collapsed", True),
+                 (float(x) + dx, float(y) + dy))

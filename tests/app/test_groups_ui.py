@@ -137,3 +137,56 @@ def test_a_group_saves_and_reopens_closed_with_its_shown_parameters(window, qtbo
     assert scene.selected_group_id() == group_id
     window.ungroup_selection()
     assert not window.document.model.groups and scene.nodes["warm"].isVisible()
+
+
+def test_a_copied_group_pastes_as_a_group_of_the_copies_in_one_undo_step(window, qtbot):
+    group_id = grouped(window, qtbot)
+    model, scene, view = window.document.model, window.scene, window.view
+    model_stack = window.document.stack
+    model_stack.push(set_exposed(model, group_id, "warm", "exposure", True))
+    original = model.groups[group_id]
+    scene.clearSelection()
+    scene.groups.boxes[group_id].setSelected(True)  # the closed box, as a click on it selects it
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key_C, Qt.ControlModifier)
+    before = set(window.document.graph.nodes)
+    qtbot.keyClick(view, Qt.Key_V, Qt.ControlModifier)
+    graph = window.document.graph
+    copies = [n for n in graph.nodes if n not in before]
+    assert sorted(graph.nodes[n].type_id for n in copies) == ["color.grade_image", "color.grade_image"]
+    (pasted_id,) = set(model.groups) - {group_id}
+    pasted = model.groups[pasted_id]
+    assert set(pasted.nodes) == set(copies) and pasted.collapsed
+    assert (pasted.title, pasted.color) == (original.title, original.color)
+    warm_copy = next(n for n in copies if graph.nodes[n].params["exposure"] == 0.5)
+    assert pasted.exposed == ((warm_copy, "exposure"),)  # shown on the copy, for the copy's node
+    assert pasted.position[0] > original.position[0] and pasted.position[1] > original.position[1]
+    assert pasted_id in scene.groups.boxes and scene.selected_group_id() == pasted_id  # the paste is selected
+    assert not any(scene.nodes[n].isVisible() for n in copies)  # closed, like the group copied
+    assert model_stack.undo_text == "Paste 2 node(s)"
+    model_stack.undo()  # one step: the nodes, their link and the group
+    assert set(graph.nodes) == before and set(model.groups) == {group_id}
+    model_stack.redo()
+    assert model.groups[pasted_id].nodes == pasted.nodes  # the same ids again
+
+
+def test_a_group_goes_with_a_copy_only_when_all_its_nodes_do(window, qtbot):
+    grouped(window, qtbot)
+    data = window.actions_.copy_data(["warm", "save"])
+    assert data["groups"] == []  # half a group pastes as plain nodes
+    duplicated = window.actions_.duplicate(["bars", "warm", "cool"])
+    assert len(duplicated) == 3 and len(window.document.model.groups) == 2
+
+
+def test_a_hostile_group_on_the_clipboard_pastes_nothing_and_says_why(window, qtbot):
+    grouped(window, qtbot)
+    data = window.actions_.copy_data(["warm", "cool"])
+    messages = []
+    window.actions_.message.connect(messages.append)
+    before = (set(window.document.graph.nodes), set(window.document.model.groups))
+    for broken in ({"color": "red; drop"}, {"nodes": ["warm", "elsewhere"]}, {"collapsed": "yes"},
+                   {"exposed": [["warm", 3]]}, {"position": ["x", 0]}):
+        hostile = dict(data, groups=[dict(data["groups"][0], **broken)])
+        assert window.actions_.paste_data(hostile) == []
+        assert messages[-1].startswith("cannot paste") and "\n" not in messages[-1]
+        assert (set(window.document.graph.nodes), set(window.document.model.groups)) == before
