@@ -281,6 +281,7 @@ def models_screenshot(output: Path) -> Path:
 def _wait_until(done, timeout_s: float = 60.0) -> None:
     import time
 
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     deadline = time.monotonic() + timeout_s
@@ -289,6 +290,9 @@ def _wait_until(done, timeout_s: float = 60.0) -> None:
         time.sleep(0.01)
     for _ in range(5):  # the layout after the last change
         QApplication.processEvents()
+        # What the event loop would delete, processEvents() never does: without this, a dock tab bar Qt
+        # has finished with stays on screen in the picture (a user's editor drops it at once).
+        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
 
 
 def wait_for_preview(window, timeout_s: float = 30.0) -> None:
