@@ -25,7 +25,8 @@ from engine.media.image_sequence import frame_path
 from engine.paths import PathResolver
 from engine.project import Project
 from engine.project_model import ProjectModel
-from engine.render_record_file import RecordedExport, movie_essence, read_recorded_export, sequence_essence
+from engine.render_record_file import (RecordedExport, movie_essence, read_recorded_export, sequence_essence,
+                                       single_essence)
 from engine.render_reproduction import (DIFFERS, IDENTICAL, NOT_REPRODUCIBLE, Verdict, judge, record_project,
                                         version_changes)
 
@@ -67,6 +68,8 @@ def _essences(recorded: RecordedExport, written: dict) -> tuple[str, str]:
     """The essence of the first export and of the second (engine.render_record_file)."""
     if recorded.movie is not None:
         return movie_essence(recorded.movie), movie_essence(Path(written["path"]))
+    if recorded.single is not None:
+        return single_essence(recorded.single), single_essence(Path(written["path"]))
     pattern = Path(written["path"])
     numbers = range(written["first"], written["last"] + 1)
     again = sequence_essence([frame_path(pattern, n) for n in numbers], Path(written["audio"]) if "audio" in written
@@ -79,7 +82,7 @@ def _essences(recorded: RecordedExport, written: dict) -> tuple[str, str]:
 def _second_record(recorded: RecordedExport, written: dict) -> dict | None:
     """The record the second render's export wrote, read back the same way as the first's."""
     try:
-        return read_recorded_export(written["path"] if recorded.movie is not None
+        return read_recorded_export(written["path"] if recorded.folder is None
                                     else str(frame_path(Path(written["path"]), written["first"]))).record
     except AiprodError:
         return None

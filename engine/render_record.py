@@ -11,6 +11,8 @@ so two renders of one project still write the same bits. It lives in the contain
 beside the project graph where the container keeps the tag whole; MOV keeps at most 64 KiB there and
 MXF keeps no free text, so for those the whole provenance goes to `<file>.record.json` beside the movie
 and the comment (MOV) names that file and its hash. Image sequences keep it in their `.aiprod.json`.
+The other files a render delivers: a sound file (Export Audio: WAV, FLAC) in its comment like a movie;
+a picture (Save Image) and a LUT (Export LUT), whose formats hold no such text, in `<file>.record.json`.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def build_record(lineage: Lineage) -> dict:
 
 
 def record_sidecar(path: Path) -> Path:
-    """film.mov -> film.mov.record.json: where a movie's record lives when its container cannot hold it."""
+    """film.mov -> film.mov.record.json: where a file's record lives when the file cannot hold it."""
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
@@ -111,11 +113,17 @@ def needs_sidecar(comment: str, suffix: str) -> bool:
     return limit is not None and len(comment.encode("utf-8")) > limit
 
 
+def sidecar_text(provenance: dict) -> str:
+    """The whole provenance (marked: AIPROD wrote it) as a record sidecar holds it."""
+    return json.dumps(stamp(provenance), sort_keys=True)
+
+
 def movie_comment(provenance: dict, target: Path) -> tuple[dict, str | None]:
-    """What a movie at `target` carries in its comment, and the text of its sidecar record (None when
-    the comment holds the record whole). The sidecar holds the whole marked provenance; the comment
-    then names it and its hash, so a sidecar left from another render is not taken for this one's."""
-    whole = json.dumps(stamp(provenance), sort_keys=True)
+    """What a movie (or sound file) at `target` carries in its comment, and the text of its sidecar
+    record (None when the comment holds the record whole). The sidecar holds the whole marked
+    provenance; the comment then names it and its hash, so a sidecar left from another render is not
+    taken for this one's."""
+    whole = sidecar_text(provenance)
     if not needs_sidecar(whole, target.suffix):
         return provenance, None
     short = {k: v for k, v in provenance.items() if k not in (RECORD_KEY, "project")}

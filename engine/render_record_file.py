@@ -1,13 +1,14 @@
 """Reading the render record back from an exported file, and what of the file a re-render must match.
 
-A record is read from a movie's comment (or the `<movie>.record.json` its comment names), from an
-image sequence's `.aiprod.json` (given the sidecar or any of its frames), or from a record sidecar
-given directly. Everything in it is checked before use: a damaged or hand-made record is one line
+A record is read from a movie's or sound file's comment (or the `<movie>.record.json` its comment
+names), from an image sequence's `.aiprod.json` (given the sidecar or any of its frames), from the
+`<file>.record.json` beside a picture or LUT, or from a record sidecar given directly. Everything in it is checked before use: a damaged or hand-made record is one line
 naming the file and what is wrong (engine.errors.AiprodError), never a traceback.
 
 The export itself is compared by its essence, not its bytes: the picture and sound packets of a
-movie (the container's metadata, which holds the record, is left out) or the bytes of each frame
-file of a sequence (its sidecar WAV by its packets too).
+movie or sound file (the container's metadata, which holds the record, is left out), the bytes of
+each frame file of a sequence (its sidecar WAV by its packets too), a picture's pixels, or the
+numbers of a LUT (its comment lines left out).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from .errors import AiprodError, cut, short_repr
 from .project_checks import MAX_BYTES
 from .render_record import POINTER_KEY, RECORD_FORMAT, RECORD_KEY, SIDECAR_SUFFIX, digest_text, record_sidecar
 
-MOVIE_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".mxf")
+MOVIE_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm", ".mxf", ".wav", ".flac")  # sound files too
 FRAME_SUFFIXES = (".exr", ".dpx", ".png")
+PICTURE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg")  # Save Image's
+LUT_SUFFIXES = (".cube",)
 _SEQUENCE_SIDECAR = ".aiprod.json"
 _NO_RECORD = ("carries no render record: it was exported by an AIPROD Studio older than render records, or by "
               "another program; render its project again to get one")
@@ -35,8 +38,9 @@ class RecordedExport:
 
     record: dict
     source: Path  # the file the record was read from (named in messages)
-    movie: Path | None = None  # the movie, for a movie export
+    movie: Path | None = None  # the movie or sound file, for such an export
     folder: Path | None = None  # the sequence's folder, for an image sequence export
+    single: Path | None = None  # the picture or LUT, whose record is beside it
     project: object = None  # the project graph embedded beside the record
 
 
@@ -108,8 +112,16 @@ def _sequence_sidecar_of(frame: Path) -> Path:
     return frame.with_name(stem + _SEQUENCE_SIDECAR)
 
 
+def _from_sidecar_of(single: Path) -> RecordedExport:
+    """The record beside a picture or LUT (Save Image, Export LUT write it there)."""
+    sidecar = record_sidecar(single)
+    if not sidecar.exists():
+        raise AiprodError(f"{cut(str(single), 300)} has no {sidecar.name} beside it: {_NO_RECORD}")
+    return _from_provenance(_parse(_read_text(sidecar, "render record"), sidecar), sidecar, single=single)
+
+
 def _from_provenance(provenance: dict, source: Path, movie: Path | None = None,
-                     folder: Path | None = None) -> RecordedExport:
+                     folder: Path | None = None, single: Path | None = None) -> RecordedExport:
     record = provenance.get(RECORD_KEY)
     if record is None:
         raise AiprodError(f"{cut(str(source), 300)} {_NO_RECORD}")
@@ -123,30 +135,39 @@ def _from_provenance(provenance: dict, source: Path, movie: Path | None = None,
     if version != RECORD_FORMAT:
         raise AiprodError(f"{cut(str(source), 300)}: its render record has format {short_repr(version)}, "
                           f"expected {RECORD_FORMAT}; the file was damaged or edited by hand")
-    return RecordedExport(record, source, movie=movie, folder=folder, project=provenance.get("project"))
+    return RecordedExport(record, source, movie=movie, folder=folder, single=single,
+                          project=provenance.get("project"))
 
 
 def read_recorded_export(path: str) -> RecordedExport:
-    """The record an export carries: `path` is a movie, a sequence's frame or sidecar, or a record file."""
+    """The record an export carries: `path` is a movie or sound file, a sequence's frame or sidecar, a
+    picture or LUT, or a record file."""
     file = Path(path).expanduser()
     if not file.exists():
-        raise AiprodError(f"{cut(str(file), 300)} does not exist; give the exported movie, a frame of the "
-                          "exported sequence or its .aiprod.json")
+        raise AiprodError(f"{cut(str(file), 300)} does not exist; give the exported movie, sound, picture or "
+                          "LUT, a frame of the exported sequence or its .aiprod.json")
     name, suffix = file.name.lower(), file.suffix.lower()
     if name.endswith(SIDECAR_SUFFIX):
-        movie = file.with_name(file.name[: -len(SIDECAR_SUFFIX)])
-        return _from_movie(movie) if movie.exists() else _from_provenance(
-            _parse(_read_text(file, "render record"), file), file, movie=movie)
+        written = file.with_name(file.name[: -len(SIDECAR_SUFFIX)])
+        if written.suffix.lower() in PICTURE_SUFFIXES + LUT_SUFFIXES:
+            return _from_sidecar_of(written)
+        return _from_movie(written) if written.exists() else _from_provenance(
+            _parse(_read_text(file, "render record"), file), file, movie=written)
     if suffix in MOVIE_SUFFIXES:
         return _from_movie(file)
+    # A picture with a record beside it is Save Image's; a numbered PNG without one, a sequence's frame.
+    if suffix in LUT_SUFFIXES or (suffix in PICTURE_SUFFIXES and
+                                  (record_sidecar(file).exists() or suffix not in FRAME_SUFFIXES)):
+        return _from_sidecar_of(file)
     if suffix in FRAME_SUFFIXES:
         file = _sequence_sidecar_of(file)
         name = file.name.lower()
     if name.endswith(_SEQUENCE_SIDECAR):
         provenance = _parse(_read_text(file, "sequence's provenance and render record"), file)
         return _from_provenance(provenance, file, folder=file.parent)
-    raise AiprodError(f"{cut(str(file), 300)} is not an export AIPROD Studio writes (a movie: "
-                      f"{', '.join(MOVIE_SUFFIXES)}; a sequence: {', '.join(FRAME_SUFFIXES)} with its .aiprod.json)")
+    raise AiprodError(f"{cut(str(file), 300)} is not a file AIPROD Studio delivers with a render record (a movie "
+                      f"or sound: {', '.join(MOVIE_SUFFIXES)}; a sequence: {', '.join(FRAME_SUFFIXES)} with its "
+                      f".aiprod.json; a picture: {', '.join(PICTURE_SUFFIXES)}; a LUT: .cube)")
 
 
 # ---- the export's essence -------------------------------------------------------------------
@@ -180,3 +201,32 @@ def sequence_essence(frames: list[Path], audio: Path | None) -> str:
     if audio is not None:
         digest.update(movie_essence(audio).encode())
     return digest.hexdigest()
+
+
+def picture_essence(path: Path) -> str:
+    """A digest of a picture's pixels (its size and channels with them), not of its metadata."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            digest = hashlib.blake2b(f"{picture.mode}:{picture.size}|".encode(), digest_size=16)
+            digest.update(picture.tobytes())
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise AiprodError(f"{cut(str(path), 300)} cannot be read as a picture ({cut(str(exc), 200)})") from None
+    return digest.hexdigest()
+
+
+def lut_essence(path: Path) -> str:
+    """A digest of a .cube file's table and settings, its comment lines (a title, a mark) left out."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AiprodError(f"{cut(str(path), 300)} cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    kept = "\n".join(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    return digest_text(kept)
+
+
+def single_essence(path: Path) -> str:
+    """A picture's or LUT's essence, by its kind."""
+    return lut_essence(path) if path.suffix.lower() in LUT_SUFFIXES else picture_essence(path)

@@ -127,11 +127,7 @@ class Export(NodeType):
             pattern = write_pattern(target, fmt.extensions[0])
             claim_sequence(ctx, pattern, sequence_sidecars(pattern), sidecar_name(pattern),
                            range(first, last + 1), clip.frame_count)
-        provenance = {"aiprod_export": {"node": ctx.node_id, "params": params},
-                      "project": _as_json(ctx.run_metadata.get("project"))}
-        lineage = ctx.lineage()
-        if lineage is not None:  # how the frames were made, to render them again (engine.render_record)
-            provenance[RECORD_KEY] = build_record(lineage)
+        provenance = provenance_of(ctx, params)
         if not fmt.sequence:
             claim_file(ctx, target)
             comment, record_text = movie_comment(provenance, target)
@@ -238,6 +234,17 @@ def audio_sidecar_name(pattern: Path) -> str:
 def sequence_sidecars(pattern: Path) -> tuple[str, ...]:
     """The files a sequence keeps beside its frames: provenance, soundtrack and QA report (written after)."""
     return sidecar_name(pattern), audio_sidecar_name(pattern), report_path(pattern).name
+
+
+def provenance_of(ctx, params) -> dict:
+    """What a file the render delivers says of itself: the node and its settings, the project, and how
+    what it was given was made, to render it again (engine.render_record) where the render knows it."""
+    provenance = {"aiprod_export": {"node": ctx.node_id, "params": params},
+                  "project": _as_json(ctx.run_metadata.get("project"))}
+    lineage = ctx.lineage()
+    if lineage is not None:
+        provenance[RECORD_KEY] = build_record(lineage)
+    return provenance
 
 
 def _as_json(project):

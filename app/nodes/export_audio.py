@@ -4,8 +4,9 @@ Written as it is, without normalisation (the Mix already brought it to its loudn
 24-bit files hold every sample to within half a 24-bit step, 16-bit ones are rounded to 16 bits
 (no dither). Channels stay as they come: mono, stereo or 5.1 (L R C LFE Ls Rs, tagged so). The
 file is written under a temporary name and renamed at the end, so a cancelled or failed export
-leaves nothing; the project and the node's settings go into the file's comment tag, with AIPROD's
-mark, and a file without that mark is not replaced unless the user allowed it (engine.output_target).
+leaves nothing; the project, the node's settings and the render record (how the sound was made,
+engine.render_record) go into the file's comment tag, with AIPROD's mark, and a file without that
+mark is not replaced unless the user allowed it (engine.output_target).
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from engine.media.audio_mux import AUDIO_FILE_FORMAT_LABELS, AUDIO_FILE_FORMATS,
 from engine.media.authorship import container_tags
 from engine.output_target import claim_file, still_as_written, written_file
 from engine.ports import AUDIO, FILE
+from engine.render_record import movie_comment
+from engine.render_record_sidecar import claim_record_sidecar, write_record_sidecar
 from engine.schema import EnumParam, NodeSchema, NodeType, PathParam, Port
 
-from .export import _as_json
+from .export import provenance_of
 
 FORMAT_CHOICES = tuple(AUDIO_FILE_FORMAT_LABELS.items())  # (id, label)
 # The labels projects saved before ids; frozen, so rewording a label never breaks a project.
@@ -64,11 +67,14 @@ class ExportAudio(NodeType):
             raise NodeExecutionError(f"cannot write {target}: the folder {target.parent} does not exist; "
                                      "create it first")
         claim_file(ctx, target)
-        tags = container_tags({"aiprod_export": {"node": ctx.node_id, "params": params},
-                               "project": _as_json(ctx.run_metadata.get("project"))}, target.suffix)
+        comment, record_text = movie_comment(provenance_of(ctx, params), target)
+        if record_text is not None:
+            claim_record_sidecar(ctx, target)
+        tags = container_tags(comment, target.suffix)
         sound = FilmAudio.whole(audio)
         try:
             atomic_write(target, lambda tmp: write_audio_file(tmp, sound, encoding, tags, ctx.progress))
+            write_record_sidecar(target, record_text)
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {target}: {exc.strerror or exc}. Choose a folder you can "
                                      "write to, with free space.") from exc

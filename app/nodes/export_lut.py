@@ -1,7 +1,8 @@
 """Export LUT: writes a Grade's whole grade as a 33-point .cube LUT that Resolve and other graders load.
 
 An output node of its own, so previewing or rendering a Grade writes no file: only a render that
-asks for this node writes one. It bakes from the Grade's "grade" output (the grade as data).
+asks for this node writes one. It bakes from the Grade's "grade" output (the grade as data). Its
+render record and the project go beside it, in `<file>.record.json`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from engine.media.grade_math import build_ops
 from engine.media.lut import write_cube
 from engine.output_target import claim_file, still_as_written, written_file
 from engine.ports import FILE, GRADE
+from engine.render_record import sidecar_text
+from engine.render_record_sidecar import claim_record_sidecar, write_record_sidecar
 from engine.schema import NodeSchema, NodeType, PathParam, Port
 
+from .export import provenance_of
 from .grade import load_lut, bake_display_lut
 
 
@@ -64,10 +68,13 @@ class ExportLut(NodeType):
         if not target.parent.is_dir():
             raise NodeExecutionError(f"cannot write the LUT {target}: the folder {target.parent} does not exist")
         claim_file(ctx, target)
+        claim_record_sidecar(ctx, target)
         baked = bake_display_lut(ops, grade["mix"], grade["working_space"])
         baked = replace(baked, comments=(*baked.comments, TEXT_MARK))  # so a re-render may replace it
         try:
             atomic_write(target, lambda temporary: write_cube(temporary, baked))
+            # How the grade was made (engine.render_record): a .cube holds no such text, so beside it.
+            write_record_sidecar(target, sidecar_text(provenance_of(ctx, params)))
         except OSError as exc:
             raise NodeExecutionError(f"cannot write the LUT {target}: {exc.strerror or exc}. "
                                      "Choose another folder.") from exc

@@ -1,7 +1,8 @@
 """Writes a picture to PNG, TIFF or JPEG in sRGB, atomically; the file is what the render delivers.
 
 The file's EXIF Software tag names AIPROD Studio, so a re-render may replace it; a file without
-that mark is replaced only when the user allowed it (engine.output_target).
+that mark is replaced only when the user allowed it (engine.output_target). Its render record (how
+the picture was made, engine.render_record) and the project go beside it, in `<file>.record.json`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from engine.fingerprint import file_fingerprint
 from engine.media.authorship import picture_exif
 from engine.output_target import claim_file
 from engine.ports import FILE, IMAGE
+from engine.render_record import sidecar_text
+from engine.render_record_sidecar import claim_record_sidecar, write_record_sidecar
 from engine.schema import IntParam, NodeSchema, NodeType, PathParam, Port
+
+from .export import provenance_of
 
 FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -54,6 +59,7 @@ class SaveImage(NodeType):
         if not path.parent.is_dir():
             raise NodeExecutionError(f"cannot write {path}: the folder {path.parent} does not exist")
         claim_file(ctx, path)
+        claim_record_sidecar(ctx, path)
         rgb = to_8bit(linear_to_srgb(image.pixels[..., :3]))
         if image.pixels.shape[2] == 4 and FORMATS[path.suffix.lower()] != "JPEG":
             alpha = to_8bit(np.clip(image.pixels[..., 3:], 0, 1))
@@ -66,6 +72,7 @@ class SaveImage(NodeType):
             save_options["quality"] = params["jpeg_quality"]
         try:
             atomic_write(path, lambda tmp: picture.save(tmp, FORMATS[path.suffix.lower()], **save_options))
+            write_record_sidecar(path, sidecar_text(provenance_of(ctx, params)))
         except OSError as exc:
             raise NodeExecutionError(f"cannot write {path}: {exc.strerror or exc}. Choose another folder.") from exc
         return {"file": {"path": str(path), "fingerprint": file_fingerprint(path)}}

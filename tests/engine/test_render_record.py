@@ -280,7 +280,7 @@ def test_a_record_nested_past_reason_is_one_clear_line(tmp_path, capsys, sequenc
 def test_files_without_a_record_are_one_clear_line(tmp_path, capsys):
     one_line_refusal(capsys, tmp_path / "gone.mp4", "does not exist")
     (tmp_path / "notes.txt").write_text("hello")
-    one_line_refusal(capsys, tmp_path / "notes.txt", "is not an export AIPROD Studio writes")
+    one_line_refusal(capsys, tmp_path / "notes.txt", "is not a file AIPROD Studio delivers with a render record")
     (tmp_path / "broken.aiprod.json").write_text("{not json")
     one_line_refusal(capsys, tmp_path / "broken.aiprod.json", "is not valid JSON")
     (tmp_path / "fake.mp4").write_bytes(b"\x00" * 100)
@@ -361,3 +361,80 @@ def test_render_needs_a_project_or_an_export_to_reproduce_not_both(tmp_path, cap
     assert "give the .aiprod project to render" in capsys.readouterr().err
     assert main(["render", "film.aiprod", "--reproduce", "film.mp4"]) == 2
     assert "--reproduce FILE takes no project" in capsys.readouterr().err
+
+
+def save_deliverables_project(folder):
+    """A still graded and saved as a picture, its grade baked to a LUT, and a wind bed written as a WAV."""
+    from app.nodes import build_registry
+    from engine.commands import AddNode, Connect, UndoStack
+    from engine.graph import Graph
+    from engine.project import Project, save_project as save
+
+    still(folder / "still.png", 0.8)
+    graph = Graph(build_registry())
+    stack = UndoStack(graph)
+    stack.push(AddNode("media.import_image", (0, 0), {"path": "still.png"}, node_id="picture"))
+    stack.push(AddNode("color.grade_image", (300, 0), {"exposure": 0.5}, node_id="grade"))
+    stack.push(AddNode("output.save_image", (600, 0), {"path": "graded.png"}, node_id="save"))
+    stack.push(AddNode("output.export_lut", (600, 200), {"path": "look.cube"}, node_id="lut"))
+    stack.push(AddNode("sound.ambience", (0, 400), {"bed": "wind", "length": 1.0, "seed": 7}, node_id="wind"))
+    stack.push(AddNode("output.export_audio", (600, 400), {"path": "wind.wav"}, node_id="stem"))
+    stack.push(Connect("picture", "image", "grade", "image"))
+    stack.push(Connect("grade", "image", "save", "image"))
+    stack.push(Connect("grade", "grade", "lut", "grade"))
+    stack.push(Connect("wind", "audio", "stem", "audio"))
+    project = save(Project(graph, "Deliverables"), folder / "deliverables.aiprod")
+    assert main(["render", "-q", "--cache-dir", str(folder / "cache"), str(project)]) == 0
+    return project
+
+
+@pytest.mark.parametrize("delivered, own, carried_in", [
+    ("graded.png", "Save Image (save)", "graded.png.record.json"),
+    ("look.cube", "Export LUT (lut)", "look.cube.record.json"),
+    ("wind.wav", "Export Audio (stem)", None),  # in the WAV's own comment, as a movie's
+])
+def test_a_picture_a_lut_and_a_sound_file_carry_their_record_and_render_again_identically(
+        tmp_path, capsys, delivered, own, carried_in):
+    save_deliverables_project(tmp_path)
+    beside = sorted(p.name for p in tmp_path.glob("*.record.json"))
+    assert beside == ["graded.png.record.json", "look.cube.record.json"]
+    if carried_in is None:
+        assert RECORD_KEY in comment_of(tmp_path / delivered)
+    else:
+        assert json.loads((tmp_path / carried_in).read_text())[RECORD_KEY]["export"] == own.split("(")[1][:-1]
+    code, out, err = reproduce(capsys, tmp_path / delivered)
+    assert code == 0, out + err
+    rows = verdicts(out)
+    assert rows[own][0] == "identical"
+    assert "reproduced bit-identically" in out
+    if carried_in is not None:  # the sidecar given instead of the file finds the same record
+        code, out, _ = reproduce(capsys, tmp_path / carried_in)
+        assert code == 0 and verdicts(out)[own][0] == "identical"
+
+
+def test_a_saved_picture_whose_source_changed_is_named(tmp_path, capsys):
+    save_deliverables_project(tmp_path)
+    from PIL import PngImagePlugin
+
+    picture = tmp_path / "graded.png"
+    notes = PngImagePlugin.PngInfo()
+    notes.add_text("Comment", "approved by the director")  # other bytes, the same pixels: still identical
+    Image.open(picture).save(picture, pnginfo=notes)
+    code, out, err = reproduce(capsys, picture)
+    assert code == 0 and verdicts(out)["Save Image (save)"][0] == "identical", out + err
+    still(tmp_path / "still.png", 0.3)
+    code, out, err = reproduce(capsys, tmp_path / "graded.png")
+    assert code == 1
+    rows = verdicts(out)
+    assert rows["Import Image (picture)"][0] == "not reproducible" and "still.png" in rows["Import Image (picture)"][1]
+    assert rows["Save Image (save)"][0] == "differs"  # other pixels
+
+
+def test_a_picture_without_its_record_beside_it_is_one_clear_line(tmp_path, capsys):
+    save_deliverables_project(tmp_path)
+    (tmp_path / "graded.png.record.json").unlink()
+    code, out, err = reproduce(capsys, tmp_path / "graded.png")  # a PNG then reads as a sequence's frame
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "other.tif")
+    code, out, err = reproduce(capsys, tmp_path / "other.tif")
+    assert code == 2 and "has no other.tif.record.json beside it" in err and len(err.strip().splitlines()) == 1
