@@ -4,12 +4,11 @@ Methods, cheapest first: a held still seen through a camera move; keyframes spre
 with optical-flow in-betweens (then the camera move); first/last-frame video diffusion; full
 video diffusion. The last two run an installed video model (scene_video.py); with LTX-2 they
 also give the shot's sound, or make the picture for a linked dialogue (scene_sound.py).
-`estimate_method_costs` gives each method's rough cost for a shot, for the render router.
+What each method costs on this machine, and which the router picks for "auto", is engine.cost.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -49,36 +48,6 @@ def frame_count_for(duration: float, fps: Fraction) -> int:
         raise ValueError(f"a {duration} s shot at {float(fps):g} fps is shorter than one frame; make it at least "
                          f"{float(1 / fps):.3f} s long")
     return count
-
-
-@dataclass(frozen=True)
-class MethodCost:
-    cpu_seconds: float
-    gpu_seconds: float
-    available: bool  # False: needs a model that is not installed
-
-
-# Measured on the project's 2-core CPU (see engine/media/camera.py and flow.py); GPU figures are
-# planning numbers for current open video diffusion models on one data-centre GPU, order of magnitude.
-CAMERA_SECONDS_PER_MEGAPIXEL = 0.025  # ~50 ms per 1080p frame
-FLOW_PAIR_SECONDS = 0.3  # DIS both ways plus the occlusion fill, at <= 960 px
-FLOW_SECONDS_PER_MEGAPIXEL = 0.1  # warping and blending one in-between
-VIDEO_GPU_SECONDS_PER_MEGAPIXEL = {"first/last-frame video": 1.5, "full video diffusion": 3.0}
-
-
-def estimate_method_costs(width: int, height: int, frame_count: int, keyframe_count: int = 2) -> dict[str, MethodCost]:
-    """Rough seconds of CPU and GPU time each method needs for a shot; relative order is what counts.
-
-    The router compares these to pick the cheapest method that can give the shot it needs.
-    """
-    megapixels = width * height / 1e6
-    camera = frame_count * megapixels * CAMERA_SECONDS_PER_MEGAPIXEL
-    flow = max(keyframe_count - 1, 1) * FLOW_PAIR_SECONDS + frame_count * megapixels * FLOW_SECONDS_PER_MEGAPIXEL
-    costs = {"still + camera": MethodCost(camera, 0.0, True),
-             "keyframes + interpolation": MethodCost(camera + flow, 0.0, True)}
-    for method, rate in VIDEO_GPU_SECONDS_PER_MEGAPIXEL.items():
-        costs[method] = MethodCost(camera, frame_count * megapixels * rate, False)
-    return costs
 
 
 def _fit(image: Image, width: int, height: int, fit: str, channels: int) -> np.ndarray:

@@ -24,13 +24,14 @@ from pathlib import Path
 from ..atomic import atomic_write_text
 
 VIDEO_METHODS = ("first/last-frame video", "full video diffusion")
-# Shipped defaults. CPU figures were measured on this project's 2-core CPU (engine/media/camera.py,
-# flow.py); GPU figures are planning numbers for current open video models (LTX-2, Wan 2.x) on one
-# data-centre GPU at 30 steps, per megapixel-frame and step: order of magnitude until measured.
+# Shipped defaults. CPU figures are what `aiprod calibrate` measured on this project's 2-core CPU
+# (AMD EPYC, AVX2, with the C kernels built: engine/media/warp_kernel.c, flow_kernel.c); GPU figures
+# are planning numbers for current open video models (LTX-2, Wan 2.x) on one data-centre GPU at 30
+# steps, per megapixel-frame and step: order of magnitude until measured.
 DEFAULTS = {
-    "camera": 0.025,  # ~50 ms per 1080p frame
-    "flow_pair": 0.3,
-    "flow_frame": 0.1,
+    "camera": 0.004,  # ~8 ms per 1080p frame (measured 0.0037)
+    "flow_pair": 0.3,  # measured 0.298
+    "flow_frame": 0.08,  # ~165 ms per 1080p in-between (measured 0.078)
     "video:first/last-frame video": 0.05,  # 1.5 s per megapixel-frame at 30 steps
     "video:full video diffusion": 0.1,  # 3 s per megapixel-frame at 30 steps
 }

@@ -7,7 +7,7 @@ import pytest
 
 import app.nodes.scene as scene_module
 from app.nodes.camera import CameraNode
-from app.nodes.scene import Scene, estimate_method_costs, fps_of, frame_count_for
+from app.nodes.scene import Scene, fps_of, frame_count_for
 from engine.cache import DiskCache
 from engine.commands import UndoStack
 from engine.context import CancelToken, RunContext
@@ -133,15 +133,6 @@ def test_bad_inputs_are_refused_with_the_fix():
         run_scene(one, {"keys": [{"t": 0, "pose": {"zoom": 0}}]})
     with pytest.raises(NodeExecutionError, match="cannot show 3 keyframes"):
         run_scene(one * 3, method="keyframes + interpolation", duration=0.05, fps="24")
-
-
-def test_cost_estimates_rank_the_methods_cheapest_first():
-    costs = estimate_method_costs(1920, 1080, 120, keyframe_count=3)
-    order = ["still + camera", "keyframes + interpolation", "first/last-frame video", "full video diffusion"]
-    totals = [costs[m].cpu_seconds + costs[m].gpu_seconds for m in order]
-    assert totals == sorted(totals) and totals[0] > 0
-    assert costs["still + camera"].available and not costs["full video diffusion"].available
-    assert costs["still + camera"].gpu_seconds == 0 < costs["full video diffusion"].gpu_seconds
 
 
 def test_second_render_of_a_scene_is_served_from_the_cache(tmp_path):
