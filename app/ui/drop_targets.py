@@ -46,11 +46,12 @@ class DropTargets:
             looping = graph.upstream([source.node_id])
         else:
             looping = graph.downstream([source.node_id])
-        for node_id, item in self.scene.nodes.items():
+        # A closed group's box carries ports that stand for its inside nodes' own: marked the same way.
+        for item in [*self.scene.nodes.values(), *self.scene.groups.boxes.values()]:
             candidates = item.inputs if source.is_output else item.outputs
             for port in candidates.values():
                 out, into = (source, port) if source.is_output else (port, source)
-                fits = into.port.type.accepts(out.port.type) and node_id not in looping
+                fits = into.port.type.accepts(out.port.type) and port.node_id not in looping
                 port.drop_state = ACCEPTS if fits else REFUSES
                 self._marked.append(port)
             if candidates:

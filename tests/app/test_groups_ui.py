@@ -5,6 +5,7 @@ reopens and undoes like any edit."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 
 from app.ui.group_item import GroupFrame, GroupItem
 from app.ui.node_item import NodeItem
@@ -190,3 +191,25 @@ def test_a_hostile_group_on_the_clipboard_pastes_nothing_and_says_why(window, qt
         assert window.actions_.paste_data(hostile) == []
         assert messages[-1].startswith("cannot paste") and "\n" not in messages[-1]
         assert (set(window.document.graph.nodes), set(window.document.model.groups)) == before
+
+
+def test_a_wire_dragged_to_a_closed_box_marks_its_ports_and_links_the_node_inside(window, qtbot):
+    group_id = grouped(window, qtbot)
+    stack, scene, view = window.document.stack, window.scene, window.view
+    stack.push(AddNode("output.save_image", (1040, 200), node_id="second"))
+    view.frame_all()
+    qtbot.wait(20)
+    box = scene.groups.boxes[group_id]
+    inside_out, inside_in = box.outputs[("cool", "image")], box.inputs[("warm", "image")]
+    start = view.mapFromScene(scene.nodes["second"].inputs["image"].center())
+    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, start)
+    assert inside_out.drop_state == "accepts"  # the box's output stands for Cool's: a picture
+    assert inside_in.drop_state is None  # an input is no target for an input
+    end = view.mapFromScene(inside_out.center())
+    QTest.mouseMove(view.viewport(), (start + end) / 2)
+    QTest.mouseMove(view.viewport(), end)
+    assert scene.drop_targets.label.text() == "link image → image"
+    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, end)
+    assert inside_out.drop_state is None
+    links = {(l.src_node, l.dst_node) for l in window.document.graph.links.values()}
+    assert ("cool", "second") in links
