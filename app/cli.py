@@ -319,6 +319,8 @@ def validate_project(project: Project, models: ModelLocator | None = None) -> li
                 path = paths.file(value)
                 try:
                     found, why = path.exists(), "is missing"  # not a fingerprint: "/" would hash the whole disk
+                    if found and not (path.is_file() or path.is_dir()):  # /dev/zero, a pipe: never read
+                        found, why = False, "is a device, pipe or socket, not a file"
                 except OSError as exc:  # a name too long for the file system, say
                     found, why = False, f"cannot be read ({exc.strerror})"
                 if not found:

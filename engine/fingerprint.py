@@ -10,27 +10,33 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 from pathlib import Path
 
 SAMPLE = 1 << 20
+# What a path that names no regular file or folder gets: a device, pipe or socket is never opened
+# (reading /dev/zero never ends, opening a pipe waits for a writer). A node refuses it (NodeType.fingerprint).
+NOT_A_FILE = "not-a-file"
+# A folder holding more files than any model folder does (a project naming "/"): not walked further.
+MAX_FOLDER_FILES = 20_000
+TOO_MANY_FILES = "too-many-files"
 _memo: dict[tuple[str, int, int], str] = {}
 _memo_lock = threading.Lock()
 
 
 def file_fingerprint(path: str | os.PathLike) -> str:
-    """'missing' for an absent path; a folder hashes the fingerprints of its files (a diffusers model)."""
+    """'missing' for an absent path; a folder hashes the fingerprints of its files (a diffusers model);
+    NOT_A_FILE for a device, pipe or socket, TOO_MANY_FILES for a folder past MAX_FOLDER_FILES."""
     path = Path(path)
     try:
         st = path.stat()
     except OSError:
         return "missing"
-    if path.is_dir():
-        h = hashlib.blake2b(digest_size=16)
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            h.update(str(child.relative_to(path)).encode())
-            h.update(file_fingerprint(child).encode())
-        return h.hexdigest()
+    if stat.S_ISDIR(st.st_mode):
+        return _folder_fingerprint(path)
+    if not stat.S_ISREG(st.st_mode):
+        return NOT_A_FILE
     memo_key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
     with _memo_lock:
         known = _memo.get(memo_key)
@@ -49,3 +55,24 @@ def file_fingerprint(path: str | os.PathLike) -> str:
     with _memo_lock:
         _memo[memo_key] = digest
     return digest
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """The fingerprints of the files in `folder` and below, by their paths inside it, in sorted order."""
+    files = []
+    for root, _, names in os.walk(folder, followlinks=True):  # a link loop ends at the cap below
+        for name in names:
+            child = Path(root, name)
+            try:
+                regular = stat.S_ISREG(child.stat().st_mode)
+            except OSError:  # a dangling link: nothing there
+                continue
+            if regular:
+                files.append(child)
+                if len(files) > MAX_FOLDER_FILES:
+                    return TOO_MANY_FILES
+    digest = hashlib.blake2b(digest_size=16)
+    for child in sorted(files):
+        digest.update(str(child.relative_to(folder)).encode())
+        digest.update(file_fingerprint(child).encode())
+    return digest.hexdigest()

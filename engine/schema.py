@@ -447,10 +447,17 @@ class NodeType(abc.ABC):
 
         The default covers every `path` parameter the node opens; a node that reads other files adds them.
         """
-        from .fingerprint import file_fingerprint
+        from .fingerprint import NOT_A_FILE, file_fingerprint
 
-        return {p.name: file_fingerprint(ctx.resolve_path(params[p.name]))
-                for p in self.schema.params if p.kind == "path" and p.path_mode == "open" and params.get(p.name)}
+        prints = {}
+        for param in self.schema.params:
+            if param.kind == "path" and param.path_mode == "open" and params.get(param.name):
+                path = ctx.resolve_path(params[param.name])
+                prints[param.name] = file_fingerprint(path)
+                if prints[param.name] == NOT_A_FILE:  # reading it could never end (/dev/zero) or wait forever
+                    raise ValueError(f"{param.display_name}: {path} is a device, pipe or socket, not a file; "
+                                     "choose a file")
+        return prints
 
     def problems(self, params: dict[str, Any], paths: "PathResolver") -> list[str]:
         """What would stop this node from running, found without running it (for `aiprod validate`).

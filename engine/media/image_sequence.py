@@ -77,6 +77,8 @@ def find_frames(path: Path) -> list[tuple[int, Path]]:
         regex = pattern_regex(path)
         numbered = [(int(m.group(1)), p) for p in path.parent.iterdir()
                     if (m := regex.match(p.name)) and m.groups() and not p.name.startswith(".")]
+    # Files only: a device or pipe matching the pattern (/dev/tty%d) could block a read or never end one.
+    numbered = [(number, p) for number, p in numbered if p.is_file()]
     if not numbered:
         raise ValueError(f"no numbered frames match {path}; name a folder or a pattern such as shot_%04d.exr")
     numbered.sort()

@@ -199,3 +199,40 @@ def test_the_last_resort_handler_logs_the_traceback_and_says_where(bars, capsys,
     log = tmp_path / "user-logs" / "aiprod.log"
     assert lines == [f"aiprod: internal error: RuntimeError: a bug in validate (details in {log})"]
     assert "Traceback" in log.read_text() and "a bug in validate" in log.read_text()
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_a_device_or_pipe_named_as_media_is_refused_never_read(bars, capsys, tmp_path, special):
+    """Reading /dev/zero never ends and opening a pipe waits for a writer: saving, checking and rendering
+    the project only look at what the path is."""
+    import os
+
+    from engine.project import load_project, save_project
+    from app.nodes import build_registry
+
+    if special == "fifo":
+        special = str(tmp_path / "plate.png")
+        os.mkfifo(special)
+    def add_plate(data):
+        data["nodes"] += [{"object": "Node.1", "id": "plate", "type": "media.import_image", "params": {"path": special}},
+                          {"object": "Node.1", "id": "copy", "type": "output.save_image",
+                           "params": {"path": "copy.png"}}]
+        data["links"].append({"object": "Link.1", "id": "plate_link", "from": {"node": "plate", "port": "image"},
+                              "to": {"node": "copy", "port": "image"}})
+
+    edit_project(bars, add_plate)
+    save_project(load_project(bars, build_registry()), bars)  # the save fingerprints the path: returns
+    line = _problem(bars, capsys)
+    assert f"Import Image (plate): path file {special} is a device, pipe or socket, not a file; relink it" in line
+    err = _render_fails(bars, capsys)
+    assert f"Import Image (plate) failed: could not read its files: Path: {special} is a device, pipe or socket" in err
+
+
+def test_a_folder_too_large_to_be_a_model_is_not_walked_whole(tmp_path, monkeypatch):
+    from engine import fingerprint
+
+    for index in range(12):
+        (tmp_path / f"{index}.bin").write_bytes(b"x")
+    before = fingerprint.file_fingerprint(tmp_path)
+    monkeypatch.setattr(fingerprint, "MAX_FOLDER_FILES", 10)
+    assert fingerprint.file_fingerprint(tmp_path) == fingerprint.TOO_MANY_FILES != before
