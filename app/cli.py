@@ -23,7 +23,7 @@ from engine.registry import Registry
 
 from .cli_cost import add_calibrate_parser, add_render_arguments, after_render, before_render
 from .cli_log import engine_log_to_file, record_internal_error
-from .cli_qa import print_qa_reports
+from .cli_qa import cached_failures, print_qa_reports
 from .cli_timeline import add_timeline_parser
 from .nodes import build_registry
 from .nodes.export_qa import QA_FAILS_RENDER
@@ -217,13 +217,16 @@ def cmd_render(args: argparse.Namespace) -> int:
         for value in outputs.values():
             if isinstance(value, dict) and "path" in value and "fingerprint" in value:
                 print(value["path"])
+    strict = cached_failures(report, project.graph) if args.qa_strict else []
+    for line in strict:
+        print(f"aiprod: {cut(line, 600)}", file=sys.stderr)
     if report.status == "failed":
         for node_id in report.failed:
             # cut: a node's error may quote the system's words on a 100,000-character path
             print(f"aiprod: {project.graph.display_name(node_id)} failed: {cut(report.results[node_id].message, 600)}",
                   file=sys.stderr)
         return 1
-    return 130 if report.status == "cancelled" else 0
+    return 130 if report.status == "cancelled" else 1 if strict else 0
 
 
 def cmd_nodes(args: argparse.Namespace) -> int:

@@ -38,3 +38,18 @@ def test_a_qa_node_writes_its_report_and_can_fail_the_render(tmp_path, capsys):
     assert main(["render", str(strict), "--node", "qa"]) == 1
     assert "the film fails its QA: 1 QA finding (black)" in capsys.readouterr().err
     assert json.loads((tmp_path / "strict" / "checked.json").read_text())["status"] == "failed"
+
+
+def test_qa_strict_fails_on_a_failing_export_served_from_the_cache_without_writing_it_again(tmp_path, capsys):
+    project = black_film_project(tmp_path)
+    assert main(["render", str(project), "-q"]) == 0  # a finding warns
+    film = tmp_path / "film.mp4"
+    written = film.stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["render", str(project), "-q", "--qa-strict"]) == 1  # the Export comes from the cache
+    err = capsys.readouterr().err
+    assert "unchanged since the render that wrote it) fails its QA: 1 QA finding (black)" in err
+    assert "film.qa.json" in err and film.stat().st_mtime_ns == written
+    clean = save_film_project(tmp_path / "clean", str(tmp_path / "clean.mp4"), seconds=1.0)
+    assert main(["render", str(clean), "-q"]) == 0
+    assert main(["render", str(clean), "-q", "--qa-strict"]) == 0  # cached and passing: nothing to say
