@@ -167,6 +167,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     sweep_output_leftovers(planned_outputs(project.graph, project.folder, targets))
     if args.overwrite:
         executor.run_metadata[OVERWRITE] = True
+    args.qa_strict = args.qa_strict or prefs.qa_fails_render  # Preferences may ask it of every render
     executor.run_metadata[QA_FAILS_RENDER] = args.qa_strict
     # Exports embed the graph they were rendered from, so a film can be traced back to its project.
     executor.run_metadata["project"] = json.dumps(project_to_data(project, project.folder), ensure_ascii=False)
@@ -393,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--overwrite", action="store_true",
                         help="replace existing output files even if AIPROD Studio did not write them")
     add_render_arguments(render)
-    render.add_argument("--qa-strict", action="store_true", help="fail the render when an export fails its QA")
+    render.add_argument("--qa-strict", action="store_true",
+                        help="fail the render when an export fails its QA (Preferences can ask it of every render)")
     render.set_defaults(func=cmd_render)
     nodes = sub.add_parser("nodes", help="list the installed node types with their ports and parameters")
     nodes.add_argument("--json", action="store_true", help="machine-readable output")

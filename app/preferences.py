@@ -46,6 +46,8 @@ class Preferences:
     autosave_minutes: float = 1.0
     # Pickle checkpoints (.ckpt, .pt, .bin) can run code when loaded; off unless the user says so.
     allow_pickle_checkpoints: bool = False
+    # A render whose export fails its automatic QA fails (as `aiprod render --qa-strict`); off: it warns.
+    qa_fails_render: bool = False
 
     @classmethod
     def exists(cls) -> bool:
@@ -101,10 +103,14 @@ class Preferences:
             warn(f"{path}: allow_pickle_checkpoints should be true or false, not {allow_pickle!r}; "
                  "pickle checkpoints stay refused")
             allow_pickle = False
+        qa_fails = data.get("qa_fails_render", default.qa_fails_render)
+        if not isinstance(qa_fails, bool):
+            warn(f"{path}: qa_fails_render should be true or false, not {qa_fails!r}; a failing QA only warns")
+            qa_fails = False
         return cls([f for f in folders if f.strip()], cache_folder,
                    number("cache_limit_gb", default.cache_limit_gb),
                    number("autosave_minutes", default.autosave_minutes) or default.autosave_minutes,
-                   allow_pickle)
+                   allow_pickle, qa_fails)
 
     def save(self) -> None:
         """Write the file atomically: a crash mid-save leaves the old Preferences, never half of them."""

@@ -72,6 +72,11 @@ class PreferencesDialog(QDialog):
         self.allow_pickle.setToolTip("Off: only .safetensors weights load. On: pickle checkpoints load too, with "
                                      "torch's weights-only guard; turn it on only for files from a source you trust.")
         self.allow_pickle.setChecked(prefs.allow_pickle_checkpoints)
+        self.qa_fails = QCheckBox("Fail a render whose export fails its QA")
+        self.qa_fails.setToolTip("Off: QA findings are listed in the QA dock and the log, and the render "
+                                 "finishes. On: the Export fails once its film is written (as aiprod render "
+                                 "--qa-strict), for renders in the editor and from the command line.")
+        self.qa_fails.setChecked(prefs.qa_fails_render)
         form = QFormLayout()
         form.addRow("Model folders", models_box)
         form.addRow("", _hint("Your own folders, or a ComfyUI models/ folder: its checkpoints, "
@@ -80,6 +85,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Cache folder", self.cache_folder)
         form.addRow("Cache size limit", self.cache_limit)
         form.addRow("Autosave every", self.autosave)
+        form.addRow("QA", self.qa_fails)
         box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
@@ -95,4 +101,4 @@ class PreferencesDialog(QDialog):
     def values(self) -> Preferences:
         return Preferences([self.folders.item(i).text() for i in range(self.folders.count())],
                            self.cache_folder.text().strip(), self.cache_limit.value(), self.autosave.value(),
-                           self.allow_pickle.isChecked())
+                           self.allow_pickle.isChecked(), self.qa_fails.isChecked())

@@ -44,6 +44,7 @@ from engine.priority import lower_thread_priority
 from engine.render_process import RenderJob, RenderProcessError
 
 from .. import settings
+from ..nodes.export_qa import QA_FAILS_RENDER
 
 log = logging.getLogger("aiprod.ui.render")
 
@@ -105,6 +106,7 @@ class RenderController(QObject):
         # Where renders find models and which cache they use: the window sets both from Preferences.
         self.models = ModelLocator(settings.data_dir(), settings.environment_model_folders())
         self.cache_settings = CacheSettings(settings.cache_dir(), settings.cache_limit_bytes())
+        self.qa_fails_render = False  # Preferences: a failing export QA fails the render
         self._link_dst: dict[str, str] = {}
         self._graph: Graph | None = None
         self._run_number = 0  # events of a run started before the project was replaced are ignored
@@ -192,9 +194,11 @@ class RenderController(QObject):
     def cache_limit(self) -> int:
         return self.cache_settings.limit_bytes
 
-    def configure(self, models: ModelLocator, cache_settings: CacheSettings) -> None:
-        """Use these model folders and this cache from the next render (and preview) on (Preferences)."""
+    def configure(self, models: ModelLocator, cache_settings: CacheSettings, qa_fails_render: bool = False) -> None:
+        """Use these model folders and this cache from the next render (and preview) on, and fail
+        renders whose export fails its QA or not (Preferences)."""
         self.models = models
+        self.qa_fails_render = qa_fails_render
         with self._cache_lock:
             if cache_settings != self.cache_settings:
                 self.cache_settings = cache_settings
@@ -231,6 +235,8 @@ class RenderController(QObject):
         metadata = {"project": json.dumps(project_to_data(project, project.folder), ensure_ascii=False)}
         if overwrite:
             metadata[OVERWRITE] = list(overwrite)
+        if self.qa_fails_render:
+            metadata[QA_FAILS_RENDER] = True
         self.last_targets = targets
         # The live nodes: handing the job to a process pickles it, which is the snapshot; a
         # render in a thread takes a copy of its own.

@@ -194,4 +194,4 @@ class WindowDialogs:
             prefs.save()
         self.document.set_autosave_minutes(prefs.autosave_minutes)
         # Renders, previews, the inspector and the relink dialog look for voices (and later models) there too.
-        self.renderer.configure(prefs.model_locator(), prefs.cache_settings())
+        self.renderer.configure(prefs.model_locator(), prefs.cache_settings(), prefs.qa_fails_render)

@@ -115,3 +115,25 @@ def test_a_damaged_preferences_file_is_logged_and_the_editor_starts_with_the_def
     assert window.preferences == Preferences()
     assert f"preferences: the preferences file {path} is not valid" in window.event_log.toPlainText()
     assert len(list(path.parent.glob("preferences.json.bad-*"))) == 1
+
+
+def test_failing_renders_on_qa_is_a_preference_the_editor_and_the_command_line_follow(window, qtbot, tmp_path, capsys):
+    from app.cli import main
+    from tests.app.conftest import wait_render
+    from tests.qa_project import black_film_project
+
+    project = black_film_project(tmp_path / "film")
+    window.open_project(str(project))
+    window.menu_actions["preferences"].trigger()
+    (dialog,) = window.dialogs
+    assert not dialog.qa_fails.isChecked()  # off by default: a finding warns
+    dialog.qa_fails.setChecked(True)
+    dialog.accept()
+    assert json.loads((settings.config_dir() / "preferences.json").read_text())["qa_fails_render"] is True
+    window.renderer.render_all()
+    wait_render(qtbot, window, 60_000)
+    status = window.renderer.status("export")
+    assert status.state == "failed" and "fails its QA: 1 QA finding (black)" in status.message
+    assert (tmp_path / "film" / "film.mp4").exists()  # written first, so the fault can be seen
+    assert main(["render", str(project), "-q", "--no-cache"]) == 1  # no --qa-strict: the Preferences ask it
+    assert "fails its QA" in capsys.readouterr().err

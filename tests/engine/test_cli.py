@@ -137,11 +137,14 @@ def test_preferences_of_the_wrong_kind_fall_back_one_by_one(tmp_path):
 
     path = preferences_path()
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"model_folders": "/one/folder", "cache_limit_gb": "lots", "autosave_minutes": 2}))
+    path.write_text(json.dumps({"model_folders": "/one/folder", "cache_limit_gb": "lots", "autosave_minutes": 2,
+                                "qa_fails_render": "yes"}))
     warnings = []
     prefs = Preferences.load(warnings)
     assert prefs == Preferences(autosave_minutes=2.0)
-    assert len(warnings) == 2 and "model_folders" in warnings[0] and "cache_limit_gb" in warnings[1]
+    assert len(warnings) == 3 and "model_folders" in warnings[0]
+    assert any("cache_limit_gb" in w for w in warnings)
+    assert any("qa_fails_render should be true or false, not 'yes'" in w for w in warnings)
     path.write_text("[1, 2]")
     assert Preferences.load(warnings) == Preferences() and "not an object" in warnings[-1]
 
