@@ -199,6 +199,15 @@ VAES = (
 
 T5_KEY = "encoder.block.0.layer.0.SelfAttention.k.weight"
 CLIP_POSITIONS = "text_model.embeddings.position_embedding.weight"
+# transformers 5 saves a CLIPTextModel without the "text_model." prefix (CLIPTextModelWithProjection
+# keeps it); the token embedding tells its bare names from a CLIP vision model's (patch embedding).
+CLIP_TEXT = (has("text_model.encoder.layers.0.self_attn.k_proj.weight")
+             | (has("encoder.layers.0.self_attn.k_proj.weight") & has("embeddings.token_embedding.weight")))
+
+
+def clip_width(width: int):
+    return shape(CLIP_POSITIONS, 1, width) | shape(CLIP_POSITIONS.removeprefix("text_model."), 1, width)
+
 LLM = contains("self_attn.q_proj.weight") & contains("embed_tokens.weight")
 
 # A text encoder names a family only where no other family of ours uses it: T5-XXL serves SD3,
@@ -211,9 +220,8 @@ TEXT_ENCODERS = (
     row("t5", None, TEXT_ENCODER, D, has(T5_KEY),
         (V("t5-xxl", shape(T5_KEY, 1, 4096)), V("t5-large", shape(T5_KEY, 1, 1024)),
          V("t5-base", shape(T5_KEY, 1, 768)), V("t5"))),
-    row("clip", None, TEXT_ENCODER, D, has("text_model.encoder.layers.0.self_attn.k_proj.weight"),
-        (V("clip-l", shape(CLIP_POSITIONS, 1, 768)), V("clip-g", shape(CLIP_POSITIONS, 1, 1280)),
-         V("clip-h", shape(CLIP_POSITIONS, 1, 1024)), V("clip"))),
+    row("clip", None, TEXT_ENCODER, D, CLIP_TEXT,
+        (V("clip-l", clip_width(768)), V("clip-g", clip_width(1280)), V("clip-h", clip_width(1024)), V("clip"))),
     row("gemma3", "ltx2", TEXT_ENCODER, D, LLM & contains("pre_feedforward_layernorm") & contains("self_attn.q_norm"),
         (V("gemma3"),)),
     row("gemma2", None, TEXT_ENCODER, D, LLM & contains("pre_feedforward_layernorm"), (V("gemma2"),)),

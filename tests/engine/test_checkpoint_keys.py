@@ -255,6 +255,17 @@ def test_umt5_belongs_to_wan_and_clip_l_to_nobody_in_particular(tmp_path):
     assert (clip_l.family, clip_l.part, clip_l.variant) == (None, "text-encoder", "clip-l")
 
 
+def test_a_clip_text_encoder_saved_by_transformers_5_without_its_prefix_is_known_a_vision_one_is_not(tmp_path):
+    bare = one(write(tmp_path, "clip_g_bare.safetensors", {
+        "encoder.layers.0.self_attn.k_proj.weight": ONE, "embeddings.token_embedding.weight": ONE,
+        "embeddings.position_embedding.weight": (77, 1280)}))
+    assert (bare.family, bare.part, bare.variant) == (None, "text-encoder", "clip-g")
+    vision = one(write(tmp_path, "image_encoder.safetensors", {
+        "encoder.layers.0.self_attn.k_proj.weight": ONE, "embeddings.patch_embedding.weight": ONE,
+        "embeddings.position_embedding.weight": (257, 1024)}))
+    assert vision.part != "text-encoder"
+
+
 def test_gemma3_text_encoder_is_ltx2s(tmp_path):
     found = one(write(tmp_path, "gemma_3_12B_it.safetensors", {
         "model.language_model.embed_tokens.weight": ONE, "model.language_model.layers.0.self_attn.q_proj.weight": ONE,
