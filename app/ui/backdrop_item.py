@@ -32,6 +32,7 @@ class BackdropItem(QGraphicsItem):
         self._press: QPointF | None = None
         self._mode = ""  # "move" or "resize" while the mouse is down
         self._inside: dict[str, QPointF] = {}
+        self._boxes: dict[str, QPointF] = {}  # closed groups' boxes moving with it
 
     @property
     def backdrop_id(self) -> str:
@@ -85,8 +86,12 @@ class BackdropItem(QGraphicsItem):
             return
         self._press = event.scenePos()
         scene = self.scene()
+        moving = self._mode == "move"
         self._inside = {n: item.pos() for n, item in scene.nodes.items()
-                        if self.rect().contains(item.sceneBoundingRect())} if self._mode == "move" else {}
+                        if self.rect().contains(item.sceneBoundingRect())} if moving else {}
+        # A closed group shows as its box: the box goes with the backdrop as its hidden nodes do.
+        self._boxes = {g: box.pos() for g, box in scene.groups.boxes.items()
+                       if self.rect().contains(box.sceneBoundingRect())} if moving else {}
         event.accept()
 
     def mouseMoveEvent(self, event) -> None:
@@ -97,6 +102,8 @@ class BackdropItem(QGraphicsItem):
             self.setPos(delta)
             for node_id, start in self._inside.items():
                 self.scene().nodes[node_id].setPos(start + delta)
+            for group_id, start in self._boxes.items():
+                self.scene().groups.boxes[group_id].setPos(start + delta)
         else:
             self.prepareGeometryChange()
             x, y, w, h = self.backdrop.rect
@@ -106,20 +113,22 @@ class BackdropItem(QGraphicsItem):
     def mouseReleaseEvent(self, event) -> None:
         if self._press is None:
             return
-        delta, mode, inside = event.scenePos() - self._press, self._mode, self._inside
-        self._press, self._mode, self._inside = None, "", {}
+        delta, mode, inside, boxes = event.scenePos() - self._press, self._mode, self._inside, self._boxes
+        self._press, self._mode, self._inside, self._boxes = None, "", {}, {}
         step = theme.GRID if self.scene().snap else 1
         dx, dy = round(delta.x() / step) * step, round(delta.y() / step) * step
         document = self.layer.document
         rect = (self._rect.x(), self._rect.y(), self._rect.width(), self._rect.height())
         if mode == "move" and (dx or dy):
-            move_backdrop(document, self.backdrop_id, dx, dy, list(inside))
+            move_backdrop(document, self.backdrop_id, dx, dy, list(inside), list(boxes))
         elif mode == "resize" and rect != self.backdrop.rect:
             update_backdrop(document, self.backdrop_id, "Resize backdrop", rect=rect)
         else:  # a click, or a move shorter than the snap: put everything back
             self.setPos(0, 0)
             for node_id, start in inside.items():
                 self.scene().nodes[node_id].setPos(start)
+            for group_id, start in boxes.items():
+                self.scene().groups.boxes[group_id].setPos(start)
 
 
 class BackdropLayer:

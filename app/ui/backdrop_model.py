@@ -1,13 +1,14 @@
 """Backdrop edits the canvas asks for, as engine commands on the project model (engine.annotation_commands).
 
 A backdrop is a titled, coloured frame behind a group of nodes; moving one by its title bar
-moves the nodes inside it too, in the same undo step.
+moves the nodes inside it too (and a closed group's box inside it), in the same undo step.
 """
 
 from __future__ import annotations
 
 from engine.annotation_commands import AddBackdrop, EditBackdrop, RemoveBackdrop
 from engine.commands import MoveNode
+from engine.group_commands import EditGroup
 
 MARGIN = 40.0  # room around the nodes a new backdrop frames
 TITLE_HEIGHT = 28.0
@@ -34,8 +35,9 @@ def remove_backdrop(document, backdrop_id: str) -> None:
     document.stack.push(RemoveBackdrop(backdrop_id))
 
 
-def move_backdrop(document, backdrop_id: str, dx: float, dy: float, node_ids: list[str]) -> None:
-    """Move the backdrop and the nodes inside it as one undo step."""
+def move_backdrop(document, backdrop_id: str, dx: float, dy: float, node_ids: list[str],
+                  group_ids: list[str] = ()) -> None:
+    """Move the backdrop, the nodes inside it and the closed groups' boxes inside it as one undo step."""
     stack, model = document.stack, document.model
     x, y, w, h = model.backdrops[backdrop_id].rect
     with stack.group("Move backdrop"):
@@ -43,3 +45,6 @@ def move_backdrop(document, backdrop_id: str, dx: float, dy: float, node_ids: li
         for node_id in node_ids:
             x, y = model.graph.nodes[node_id].position
             stack.push(MoveNode(node_id, (x + dx, y + dy)))
+        for group_id in group_ids:
+            x, y = model.groups[group_id].position
+            stack.push(EditGroup(group_id, "Move group", position=(x + dx, y + dy)))

@@ -246,7 +246,7 @@ class CanvasScene(QGraphicsScene):
             return
         super().mousePressEvent(event)
         if isinstance(self.mouseGrabberItem(), BackdropItem):
-            self._press_positions = {}  # the backdrop moves its nodes itself, in its own command
+            self._press_positions, self._press_groups = {}, {}  # the backdrop moves its nodes itself, in its own command
             return
         self._press_positions = {n: (item.pos().x(), item.pos().y()) for n, item in self.nodes.items()
                                  if item.isSelected()}

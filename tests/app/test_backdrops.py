@@ -81,3 +81,30 @@ def test_backdrop_menu_renames_recolours_and_deletes(window, monkeypatch):
     assert not window.document.model.backdrops and not window.scene.backdrops.items
     window.document.stack.undo()
     assert window.scene.backdrops.items[backdrop_id].backdrop.title == "Act one"
+
+
+def test_a_closed_group_inside_a_dragged_backdrop_moves_its_box_with_it(window, qtbot):
+    from engine.group_commands import GroupNodes
+
+    add = window.actions_.add_node
+    a, b, c = add("value.text", (0, 0)), add("value.number", (0, 200)), add("value.number", (260, 0))
+    backdrop_id = add_backdrop_around(window.scene, [a, b, c])
+    stack, model, scene, view = window.document.stack, window.document.model, window.scene, window.view
+    group_id = stack.push(GroupNodes([a, b], "Pair")).group_id  # closed: one box where the two were
+    box_start = model.groups[group_id].position
+    view.frame_all()
+    rect = scene.backdrops.items[backdrop_id].rect()
+    assert rect.contains(scene.groups.boxes[group_id].sceneBoundingRect())
+    grab = view.mapFromScene(QPointF(rect.center().x(), rect.top() + 10))
+    shift = QPoint(round(200 * view.zoom), round(100 * view.zoom))
+    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab)
+    for step in range(1, 5):
+        QTest.mouseMove(view.viewport(), grab + shift * step / 4)
+    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab + shift)
+    dx, dy = (p - q for p, q in zip(window.document.graph.nodes[c].position, (260.0, 0.0)))
+    assert dx > 100 and dy > 40
+    assert model.groups[group_id].position == (box_start[0] + dx, box_start[1] + dy)  # the box went along
+    assert scene.groups.boxes[group_id].pos() == QPointF(box_start[0] + dx, box_start[1] + dy)
+    assert window.document.graph.nodes[a].position == (dx, dy)  # and the nodes inside it, for when it opens
+    stack.undo()  # one step: backdrop, nodes and box
+    assert model.groups[group_id].position == box_start and window.document.graph.nodes[c].position == (260.0, 0.0)
