@@ -287,7 +287,12 @@ class GroupLayer:
             if box is not None:  # its port labels and shown values; rebuilding would lose a drag in progress
                 box.refresh_text()
         elif isinstance(event, ev.NodeMoved):
-            group = self.model.group_of(event.node_id)
+            self.follow(event.node_id)
+
+    def follow(self, node_id: str) -> None:
+        """The outline of the open group `node_id` is in, around where its nodes are now (a drag, a move)."""
+        if self.frames:
+            group = self.model.group_of(node_id)
             if group is not None and group.id in self.frames:
                 self.frames[group.id].update_rect()
 

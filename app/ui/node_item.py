@@ -312,5 +312,8 @@ class NodeItem(QGraphicsItem):
         if change == QGraphicsItem.ItemPositionHasChanged:
             for wire in self.wires:
                 wire.refresh()
+            groups = getattr(self.scene(), "groups", None)
+            if groups is not None:  # an open group's outline follows its node while it is dragged
+                groups.follow(self.node_id)
             self._layout_changed()
         return super().itemChange(change, value)

@@ -4,7 +4,7 @@ reopens and undoes like any edit."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from app.ui.group_item import GroupFrame, GroupItem
@@ -213,3 +213,21 @@ def test_a_wire_dragged_to_a_closed_box_marks_its_ports_and_links_the_node_insid
     assert inside_out.drop_state is None
     links = {(l.src_node, l.dst_node) for l in window.document.graph.links.values()}
     assert ("cool", "second") in links
+
+
+def test_an_open_groups_outline_follows_its_node_while_it_is_dragged(window, qtbot):
+    group_id = grouped(window, qtbot)
+    scene, view = window.scene, window.view
+    scene.groups.expand(group_id)
+    view.frame_all()
+    qtbot.wait(20)
+    frame, node = scene.groups.frames[group_id], scene.nodes["cool"]
+    grab = view.mapFromScene(node.sceneBoundingRect().center().x(), node.sceneBoundingRect().top() + 8)
+    shift = QPoint(0, round(300 * view.zoom))
+    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab)
+    for step in range(1, 5):
+        QTest.mouseMove(view.viewport(), grab + shift * step / 4)
+    assert node.pos().y() > 200  # still held: nothing is pushed yet
+    assert frame.boundingRect().contains(node.sceneBoundingRect())  # the outline is already round it
+    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab + shift)
+    assert window.document.graph.nodes["cool"].position[1] > 200
