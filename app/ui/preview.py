@@ -261,6 +261,7 @@ class Preview(QWidget):
         self.caption.setText(f"{name}: loading…")
         graph_copy, make_executor = snapshot(graph), self._executor_factory()
         viewer, (width, height) = self.viewer, self.picture.pixel_size()
+        player = self.player
 
         def load():
             note = ""
@@ -288,10 +289,12 @@ class Preview(QWidget):
                     return ("export", (written_path(outputs or {}), ("text", f"{name}: {movie}")))
                 frames, audio = movie
                 first = frames.image(0, width, height)
+                player.prepare_clock()  # here, not on the GUI thread when the clip is shown
                 return ("export", (written_path(outputs), ("play", ("file", frames, first, audio,
                                                                     "sound of the exported file", note))))
             port_name, clip, first = result[1]
             audio, sound = load_sound(make_executor, graph_copy, target)
+            player.prepare_clock()
 
             def reopen():  # the same output read again, for a second worker to read frames from
                 outputs = make_executor().run(graph_copy, [target], load_outputs=True).outputs.get(target) or {}

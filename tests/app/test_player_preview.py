@@ -179,3 +179,22 @@ def test_a_narrow_preview_drops_transport_buttons_instead_of_widening_its_dock(w
                                                transport.timecode, *shown)) <= 300
     transport.fit_buttons(1200)
     assert not any(b.isHidden() for b in transport.optional)  # wide again: every button back
+
+
+def test_the_sound_clock_opens_on_the_loading_worker_not_the_gui_thread(window, qtbot):
+    """Finding sound devices and opening a stream may take a good part of a second: the preview's loader
+    does it while the clip loads, and the GUI thread takes the clock ready."""
+    import threading
+
+    opened = []
+
+    def clock():
+        opened.append(threading.current_thread())
+        return WallClock()
+
+    window.preview.player._clock_factory = clock
+    preview = preview_title_clip(window, qtbot, "640x360")
+    assert preview.player.clock is not None
+    assert len(opened) == 1 and opened[0] is not threading.main_thread()
+    preview_title_clip(window, qtbot, "640x360", fade_in=0.5)  # another clip: the same clock plays it
+    assert len(opened) == 1 and preview.player.clock is not None

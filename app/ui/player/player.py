@@ -12,6 +12,7 @@ play(), pause(), is_playing and position_changed (emitted on every frame shown a
 from __future__ import annotations
 
 import math
+import threading
 import time
 from fractions import Fraction
 
@@ -45,6 +46,8 @@ class Player(QObject):
         super().__init__(parent)
         self._clock_factory = clock_factory  # None: the sound card's clock, or a silent one (clock.open_clock)
         self._clock = None
+        self._opened_clock = None  # opened by prepare_clock on a worker, not yet taken by the GUI thread
+        self._clock_lock = threading.Lock()
         self.cache = FrameCache(cache_budget)
         self.prefetcher = FramePrefetcher(self.cache, workers, self)
         self.prefetcher.ready.connect(self._on_ready)
@@ -71,10 +74,20 @@ class Player(QObject):
 
     # ---- the clock -------------------------------------------------------------------------------
 
+    def prepare_clock(self) -> None:
+        """Open the clock now, on the calling worker thread (a preview loading a clip calls it): finding
+        the sound devices and opening a stream can take a good part of a second on a workstation, which
+        the GUI thread would otherwise spend when the clip is shown."""
+        with self._clock_lock:
+            if self._clock is None and self._opened_clock is None:
+                self._opened_clock = (self._clock_factory or clocks.open_clock)()
+
     @property
     def clock(self):
-        if self._clock is None:  # opened on first use: a sound device takes a moment to open
-            self._clock = (self._clock_factory or clocks.open_clock)()
+        if self._clock is None:  # opened on first use (or taken from prepare_clock, waiting for it to end)
+            with self._clock_lock:
+                opened, self._opened_clock = self._opened_clock, None
+                self._clock = opened or (self._clock_factory or clocks.open_clock)()
             self.state_changed.emit()
         return self._clock
 
@@ -390,5 +403,8 @@ class Player(QObject):
     def shutdown(self) -> None:
         self.pause()
         self.prefetcher.shutdown()
-        if self._clock is not None:
-            self._clock.close()
+        with self._clock_lock:  # a clock a worker opened and nobody took is closed too
+            for clock in (self._clock, self._opened_clock):
+                if clock is not None:
+                    clock.close()
+            self._opened_clock = None
