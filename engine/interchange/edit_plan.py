@@ -108,11 +108,24 @@ def _media(item: otio.schema.Clip, base: Path, clock: _Clock) -> tuple[Path | No
     reference = item.media_reference
     written = getattr(reference, "target_url", "") or ""
     path = media_path(reference, base)
+    if path is None and _names_a_file(item.name):
+        # An EDL event often names only its clip ("* FROM CLIP NAME: beach.mov"): the file of that
+        # name beside the timeline, or listed as missing, so the relink dialog can look for it.
+        written = item.name.strip()
+        path = base / Path(written).name
     available = reference.available_range if reference is not None else None
     start = clock.frames(item.source_range.start_time)
     if available is not None:
         return path, written, start - clock.frames(available.start_time), clock.frames(available.duration)
     return path, written, start, None
+
+
+def _names_a_file(name: str) -> bool:
+    """Whether a clip's name is a media file's name (a movie or a picture), as editors often make it."""
+    from engine.media.image_io import READ_EXTENSIONS
+    from engine.media.video_io import VIDEO_EXTENSIONS
+
+    return bool(name) and Path(name.strip()).suffix.lower() in (*VIDEO_EXTENSIONS, *READ_EXTENSIONS)
 
 
 def _video(plan: EditPlan, track: otio.schema.Track, base: Path, clock: _Clock) -> None:

@@ -42,3 +42,30 @@ def test_a_premiere_style_fcp7_xml(tmp_path):
     assert sorted(result.missing) == ["file://localhost/Volumes/Media/boat_close.mov",
                                       "file://localhost/Volumes/Media/harbour_wide.mov",
                                       "file://localhost/Volumes/Media/score.wav"]
+
+
+def test_an_edl_naming_only_its_clips_finds_the_files_beside_it_and_lists_the_others(tmp_path):
+    """Many EDLs carry no path, only "* FROM CLIP NAME: file.mov": the file of that name beside the EDL is
+    the shot's (trimmed by the event's source timecode); one that is not there is listed as missing."""
+    import av
+    import numpy as np
+
+    with av.open(str(tmp_path / "shot_a.mov"), "w") as container:  # 3 s at 24 fps, no start timecode
+        stream = container.add_stream("mpeg4", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 36, "yuv420p"
+        for index in range(72):
+            frame = av.VideoFrame.from_ndarray(np.full((36, 64, 3), index, np.uint8), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    (tmp_path / "cut.edl").write_text(
+        "TITLE: CUT\nFCM: NON-DROP FRAME\n\n"
+        "001  A001     V     C        00:00:01:00 00:00:02:00 00:00:00:00 00:00:01:00\n"
+        "* FROM CLIP NAME: shot_a.mov\n\n"
+        "002  B002     V     C        00:00:00:00 00:00:01:00 00:00:01:00 00:00:02:00\n"
+        "* FROM CLIP NAME: shot_b.mov\n")
+    result = import_timeline(tmp_path / "cut.edl", build_registry())
+    graph = result.project.graph
+    shots = [graph.nodes[link.src_node] for link in graph.links_into(result.sequence_id, "shots")]
+    assert [n.params["path"] for n in shots] == [str(tmp_path / "shot_a.mov"), str(tmp_path / "shot_b.mov")]
+    assert result.missing == ["shot_b.mov"] and not any("names no media file" in w for w in result.warnings)
+    assert sequence_params(result)["trims"][0] == {"shot": 1, "head": 1.0, "tail": 1.0, "gap": 0.0}
