@@ -16,6 +16,16 @@ def _framed(window):
     return a, b, outside, backdrop_id
 
 
+def drag_title(view, rect: QRectF, dx: float, dy: float) -> None:
+    """Drag a backdrop by its title bar by (dx, dy) canvas units, with the mouse, in four moves."""
+    grab = view.mapFromScene(QPointF(rect.center().x(), rect.top() + 10))
+    shift = QPoint(round(dx * view.zoom), round(dy * view.zoom))
+    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab)
+    for step in range(1, 5):
+        QTest.mouseMove(view.viewport(), grab + shift * step / 4)
+    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab + shift)
+
+
 def test_a_backdrop_is_one_undoable_step_saved_in_the_project(window, tmp_path):
     a, b, outside, backdrop_id = _framed(window)
     (stored,) = window.document.model.backdrops.values()
@@ -42,12 +52,7 @@ def test_dragging_the_title_moves_the_nodes_inside_in_one_step(window, qtbot):
     view.frame_all()
     scene.select_nodes([a])  # a selected node inside must not move twice
     rect = scene.backdrops.items[backdrop_id].rect()
-    grab = view.mapFromScene(QPointF(rect.center().x(), rect.top() + 10))
-    shift = QPoint(round(100 * view.zoom), round(60 * view.zoom))
-    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab)
-    for step in range(1, 5):
-        QTest.mouseMove(view.viewport(), grab + shift * step / 4)
-    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab + shift)
+    drag_title(view, rect, 100, 60)
     assert window.document.stack.undo_text == "Move backdrop"  # pushed from the release itself
     dx, dy = graph.nodes[a].position[0], graph.nodes[a].position[1]
     assert 80 <= dx <= 120 and 40 <= dy <= 80 and dx % 20 == 0 and dy % 20 == 0
@@ -95,12 +100,7 @@ def test_a_closed_group_inside_a_dragged_backdrop_moves_its_box_with_it(window, 
     view.frame_all()
     rect = scene.backdrops.items[backdrop_id].rect()
     assert rect.contains(scene.groups.boxes[group_id].sceneBoundingRect())
-    grab = view.mapFromScene(QPointF(rect.center().x(), rect.top() + 10))
-    shift = QPoint(round(200 * view.zoom), round(100 * view.zoom))
-    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab)
-    for step in range(1, 5):
-        QTest.mouseMove(view.viewport(), grab + shift * step / 4)
-    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab + shift)
+    drag_title(view, rect, 200, 100)
     dx, dy = (p - q for p, q in zip(window.document.graph.nodes[c].position, (260.0, 0.0)))
     assert dx > 100 and dy > 40
     assert model.groups[group_id].position == (box_start[0] + dx, box_start[1] + dy)  # the box went along
