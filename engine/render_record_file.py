@@ -2,8 +2,9 @@
 
 A record is read from a movie's or sound file's comment (or the `<movie>.record.json` its comment
 names), from an image sequence's `.aiprod.json` (given the sidecar or any of its frames), from the
-`<file>.record.json` beside a picture or LUT, or from a record sidecar given directly. Everything in it is checked before use: a damaged or hand-made record is one line
-naming the file and what is wrong (engine.errors.AiprodError), never a traceback.
+`<file>.record.json` beside a picture or LUT, or from a record sidecar given directly. Everything in
+it is checked before use: a damaged or hand-made record is one line naming the file and what is
+wrong (engine.errors.AiprodError), never a traceback.
 
 The export itself is compared by its essence, not its bytes: the picture and sound packets of a
 movie or sound file (the container's metadata, which holds the record, is left out), the bytes of

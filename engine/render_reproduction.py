@@ -106,7 +106,8 @@ def _fingerprint_change(node: dict, name: str, now: str | None, graph: Graph, no
 
 
 def _own_change(node: dict, now: dict, graph: Graph, node_id: str) -> str | None:
-    """What changed in what the node itself is or reads (its type's version or revision, a file, a model); None: nothing."""
+    """What changed in what the node itself is or reads (its type's version or revision, a file, a
+    model); None: nothing."""
     schema = graph.schema_of(node_id)
     if schema is not None and schema.version != node["version"]:
         return f"node type {node['type']} was version {node['version']} and is now {schema.version}"

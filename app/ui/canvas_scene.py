@@ -246,7 +246,8 @@ class CanvasScene(QGraphicsScene):
             return
         super().mousePressEvent(event)
         if isinstance(self.mouseGrabberItem(), BackdropItem):
-            self._press_positions, self._press_groups = {}, {}  # the backdrop moves its nodes itself, in its own command
+            # The backdrop moves its nodes and boxes itself, in its own command.
+            self._press_positions, self._press_groups = {}, {}
             return
         self._press_positions = {n: (item.pos().x(), item.pos().y()) for n, item in self.nodes.items()
                                  if item.isSelected()}

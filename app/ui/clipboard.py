@@ -2,8 +2,9 @@
 
 The data is the project file's own node, link and group objects (engine.project,
 engine.annotation_file), as JSON text (a chat or a text file can carry it too). A group goes with
-the copy when all its nodes do (a closed group's box selected copies its nodes). Path parameters are copied as the files they name now (the
-project's PathResolver): the project being pasted into may live in another folder.
+the copy when all its nodes do (a closed group's box selected copies its nodes). Path parameters are
+copied as the files they name now (the project's PathResolver): the project being pasted into may
+live in another folder.
 """
 
 from __future__ import annotations
