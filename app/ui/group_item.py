@@ -27,24 +27,38 @@ SHOWN_LINES = 6  # parameters listed on a collapsed box; the inspector has them 
 
 
 def boundary_ports(graph, group: Group) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(inside node, port) pairs of the links that cross the group's edge: inputs first, then outputs,
-    each once and in link order, so the box's ports keep their places while it is edited."""
+    """(inside node, port) pairs the closed box shows, inputs then outputs, in the group's node order and
+    each node's port order, so they keep their places while links come and go:
+    - the ports of the links that cross the group's edge;
+    - a required input linked to nothing (what the group still needs);
+    - the unlinked outputs of a node whose outputs go nowhere inside (what the group gives out),
+    so a wire can be dropped on the box without opening it."""
     members = set(group.nodes)
+    crossing_in = {(l.dst_node, l.dst_port) for l in graph.links.values()
+                   if l.dst_node in members and l.src_node not in members}
+    crossing_out = {(l.src_node, l.src_port) for l in graph.links.values()
+                    if l.src_node in members and l.dst_node not in members}
+    linked_in = {(l.dst_node, l.dst_port) for l in graph.links.values()}
+    linked_out = {(l.src_node, l.src_port) for l in graph.links.values()}
+    feeds_inside = {l.src_node for l in graph.links.values() if l.src_node in members and l.dst_node in members}
     inputs, outputs = [], []
-    for link in graph.links.values():
-        if link.dst_node in members and link.src_node not in members:
-            pair = (link.dst_node, link.dst_port)
-            if pair not in inputs:
+    for node_id in group.nodes:
+        schema = graph.schema_of(node_id) if node_id in graph.nodes else None
+        if schema is None:
+            continue
+        for port in schema.inputs:
+            pair = (node_id, port.name)
+            if pair in crossing_in or (not port.optional and pair not in linked_in):
                 inputs.append(pair)
-        elif link.src_node in members and link.dst_node not in members:
-            pair = (link.src_node, link.src_port)
-            if pair not in outputs:
+        for port in schema.outputs:
+            pair = (node_id, port.name)
+            if pair in crossing_out or (node_id not in feeds_inside and pair not in linked_out):
                 outputs.append(pair)
     return inputs, outputs
 
 
 class GroupItem(QGraphicsItem):
-    """A collapsed group: title bar, a port per crossing link, the shown parameters; moved as one.
+    """A collapsed group: title bar, its ports (boundary_ports), the shown parameters; moved as one.
     A double-click opens it (the scene's double-click handler, which also sees clicks Qt turns into presses)."""
 
     def __init__(self, layer, group: Group):

@@ -49,7 +49,8 @@ def test_ctrl_g_closes_the_selection_into_one_box_wired_at_its_edge(window, qtbo
     out = next(w for w in scene.wires.values() if w.dst.node_id == "save")
     assert into.dst.parentItem() is box and out.src.parentItem() is box
     assert into.dst.center() == box.inputs[("warm", "image")].scenePos()
-    assert list(box.inputs) == [("warm", "image")] and list(box.outputs) == [("cool", "image")]
+    # What crosses the edge, and what the group gives out unlinked (Cool's grade): a wire can take it.
+    assert list(box.inputs) == [("warm", "image")] and list(box.outputs) == [("cool", "image"), ("cool", "grade")]
     # Moving the box drags its wires along.
     before = out.path().pointAtPercent(0)
     box.setPos(box.pos().x() + 100, box.pos().y() + 40)
@@ -231,3 +232,30 @@ def test_an_open_groups_outline_follows_its_node_while_it_is_dragged(window, qtb
     assert frame.boundingRect().contains(node.sceneBoundingRect())  # the outline is already round it
     QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, grab + shift)
     assert window.document.graph.nodes["cool"].position[1] > 200
+
+
+def test_a_closed_box_offers_what_its_group_gives_out_and_needs_even_unlinked(window, qtbot):
+    """A group closed before it was wired: its unlinked outputs and required inputs are on the box, so a
+    wire dropped there links the node inside, and the port keeps its place once linked."""
+    stack, scene, view = window.document.stack, window.scene, window.view
+    stack.push(AddNode("color.grade_image", (0, 0), node_id="warm"))
+    stack.push(AddNode("color.grade_image", (260, 0), node_id="cool"))
+    stack.push(AddNode("output.save_image", (700, 0), node_id="save"))
+    stack.push(Connect("warm", "image", "cool", "image"))
+    scene.select_nodes(["warm", "cool"])
+    window.group_selection()
+    (group_id,) = window.document.model.groups
+    box = scene.groups.boxes[group_id]
+    assert list(box.inputs) == [("warm", "image")]  # required, linked to nothing yet
+    assert list(box.outputs) == [("cool", "image"), ("cool", "grade")]  # Warm feeds Cool: not given out
+    view.frame_all()
+    qtbot.wait(20)
+    start = view.mapFromScene(box.outputs[("cool", "image")].center())
+    end = view.mapFromScene(scene.nodes["save"].inputs["image"].center())
+    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, start)
+    QTest.mouseMove(view.viewport(), (start + end) / 2)
+    QTest.mouseMove(view.viewport(), end)
+    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, end)
+    assert [(l.src_node, l.dst_node) for l in window.document.graph.links.values()][-1] == ("cool", "save")
+    box = scene.groups.boxes[group_id]
+    assert list(box.outputs) == [("cool", "image"), ("cool", "grade")]  # the same places, now one is linked
