@@ -45,9 +45,7 @@ def cached_failures(run, graph) -> list[str]:
     from .nodes.export_qa import summary
 
     lines = []
-    for node_id in run.cached:
-        if graph.nodes[node_id].type_id != "output.export":
-            continue
+    for node_id in run.cached:  # an export's report is beside its film (a QA node's is its own file)
         written = run.outputs.get(node_id, {}).get("file")
         qa_path = report_path(Path(written["path"])) if isinstance(written, dict) and "path" in written else None
         qa = read_report(qa_path) if qa_path is not None else None

@@ -60,7 +60,9 @@ def file_fingerprint(path: str | os.PathLike) -> str:
 def _folder_fingerprint(folder: Path) -> str:
     """The fingerprints of the files in `folder` and below, by their paths inside it, in sorted order."""
     files = []
-    for root, _, names in os.walk(folder, followlinks=True):  # a link loop ends at the cap below
+    # Links to folders are not followed (as Path.rglob did before: the same fingerprints, and no loops);
+    # links to files are, as the file they name.
+    for root, _, names in os.walk(folder):
         for name in names:
             child = Path(root, name)
             try:

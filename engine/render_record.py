@@ -1,10 +1,11 @@
 """The render record an export carries: enough to render the same file again and check it, node by node.
 
-Per node upstream of the export (and the export itself): its type, version and revision, its parameters (paths
-made absolute, so the record does not need the project file), its seed, the fingerprints of the files
-and models it read, its cache key, and a digest of the output it left in the cache; then the links
-between those nodes and the versions of the libraries that made the pictures. `aiprod render
---reproduce FILE` (app.cli_reproduce) rebuilds the graph from it, renders it again, and compares.
+Per node upstream of the export (and the export itself): its type, version and revision, its
+parameters (paths made absolute, so the record does not need the project file), its seed, the
+fingerprints of the files and models it read, its cache key, and a digest of the output it left in
+the cache; then the links between those nodes and the versions of the libraries that made the
+pictures. `aiprod render --reproduce FILE` (app.cli_reproduce) rebuilds the graph from it, renders
+it again, and compares.
 
 The record holds nothing that changes from one render to the next (no time, no run id, sorted keys),
 so two renders of one project still write the same bits. It lives in the container's `comment` tag
@@ -84,9 +85,9 @@ def build_record(lineage: Lineage) -> dict:
         node, schema = graph.nodes[node_id], graph.schema_of(node_id)
         params = _params_as_recorded(graph, node_id, lineage.paths)
         entry = {"id": node_id, "type": node.type_id, "version": schema.version, "revision": schema.revision,
-                 "label": node.label,
-                 "params": params, "fingerprints": lineage.fingerprints[node_id], "key": lineage.keys[node_id],
-                 "output": lineage.outputs[node_id], "deterministic": schema.deterministic}
+                 "label": node.label, "params": params, "fingerprints": lineage.fingerprints[node_id],
+                 "key": lineage.keys[node_id], "output": lineage.outputs[node_id],
+                 "deterministic": schema.deterministic}
         if "seed" in params:
             entry["seed"] = params["seed"]
         if node.bypassed:

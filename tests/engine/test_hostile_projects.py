@@ -214,7 +214,8 @@ def test_a_device_or_pipe_named_as_media_is_refused_never_read(bars, capsys, tmp
         special = str(tmp_path / "plate.png")
         os.mkfifo(special)
     def add_plate(data):
-        data["nodes"] += [{"object": "Node.1", "id": "plate", "type": "media.import_image", "params": {"path": special}},
+        data["nodes"] += [{"object": "Node.1", "id": "plate", "type": "media.import_image",
+                           "params": {"path": special}},
                           {"object": "Node.1", "id": "copy", "type": "output.save_image",
                            "params": {"path": "copy.png"}}]
         data["links"].append({"object": "Link.1", "id": "plate_link", "from": {"node": "plate", "port": "image"},
