@@ -1,6 +1,8 @@
-"""`<movie>.record.json`: the render record of a movie whose container cannot hold it (engine.render_record).
+"""`<file>.record.json`: the render record of a file that cannot hold it (engine.render_record): a
+movie whose container cannot keep a comment that long, and every picture (Save Image) and LUT
+(Export LUT).
 
-It is written after the movie, under the same rule as the movie itself: AIPROD replaces such a file
+It is written after the file, under the same rule as the file itself: AIPROD replaces such a file
 only if AIPROD wrote it (it carries the mark) or the user allowed it. A movie whose record fits its
 comment again removes the sidecar an earlier render of it left, so no stale record lies beside it.
 """
@@ -33,7 +35,7 @@ def claim_record_sidecar(ctx, target: Path) -> None:
 
 
 def write_record_sidecar(target: Path, text: str | None) -> None:
-    """Write the record beside the movie `target` (text None: its comment holds it; drop an old one of ours)."""
+    """Write the record beside `target` (text None: the file's comment holds it; drop an old one of ours)."""
     sidecar = record_sidecar(target)
     if text is not None:
         atomic_write_text(sidecar, text)
