@@ -34,7 +34,7 @@ from ..preferences import Preferences
 from .legacy_preferences import migrate_ini_preferences
 from .preferences import restore_layout, save_layout
 from .preview import Preview
-from .qa_view import QAView
+from .qa_view import QAView, cached_export_failure
 from .recent_files import add_recent
 from .render_controller import RenderController
 from .scopes_view import ScopesView
@@ -231,8 +231,11 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         self.learn_from_render(report)
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        message = f"Render {report.status} in {report.seconds:.2f} s ({summary})"
         first = self._first_failure(report)
+        strict = "" if first or not self.preferences.qa_fails_render else cached_export_failure(report,
+                                                                                               self.document.project)
+        message = f"Render {'failed' if strict else report.status} in {report.seconds:.2f} s ({summary})"
+        first = first or strict
         if first:  # the cause, not the last node downstream of it to fail
             message += f": {first}"
             self.event_log.log(f"render failed: {first}")

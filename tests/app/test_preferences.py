@@ -137,3 +137,22 @@ def test_failing_renders_on_qa_is_a_preference_the_editor_and_the_command_line_f
     assert (tmp_path / "film" / "film.mp4").exists()  # written first, so the fault can be seen
     assert main(["render", str(project), "-q", "--no-cache"]) == 1  # no --qa-strict: the Preferences ask it
     assert "fails its QA" in capsys.readouterr().err
+
+
+def test_with_the_qa_preference_a_failing_film_from_the_cache_fails_the_editors_render(window, qtbot, tmp_path):
+    from tests.app.conftest import wait_render
+    from tests.qa_project import black_film_project
+
+    window.open_project(str(black_film_project(tmp_path / "film")))
+    window.renderer.render_all()  # the preference off: the finding warns, the film is cached
+    wait_render(qtbot, window, 60_000)
+    assert window.status_label.text().startswith("Render finished")
+    window.menu_actions["preferences"].trigger()
+    (dialog,) = window.dialogs
+    dialog.qa_fails.setChecked(True)
+    dialog.accept()
+    window.renderer.render_all()
+    wait_render(qtbot, window, 60_000)
+    assert window.renderer.status("export").state == "cached"  # not written again
+    text = window.status_label.text()
+    assert text.startswith("Render failed") and "unchanged since the render that wrote it) fails its QA" in text
