@@ -36,7 +36,8 @@ frames alone, what each stage of the picture chain costs per frame, and a 60 s 1
    to spare or a hardware encoder takes over.
 3. A 60 s, 6-shot 1920x1080 film (benchmarks/pipeline_film60.py) rendered from an empty cache through
    the CLI's code path, end to end: `film60_1080p_s` (target < 180 s on the 2-core CI machine), the
-   nodes that took longest, the file probed (frames, size, seconds, sound), and `film60_rss_mb`: the
+   nodes that took longest, the file probed (frames, size, seconds, sound), `film60_fps` and
+   `film60_device` (a CUDA card's name where the GPU paths ran, else the CPU), and `film60_rss_mb`: the
    process's resident memory before the render and its peak during it (a render holds a few frames
    at a time, whatever the film's length).
 
@@ -328,6 +329,16 @@ def stage_costs(project: Path, cache: Path, encode: tuple[float, int, float], qu
             **({"stage_errors": stages.errors} if stages.errors else {})}
 
 
+def picture_device() -> str:
+    """Where the GPU paths (camera resampling, grade tables: engine.media.lut.device) run: a CUDA card's
+    name, or "cpu" with its core count. On a CUDA machine film60_fps is the issue's GPU figure."""
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda: {torch.cuda.get_device_name(0)}"
+    return f"cpu: {os.cpu_count()} cores"
+
+
 def film60(folder: Path, quick: bool) -> dict:
     project, frames, seconds = build_film60(folder / "film60", EXAMPLES / "stills", quick)
     out = folder / "film60" / "film60.mp4"
@@ -341,7 +352,8 @@ def film60(folder: Path, quick: bool) -> dict:
     ok = (found["frames"] == frames and found["size"] == "1920x1080" and audio.get("peak_dbfs") is not None
           and abs(audio.get("seconds", 0) - seconds) < 0.1)
     return {"film60_1080p_s": round(wall, 1), "film60_cpu_s": round(cpu, 1), "film60_target_s": FILM60_TARGET_S,
-            "film60_seconds": round(seconds, 3), "film60_frames": frames,
+            "film60_seconds": round(seconds, 3), "film60_frames": frames, "film60_fps": round(frames / wall, 2),
+            "film60_device": picture_device(),
             "film60_nodes_s": {n: {"s": round(report.results[n].seconds, 1),
                                    "cpu_s": round(executor.node_cpu.get(n, 0), 1), "type": graph.nodes[n].type_id}
                                for n in ran[:6]},
