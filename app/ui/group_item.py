@@ -31,8 +31,9 @@ def boundary_ports(graph, group: Group) -> tuple[list[tuple[str, str]], list[tup
     each node's port order, so they keep their places while links come and go:
     - the ports of the links that cross the group's edge;
     - a required input linked to nothing (what the group still needs);
-    - the unlinked outputs of a node whose outputs go nowhere inside (what the group gives out),
-    so a wire can be dropped on the box without opening it."""
+    - the unlinked outputs of a node whose outputs go nowhere inside (what the group gives out), but
+      for those that only sometimes have a value (a Scene's sound),
+    so a wire can be dropped on the box without opening it; the rest is a double-click away."""
     members = set(group.nodes)
     crossing_in = {(l.dst_node, l.dst_port) for l in graph.links.values()
                    if l.dst_node in members and l.src_node not in members}
@@ -52,7 +53,7 @@ def boundary_ports(graph, group: Group) -> tuple[list[tuple[str, str]], list[tup
                 inputs.append(pair)
         for port in schema.outputs:
             pair = (node_id, port.name)
-            if pair in crossing_out or (node_id not in feeds_inside and pair not in linked_out):
+            if pair in crossing_out or (node_id not in feeds_inside and not port.optional and pair not in linked_out):
                 outputs.append(pair)
     return inputs, outputs
 

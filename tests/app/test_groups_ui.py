@@ -259,3 +259,11 @@ def test_a_closed_box_offers_what_its_group_gives_out_and_needs_even_unlinked(wi
     assert [(l.src_node, l.dst_node) for l in window.document.graph.links.values()][-1] == ("cool", "save")
     box = scene.groups.boxes[group_id]
     assert list(box.outputs) == [("cool", "image"), ("cool", "grade")]  # the same places, now one is linked
+    stack.push(AddNode("image.color_bars", (0, 400), node_id="bars"))
+    stack.push(AddNode("shot.scene", (260, 400), node_id="shot"))
+    stack.push(Connect("bars", "image", "shot", "keyframes"))
+    scene.select_nodes(["bars", "shot"])
+    window.group_selection()
+    shot_box = scene.groups.box_of("shot")
+    assert list(shot_box.outputs) == [("shot", "frames")]  # not its sound, which only some methods give
+    assert list(shot_box.inputs) == []  # its camera and duration inputs are optional
