@@ -23,10 +23,10 @@ from engine.registry import Registry
 
 from .cli_cost import add_calibrate_parser, add_render_arguments, after_render, before_render
 from .cli_log import engine_log_to_file, record_internal_error
-from .cli_qa import cached_failures, print_qa_reports
+from .cli_qa import print_qa_reports
 from .cli_timeline import add_timeline_parser
 from .nodes import build_registry
-from .nodes.export_qa import QA_FAILS_RENDER
+from .nodes.export_qa import QA_FAILS_RENDER, cached_failures
 from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
 
 
@@ -218,7 +218,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         for value in outputs.values():
             if isinstance(value, dict) and "path" in value and "fingerprint" in value:
                 print(value["path"])
-    strict = cached_failures(report, project.graph) if args.qa_strict else []
+    strict = cached_failures(report, project) if args.qa_strict else []
     for line in strict:
         print(f"aiprod: {cut(line, 600)}", file=sys.stderr)
     if report.status == "failed":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.qa.report import FAILED, PASSED, Report, read_report, report_path, table_rows
+from engine.qa.report import PASSED, Report, read_report, report_path, table_rows
 
 
 def reports_of(outputs: dict[str, dict]) -> list[tuple[Path, Report]]:
@@ -38,18 +38,3 @@ def print_qa_reports(outputs: dict[str, dict], console) -> None:
             table.add_row(*row)
         console.print(table)
 
-
-def cached_failures(run, graph) -> list[str]:
-    """For --qa-strict: a line for each export served from the cache whose QA (taken by the render that
-    wrote it, beside the film) failed. An export that ran this time has failed the render itself."""
-    from .nodes.export_qa import summary
-
-    lines = []
-    for node_id in run.cached:  # an export's report is beside its film (a QA node's is its own file)
-        written = run.outputs.get(node_id, {}).get("file")
-        qa_path = report_path(Path(written["path"])) if isinstance(written, dict) and "path" in written else None
-        qa = read_report(qa_path) if qa_path is not None else None
-        if qa is not None and qa.status == FAILED:
-            lines.append(f"{graph.display_name(node_id)} failed: the film (unchanged since the render that wrote it) "
-                         f"fails its QA: {summary(qa)}; see {qa_path}")
-    return lines

@@ -11,11 +11,13 @@ from pathlib import Path
 from engine.errors import NodeExecutionError
 from engine.media.clip import Clip, MapClip
 from engine.qa.film import FilmCheck
-from engine.qa.report import FAILED, Report, report_path, write_report
+from engine.qa.report import FAILED, Report, read_report, report_path, write_report
 
 from .qa_plan import film_plan, graph_of_run
 
 QA_FAILS_RENDER = "qa_fails_render"  # run_metadata key: a failing QA fails the render
+EXPORT_TYPES = ("output.export",)
+QA_TYPE = "output.qa"
 
 
 def summary(report: Report) -> str:
@@ -56,3 +58,31 @@ class ExportQA:
             if self.ctx.run_metadata.get(QA_FAILS_RENDER):
                 raise NodeExecutionError(f"the film was written but fails its QA: {summary(report)}; see {path}")
         return written
+
+
+def report_file(graph, node_id: str, paths) -> Path | None:
+    """Where the report of an Export or QA node is (whether or not it was written yet), else None."""
+    node = graph.nodes.get(node_id)
+    if node is None or node.is_unknown or (node.type_id not in EXPORT_TYPES and node.type_id != QA_TYPE):
+        return None
+    try:
+        written = paths.file(node.params.get("path", ""))
+    except Exception:  # a path that does not resolve: nothing to show, the node's own run says why
+        return None
+    return written if node.type_id == QA_TYPE else report_path(written)
+
+
+def cached_failures(run, project) -> list[str]:
+    """With a failing QA set to fail renders (--qa-strict, Preferences): a line for each Export the run
+    served from the cache whose report (from the render that wrote the film) failed. An export that ran
+    this time has failed the render itself (ExportQA.finished)."""
+    graph, lines = project.graph, []
+    for node_id in run.with_status("cached"):
+        if node_id not in graph.nodes or graph.nodes[node_id].type_id not in EXPORT_TYPES:
+            continue
+        path = report_file(graph, node_id, project.paths)
+        report = read_report(path) if path is not None else None
+        if report is not None and report.status == FAILED:
+            lines.append(f"{graph.display_name(node_id)} failed: the film (unchanged since the render that wrote "
+                         f"it) fails its QA: {summary(report)}; see {path}")
+    return lines

@@ -29,12 +29,13 @@ from .menus import build_menus
 from .minimap import Minimap
 from .palette import Palette
 from ..nodes.planned_outputs import planned_outputs, sweep_output_leftovers
+from ..nodes.export_qa import cached_failures
 from ..nodes.qa_plan import sequence_under
 from ..preferences import Preferences
 from .legacy_preferences import migrate_ini_preferences
 from .preferences import restore_layout, save_layout
 from .preview import Preview
-from .qa_view import QAView, cached_export_failure
+from .qa_view import QAView
 from .recent_files import add_recent
 from .render_controller import RenderController
 from .scopes_view import ScopesView
@@ -232,8 +233,9 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         counts = {s: len(report.with_status(s)) for s in ("ran", "cached", "failed", "cancelled")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
         first = self._first_failure(report)
-        strict = "" if first or not self.preferences.qa_fails_render else cached_export_failure(report,
-                                                                                               self.document.project)
+        failures = [] if first or not self.preferences.qa_fails_render else cached_failures(report,
+                                                                                           self.document.project)
+        strict = failures[0] if failures else ""
         message = f"Render {'failed' if strict else report.status} in {report.seconds:.2f} s ({summary})"
         first = first or strict
         if first:  # the cause, not the last node downstream of it to fail

@@ -13,45 +13,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from engine.qa.report import FAILED, PASSED, Report, read_report, report_path, table_rows
+from engine.qa.report import PASSED, Report, read_report, table_rows
 
+from ..nodes.export_qa import report_file
 from .captions import shrinkable
 
 COLUMNS = ("Shot", "Time", "Check", "Value", "Limit", "What")
-EXPORT_TYPES = ("output.export",)
-QA_TYPE = "output.qa"
-
-
-def report_file(graph, node_id: str, paths) -> Path | None:
-    """Where the report of an Export or QA node is (whether or not it was written yet), else None."""
-    node = graph.nodes.get(node_id)
-    if node is None or node.is_unknown or (node.type_id not in EXPORT_TYPES and node.type_id != QA_TYPE):
-        return None
-    try:
-        written = paths.file(node.params.get("path", ""))
-    except Exception:  # a path that does not resolve: nothing to show, the node's own run says why
-        return None
-    return written if node.type_id == QA_TYPE else report_path(written)
-
-
-def cached_export_failure(run, project) -> str:
-    """'<export> failed: …' for the first Export a render served from the cache whose QA report (from
-    the render that wrote the film) failed, else '': with "Fail a render whose export fails its QA" on,
-    an unchanged failing film fails the render as a freshly written one does."""
-    from ..nodes.export_qa import summary
-
-    graph = project.graph
-    for node_id in run.with_status("cached"):
-        if node_id not in graph.nodes or graph.nodes[node_id].type_id not in EXPORT_TYPES:
-            continue
-        path = report_file(graph, node_id, project.paths)
-        report = read_report(path) if path is not None else None
-        if report is not None and report.status == FAILED:
-            return (f"{graph.display_name(node_id)} failed: the film (unchanged since the render that wrote it) "
-                    f"fails its QA: {summary(report)}; see {path.name}")
-    return ""
-
-
 class QAView(QWidget):
     seek = Signal(str, float)  # (node whose report is shown, seconds into the film)
 
