@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, Q
 from engine.commands import SetParam
 from engine.errors import AiprodError
 from engine.fingerprint import file_fingerprint
+from engine.interchange.conform import conformed_trims, source_ranges
 from engine.models import ModelLocator
 from engine.schema import MissingModel
 
@@ -232,17 +233,33 @@ class MissingMediaDialog(QDialog):
             beside = chosen.parent / candidate.absolute.name
             if other != row and candidate.status == "missing" and beside.is_file():
                 plan[other] = beside
-        stack = self.window_.document.stack
+        document = self.window_.document
+        said = []
         try:
-            with stack.group(f"Relink {len(plan)} file(s)"):
+            with document.stack.group(f"Relink {len(plan)} file(s)"):
                 for index, path in plan.items():
-                    stack.push(SetParam(self.missing[index].node_id, self.missing[index].param, str(path)))
+                    entry = self.missing[index]
+                    document.stack.push(SetParam(entry.node_id, entry.param, str(path)))
+                    said += self._recut(entry.node_id, path)
         except AiprodError as exc:
             self.window_.show_message(f"cannot relink: {exc}")
             return False
         for index, path in plan.items():
             self._mark(index, path)
+        if said:
+            self.window_.show_message("; ".join(said))
         return True
+
+    def _recut(self, node_id: str, path: Path) -> list[str]:
+        """A shot an imported timeline cut from this file while it was missing, cut now to the frames the
+        timeline used (engine/interchange/conform.py), in the relink's undo step; what was done, or why not."""
+        document = self.window_.document
+        graph, settings = document.graph, document.project.settings
+        rows, said = conformed_trims(graph, settings, node_id, path)
+        if rows is not None:
+            sequence = source_ranges(settings)[node_id].sequence
+            document.stack.push(SetParam(sequence, "trims", rows))
+        return [said] if said else []
 
     def _mark(self, index: int, path: Path) -> None:
         entry = self.missing[index]

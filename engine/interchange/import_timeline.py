@@ -6,7 +6,8 @@ Sequence's Trims table (so trimming it again later gives back the rest of the fi
 Import Image seen through a Scene (still + camera) as long as the clip. Joins, gaps and markers
 become the Sequence's Joins, Trims and Markers rows. A clip whose file is not on this disk is made
 all the same, with the path as the file wrote it, and listed in ImportResult.missing, so the
-editor's relink dialog (app/ui/relink.py finds every open-file path that is not there) offers it.
+editor's relink dialog (app/ui/relink.py finds every open-file path that is not there) offers it;
+the project keeps such a movie's source range, and relinking re-cuts the shot to it (conform.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine.project import Project
 from engine.registry import Registry
 from engine.timebase import as_rate
 
+from .conform import CONFORM_KEY, SourceRange, file_start_frame, movie_frames
 from .edit_plan import EditPlan, PlannedShot, plan_edit
 from .read_file import read_otio
 
@@ -90,38 +92,10 @@ def _shot_node(build: _Builder, shot: PlannedShot, row: int, plan: EditPlan, sce
     return build.add("media.import_video", 1, row, {"path": path}, shot.name)
 
 
-def _movie_frames(path: Path) -> int | None:
-    """How many frames a movie on disk has (an EDL does not say), or None when it cannot be read."""
-    from engine.media.video_io import VideoFileClip
-
-    try:
-        return VideoFileClip(path).frame_count
-    except Exception:  # not a movie we can open: its tail is left untrimmed, with a warning
-        return None
-
-
-def movie_start_timecode(path: Path) -> str | None:
-    """The timecode a movie's first frame carries (QuickTime tmcd, MXF), as its container says, or None."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            streams = [container] + list(container.streams)
-            return next((s.metadata["timecode"] for s in streams if s.metadata.get("timecode")), None)
-    except (av.FFmpegError, OSError):
-        return None
-
-
 def _from_file_start(shot: PlannedShot, fps: Fraction, warnings: list[str]) -> None:
     """An EDL counts a clip's source frames in timecode (often from 01:00:00:00, a camera's time of
     day): counted from the file's own first frame instead, by its start timecode."""
-    from engine.timebase import frames_from_timecode
-
-    timecode = movie_start_timecode(shot.path)
-    try:
-        first = frames_from_timecode(timecode, fps) if timecode else 0
-    except ValueError:
-        first = 0
+    first = file_start_frame(shot.path, fps)
     if first and shot.start >= first:
         shot.start -= first
     elif shot.available is not None and shot.start + shot.frames > shot.available:
@@ -151,14 +125,17 @@ def project_from_plan(plan: EditPlan, registry: Registry, film_name: str) -> Imp
     warnings, missing = list(plan.warnings), []
     scene_fps = _scene_fps(registry, plan.fps, warnings) if plan.shots else "24"
     shot_nodes = []
+    offline: dict[str, PlannedShot] = {}  # node id -> a movie shot whose file is not here (conform.py)
     for row, shot in enumerate(plan.shots):
         shot_nodes.append(_shot_node(build, shot, row, plan, scene_fps))
         if shot.path is None:
             warnings.append(f"{shot.name} names no media file; choose one for its node")
         elif not shot.path.exists():
             missing.append(shot.written or str(shot.path))
+            if shot.path.suffix.lower() not in READ_EXTENSIONS:
+                offline[shot_nodes[-1]] = shot
         elif shot.available is None and shot.path.suffix.lower() not in READ_EXTENSIONS:
-            shot.available = _movie_frames(shot.path)
+            shot.available = movie_frames(shot.path)
             if shot.timecode_start:
                 _from_file_start(shot, plan.fps, warnings)
         if shot.available is None and shot.path is not None and shot.path.exists() \
@@ -191,7 +168,11 @@ def project_from_plan(plan: EditPlan, registry: Registry, film_name: str) -> Imp
             elif not sound.path.exists():
                 missing.append(sound.written or str(sound.path))
         build.link(mix, "mix", export, "audio")
-    return ImportResult(Project(build.graph, plan.name), sequence, list(dict.fromkeys(missing)), warnings)
+    # Re-cut on relink to the frames the timeline used (engine/interchange/conform.py).
+    ranges = {node: SourceRange(sequence, shot.start, shot.frames, plan.fps, shot.timecode_start).to_data()
+              for node, shot in offline.items()}
+    settings = {CONFORM_KEY: ranges} if ranges else {}
+    return ImportResult(Project(build.graph, plan.name, settings), sequence, list(dict.fromkeys(missing)), warnings)
 
 
 def import_timeline(path: str | Path, registry: Registry, fps: Fraction | None = None) -> ImportResult:

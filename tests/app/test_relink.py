@@ -91,3 +91,27 @@ def test_a_missing_voice_is_listed_and_relinked_by_pointing_at_its_file(window, 
     assert window.renderer.status("v").state == "done", window.renderer.status("v").message
     window.document.stack.undo()  # the rename undoes like any edit
     assert window.document.graph.nodes["v"].params["voice"] == "narrator"
+
+
+def test_relinking_a_shot_an_edl_cut_while_its_file_was_missing_recuts_it_in_the_same_undo_step(window, tmp_path):
+    """An EDL imported without its media trims the shot by source timecode (an hour in) and to no tail;
+    relinking the camera file cuts it to the frames the EDL used, from the file's start timecode."""
+    from app.nodes import build_registry
+    from engine.interchange.import_timeline import import_timeline
+    from tests.engine.test_interchange_source_timecode import edl, movie
+
+    result = import_timeline(edl(tmp_path / "cut.edl", tmp_path / "offline" / "plate.mov", "01:00:00:10",
+                                 "01:00:01:10"), build_registry())
+    path = save_project(result.project, tmp_path / "cut.aiprod")
+    found = movie(tmp_path / "plate.mov", "01:00:00:00")
+    window.choose_file = lambda title, folder="", filters="": str(found)
+    assert window.open_project(path)
+    (dialog,) = window.dialogs
+    trims = window.document.graph.nodes[result.sequence_id].params
+    assert round(trims["trims"][0]["head"]) == 3600  # as imported: the source timecode
+    assert dialog.relink(0)
+    row = window.document.graph.nodes[result.sequence_id].params["trims"][0]
+    assert (round(row["head"] * 24), round(row["tail"] * 24)) == (10, 14)
+    assert "re-cut" in window.status_label.text() and window.document.stack.undo_text == "Relink 1 file(s)"
+    window.document.stack.undo()
+    assert round(window.document.graph.nodes[result.sequence_id].params["trims"][0]["head"]) == 3600
