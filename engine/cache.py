@@ -32,6 +32,7 @@ from typing import Any
 
 from .cache_files import MANIFEST_NAME, CacheEntryCorrupt, EntryFiles, describe_files
 from .errors import AiprodError
+from .fingerprint import keep_digests_in
 from .leftovers import sweep, temp_name, writer_alive
 from .ports import PortType
 
@@ -49,7 +50,13 @@ CREATE TABLE IF NOT EXISTS entries (
     last_used REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_last_used ON entries (last_used);
+CREATE TABLE IF NOT EXISTS file_digests (
+    identity TEXT PRIMARY KEY,
+    digest TEXT NOT NULL
+);
 """
+# Content digests of read files (engine.fingerprint.file_digests) kept at most: the oldest go first.
+MAX_FILE_DIGESTS = 500_000
 INDEX_FILE = "index.sqlite"  # the index of entries: what marks a folder as holding a cache
 
 
@@ -85,6 +92,7 @@ class DiskCache:
                           "Choose another cache location (--cache-dir, or Preferences).") from exc
         self._db = self._open_index()
         self.sweep_leftovers()
+        keep_digests_in(self)
 
     # ---- the index ---------------------------------------------------------------------------
 
@@ -144,6 +152,38 @@ class DiskCache:
         log.warning("%s", notice)
         self.notices.append(notice)
         return db
+
+    # ---- content digests of files read (engine.fingerprint.file_digests) ------------------------
+
+    def known_digests(self, identities: list[str]) -> dict[str, str]:
+        """The digests kept for these file identities; a memo, so an unreadable index gives none."""
+        found = {}
+        try:
+            with self._lock:
+                for start in range(0, len(identities), 500):  # under SQLite's limit of bound values
+                    chunk = identities[start:start + 500]
+                    rows = self._db.execute(f"SELECT identity, digest FROM file_digests WHERE identity IN "
+                                            f"({','.join('?' * len(chunk))})", chunk)
+                    found.update((identity, digest) for identity, digest in rows if isinstance(digest, str))
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def keep_digests(self, digests: dict[str, str]) -> None:
+        """Keep these digests (the newest MAX_FILE_DIGESTS in all); a failure to write only costs a re-read."""
+        try:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany("INSERT OR REPLACE INTO file_digests VALUES (?, ?)", digests.items())
+                    self._db.execute("DELETE FROM file_digests WHERE rowid <= "
+                                     "(SELECT max(rowid) FROM file_digests) - ?", (MAX_FILE_DIGESTS,))
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as exc:
+            log.debug("file digests not kept in %s: %s", self.root, exc)
 
     def close(self) -> None:
         with self._lock:

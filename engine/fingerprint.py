@@ -4,6 +4,8 @@ A full hash of a 40 GB camera file on every render would cost minutes, so a fing
 the size plus three 1 MiB samples (start, middle, end) and is memoised per (path, size, mtime).
 An edit that keeps size and all three samples identical is not seen; in practice media edits
 change the size or the headers at the start, and a touched-but-identical file keeps its cache.
+Image sequences take file_digests: the same digest per frame, kept in the render cache's index
+between runs, so that thousands of frames are read once rather than on every render.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import os
 import stat
 import threading
+import weakref
 from pathlib import Path
 
 SAMPLE = 1 << 20
@@ -22,7 +25,9 @@ NOT_A_FILE = "not-a-file"
 MAX_FOLDER_FILES = 20_000
 TOO_MANY_FILES = "too-many-files"
 _memo: dict[tuple[str, int, int], str] = {}
+_identity_memo: dict[str, str] = {}  # file_digests': path, size, times and inode -> digest
 _memo_lock = threading.Lock()
+_digest_store = None  # a weak reference to the render cache that keeps digests across runs (keep_digests_in)
 
 
 def file_fingerprint(path: str | os.PathLike) -> str:
@@ -42,19 +47,65 @@ def file_fingerprint(path: str | os.PathLike) -> str:
         known = _memo.get(memo_key)
     if known is not None:
         return known
-    h = hashlib.blake2b(digest_size=16)
-    h.update(str(st.st_size).encode())
-    with open(path, "rb") as f:
-        if st.st_size <= 3 * SAMPLE:
-            h.update(f.read())
-        else:
-            for offset in (0, st.st_size // 2 - SAMPLE // 2, st.st_size - SAMPLE):
-                f.seek(offset)
-                h.update(f.read(SAMPLE))
-    digest = h.hexdigest()
+    digest = _content_digest(path, st.st_size)
     with _memo_lock:
         _memo[memo_key] = digest
     return digest
+
+
+def _content_digest(path: Path, size: int) -> str:
+    """The size and the three samples (the whole file when it is small), hashed."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(size).encode())
+    with open(path, "rb") as f:
+        if size <= 3 * SAMPLE:
+            h.update(f.read())
+        else:
+            for offset in (0, size // 2 - SAMPLE // 2, size - SAMPLE):
+                f.seek(offset)
+                h.update(f.read(SAMPLE))
+    return h.hexdigest()
+
+
+def keep_digests_in(store) -> None:
+    """Let file_digests look digests up in, and add them to, `store` (a render cache: DiskCache's
+    known_digests and keep_digests), so that a later run, in this process or another, does not read
+    an unchanged file again. Held weakly: a cache that is closed and dropped stops being asked."""
+    global _digest_store
+    _digest_store = weakref.ref(store)
+
+
+def file_digests(files: list[Path]) -> list[str]:
+    """The content digests of many files (an image sequence's frames), as file_fingerprint takes them.
+
+    By content, not by times, so that a copied folder of frames keeps the cache of everything made from
+    them (a generated shot a plate feeds); a file is read once while it is unchanged, the digests being
+    kept by the render cache (keep_digests_in) under each file's path, size, modification and change
+    times and inode: a copy has new ones and is read once, a file rewritten in place gets a new change
+    time. Raises OSError for a file that cannot be read."""
+    identities = []
+    for file in files:
+        st = os.stat(file)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{file} is not a regular file")
+        identities.append((f"{os.path.abspath(file)}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}",
+                           st.st_size))
+    store = _digest_store() if _digest_store is not None else None
+    with _memo_lock:
+        known = {identity: _identity_memo[identity] for identity, _ in identities if identity in _identity_memo}
+    unknown = [identity for identity, _ in identities if identity not in known]
+    if unknown and store is not None:
+        known.update(store.known_digests(unknown))
+    made = {}
+    for file, (identity, size) in zip(files, identities):
+        if identity not in known and identity not in made:
+            made[identity] = _content_digest(file, size)
+    if made and store is not None:
+        store.keep_digests(made)
+    known.update(made)
+    with _memo_lock:
+        _identity_memo.update(known)
+    return [known[identity] for identity, _ in identities]
 
 
 def _folder_fingerprint(folder: Path) -> str:

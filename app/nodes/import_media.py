@@ -91,7 +91,7 @@ class ImportSequence(NodeType):
             raise NodeExecutionError(str(exc)) from exc
 
     def fingerprint(self, params, ctx):
-        try:  # names, sizes and times of the frames: a re-rendered or added frame re-runs what uses them
+        try:  # names and contents of the frames: a re-rendered or added frame re-runs what uses them
             return {"path": sequence_fingerprint(self._files(ctx, params))}
         except NodeExecutionError:
             return {"path": "missing"}

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.fingerprint import file_digests
+
 from .clip import Clip, ClipInfo
 from .colorspaces import to_working
 from .image_io import READ_EXTENSIONS, read_image
@@ -94,11 +96,12 @@ def find_frames(path: Path) -> list[tuple[int, Path]]:
 
 
 def sequence_fingerprint(files: list[Path]) -> str:
-    """Changes when any frame is added, removed, renamed or rewritten (name, size and time of each)."""
+    """Changes when any frame is added, removed, renamed or rewritten: the name and content digest of
+    each (engine.fingerprint.file_digests), so that a copy of the frames, with new file times, keeps
+    the cache of what they feed, and an unchanged frame is read once, not on every render."""
     digest = hashlib.blake2b(digest_size=16)
-    for file in files:
-        stat = file.stat()
-        digest.update(f"{file.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for file, content in zip(files, file_digests(files)):
+        digest.update(f"{file.name}\0{content}\n".encode())
     return digest.hexdigest()
 
 

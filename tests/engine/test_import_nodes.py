@@ -94,6 +94,64 @@ def test_sequence_fingerprint_follows_its_frames(tmp_path, cache):
     assert node.fingerprint(params, ctx) != before
 
 
+def _copied_with_new_times(source, target):
+    """The frames copied as a file manager or a plain `cp` does: same bytes, new modification times."""
+    import os
+    import shutil
+
+    target.mkdir()
+    for frame in sorted(source.iterdir()):
+        shutil.copyfile(frame, target / frame.name)
+        os.utime(target / frame.name, ns=(1_000_000_000, 1_000_000_000))
+    return target
+
+
+def test_a_copied_plate_keeps_the_cache_of_what_it_feeds_and_a_changed_frame_does_not(tmp_path, cache):
+    """A plate folder copied elsewhere (new file times) and relinked: what its frames feed comes from the
+    cache; a frame rewritten with other pixels of the same size re-runs it."""
+    plates = tmp_path / "plates"
+    plates.mkdir()
+    for number in range(1, 4):
+        write_png16(plates / f"plate.{number:04d}.png", np.full((16, 32, 3), number * 9000, np.uint16))
+    graph = Graph(Registry([ImportSequence, Export]))
+    stack = UndoStack(graph)
+    from engine.commands import Connect, SetParam
+
+    stack.push(AddNode("media.import_sequence", params={"path": str(plates / "plate.####.png")}, node_id="in"))
+    stack.push(AddNode("output.export", params={"path": str(tmp_path / "film.mov"), "format": "prores_422_hq"},
+                       node_id="film"))
+    stack.push(Connect("in", "frames", "film", "frames"))
+    assert Executor(cache=cache).run(graph, ["film"]).results["film"].status == "ran"
+    copy = _copied_with_new_times(plates, tmp_path / "ingest")
+    stack.push(SetParam("in", "path", str(copy / "plate.####.png")))
+    assert Executor(cache=cache).run(graph, ["film"]).results["film"].status == "cached"
+    size = (copy / "plate.0002.png").stat().st_size
+    write_png16(copy / "plate.0002.png", np.full((16, 32, 3), 9001, np.uint16))
+    assert (copy / "plate.0002.png").stat().st_size == size  # same size: only the content tells
+    assert Executor(cache=cache).run(graph, ["film"]).results["film"].status == "ran"
+
+
+def test_an_unchanged_frame_is_read_once_across_runs_through_the_cache_index(tmp_path, cache, monkeypatch):
+    import engine.fingerprint as fingerprint
+    from engine.cache import DiskCache
+    from engine.media.image_sequence import sequence_fingerprint
+
+    files = []
+    for number in range(3):
+        files.append(tmp_path / f"f_{number}.png")
+        write_png16(files[-1], np.full((4, 4, 3), number, np.uint16))
+    first = sequence_fingerprint(files)
+    reads = []
+    real = fingerprint._content_digest
+    monkeypatch.setattr(fingerprint, "_content_digest", lambda path, size: reads.append(path) or real(path, size))
+    monkeypatch.setattr(fingerprint, "_identity_memo", {})  # as a new process starts: only the index knows
+    reopened = DiskCache(cache.root)
+    assert sequence_fingerprint(files) == first and reads == []
+    write_png16(files[1], np.full((4, 4, 3), 7, np.uint16))
+    assert sequence_fingerprint(files) != first and reads == [files[1]]
+    reopened.close()
+
+
 @pytest.mark.parametrize("params,message", [
     ({"path": "nowhere/shot_%04d.png"}, "does not exist"),
     ({"path": "empty"}, "holds no image files"),
