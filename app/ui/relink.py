@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, Q
 
 from engine.commands import SetParam
 from engine.errors import AiprodError
-from engine.fingerprint import file_fingerprint
+from engine.fingerprint import NOT_A_FILE, file_fingerprint
 from engine.interchange.conform import conformed_trims, source_ranges
 from engine.models import ModelLocator
 from engine.schema import MissingModel
@@ -39,6 +39,7 @@ class MissingFile:
     absolute: Path
     fingerprint: str | None  # from the project file, when it recorded one
     status: str = "missing"
+    said: str = ""  # what relinking it also did (a shot re-cut), for the details line
 
 
 def saved_fingerprints(path: Path | None) -> dict[str, dict]:
@@ -168,7 +169,13 @@ class MissingMediaDialog(QDialog):
         row = self.tree.indexOfTopLevelItem(self.tree.currentItem()) if self.tree.currentItem() else -1
         if 0 <= row < len(self.missing):
             entry = self.missing[row]
-            text = f"Reads {entry.absolute}, which is not there: Relink… to find it."
+            if entry.status == "missing":
+                text = f"Reads {entry.absolute}, which is not there: Relink… to find it."
+            else:
+                node = self.window_.document.graph.nodes.get(entry.node_id)
+                now = node.params.get(entry.param) if node is not None else entry.value
+                text = f"Now reads {now} ({entry.status})." + (f" {entry.said[:1].upper()}{entry.said[1:]}."
+                                                                if entry.said else "")
         elif 0 <= row - len(self.missing) < len(self.models):
             entry = self.models[row - len(self.missing)]
             name = self.window_.document.graph.display_name(entry.node_id)
@@ -224,7 +231,7 @@ class MissingMediaDialog(QDialog):
         if not 0 <= row < len(self.missing):
             return False
         entry = self.missing[row]
-        chosen = self.window_.choose_file(f"Find {entry.absolute.name}", str(entry.absolute.parent))
+        chosen = self.window_.choose_file(f"Find {entry.absolute.name}", str(self._start_folder(entry)))
         if not chosen:
             return False
         chosen = Path(chosen)
@@ -234,23 +241,36 @@ class MissingMediaDialog(QDialog):
             if other != row and candidate.status == "missing" and beside.is_file():
                 plan[other] = beside
         document = self.window_.document
-        said = []
+        said = {}
         try:
             with document.stack.group(f"Relink {len(plan)} file(s)"):
                 for index, path in plan.items():
                     entry = self.missing[index]
                     document.stack.push(SetParam(entry.node_id, entry.param, str(path)))
-                    said += self._recut(entry.node_id, path)
+                    said[index] = self._recut(entry.node_id, path)
         except AiprodError as exc:
             self.window_.show_message(f"cannot relink: {exc}")
             return False
         for index, path in plan.items():
+            self.missing[index].said = said[index]
             self._mark(index, path)
-        if said:
-            self.window_.show_message("; ".join(said))
+        if any(said.values()):
+            self.window_.show_message("; ".join(line for line in said.values() if line))
+        self._show_details()
         return True
 
-    def _recut(self, node_id: str, path: Path) -> list[str]:
+    def _start_folder(self, entry: MissingFile) -> Path:
+        """Where the file dialog opens: the missing file's folder, or the nearest folder above it that is
+        here (an EDL's /Volumes/RAID is not), or the project's folder."""
+        for folder in (entry.absolute.parent, *entry.absolute.parent.parents):
+            try:
+                if folder.is_dir() and folder != Path(folder.anchor):
+                    return folder
+            except OSError:
+                continue
+        return self.window_.document.project.folder
+
+    def _recut(self, node_id: str, path: Path) -> str:
         """A shot an imported timeline cut from this file while it was missing, cut now to the frames the
         timeline used (engine/interchange/conform.py), in the relink's undo step; what was done, or why not."""
         document = self.window_.document
@@ -259,11 +279,13 @@ class MissingMediaDialog(QDialog):
         if rows is not None:
             sequence = source_ranges(settings)[node_id].sequence
             document.stack.push(SetParam(sequence, "trims", rows))
-        return [said] if said else []
+        return said or ""
 
     def _mark(self, index: int, path: Path) -> None:
         entry = self.missing[index]
-        same = entry.fingerprint is None or entry.fingerprint == file_fingerprint(path)
+        # A project saved while the file was already missing recorded no content to compare with.
+        unknown = entry.fingerprint in (None, "missing", NOT_A_FILE)
+        same = unknown or entry.fingerprint == file_fingerprint(path)
         entry.status = "relinked" if same else "relinked (a different file from the one saved)"
         item = self.tree.topLevelItem(index)
         item.setText(2, str(path))

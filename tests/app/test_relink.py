@@ -104,7 +104,8 @@ def test_relinking_a_shot_an_edl_cut_while_its_file_was_missing_recuts_it_in_the
                                  "01:00:01:10"), build_registry())
     path = save_project(result.project, tmp_path / "cut.aiprod")
     found = movie(tmp_path / "plate.mov", "01:00:00:00")
-    window.choose_file = lambda title, folder="", filters="": str(found)
+    asked_in = []
+    window.choose_file = lambda title, folder="", filters="": asked_in.append(folder) or str(found)
     assert window.open_project(path)
     (dialog,) = window.dialogs
     trims = window.document.graph.nodes[result.sequence_id].params
@@ -113,5 +114,9 @@ def test_relinking_a_shot_an_edl_cut_while_its_file_was_missing_recuts_it_in_the
     row = window.document.graph.nodes[result.sequence_id].params["trims"][0]
     assert (round(row["head"] * 24), round(row["tail"] * 24)) == (10, 14)
     assert "re-cut" in window.status_label.text() and window.document.stack.undo_text == "Relink 1 file(s)"
+    assert asked_in == [str(tmp_path)]  # offline/ is not here: the dialog opens in the project's folder
+    # Saved while missing, the file had no content to compare: not "a different file"; the dialog says all.
+    assert dialog.missing[0].status == "relinked"
+    assert dialog.details.text().startswith(f"Now reads {found} (relinked). Shot 1 re-cut")
     window.document.stack.undo()
     assert round(window.document.graph.nodes[result.sequence_id].params["trims"][0]["head"]) == 3600
