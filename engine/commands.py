@@ -307,6 +307,25 @@ class SetParam(Command):
         return False
 
 
+class SetProjectSetting(Command):
+    """One project setting (the GPU budget, an imported shot's source range), undoable like any edit so the
+    project shows unsaved."""
+
+    def __init__(self, settings: dict, key: str, value, text: str):
+        self.settings, self.key, self.value, self.text = settings, key, value, text
+        self._had, self._old = key in settings, settings.get(key)
+
+    def do(self, model) -> None:
+        self._had, self._old = self.key in self.settings, self.settings.get(self.key)
+        self.settings[self.key] = self.value
+
+    def undo(self, model) -> None:
+        if self._had:
+            self.settings[self.key] = self._old
+        else:
+            self.settings.pop(self.key, None)
+
+
 class CommandGroup(Command):
     """Several edits that do and undo as one (paste, delete selection); all or nothing."""
 

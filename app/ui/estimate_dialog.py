@@ -15,29 +15,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from engine.commands import Command
+from engine.commands import SetProjectSetting
 
 from ..cost_estimate import BUDGET_SETTING, FilmEstimate, add_measured, estimate_film
 
 COLUMNS = ("Shot", "Method", "GPU s", "CPU s", "VRAM GB", "Measured s", "Why")
-
-
-class SetProjectSetting(Command):
-    """One project setting (the GPU budget), undoable like any edit so the project shows unsaved."""
-
-    def __init__(self, settings: dict, key: str, value, text: str):
-        self.settings, self.key, self.value, self.text = settings, key, value, text
-        self._had, self._old = key in settings, settings.get(key)
-
-    def do(self, model) -> None:
-        self._had, self._old = self.key in self.settings, self.settings.get(self.key)
-        self.settings[self.key] = self.value
-
-    def undo(self, model) -> None:
-        if self._had:
-            self.settings[self.key] = self._old
-        else:
-            self.settings.pop(self.key, None)
 
 
 def film_estimate(window) -> FilmEstimate:

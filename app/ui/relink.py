@@ -23,10 +23,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout)
 
-from engine.commands import SetParam
+from engine.commands import SetParam, SetProjectSetting
 from engine.errors import AiprodError
 from engine.fingerprint import NOT_A_FILE, file_fingerprint
-from engine.interchange.conform import conformed_trims, source_ranges
+from engine.interchange.conform import CONFORM_KEY, conformed_trims, source_ranges, without_range
 from engine.models import ModelLocator
 from engine.schema import MissingModel
 
@@ -279,6 +279,9 @@ class MissingMediaDialog(QDialog):
         if rows is not None:
             sequence = source_ranges(settings)[node_id].sequence
             document.stack.push(SetParam(sequence, "trims", rows))
+            # Used: a later relink of the shot must not undo trims made by hand since (undo brings it back).
+            document.stack.push(SetProjectSetting(settings, CONFORM_KEY, without_range(settings, node_id),
+                                                  "Re-cut an imported shot"))
         return said or ""
 
     def _mark(self, index: int, path: Path) -> None:

@@ -7,7 +7,8 @@ head can only be the source frame as written and the tail is unknown, so the sho
 wrong frame to the end of the file once relinked. The import therefore keeps each such shot's source
 range in the project's settings (CONFORM_KEY, saved with the project), and relinking the file
 (app/ui/relink.py) re-cuts the shot to that range from the file found: its start timecode taken off
-the head, its length giving the tail.
+the head, its length giving the tail. The range is then dropped (in the same undo step), so that a
+later relink never overrides trims made by hand.
 
 The settings come from a project file, so anything read from them is checked: an entry that is not a
 well-formed range is ignored, never trusted.
@@ -58,6 +59,12 @@ def source_ranges(settings) -> dict[str, SourceRange]:
         return {}
     ranges = {node_id: _range_from_data(data) for node_id, data in entries.items() if isinstance(node_id, str)}
     return {node_id: found for node_id, found in ranges.items() if found is not None}
+
+
+def without_range(settings, node_id: str) -> dict:
+    """The settings' source ranges less node `node_id`'s (a new dict: the old one stays for undo)."""
+    entries = settings.get(CONFORM_KEY) if isinstance(settings, dict) else None
+    return {k: v for k, v in entries.items() if k != node_id} if isinstance(entries, dict) else {}
 
 
 def movie_start_timecode(path: Path) -> str | None:
