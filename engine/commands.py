@@ -317,7 +317,10 @@ class SetProjectSetting(Command):
 
     def do(self, model) -> None:
         self._had, self._old = self.key in self.settings, self.settings.get(self.key)
-        self.settings[self.key] = self.value
+        if self.value is None:  # None removes the setting
+            self.settings.pop(self.key, None)
+        else:
+            self.settings[self.key] = self.value
 
     def undo(self, model) -> None:
         if self._had:

@@ -280,7 +280,7 @@ class MissingMediaDialog(QDialog):
             sequence = source_ranges(settings)[node_id].sequence
             document.stack.push(SetParam(sequence, "trims", rows))
             # Used: a later relink of the shot must not undo trims made by hand since (undo brings it back).
-            document.stack.push(SetProjectSetting(settings, CONFORM_KEY, without_range(settings, node_id),
+            document.stack.push(SetProjectSetting(settings, CONFORM_KEY, without_range(settings, node_id) or None,
                                                   "Re-cut an imported shot"))
         return said or ""
 
