@@ -98,7 +98,7 @@ def movie_frames(path: Path) -> int | None:
         return None
 
 
-def _seconds(frames: int, fps: Fraction) -> float:
+def cell_seconds(frames: int, fps: Fraction) -> float:
     """Frames as a table cell's seconds; read back by the time model's rounding rule they are the same frame."""
     return float(Fraction(frames) / fps)
 
@@ -129,5 +129,5 @@ def conformed_trims(graph, settings, node_id: str, path: Path) -> tuple[list[dic
     if row is None:
         row = {"shot": number, "head": 0.0, "tail": 0.0, "gap": 0.0}
         rows.append(row)
-    row["head"], row["tail"] = _seconds(head, source.fps), _seconds(tail, source.fps)
+    row["head"], row["tail"] = cell_seconds(head, source.fps), cell_seconds(tail, source.fps)
     return rows, f"shot {number} re-cut to the timeline's frames {head}..{head + source.frames - 1} of {path.name}"

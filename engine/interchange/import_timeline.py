@@ -23,7 +23,7 @@ from engine.project import Project
 from engine.registry import Registry
 from engine.timebase import as_rate
 
-from .conform import CONFORM_KEY, SourceRange, file_start_frame, movie_frames
+from .conform import CONFORM_KEY, SourceRange, cell_seconds, file_start_frame, movie_frames
 from .edit_plan import EditPlan, PlannedShot, plan_edit
 from .read_file import read_otio
 
@@ -49,11 +49,6 @@ class ImportResult:
                  + ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))]
         lines += [f"missing media: {path}" for path in self.missing]
         return lines
-
-
-def _seconds(frames: int, fps: Fraction) -> float:
-    """Frames as a table cell's seconds; read back by the time model's rounding rule they are the same frame."""
-    return float(Fraction(frames) / fps)
 
 
 def _scene_fps(registry: Registry, fps: Fraction, warnings: list[str]) -> str:
@@ -84,7 +79,7 @@ def _shot_node(build: _Builder, shot: PlannedShot, row: int, plan: EditPlan, sce
     path = str(shot.path) if shot.path else ""
     if shot.path is not None and shot.path.suffix.lower() in READ_EXTENSIONS:
         image = build.add("media.import_image", 0, row, {"path": path}, shot.name)
-        scene = build.add("shot.scene", 1, row, {"duration": _seconds(shot.frames, plan.fps), "fps": scene_fps,
+        scene = build.add("shot.scene", 1, row, {"duration": cell_seconds(shot.frames, plan.fps), "fps": scene_fps,
                                                   "method": "still + camera", "head_handle": 0.0,
                                                   "tail_handle": 0.0}, shot.name)
         build.link(image, "image", scene, "keyframes")
@@ -110,13 +105,13 @@ def _trim_rows(plan: EditPlan) -> list[dict]:
         head = 0 if still else shot.start
         tail = 0 if still or shot.available is None else max(0, shot.available - shot.start - shot.frames)
         if head or tail or shot.gap:
-            rows.append({"shot": number, "head": _seconds(head, plan.fps), "tail": _seconds(tail, plan.fps),
-                         "gap": _seconds(shot.gap, plan.fps)})
+            rows.append({"shot": number, "head": cell_seconds(head, plan.fps), "tail": cell_seconds(tail, plan.fps),
+                         "gap": cell_seconds(shot.gap, plan.fps)})
     return rows
 
 
 def _join_rows(plan: EditPlan) -> list[dict]:
-    return [{"join": number - 1, "transition": shot.join[0], "seconds": _seconds(shot.join[1], plan.fps)}
+    return [{"join": number - 1, "transition": shot.join[0], "seconds": cell_seconds(shot.join[1], plan.fps)}
             for number, shot in enumerate(plan.shots, start=1) if number > 1 and shot.join[0] != "cut"]
 
 
@@ -145,7 +140,7 @@ def project_from_plan(plan: EditPlan, registry: Registry, film_name: str) -> Imp
     middle = max(len(plan.shots), 1) / 2
     sequence = build.add("edit.sequence", 2, middle, {"transition": "cut", "joins": _join_rows(plan),
                                                       "trims": _trim_rows(plan),
-                                                      "markers": [{"seconds": _seconds(f, plan.fps), "name": n,
+                                                      "markers": [{"seconds": cell_seconds(f, plan.fps), "name": n,
                                                                    "color": c} for f, n, c in plan.markers]},
                          plan.name)
     for node in shot_nodes:
