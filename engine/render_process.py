@@ -267,6 +267,12 @@ def warm_imports() -> None:
 
     keep_freed_buffers()
 
+    # torch and scipy by name: the engine's modules import them where they run, so the node registry
+    # and the editor's first window do without them (tests/engine/test_import_cost.py).
+    import pyloudnorm  # noqa: F401
+    import torch  # noqa: F401
+    from scipy import ndimage, signal  # noqa: F401
+
     from .color import srgb_to_linear
     from .media import camera_render, flow, grade_ocio, image_io, video_io  # noqa: F401  (imports)
 

@@ -9,9 +9,9 @@ so equal steps there look equal, and its axes are nearly independent (one scale 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from engine.color import import_colour
 from engine.errors import NodeExecutionError
@@ -21,6 +21,9 @@ from engine.media.colorspaces import WORKING_GAMUTS
 from engine.media.lut import device
 from engine.ports import FRAMES, GRADE, IMAGE
 from engine.schema import FloatParam, IntParam, NodeSchema, NodeType, Port
+
+if TYPE_CHECKING:  # annotations only: torch is imported where it runs
+    import torch
 
 MIN_SPREAD = 1e-4  # a flat channel (a single colour) is shifted, never scaled by a huge factor
 STATISTICS_PIXELS = 1 << 18  # pixels per frame used for statistics; a uniform grid subsample
@@ -36,6 +39,8 @@ def oklab_matrices(working: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rgb_to_oklab(rgb: torch.Tensor, working: str) -> torch.Tensor:
+    import torch
+
     to_lms, to_lab = (torch.as_tensor(m, dtype=rgb.dtype, device=rgb.device) for m in oklab_matrices(working))
     lms = rgb @ to_lms.T
     lms = torch.sign(lms) * lms.abs().pow(1 / 3)  # the signed cube root keeps out-of-gamut colours invertible
@@ -43,6 +48,8 @@ def rgb_to_oklab(rgb: torch.Tensor, working: str) -> torch.Tensor:
 
 
 def oklab_to_rgb(lab: torch.Tensor, working: str) -> torch.Tensor:
+    import torch
+
     to_lms, to_lab = (torch.as_tensor(np.linalg.inv(m), dtype=lab.dtype, device=lab.device)
                       for m in oklab_matrices(working))
     return (lab @ to_lab.T).pow(3) @ to_lms.T
@@ -60,12 +67,16 @@ def sample_indices(frame_count: int, samples: int) -> list[int]:
 
 def statistics(pictures: list[np.ndarray], working: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-axis mean and standard deviation in Oklab of the pixels of all the pictures together."""
+    import torch
+
     lab = rgb_to_oklab(torch.from_numpy(np.concatenate([_subsample(p) for p in pictures])).double(), working)
     return lab.mean(0).numpy(), lab.std(0).numpy()
 
 
 def transfer_function(source: tuple, reference: tuple, strength: float, working: str):
     """The per-frame transform: Oklab values moved from the source statistics toward the reference's."""
+    import torch
+
     (source_mean, source_std), (reference_mean, reference_std) = source, reference
     scale = np.where(source_std > MIN_SPREAD, reference_std / np.maximum(source_std, MIN_SPREAD), 1.0)
     # lab' = lab + strength * ((lab - mean_s) * scale + mean_r - lab), as one affine step per axis.

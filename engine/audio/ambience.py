@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
 
 from .buffer import SAMPLE_RATE as SR
 from .buffer import Audio
@@ -40,16 +39,22 @@ def _check_intensity(intensity: float) -> float:
 
 
 def _filter(x: np.ndarray, kind: str, cutoff, order: int = 2) -> np.ndarray:
+    from scipy import signal
+
     return signal.sosfilt(signal.butter(order, cutoff, kind, fs=SR, output="sos"), x, axis=-1)
 
 
 def _resonator(x: np.ndarray, freq: float, q: float) -> np.ndarray:
+    from scipy import signal
+
     b, a = signal.iirpeak(freq, q, fs=SR)
     return signal.lfilter(b, a, x, axis=-1)
 
 
 def _slow(rng: np.random.Generator, n: int, rate_hz: float, channels: int = 1) -> np.ndarray:
     """A smooth random curve in 0..1 changing about `rate_hz` times a second (gusts, phrasing)."""
+    from scipy import signal
+
     points = max(4, int(n / SR * rate_hz) + 4)
     knots = rng.random((channels, points))
     x = np.linspace(0, points - 3, n)
@@ -145,6 +150,8 @@ def crowd(n: int, intensity: float, rng: np.random.Generator) -> np.ndarray:
 
 def whoosh(n: int, rng: np.random.Generator) -> np.ndarray:
     """Noise through a band-pass that sweeps up and back down while swelling past the listener."""
+    from scipy import signal
+
     u = np.linspace(0.0, 1.0, n)
     peak = rng.uniform(0.55, 0.7)
     swell = np.where(u < peak, (u / peak) ** 2.5, ((1 - u) / (1 - peak)) ** 1.2)

@@ -12,7 +12,6 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from scipy import signal
 
 from ..timebase import frames_from_seconds
 from .buffer import SAMPLE_RATE
@@ -129,6 +128,8 @@ def fit_length(samples: np.ndarray, total: int) -> np.ndarray:
 
 def resample(samples: np.ndarray, rate: int, to_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Convert between sample rates with a polyphase filter (exact ratio, no drift over a film)."""
+    from scipy import signal
+
     if rate == to_rate:
         return samples
     ratio = Fraction(to_rate, rate)
@@ -141,6 +142,8 @@ def resample_to_length(samples: np.ndarray, total: int) -> np.ndarray:
     shot's, as its frames are). Exact when the lengths' ratio reduces to terms below 65536 (sample
     and frame rates make it so); otherwise the nearest such ratio, within a few frames of `total`,
     which the last step cuts or pads."""
+    from scipy import signal
+
     frames = samples.shape[1]
     if frames == total:
         return samples
@@ -172,6 +175,8 @@ def to_stereo(samples: np.ndarray) -> np.ndarray:
 
 def lfe_feed(mono: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     """The low-frequency effects channel: a 4th-order low-pass at 120 Hz, 10 dB down."""
+    from scipy import signal
+
     sos = signal.butter(4, LFE_CUTOFF_HZ, "lowpass", fs=rate, output="sos")
     return (signal.sosfilt(sos, mono) * LFE_GAIN).astype(np.float32)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from .buffer import SAMPLE_RATE
 from .dsp import db_to_gain
@@ -53,6 +52,8 @@ def key_level_db(key: np.ndarray, detector: str, rate: int = SAMPLE_RATE) -> np.
 
     Summing power makes a centred mono voice (each side at -3 dB) read at the level of the voice.
     """
+    from scipy import ndimage
+
     hop = rate // CONTROL_RATE
     hops = -(-key.shape[1] // hop)
     padded = np.zeros((key.shape[0], hops * hop), np.float32)
@@ -109,6 +110,8 @@ def ramp_amount(present: np.ndarray, attack_ms: float, release_ms: float) -> np.
 
 def duck_gain(key: np.ndarray, frames: int, settings: DuckSettings, rate: int = SAMPLE_RATE) -> np.ndarray:
     """Linear gain (float32, one per frame) that ducks a bed under the `key` (the dialogue bus)."""
+    from scipy import ndimage
+
     if key.shape[1] == 0 or settings.depth_db == 0:
         return np.ones(frames, np.float32)
     present = presence(key_level_db(key, settings.detector, rate), settings)

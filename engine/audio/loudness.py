@@ -10,11 +10,10 @@ when a peak arrives, and releases smoothly after it.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-import pyloudnorm
-from scipy import ndimage, signal
 
 from .buffer import SAMPLE_RATE
 from .dsp import db_to_gain, gain_to_db
@@ -34,19 +33,29 @@ _K_SOS = np.array([[*b, *a] for b, a in _K_WEIGHTING])
 _CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L R C Ls Rs: the surrounds count +1.5 dB
 _CHUNK = SAMPLE_RATE // 4  # oversample in pieces: 4x of a whole film at once would need gigabytes
 _CHUNK_PAD = 64  # frames of context each side of a piece, well beyond the interpolator's reach
-# Two interpolators, and a peak is the larger reading: scipy's default design for
-# resample_poly(x, 4, 1) (spelled out so a meter calling resample_poly plainly agrees to the
-# bit), and a longer, sharper one nearer the ideal reconstruction that delivery meters such as
-# ffmpeg's ebur128 approach: the default softens the top octave and reads bright transients
-# up to ~0.3 dB under them.
-_FILTERS = (signal.firwin(2 * 10 * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0)).astype(np.float32),
-            signal.firwin(2 * 16 * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 8.0)).astype(np.float32))
 
-# The most any interpolated point can exceed the largest sample near it (the polyphase branches'
-# summed magnitudes, +0.01 % for float32 rounding): a piece quieter than a threshold by more
-# than this cannot reach it between samples, so it need not be interpolated to know that.
-_BOUND = 1.0001 * max(float(np.abs(OVERSAMPLE * taps[phase::OVERSAMPLE].astype(np.float64)).sum())
-                      for taps in _FILTERS for phase in range(OVERSAMPLE))
+
+@functools.cache
+def _interpolators() -> tuple[tuple[np.ndarray, np.ndarray], float]:
+    """The two 4x interpolators, and the most any interpolated point can exceed the largest sample
+    near it. Designed on first use: scipy.signal comes with them (1.7 s that the node registry and
+    the editor's first window need not pay).
+
+    A peak is the larger reading of the two: scipy's default design for resample_poly(x, 4, 1)
+    (spelled out so a meter calling resample_poly plainly agrees to the bit), and a longer, sharper
+    one nearer the ideal reconstruction that delivery meters such as ffmpeg's ebur128 approach: the
+    default softens the top octave and reads bright transients up to ~0.3 dB under them.
+    The bound is the polyphase branches' summed magnitudes, +0.01 % for float32 rounding: a piece
+    quieter than a threshold by more than this cannot reach it between samples, so it need not be
+    interpolated to know that.
+    """
+    from scipy import signal
+
+    filters = tuple(signal.firwin(2 * taps * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", beta)).astype(np.float32)
+                    for taps, beta in ((10, 5.0), (16, 8.0)))
+    bound = 1.0001 * max(float(np.abs(OVERSAMPLE * taps[phase::OVERSAMPLE].astype(np.float64)).sum())
+                         for taps in filters for phase in range(OVERSAMPLE))
+    return filters, bound
 
 
 def _meter_channels(samples: np.ndarray) -> np.ndarray:
@@ -62,6 +71,8 @@ def integrated_loudness(samples: np.ndarray, rate: int = SAMPLE_RATE) -> float:
     A sound shorter than one 400 ms block is measured as a single block of its own length,
     since the standard's blocks would otherwise be mostly silence that is not there.
     """
+    import pyloudnorm
+
     frames = samples.shape[1]
     if frames == 0:
         return -math.inf
@@ -77,6 +88,8 @@ def quick_loudness(samples: np.ndarray, rate: int = SAMPLE_RATE) -> float:
     Several times faster than pyloudnorm (block energies come from running sums, not a Python
     loop), for the normaliser's trial gains; the figure a mix reports is pyloudnorm's.
     """
+    from scipy import signal
+
     frames = samples.shape[1]
     if rate != SAMPLE_RATE or frames == 0:
         return integrated_loudness(samples, rate)
@@ -103,12 +116,15 @@ def quick_loudness(samples: np.ndarray, rate: int = SAMPLE_RATE) -> float:
 def oversampled_peaks(samples: np.ndarray, only: np.ndarray | None = None, above: float = 0.0) -> np.ndarray:
     """Per frame, the largest magnitude over all channels of the signal between it and the next frame.
 
-    The signal is interpolated 4x by scipy's polyphase filters (both of _FILTERS), piece by piece
+    The signal is interpolated 4x by scipy's polyphase filters (both of _interpolators), piece by piece
     with enough overlap that the pieces join exactly as one pass over the whole would. With
     `only` (a mask of frames), pieces holding none of those frames are skipped and read 0.
     Pieces that cannot reach `above` read their bound instead (at most `above`): only peaks
     that might pass a ceiling cost an interpolation.
     """
+    from scipy import signal
+
+    filters, reach = _interpolators()
     channels, frames = samples.shape
     peaks = np.zeros(frames, np.float32)
     for start in range(0, frames, _CHUNK):
@@ -117,12 +133,12 @@ def oversampled_peaks(samples: np.ndarray, only: np.ndarray | None = None, above
             continue
         lo, hi = max(0, start - _CHUNK_PAD), min(frames, end + _CHUNK_PAD)
         if above > 0:
-            bound = float(np.abs(samples[:, lo:hi]).max()) * _BOUND
+            bound = float(np.abs(samples[:, lo:hi]).max()) * reach
             if bound <= above:
                 peaks[start:end] = bound
                 continue
         loudest = None
-        for taps in _FILTERS:
+        for taps in filters:
             up = signal.resample_poly(samples[:, lo:hi], OVERSAMPLE, 1, axis=1, window=taps)
             up = np.abs(up[:, (start - lo) * OVERSAMPLE:(end - lo) * OVERSAMPLE]).max(axis=0)
             loudest = up if loudest is None else np.maximum(loudest, up)
@@ -165,6 +181,8 @@ def limiter_gain(peaks: np.ndarray, ceiling_db: float, rate: int = SAMPLE_RATE) 
     and released exponentially, then spread forward over the look-ahead and averaged over it:
     every average covers the frame's own need, so the smooth gain still meets every peak.
     """
+    from scipy import ndimage
+
     frames = peaks.size
     nearby = ndimage.maximum_filter1d(peaks, 2 * SPREAD + 1)
     over = np.flatnonzero(nearby > db_to_gain(ceiling_db))
@@ -192,6 +210,8 @@ def limit_true_peak(samples: np.ndarray, ceiling_db: float = -1.0, rate: int = S
     inter-sample peak over, the aim is lowered by the excess and it is redone. check=False skips
     that (for a trial whose result is only measured for loudness, then thrown away).
     """
+    from scipy import ndimage
+
     if ceiling_db > 0:
         raise ValueError(f"true-peak ceiling is {ceiling_db:+g} dBTP, above full scale; use -1 dBTP or lower")
     peaks = oversampled_peaks(samples) if peaks is None else peaks

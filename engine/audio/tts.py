@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from ..errors import AiprodError, short_repr
 from ..timebase import frames_from_seconds
@@ -243,6 +242,8 @@ def synthesize_line(voice, text: str, rate: float = 1.0, sentence_pause: float =
 
 
 def _synthesize(voice, text: str, rate: float, sentence_pause: float, gain_db: float) -> Speech:
+    from scipy.signal import resample_poly
+
     from piper import SynthesisConfig
 
     config = SynthesisConfig(length_scale=1.0 / rate)  # Piper stretches phoneme lengths; rate is its inverse

@@ -1,6 +1,9 @@
 """Camera poses into frames: one affine resample per pose, with cv2.warpAffine on the CPU and torch
 grid_sample on CUDA.
 
+torch is imported where the torch path runs, not with the module: the node registry, the editor's
+first window and `aiprod --help` import this module, and torch would cost them ~2.5 s.
+
 Bilinear or bicubic, after an area prefilter when the camera shows the source smaller than 1:1,
 so a fine pattern averages to grey instead of aliasing. Output size never depends on source size.
 """
@@ -11,20 +14,21 @@ import contextlib
 import math
 from collections.abc import Hashable, Iterator
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from .camera import CameraPath, Pose
 from .clip import Clip, FunctionClip, SequentialReader
-from .torch_threads import torch_threads
 
 try:  # the bilinear resample without roll in C (engine/media/warp_kernel.c), built by setup.py where it can
     from . import _warp_kernel as WARP
 except ImportError:  # no compiler at install: OpenCV's warpAffine resamples every pose
     WARP = None
+
+if TYPE_CHECKING:  # annotations only: torch is imported where it runs
+    import torch
 
 FITS = ("cover", "contain")
 SAMPLING = ("bilinear", "bicubic")
@@ -67,6 +71,8 @@ def sampling_grid(theta: torch.Tensor, height: int, width: int) -> torch.Tensor:
     plus a ramp in v: x = t00 u + (t01 v + t02). Two 1-D ramps and one broadcast add per axis cost
     ~1 ms for a 720p frame where affine_grid's batched matmul took ~18 ms (one thread).
     """
+    import torch
+
     options = {"dtype": theta.dtype, "device": theta.device}
     across = (torch.arange(width, **options) * 2 + 1) / width - 1  # pixel centres, align_corners=False
     down = (torch.arange(height, **options) * 2 + 1) / height - 1
@@ -84,6 +90,8 @@ def _coverage(grid: torch.Tensor, source_size: tuple[int, int], minification: fl
     output pixel. Sampling itself clamps to the border, so pixels just inside the edge are not
     darkened by the bilinear filter reaching half a pixel outside.
     """
+    import torch
+
     edges = []
     for axis, extent in enumerate(source_size):
         position = (grid[..., axis] + 1.0) * (extent / 2.0)  # source pixels from the left/top edge
@@ -250,6 +258,8 @@ class CameraRenderer:
                              "(nearest is not offered: it shimmers on moving pictures)")
         self.path, self.width, self.height = path, width, height
         self.frame_count, self.fps, self.fit, self.sampling = frame_count, Fraction(fps), fit, sampling
+        import torch
+
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self._levels: dict[float, np.ndarray] = {}
         self._tensors: dict[float, torch.Tensor] = {}
@@ -334,6 +344,11 @@ class CameraRenderer:
     def _sample_torch(self, pixels: np.ndarray, affines: list[tuple[np.ndarray, np.ndarray]], minification: float,
                       source_key: Hashable | None) -> np.ndarray:
         """grid_sample per batch of poses, on one thread on the CPU."""
+        import torch
+        import torch.nn.functional as F
+
+        from .torch_threads import torch_threads
+
         src_h, src_w, _ = pixels.shape
         source = self._source(pixels, minification, source_key)
         # grid_sample works in normalised coordinates (-1..1 across the edges of either picture).
@@ -390,6 +405,8 @@ class CameraRenderer:
         level = _prefilter_level(minification)
         if key is not None and key == self._levels_of and level in self._tensors:
             return self._tensors[level]
+        import torch
+
         work = self._level(pixels, minification, key)
         tensor = torch.from_numpy(np.ascontiguousarray(work.transpose(2, 0, 1)))[None].to(self.device)
         if key is not None:

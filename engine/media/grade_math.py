@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .colorspaces import WORKING_GAMUTS, _colour, gamut_matrix
 from .lut import Lut, apply_lut
+
+if TYPE_CHECKING:  # annotations only: torch is imported where it runs
+    import torch
 
 # ACEScct (Academy S-2016-001): a pure log2 curve above 2^-7, a straight toe below it.
 ACESCCT_BREAK_LIN = 0.0078125
@@ -189,6 +192,8 @@ def merge_matrices(ops: list[Op], keep_identity: bool = False) -> list[Op]:
 # ---- torch back end -----------------------------------------------------------------------
 
 def _curve(x: torch.Tensor, name: str, encode: bool) -> torch.Tensor:
+    import torch
+
     if name == "acescct":
         if encode:
             log = (torch.log2(x.clamp(min=ACESCCT_BREAK_LIN)) + 9.72) / 17.52
@@ -206,6 +211,8 @@ def _curve(x: torch.Tensor, name: str, encode: bool) -> torch.Tensor:
 
 def apply_ops(rgb: torch.Tensor, ops: list[Op]) -> torch.Tensor:
     """The operations on `rgb` (... x 3, float32 tensor, any device)."""
+    import torch
+
     for op in ops:
         if isinstance(op, Matrix):
             matrix = torch.as_tensor(op.matrix.T, dtype=rgb.dtype, device=rgb.device)
@@ -224,6 +231,8 @@ def apply_ops(rgb: torch.Tensor, ops: list[Op]) -> torch.Tensor:
 
 def apply_ops_numpy(pixels: np.ndarray, ops: list[Op], mix: float = 1.0, on: torch.device | None = None) -> np.ndarray:
     """A frame (H x W x 3 or 4, float32) through the operations with torch; alpha passes through."""
+    import torch
+
     from .lut import device
 
     # np.require copies read-only frames (held stills) so torch never aliases memory it must not write.

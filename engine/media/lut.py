@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # annotations only: torch is imported where it runs
+    import torch
 
 MAX_3D_SIZE = 256
 MAX_1D_SIZE = 65536
@@ -172,11 +175,15 @@ def write_cube(path: str | Path, lut: Lut, digits: int = 9) -> None:
 # ---- applying -----------------------------------------------------------------------------
 
 def device() -> torch.device:
+    import torch
+
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 @lru_cache(maxsize=16)
 def _cached_table(lut: Lut, where: str) -> torch.Tensor:
+    import torch
+
     return torch.from_numpy(lut.table).to(where)
 
 
@@ -185,6 +192,8 @@ def lut_tensor(lut: Lut, on: torch.device) -> torch.Tensor:
 
 
 def _to_unit(rgb: torch.Tensor, lut: Lut) -> torch.Tensor:
+    import torch
+
     low = torch.tensor(lut.domain_min, dtype=rgb.dtype, device=rgb.device)
     high = torch.tensor(lut.domain_max, dtype=rgb.dtype, device=rgb.device)
     return ((rgb - low) / (high - low)).clamp_(0.0, 1.0)
@@ -192,6 +201,8 @@ def _to_unit(rgb: torch.Tensor, lut: Lut) -> torch.Tensor:
 
 def apply_lut3d(rgb: torch.Tensor, lut: Lut) -> torch.Tensor:
     """Tetrahedral interpolation of `rgb` (... x 3) through a 3D LUT."""
+    import torch
+
     n = lut.size
     flat = lut_tensor(lut, rgb.device).reshape(-1, 3)
     shape = rgb.shape
@@ -219,6 +230,8 @@ def apply_lut3d(rgb: torch.Tensor, lut: Lut) -> torch.Tensor:
 
 def apply_lut1d(rgb: torch.Tensor, lut: Lut) -> torch.Tensor:
     """Per-channel linear interpolation of `rgb` (... x 3) through a 1D LUT."""
+    import torch
+
     n = lut.size
     table = lut_tensor(lut, rgb.device)
     x = _to_unit(rgb.reshape(-1, 3), lut) * (n - 1)
@@ -236,5 +249,7 @@ def apply_lut(rgb: torch.Tensor, lut: Lut) -> torch.Tensor:
 
 def apply_lut_numpy(rgb: np.ndarray, lut: Lut) -> np.ndarray:
     """Convenience for arrays: float32 in, float32 out, computed on the best torch device."""
+    import torch
+
     tensor = torch.from_numpy(np.require(rgb, np.float32, ["C", "W"])).to(device())
     return apply_lut(tensor, lut).cpu().numpy()

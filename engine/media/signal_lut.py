@@ -39,7 +39,6 @@ import av
 import cv2
 import numpy as np
 import PyOpenColorIO as ocio
-import torch
 import xxhash
 
 from .colorspaces import OUTPUT_TRANSFORMS, WORKING_GAMUTS, gamut_matrix
@@ -133,6 +132,8 @@ class SignalTable:
 
     def exact(self, linear: np.ndarray) -> np.ndarray:
         """The exact signal (0..1, float64, N x 3) of working-space linear values: what the table samples."""
+        import torch
+
         rgb = torch.from_numpy(np.asarray(linear, dtype=np.float64))
         if self.grading is not None and self.grading.ops:
             rgb = torch.lerp(rgb, apply_ops(rgb, list(self.grading.ops)), self.grading.mix)

@@ -10,7 +10,6 @@ timbre) are rendered once and scaled, which is what keeps an arpeggiated cue fas
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from ..buffer import SAMPLE_RATE as SR
 from .theory import midi_to_hz
@@ -51,6 +50,8 @@ def saw(freq: float, n: int, phase: float = 0.0) -> np.ndarray:
 
 
 def lowpass(x: np.ndarray, cutoff: float, order: int = 2) -> np.ndarray:
+    from scipy import signal
+
     sos = signal.butter(order, min(cutoff, 0.45 * SR), "low", fs=SR, output="sos")
     return signal.sosfilt(sos, x, axis=-1)
 
@@ -135,6 +136,8 @@ def _kick(rng: np.random.Generator) -> np.ndarray:
 
 def _snare(rng: np.random.Generator) -> np.ndarray:
     """Two drum-head modes for the body and band-passed noise for the wires."""
+    from scipy import signal
+
     t = _seconds(0.3)
     head = (np.sin(2 * np.pi * 185 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)) * np.exp(-t / 0.05)
     sos = signal.butter(2, [1200, 9000], "bandpass", fs=SR, output="sos")
@@ -144,6 +147,8 @@ def _snare(rng: np.random.Generator) -> np.ndarray:
 
 def _hat(rng: np.random.Generator, decay: float = 0.035, seconds: float = 0.12) -> np.ndarray:
     """High-passed noise with a metallic ring of inharmonic square-ish partials, very short."""
+    from scipy import signal
+
     t = _seconds(seconds)
     metal = sum(np.sign(np.sin(2 * np.pi * f * t)) for f in (3270.0, 4540.0, 5810.0, 7390.0)) * 0.15
     sos = signal.butter(4, 7000, "high", fs=SR, output="sos")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import ndimage, signal
 
 from ..buffer import SAMPLE_RATE as SR
 from .instruments import Voices, lowpass
@@ -53,6 +52,8 @@ class Bus:
 
 def hall(send: np.ndarray, rng: np.random.Generator, seconds: float = 2.2) -> np.ndarray:
     """Convolve with decaying noise (different per side), darkened: a plausible, wide room tail."""
+    from scipy import signal
+
     t = np.arange(int(seconds * SR)) / SR
     ir = rng.standard_normal((2, t.size)) * np.exp(-6.9 * t / seconds)  # -60 dB at `seconds`
     ir = lowpass(ir, 5000.0, 1) * np.minimum(1.0, t / 0.012)  # a short pre-delay-like onset
@@ -63,6 +64,8 @@ def hall(send: np.ndarray, rng: np.random.Generator, seconds: float = 2.2) -> np
 
 def limit(x: np.ndarray, ceiling: float = 0.98) -> np.ndarray:
     """Look-ahead peak limiter: gain is lowered ~5 ms before a peak and never raised above 1."""
+    from scipy import ndimage
+
     look = int(0.005 * SR)
     need = np.minimum(1.0, ceiling / np.maximum(np.max(np.abs(x), axis=0), 1e-9))
     gain = ndimage.minimum_filter1d(need, 2 * look + 1)
