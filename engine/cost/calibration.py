@@ -42,7 +42,12 @@ FORMAT = 1
 
 
 def machine_name() -> str:
-    """The CPU and (when torch sees one, already imported) GPU the figures belong to."""
+    """The CPU and (when torch sees one) GPU the figures belong to.
+
+    torch is imported here if nothing has imported it yet (the node registry does not): the name must
+    not depend on what happens to be imported. A table loaded before torch and saved after a render
+    would otherwise be filed under "no GPU" on a GPU machine, replacing the GPU's measurements, and a
+    thread still importing torch would show this one a half-made module."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
@@ -50,8 +55,9 @@ def machine_name() -> str:
     except OSError:
         pass
     gpu = "no GPU"
-    torch = __import__("sys").modules.get("torch")  # never imported just to name the GPU (seconds of start-up)
-    if torch is not None and torch.cuda.is_available():
+    import torch
+
+    if torch.cuda.is_available():
         gpu = torch.cuda.get_device_name(0)
     return f"{cpu} · {os.cpu_count()} cores · {gpu}"
 

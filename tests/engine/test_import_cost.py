@@ -11,6 +11,7 @@ module the registry reaches fails this test.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -47,3 +48,30 @@ def test_a_render_process_imports_them_before_its_first_job():
                           cwd=project_root())
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+FAKE_TORCH = '''
+class cuda:
+    @staticmethod
+    def is_available():
+        return True
+
+    @staticmethod
+    def get_device_name(index):
+        return "Test RTX 6000"
+'''
+
+
+def test_the_calibration_names_the_gpu_before_anything_imported_torch(tmp_path):
+    # The calibration is filed under the machine's CPU and GPU. Read before any render imported torch
+    # (the editor's F5 in its first seconds), it must still name the GPU: filed under "no GPU", the
+    # table saved after that render would replace this GPU's measurements. A stand-in torch on the path
+    # plays a machine with a GPU.
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text(FAKE_TORCH)
+    probe = ("import sys\nfrom engine.cost.calibration import Calibration\n"
+             "assert 'torch' not in sys.modules\nprint(Calibration.defaults().machine)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                          cwd=project_root(), env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("· Test RTX 6000")
