@@ -79,9 +79,10 @@ class Scene(NodeType):
     schema = NodeSchema(
         type_id="shot.scene", title="Scene", category="Shot",
         # 2: flow in-betweens summed by the C kernel (within 2.4e-7 of before) and camera moves
-        # resampled by OpenCV or the C warp kernel (within 109 dB of torch's grid_sample): shots
-        # cached by older releases are made again.
-        revision=2,
+        # resampled by OpenCV or the C warp kernel (within 109 dB of torch's grid_sample). 3: the
+        # in-betweens' weights made by the C kernel, the flows sampled exactly (over 75 dB of before).
+        # Shots cached by older releases are made again.
+        revision=3,
         inputs=(Port("keyframes", IMAGE, multiple=True, help="Keyframes in link order; the first starts the shot."),
                 Port("camera", CAMERA_PATH, optional=True, help="A camera move over the shot; none = locked off."),
                 Port("duration", FLOAT, optional=True, overrides="duration",

@@ -31,7 +31,7 @@ from ..timebase import frames_between_rates
 from .clip import Clip, ClipInfo, SequentialReader
 from .ordered_pool import DEFAULT_WORKERS, ordered_results
 
-try:  # the full-size half of an in-between in one pass (flow_kernel.c); None where nothing was compiled
+try:  # an in-between's blend and weights, each in one pass (flow_kernel.c); None where nothing was compiled
     from . import _flow_kernel as KERNEL
 except ImportError:
     KERNEL = None
@@ -180,6 +180,9 @@ class FlowPair:
         self._kernel_fits = (KERNEL is not None and first.ndim == 3 and first.shape[2] == 3
                              and all(k.dtype == np.float32 and k.flags.c_contiguous for k in (first, second)))
         self._full_lock = threading.Lock()  # in-betweens of one pair are made on several threads at once
+        # The weights in one pass too (flow_kernel.c's weights(): ~16-20 ms a guess at 960 x 540 where
+        # the numpy and OpenCV passes below take ~25-30); a build from before it lacks the function.
+        self._weights_in_kernel = KERNEL is not None and hasattr(KERNEL, "weights")
 
     def _full_size(self, motions: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
         """The motions at the keyframes' size, in full-size pixels: the same for every in-between of the
@@ -218,6 +221,17 @@ class FlowPair:
     def _weights(self, motion: np.ndarray, tolerance: np.ndarray, t: float, into: np.ndarray) -> None:
         """How far the samples of A and of B along this guess are to be trusted, into the two planes of
         `into` (the keyframes' size)."""
+        if self._weights_in_kernel:
+            # The same formulas; the flows are sampled exactly where cv2.remap snaps positions to 1/32
+            # pixel, and e^x is the kernel's own (the same bits on every machine).
+            flow_size = motion.shape[:2]
+            small = into if into.shape[1:] == flow_size else np.empty((2, *flow_size), np.float32)
+            KERNEL.weights(*(np.ascontiguousarray(field, np.float32) for field in (self._ab, self._ba, motion,
+                                                                                     tolerance)), t, small)
+            if small is not into:
+                for plane, weight in zip(into, small):
+                    cv2.resize(weight, plane.shape[::-1], dst=plane, interpolation=cv2.INTER_LINEAR)
+            return
         in_a = self._small_grid - t * motion
         in_b = self._small_grid + (1.0 - t) * motion
         valid_a = _agreement(_remap(self._ab, in_a), motion, tolerance)

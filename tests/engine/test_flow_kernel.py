@@ -161,3 +161,100 @@ def test_refuses_what_it_cannot_read():
         flow.KERNEL.inbetween(picture, picture, motion, motion, weights, float("nan"), 0.5, out)
     with pytest.raises((ValueError, TypeError)):
         flow.KERNEL.inbetween(picture, picture, motion, motion, weights, -0.5, 0.5, out[::-1].copy().T)
+
+
+# ---- the weights of a guess (flow_kernel.c's weights(), FlowPair._weights) ----
+
+def exact_weights(forward, backward, motion, tolerance, t):
+    """FlowPair._weights' formulas in float64, the flows sampled bilinearly at the exact positions (edge
+    pixels replicated): what the kernel computes in float32, where cv2.remap snaps to 1/32 pixel."""
+    height, width = motion.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    motion = motion.astype(np.float64)
+
+    def sample(field, px, py):
+        px, py = np.clip(np.nan_to_num(px, nan=-1.0), -1, width), np.clip(np.nan_to_num(py, nan=-1.0), -1, height)
+        kx, ky = np.floor(px), np.floor(py)
+        fx, fy = (px - kx)[..., None], (py - ky)[..., None]
+        x0, x1 = np.clip(kx, 0, width - 1).astype(int), np.clip(kx + 1, 0, width - 1).astype(int)
+        y0, y1 = np.clip(ky, 0, height - 1).astype(int), np.clip(ky + 1, 0, height - 1).astype(int)
+        field = field.astype(np.float64)
+        top = field[y0, x0] * (1 - fx) + field[y0, x1] * fx
+        bottom = field[y1, x0] * (1 - fx) + field[y1, x1] * fx
+        return top * (1 - fy) + bottom * fy
+
+    seen_a = sample(forward, xs - t * motion[..., 0], ys - t * motion[..., 1])
+    seen_b = -sample(backward, xs + (1 - t) * motion[..., 0], ys + (1 - t) * motion[..., 1])
+    valid = [np.exp(-0.5 * (np.hypot(*np.moveaxis(seen - motion, -1, 0)) / tolerance) ** 2) for seen in (seen_a, seen_b)]
+    support = np.exp(6.0 * (valid[0] + valid[1]))
+    return np.stack([support * (1 - t) * (valid[0] + 1e-3), support * t * (valid[1] + 1e-3)])
+
+
+def kernel_weights(forward, backward, motion, tolerance, t):
+    out = np.empty((2, *motion.shape[:2]), np.float32)
+    flow.KERNEL.weights(forward, backward, motion, tolerance, t, out)
+    return out
+
+
+def test_the_weights_are_the_formulas_to_within_float_rounding_on_real_flows():
+    pair = FlowPair(*keyframes(640, 360))
+    for motion, tolerance in zip(pair._motions, pair._tolerances):
+        for t in (0.1, 0.5, 0.83):
+            ours = kernel_weights(pair._ab, pair._ba, np.ascontiguousarray(motion), tolerance, t)
+            exact = exact_weights(pair._ab, pair._ba, motion, tolerance, t)
+            # The positions are float32, as numpy's are; where a flow field is steep or a pixel's agreement
+            # sits on the Gaussian's flank (and support's e^12 magnifies it), a position's last bit shows.
+            error = np.abs(ours / exact - 1)
+            assert np.percentile(error, 99.9) < 1e-4 and error.max() < 1e-3
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (1, 7), (9, 1), (37, 53)])
+def test_weights_of_flows_off_every_edge_replicate_the_edge(height, width):
+    rng = np.random.default_rng(height * 10 + width)
+    reach = 3 * max(height, width)  # most positions land outside the field, on every side
+    forward, backward, motion = ((rng.random((height, width, 2), dtype=np.float32) - 0.5) * 2 * reach
+                                 for _ in range(3))
+    tolerance = (1.0 + 0.1 * np.hypot(motion[..., 0], motion[..., 1])).astype(np.float32)
+    for t in (0.25, 0.75):
+        ours = kernel_weights(forward, backward, motion, tolerance, t)
+        assert np.abs(ours / exact_weights(forward, backward, motion, tolerance, t) - 1).max() < 2e-4
+
+
+def test_weights_of_a_huge_or_not_a_number_motion_are_finite():
+    field = np.zeros((4, 5, 2), np.float32)
+    tolerance = np.ones((4, 5), np.float32)
+    for value in (1e30, -1e30, np.nan):
+        out = kernel_weights(field, field, np.full((4, 5, 2), value, np.float32), tolerance, 0.5)
+        assert np.isfinite(out).all() and (out > 0).all()
+
+
+def test_in_betweens_with_the_weights_kernel_match_the_numpy_weights():
+    """The numpy path's weights sample the flows through cv2.remap, which snaps positions to 1/32 pixel;
+    the kernel samples exactly. The in-betweens differ by that alone: far under what an eye or an 8-bit
+    file can tell."""
+    pair = FlowPair(*keyframes(1280, 720))
+    assert pair._weights_in_kernel
+    for t in (0.1, 0.5, 0.83):
+        ours = pair.at(t)
+        pair._weights_in_kernel = False
+        try:
+            numpy_weights = pair.at(t)
+        finally:
+            pair._weights_in_kernel = True
+        assert psnr(ours, numpy_weights) > 75
+        assert np.abs(ours - numpy_weights).max() < 0.1
+
+
+def test_the_weights_refuse_what_they_cannot_read():
+    field = np.zeros((4, 5, 2), np.float32)
+    tolerance = np.ones((4, 5), np.float32)
+    out = np.empty((2, 4, 5), np.float32)
+    for t in (0.0, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="t must be"):
+            flow.KERNEL.weights(field, field, field, tolerance, t, out)
+    with pytest.raises(ValueError, match="tolerance"):
+        flow.KERNEL.weights(field, field, field, tolerance[:3], 0.5, out)
+    with pytest.raises(ValueError, match="backward"):
+        flow.KERNEL.weights(field, field.astype(np.float64), field, tolerance, 0.5, out)
+    with pytest.raises(ValueError, match="out"):
+        flow.KERNEL.weights(field, field, field, tolerance, 0.5, out[:1])
