@@ -257,11 +257,27 @@ static int float_buffer(PyObject *object, Py_buffer *view, int writable, const c
     for (int i = 0; fits && i < ndim; i++)
         fits = view->shape[i] == shape[i];
     if (!fits) {
-        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float32 array of the keyframes' size", name);
+        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float32 array of the size the others have", name);
         PyBuffer_Release(view);
         return -1;
     }
     return 0;
+}
+
+/* The height and width of `object`, an H x W x `channels` array small enough for int indexing: 0, or
+ * -1 with the buffer error set, or 1 where it is not such an array. */
+static int frame_size(PyObject *object, Py_ssize_t channels, Py_ssize_t *height, Py_ssize_t *width)
+{
+    Py_buffer probe;
+    if (PyObject_GetBuffer(object, &probe, PyBUF_ND) < 0)
+        return -1;
+    int sized = probe.ndim == 3 && probe.shape[0] >= 1 && probe.shape[1] >= 1 && probe.shape[2] == channels &&
+                probe.shape[0] <= INT_MAX / 8 && probe.shape[1] <= INT_MAX / 8 &&
+                probe.shape[0] * probe.shape[1] <= INT_MAX / 8;
+    *height = sized ? probe.shape[0] : 0;
+    *width = sized ? probe.shape[1] : 0;
+    PyBuffer_Release(&probe);
+    return sized ? 0 : 1;
 }
 
 static void taps_free(Taps *taps)
@@ -307,16 +323,10 @@ static PyObject *inbetween(PyObject *self, PyObject *args)
         return NULL;
     if (!isfinite(before) || !isfinite(after))
         return PyErr_Format(PyExc_ValueError, "the motion factors must be finite");
-    Py_buffer probe;
-    if (PyObject_GetBuffer(objects[0], &probe, PyBUF_ND) < 0)
-        return NULL;
-    int sized = probe.ndim == 3 && probe.shape[0] >= 1 && probe.shape[1] >= 1 && probe.shape[2] == 3 &&
-                probe.shape[0] <= INT_MAX / 8 && probe.shape[1] <= INT_MAX / 8 &&
-                probe.shape[0] * probe.shape[1] <= INT_MAX / 8;
-    const Py_ssize_t height = sized ? probe.shape[0] : 0, width = sized ? probe.shape[1] : 0;
-    PyBuffer_Release(&probe);
-    if (!sized)
-        return PyErr_Format(PyExc_ValueError, "first must be an H x W x 3 picture");
+    Py_ssize_t height, width;
+    const int unsized = frame_size(objects[0], 3, &height, &width);
+    if (unsized)
+        return unsized < 0 ? NULL : PyErr_Format(PyExc_ValueError, "first must be an H x W x 3 picture");
     const Py_ssize_t picture[3] = {height, width, 3}, motion[3] = {height, width, 2};
     const Py_ssize_t planes[3] = {SAMPLES, height, width};
     const char *names[6] = {"first", "second", "motion0", "motion1", "weights", "out"};
@@ -361,16 +371,10 @@ static PyObject *weights(PyObject *self, PyObject *args)
         return NULL;
     if (!(t > 0.0 && t < 1.0))
         return PyErr_Format(PyExc_ValueError, "t must be between 0 and 1 (exclusive)");
-    Py_buffer probe;
-    if (PyObject_GetBuffer(objects[2], &probe, PyBUF_ND) < 0)
-        return NULL;
-    int sized = probe.ndim == 3 && probe.shape[0] >= 1 && probe.shape[1] >= 1 && probe.shape[2] == 2 &&
-                probe.shape[0] <= INT_MAX / 8 && probe.shape[1] <= INT_MAX / 8 &&
-                probe.shape[0] * probe.shape[1] <= INT_MAX / 8;
-    const Py_ssize_t height = sized ? probe.shape[0] : 0, width = sized ? probe.shape[1] : 0;
-    PyBuffer_Release(&probe);
-    if (!sized)
-        return PyErr_Format(PyExc_ValueError, "motion must be an H x W x 2 flow");
+    Py_ssize_t height, width;
+    const int unsized = frame_size(objects[2], 2, &height, &width);
+    if (unsized)
+        return unsized < 0 ? NULL : PyErr_Format(PyExc_ValueError, "motion must be an H x W x 2 flow");
     const Py_ssize_t field[3] = {height, width, 2}, plane[2] = {height, width}, planes[3] = {2, height, width};
     const char *names[5] = {"forward", "backward", "motion", "tolerance", "out"};
     const Py_ssize_t *shapes[5] = {field, field, field, plane, planes};

@@ -33,15 +33,16 @@ def keyframes(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
                  for name in ("lake_a", "lake_b"))
 
 
-def both_ways(pair: FlowPair, t: float) -> tuple[np.ndarray, np.ndarray]:
-    """The in-between at t through the kernel, and through numpy and OpenCV."""
-    assert pair._kernel_fits
+def both_ways(pair: FlowPair, t: float, switch: str = "_kernel_fits") -> tuple[np.ndarray, np.ndarray]:
+    """The in-between at t with a kernel pass on, and with it off (numpy and OpenCV instead): `switch`
+    names the pass, the blend (_kernel_fits) or the weights (_weights_in_kernel)."""
+    assert getattr(pair, switch)
     kernel = pair.at(t)
-    pair._kernel_fits = False
+    setattr(pair, switch, False)
     try:
         numpy_path = pair.at(t)
     finally:
-        pair._kernel_fits = True
+        setattr(pair, switch, True)
     return kernel, numpy_path
 
 
@@ -233,14 +234,8 @@ def test_in_betweens_with_the_weights_kernel_match_the_numpy_weights():
     the kernel samples exactly. The in-betweens differ by that alone: far under what an eye or an 8-bit
     file can tell."""
     pair = FlowPair(*keyframes(1280, 720))
-    assert pair._weights_in_kernel
     for t in (0.1, 0.5, 0.83):
-        ours = pair.at(t)
-        pair._weights_in_kernel = False
-        try:
-            numpy_weights = pair.at(t)
-        finally:
-            pair._weights_in_kernel = True
+        ours, numpy_weights = both_ways(pair, t, "_weights_in_kernel")
         assert psnr(ours, numpy_weights) > 75
         assert np.abs(ours - numpy_weights).max() < 0.1
 
