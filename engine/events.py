@@ -149,6 +149,17 @@ class NodeQueued:
 
 
 @dataclass(frozen=True)
+class RunPlanned:
+    """What this render will run, in order, once the cache has been looked at (the rest is cached or
+    not needed), and which of those store their outputs: a reader that only wants cheap work done
+    (a preview, a thumbnail) can stop here rather than run cheap nodes for a costly one it will not make."""
+
+    run_id: str
+    to_run: tuple[str, ...]
+    storing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NodeStarted:
     run_id: str
     node_id: str

@@ -349,6 +349,9 @@ class _Run:
         node_type = self.types[node_id]
         schema = node_type.schema
         self.emit(ev.NodeStarted(self.run_id, node_id, self.caches(node_id)))
+        # Again: a listener may cancel on hearing what is about to run (the preview stops before a node
+        # that stores its outputs), and such a node's setup alone can import torch or load a model.
+        self.cancel_point()
         started = time.perf_counter()
         if self.graph.nodes[node_id].bypassed:
             return self._pass_through(node_id, inputs, started)
@@ -434,6 +437,8 @@ class _Run:
         for node_id in self.order:
             self.prepare(node_id)
         to_run, cached = self.plan()
+        running = tuple(n for n in self.order if n in to_run)
+        self.emit(ev.RunPlanned(self.run_id, running, tuple(n for n in running if n in self.types and self.caches(n))))
         cancelled_at: int | None = None
         for index, node_id in enumerate(self.order):
             if self.cancel.cancelled:

@@ -267,16 +267,22 @@ def warm_imports() -> None:
 
     keep_freed_buffers()
 
+    # First what every picture the editor shows needs (colour-science for the sRGB curves, the image
+    # and movie readers): a preview asked for in the editor's first seconds waits for these alone,
+    # not for torch too, and does not import them itself while torch imports (both then crawl).
+    from .color import srgb_to_linear
+    from .media import image_io, video_io  # noqa: F401  (imports)
+
+    srgb_to_linear(np.zeros((1, 1, 3), np.float32))
+
     # torch and scipy by name: the engine's modules import them where they run, so the node registry
     # and the editor's first window do without them (tests/engine/test_import_cost.py).
     import pyloudnorm  # noqa: F401
     import torch  # noqa: F401
     from scipy import ndimage, signal  # noqa: F401
 
-    from .color import srgb_to_linear
-    from .media import camera_render, flow, grade_ocio, image_io, video_io  # noqa: F401  (imports)
+    from .media import camera_render, flow, grade_ocio  # noqa: F401  (imports)
 
-    srgb_to_linear(np.zeros((1, 1, 3), np.float32))
     gc.collect()
     gc.freeze()
 

@@ -77,9 +77,16 @@ def preview_image(pixels) -> QImage | None:
 def stop_at_costly(executor, cancel: CancelToken) -> CancelToken:
     """Cancel `cancel` when the executor would run a node that stores its outputs: such a result
     missing from the cache (evicted, or its store failed) is a slow model or an export, not worth
-    recomputing for a look at it. Returns `cancel`."""
-    executor.events.connect(lambda event: cancel.cancel() if isinstance(event, ev.NodeStarted) and event.stores
-                            else None)
+    recomputing for a look at it. Returns `cancel`.
+
+    Told by the run's plan, before any node runs: the cheap nodes upstream of a costly one (a still
+    decoded, a title drawn) are not worth running either when the costly one will not be made. A node
+    re-run because its cache entry vanished mid-run is caught as it starts."""
+    def on_event(event) -> None:
+        if (isinstance(event, ev.RunPlanned) and event.storing) or (isinstance(event, ev.NodeStarted) and event.stores):
+            cancel.cancel()
+
+    executor.events.connect(on_event)
     return cancel
 
 

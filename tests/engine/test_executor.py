@@ -16,7 +16,7 @@ from engine.ports import BUILTIN_PORT_TYPES
 from engine.registry import Registry
 from engine.schema import NodeSchema, Port
 from tests.engine.builders import add, diamond, link
-from tests.engine.stub_nodes import BLOB, STUB_TYPES, Recording, Slow, ran
+from tests.engine.stub_nodes import BLOB, STUB_TYPES, Number, Recording, Slow, ran
 
 
 def run(graph, targets=None, cache=None, **kw):
@@ -157,18 +157,50 @@ def test_cancel_before_start_runs_nothing(graph, stack):
     assert ran() == [] and report.status == "cancelled"
 
 
-def test_a_node_cancelled_while_it_runs_leaves_no_cache_entry(graph, stack, cache):
+def test_the_plan_is_told_before_any_node_runs(graph, stack, cache):
+    """RunPlanned names what will run, in order (not what the cache serves), and which of those store
+    their outputs: a reader that will not make a costly node can stop before the cheap ones run."""
+    diamond(stack)
+    add(stack, "test.noisy", "noisy")  # not deterministic: runs every time and stores nothing
+    run(graph, ["left"], cache=cache)  # src and left are cached now
+    _, seen = run(graph, ["join", "noisy"], cache=cache)
+    planned = [e for e in seen if isinstance(e, ev.RunPlanned)]
+    assert len(planned) == 1
+    to_run, storing = planned[0].to_run, planned[0].storing
+    assert sorted(to_run) == ["join", "noisy", "right"] and to_run.index("right") < to_run.index("join")
+    assert storing == tuple(n for n in to_run if n != "noisy")
+    starts = [i for i, e in enumerate(seen) if isinstance(e, ev.NodeStarted)]
+    assert starts and seen.index(planned[0]) < min(starts)
+
+
+def test_a_cancel_heard_with_the_plan_or_as_a_node_starts_stops_before_any_work(graph, stack):
+    """A listener's cancel takes effect before the next node's work: on the plan, nothing runs; on a
+    node's start, that node does not run (its setup alone may import torch or load a model)."""
+    diamond(stack)
+    cancel, executor = CancelToken(), Executor()
+    executor.events.connect(lambda e: cancel.cancel() if isinstance(e, ev.RunPlanned) else None)
+    report = executor.run(graph, ["left"], cancel)
+    assert ran() == [] and report.status == "cancelled"
+    cancel, executor = CancelToken(), Executor()
+    executor.events.connect(lambda e: cancel.cancel() if isinstance(e, ev.NodeStarted) and e.node_id == "left"
+                            else None)
+    report = executor.run(graph, ["left"], cancel)
+    assert ran() == ["src"] and report.results["left"].status == "cancelled"
+
+
+def test_a_node_cancelled_while_it_runs_leaves_no_cache_entry(graph, stack, cache, monkeypatch):
     add(stack, "test.number", "first", value=7)  # one quick step: no progress() that would notice the cancel
     add(stack, "test.add", "after")
     link(stack, "first", "after")
     cancel = CancelToken()
     executor = Executor(cache)
+    real_compute = Number.compute
 
-    def press_cancel_once_first_has_started(event):  # its execute() still returns its outputs
-        if isinstance(event, ev.NodeStarted) and event.node_id == "first":
-            cancel.cancel()
+    def cancel_while_computing(self, ctx, inputs, params):  # the cancel comes mid-run; its outputs still return
+        cancel.cancel()
+        return real_compute(self, ctx, inputs, params)
 
-    executor.events.connect(press_cancel_once_first_has_started)
+    monkeypatch.setattr(Number, "compute", cancel_while_computing)
     report = executor.run(graph, None, cancel)
     assert ran() == ["first"] and report.status == "cancelled"
     assert report.results["first"].status == "cancelled"
