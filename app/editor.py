@@ -64,18 +64,26 @@ def warm_up():
     import threading
 
     def work() -> None:
+        import logging
+
         from engine import render_process
 
         from .ui.player.clock import load_audio_library
 
+        log = logging.getLogger("aiprod.editor")
         try:
             render_process.start_spare()
         except Exception as exc:  # renders fall back to a thread; say why once, here
-            import logging
-
-            logging.getLogger("aiprod.editor").warning("cannot start a render process: %s", exc)
-        render_process.warm_imports()
-        load_audio_library()  # the preview's first clip would import it on the GUI thread
+            log.warning("cannot start a render process: %s", exc)
+        try:
+            render_process.warm_imports()
+            load_audio_library()  # the preview's first clip would import it on the GUI thread
+        except Exception as exc:
+            # The editor closed within seconds of opening: the interpreter is tearing down what this thread
+            # is importing (torch's operator tables), and nobody needs it now. Otherwise one line: the
+            # preview that needs the library will fail with its own message.
+            if threading.main_thread().is_alive():
+                log.warning("could not import the render libraries ahead of time: %s", exc)
 
     thread = threading.Thread(target=work, name="aiprod-warm-up", daemon=True)
     thread.start()

@@ -102,3 +102,33 @@ def test_the_aiprod_command_opens_the_project_in_a_window(sample_path, tmp_path)
     image = QImage(str(shot))
     assert not image.isNull() and image.width() >= 800
     assert (sample_path.parent / "sample.png").is_file()  # the project's own output was rendered
+
+
+CLOSE_WHILE_WARMING = """
+import sys, time
+from app.editor import make_app, open_window
+
+app = make_app()
+window = open_window(None, interactive=False)
+deadline = time.monotonic() + 60
+# Quit while the warm-up thread is inside torch's import, defining its operators (torch._prims).
+while "torch._prims" not in sys.modules and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+time.sleep(0.02)
+print("quitting inside torch's import:", "torch._prims" in sys.modules, flush=True)
+"""
+
+
+def test_closing_the_editor_while_it_warms_up_prints_no_traceback(tmp_path):
+    """Quit in the first seconds: the interpreter tears down torch's operator tables under the warm-up
+    thread's import of torch, which then fails; that is nobody's business, least of all the terminal's."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", CLOSE_WHILE_WARMING], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "quitting inside torch's import: True" in done.stdout
+    assert "Traceback" not in done.stderr, done.stderr
