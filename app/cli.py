@@ -25,6 +25,7 @@ from .cli_cost import add_calibrate_parser, add_render_arguments, after_render, 
 from .cli_log import engine_log_to_file, record_internal_error
 from .cli_qa import print_qa_reports
 from .cli_timeline import add_timeline_parser
+from .cost_estimate import budget_problem
 from .nodes import build_registry
 from .nodes.export_qa import QA_FAILS_RENDER, cached_failures
 from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
@@ -157,14 +158,21 @@ def cmd_render(args: argparse.Namespace) -> int:
         targets = executor.default_targets(project.graph)
     if args.output:
         _apply_output(project, targets, args.output)
+    if args.budget is None and (budget := budget_problem(project.settings)) is not None:
+        print(f"aiprod: warning: {budget}", file=sys.stderr)
     stop, film = before_render(args, project, executor, targets)  # --estimate, or over the GPU budget
     if stop is not None:
         return stop
     # Said before anything runs: a node whose input fails never runs, so it would never name its model.
     for line in missing_models_needed(project, targets, executor.models):
         print(f"aiprod: warning: {line}", file=sys.stderr)
+    outputs = planned_outputs(project.graph, project.folder, targets)
+    # Said before the shots are made, not minutes later by the output node.
+    unwritable = [o.problem(project.graph) for o in outputs if o.unwritable]
+    if unwritable:
+        return _fail("; ".join(unwritable))
     # Outputs served from the cache do not run, so their folders are swept of killed renders' leftovers here.
-    sweep_output_leftovers(planned_outputs(project.graph, project.folder, targets))
+    sweep_output_leftovers(outputs)
     if args.overwrite:
         executor.run_metadata[OVERWRITE] = True
     args.qa_strict = args.qa_strict or prefs.qa_fails_render  # Preferences may ask it of every render
@@ -297,6 +305,8 @@ def validate_project(project: Project, models: ModelLocator | None = None) -> li
         graph.topological_order()
     except AiprodError as exc:
         problems.append(str(exc))
+    if (budget := budget_problem(project.settings)) is not None:  # a typo there would spend GPU time unchecked
+        problems.append(budget)
     for node_id, node in graph.nodes.items():
         name = graph.display_name(node_id)
         schema = graph.schema_of(node_id)
@@ -365,9 +375,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         outputs = []
     for output in outputs:  # where a render would write, before it does
         print(f"aiprod: {output.describe(project.graph)}")
-    problems += [f"{project.graph.display_name(o.node_id)}: would refuse to replace {o.path}: it exists and was "
-                 "not written by AIPROD Studio; choose another path or render with --overwrite"
-                 for o in outputs if o.refused]
+    problems += [problem for o in outputs if (problem := o.problem(project.graph))]
     for problem in problems:
         print(f"aiprod: problem: {problem}", file=sys.stderr)
     if problems:

@@ -5,18 +5,30 @@ this machine's calibration), and `aiprod calibrate`."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from .cost_estimate import BUDGET_SETTING, FilmEstimate, add_measured, estimate_film
+
+
+def gpu_seconds(text: str) -> float:
+    """--budget's value: GPU seconds, 0 for no budget; anything else is refused by argparse in one line."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of GPU seconds (0 or more; 0: no budget)")
+    return value
 
 
 def add_render_arguments(render: argparse.ArgumentParser) -> None:
     render.add_argument("--estimate", action="store_true",
                         help="print each shot's method and estimated GPU/CPU seconds and VRAM, and the film's "
                              "total beside full video diffusion of every shot; run nothing")
-    render.add_argument("--budget", type=float, metavar="GPU_SECONDS",
-                        help=f"fail before starting if the estimate is over this (default: the project's "
-                             f"'{BUDGET_SETTING}' setting, if any)")
+    render.add_argument("--budget", type=gpu_seconds, metavar="GPU_SECONDS",
+                        help=f"fail before starting if the estimate is over this; 0: no budget (default: the "
+                             f"project's '{BUDGET_SETTING}' setting, if any)")
 
 
 def add_calibrate_parser(sub) -> None:

@@ -108,6 +108,19 @@ def _imported_keyframe(graph: Graph, node_id: str, paths: PathResolver) -> Image
         return None  # a missing or broken file: the render says so; the estimate counts the motion unknown
 
 
+def budget_problem(settings: dict | None) -> str | None:
+    """Why the project's GPU budget setting is not one (a project edited by hand), or None."""
+    value = (settings or {}).get(BUDGET_SETTING)
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0):
+        return None
+    return f"settings.{BUDGET_SETTING} is {value!r}, not a number of GPU seconds (0 or more); it is ignored"
+
+
+def project_budget(settings: dict | None) -> float:
+    """The project's GPU budget in seconds; 0 (none) when absent or not a budget (budget_problem says why)."""
+    return 0.0 if budget_problem(settings) else float((settings or {}).get(BUDGET_SETTING) or 0.0)
+
+
 def estimate_film(graph: Graph, models, table: Calibration, paths: PathResolver,
                   targets: list[str] | None = None, settings: dict | None = None) -> FilmEstimate:
     """The estimate of rendering `targets` (default: the outputs) with the graph as it is."""
@@ -118,8 +131,7 @@ def estimate_film(graph: Graph, models, table: Calibration, paths: PathResolver,
         outputs = [n for n in graph.nodes if (s := graph.schema_of(n)) is not None and s.is_output]
         targets = outputs or graph.sinks()
     wanted = graph.upstream(targets)
-    budget = (settings or {}).get(BUDGET_SETTING, 0)
-    film = FilmEstimate(budget_gpu_s=float(budget) if isinstance(budget, (int, float)) and budget > 0 else 0.0)
+    film = FilmEstimate(budget_gpu_s=project_budget(settings))
     for node_id in graph.topological_order(wanted):
         node = graph.nodes[node_id]
         schema = graph.schema_of(node_id)

@@ -19,6 +19,7 @@ from engine.leftovers import sweep_beside
 from engine.media.export_formats import FORMATS
 from engine.media.image_sequence import write_pattern
 from engine.media.sequence_folder import sweep_sequence_leftovers
+from engine.output_folder import unwritable_reason
 from engine.output_target import replace_refused, sequence_refused
 from engine.paths import PathResolver
 
@@ -43,6 +44,22 @@ class PlannedOutput:
         own = sidecar_name(self.path)
         return sequence_refused(self.path, (own, audio_sidecar_name(self.path)), own, range(sys.maxsize),
                                 sys.maxsize)
+
+    @cached_property
+    def unwritable(self) -> str | None:
+        """Why the render could not write there (engine.output_folder), or None; worked out when asked.
+        An image sequence's frames go in a folder of their own, which the Export makes in the one above."""
+        return unwritable_reason(self.path.parent.parent if self.sequence else self.path.parent)
+
+    def problem(self, graph: Graph) -> str | None:
+        """One line saying why rendering this output would fail before anything is made, or None."""
+        name = graph.display_name(self.node_id)
+        if self.unwritable:
+            return f"{name}: {self.unwritable} (its '{self.param}')"
+        if self.refused:
+            return (f"{name}: would refuse to replace {self.path}: it exists and was not written by AIPROD "
+                    "Studio; choose another path or render with --overwrite")
+        return None
 
     def describe(self, graph: Graph) -> str:
         notes = [note for note, flag in (("outside the project folder", self.outside),

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxL
 
 from engine.commands import SetProjectSetting
 
-from ..cost_estimate import BUDGET_SETTING, FilmEstimate, add_measured, estimate_film
+from ..cost_estimate import BUDGET_SETTING, FilmEstimate, add_measured, budget_problem, estimate_film, project_budget
 
 COLUMNS = ("Shot", "Method", "GPU s", "CPU s", "VRAM GB", "Measured s", "Why")
 
@@ -55,7 +55,7 @@ class EstimateDialog(QDialog):
         self.budget.setDecimals(0)
         self.budget.setSingleStep(60)
         self.budget.setToolTip("A render estimated over this asks before it starts; `aiprod render` refuses it")
-        self.budget.setValue(float(window.document.project.settings.get(BUDGET_SETTING, 0) or 0))
+        self.budget.setValue(project_budget(window.document.project.settings))
         self.budget.editingFinished.connect(self._budget_changed)
         row.addWidget(self.budget)
         row.addStretch(1)
@@ -107,7 +107,7 @@ class EstimateDialog(QDialog):
     def _budget_changed(self) -> None:
         document = self.window_.document
         value = self.budget.value()
-        if float(document.project.settings.get(BUDGET_SETTING, 0) or 0) == value:
+        if project_budget(document.project.settings) == value and not budget_problem(document.project.settings):
             return
         document.stack.push(SetProjectSetting(document.project.settings, BUDGET_SETTING, value,
                                               f"Set the GPU budget to {value:.0f} s" if value else "Remove the GPU budget"))

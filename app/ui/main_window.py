@@ -312,7 +312,8 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
             self.move(x, y)
 
     def render_all(self) -> None:
-        if self.document.graph.nodes and not self.renderer.is_running and not self.budget_allows_render():
+        if self.document.graph.nodes and not self.renderer.is_running and not (
+                self.budget_allows_render() and self.outputs_allow_render(None)):
             return
         if not self.renderer.render_all():
             self.show_message("Nothing to render." if not self.document.graph.nodes else "A render is running.")
@@ -322,6 +323,8 @@ class MainWindow(WindowDialogs, WindowCost, QMainWindow):
         selected = self.scene.selected_node_ids()
         if not selected:
             self.show_message("Select the nodes to run the graph up to.")
+            return
+        if not self.outputs_allow_render(selected):
             return
         self.renderer.run(selected)
 

@@ -16,6 +16,7 @@ from engine.errors import AiprodError
 
 from . import recovery
 from ..preferences import Preferences
+from ..nodes.planned_outputs import planned_outputs
 from .models_dialog import ModelsDialog
 from .preferences import PreferencesDialog
 from .relink import MissingMediaDialog, find_missing, find_missing_models
@@ -23,6 +24,27 @@ from .relink import MissingMediaDialog, find_missing, find_missing_models
 
 class WindowDialogs:
     """Mixed into MainWindow (a QMainWindow with document, renderer, event_log, show_message)."""
+
+    def outputs_allow_render(self, targets: list[str] | None) -> bool:
+        """Before a render: an output that cannot be written where it points (a read-only disk, a share
+        that is gone) is said now, not when the shots before it are made; the rest may still render."""
+        project = self.document.project
+        try:
+            problems = [o.problem(project.graph) for o in planned_outputs(project.graph, project.folder, targets)
+                        if o.unwritable]
+        except AiprodError:  # a loop: the render itself says so
+            return True
+        if not problems or self.confirm_unwritable_outputs("\n".join(problems)):
+            return True
+        self.show_message("Render not started: " + problems[0])
+        return False
+
+    def confirm_unwritable_outputs(self, text: str) -> bool:
+        """True to render what can be rendered although an output will fail (tests replace it)."""
+        answer = QMessageBox.question(self, "Cannot write an output", text + "\n\nRender the rest anyway? "
+                                      "That output will fail; the other nodes are made and cached.",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def show_error(self, title: str, text: str) -> None:
         """A modal error box (tests replace it)."""

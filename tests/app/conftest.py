@@ -26,6 +26,7 @@ def _window(qtbot, registry):
     window.errors = []
     window.show_error = lambda title, text: window.errors.append((title, text))  # no modal boxes in tests
     window.prompt_unsaved = lambda: "discard"
+    window.confirm_unwritable_outputs = lambda text: True  # render the rest, as before the question existed
     window.dialogs = []
     window.exec_dialog = window.dialogs.append  # modal dialogs are kept for the test to drive
     window.choose_file = lambda *args: ""

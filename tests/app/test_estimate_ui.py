@@ -59,3 +59,17 @@ def test_a_render_over_the_budget_asks_first_and_the_budget_is_undoable(window, 
     asked.clear()
     window.render_all()  # no budget: no question
     assert not asked
+
+
+def test_a_hand_edited_budget_that_is_not_one_opens_as_none_and_can_be_set(window, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIPROD_DATA_DIR", str(tmp_path / "data"))
+    build(window, tmp_path)
+    settings = window.document.project.settings
+    settings["gpu_budget_s"] = "600s"  # as a text editor left it
+    dialog = window.show_estimate()  # opened, not raised
+    assert dialog.budget.value() == 0
+    dialog.budget.setValue(600)
+    dialog.budget.editingFinished.emit()
+    assert settings["gpu_budget_s"] == 600
+    window.document.stack.undo()
+    assert settings["gpu_budget_s"] == "600s"  # undo puts back what was there

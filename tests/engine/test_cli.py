@@ -167,7 +167,7 @@ def test_output_folder_is_created(sample, tmp_path):
 
 def test_failed_node_gives_exit_code_1_and_its_message(sample, tmp_path, capsys):
     data = json.loads(sample.read_text())
-    data["nodes"][-1]["params"]["path"] = "renders/frame.gif"
+    data["nodes"][-1]["params"]["path"] = "frame.gif"  # a folder that exists: the node itself fails
     sample.write_text(json.dumps(data))
     assert main(["render", str(sample)]) == 1
     err = capsys.readouterr().err

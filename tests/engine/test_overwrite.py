@@ -70,6 +70,7 @@ def test_validate_lists_every_output_and_marks_those_outside_the_folder_or_refus
                                                                            "format": "prores_422_hq"}})
     data["links"].append({**data["links"][-1], "id": "inside-link", "to": {"node": "inside", "port": "frames"}})
     project.write_text(json.dumps(data))
+    (project.parent / "renders").mkdir()  # a missing folder is a problem of its own (test_output_folder.py)
     assert main(["validate", str(project)]) == 1
     captured = capsys.readouterr()
     assert (f"writes {path} (outside the project folder; would refuse to replace it: it was not written by "

@@ -130,3 +130,29 @@ def test_a_render_over_the_projects_gpu_budget_fails_before_starting(tmp_path, d
     # --budget overrides the project's; within it, the render goes on (and fails for the missing model).
     assert main(["render", str(project), "--no-cache", "-q", "--budget", "1000000"]) == 1
     assert "some-video-model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("budget", ["-5", "nan", "inf", "ten minutes"])
+def test_a_budget_that_is_not_gpu_seconds_is_refused_in_one_line(tmp_path, data_dir, capsys, budget):
+    from app.cli import main
+
+    project = save_project(Project(auto_graph(tmp_path, export=True), "Lake"), tmp_path / "lake.aiprod")
+    with pytest.raises(SystemExit) as exit_:
+        main(["render", str(project), "--estimate", "--budget", budget])
+    assert exit_.value.code == 2
+    assert f"argument --budget: {budget!r} is not a number of GPU seconds" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("setting", ["600s", -5, True])
+def test_a_project_budget_that_is_not_one_is_a_validate_problem_and_a_render_warning(tmp_path, data_dir, capsys,
+                                                                                      setting):
+    """Hand-edited to "600s", the budget would silently be none and let the GPU time run unchecked."""
+    from app.cli import main
+
+    project = save_project(Project(auto_graph(tmp_path, export=True), "Lake", settings={"gpu_budget_s": setting}),
+                           tmp_path / "lake.aiprod")
+    said = f"settings.gpu_budget_s is {setting!r}, not a number of GPU seconds (0 or more); it is ignored"
+    assert main(["validate", str(project)]) == 1
+    assert f"aiprod: problem: {said}" in capsys.readouterr().err
+    assert main(["render", str(project), "--estimate"]) == 0
+    assert f"aiprod: warning: {said}" in capsys.readouterr().err
