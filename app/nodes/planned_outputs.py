@@ -55,7 +55,7 @@ class PlannedOutput:
         """One line saying why rendering this output would fail before anything is made, or None."""
         name = graph.display_name(self.node_id)
         if self.unwritable:
-            return f"{name}: {self.unwritable} (its '{self.param}')"
+            return f"{name}: {self.unwritable} (its '{self.param}' parameter)"
         if self.refused:
             return (f"{name}: would refuse to replace {self.path}: it exists and was not written by AIPROD "
                     "Studio; choose another path or render with --overwrite")

@@ -41,7 +41,7 @@ def test_validate_names_a_missing_export_folder_and_an_image_sequence_s_own_fold
     project = save_film_project(tmp_path / "project", "renders/film.mp4", seconds=0.5)
     assert main(["validate", str(project)]) == 1
     assert (f"aiprod: problem: Export (export): the folder {tmp_path / 'project' / 'renders'} does not exist; "
-            "create it first (its 'path')") in capsys.readouterr().err
+            "create it first (its 'path' parameter)") in capsys.readouterr().err
     (tmp_path / "project" / "renders").mkdir()
     assert main(["validate", str(project)]) == 0
     frames = save_film_project(tmp_path / "frames", "renders/shot", seconds=0.5, fmt="png_sequence")
@@ -60,6 +60,6 @@ def test_render_stops_before_running_anything_and_validate_lists_it(tmp_path, mo
     assert runs == []  # not a shot made for a film that could not be written
     [line] = err.strip().splitlines()  # one line: the node, the folder, the system's reason, the fix
     assert line.startswith(f"aiprod: error: Export (export): cannot write in {NO_NEW_FILES}: ")
-    assert line.endswith("; choose a folder you can write to (its 'path')")
+    assert line.endswith("; choose a folder you can write to (its 'path' parameter)")
     assert main(["validate", str(project)]) == 1
     assert f"aiprod: problem: Export (export): cannot write in {NO_NEW_FILES}" in capsys.readouterr().err
