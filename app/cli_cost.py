@@ -51,7 +51,11 @@ def before_render(args, project, executor, targets: list[str]) -> tuple[int | No
     estimate)."""
     film = film_estimate(project, executor, targets, args.budget)
     if args.estimate:
-        print(film.table() if film.shots else "No shots (Scene nodes) feed what this render makes: nothing to estimate.")
+        if film.shots:
+            print(film.table())
+        else:
+            print("\n".join(film.unestimated_lines()) if film.unestimated else
+                  "No shots (Scene nodes) feed what this render makes: nothing to estimate.")
         return 0, film
     if film.over_budget_s:
         print(f"aiprod: {film.budget_message()} (`aiprod render --estimate` shows the shots)", file=sys.stderr)

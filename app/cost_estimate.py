@@ -40,6 +40,8 @@ class ShotEstimate:
 class FilmEstimate:
     shots: list[ShotEstimate] = field(default_factory=list)
     budget_gpu_s: float = 0.0
+    # Shots that cannot be estimated, each a line naming it and why (a bad parameter: the render fails it).
+    unestimated: list[str] = field(default_factory=list)
 
     @property
     def gpu_s(self) -> float:
@@ -87,7 +89,11 @@ class FilmEstimate:
         if any(not s.cost.measured for s in self.shots):
             lines.append("* estimated from the shipped defaults: Render ▸ Calibrate (or `aiprod calibrate`) "
                          "measures this machine")
+        lines += self.unestimated_lines()
         return "\n".join(lines)
+
+    def unestimated_lines(self) -> list[str]:
+        return [f"Not estimated, and its render will fail: {line}" for line in self.unestimated]
 
 
 def _imported_keyframe(graph: Graph, node_id: str, paths: PathResolver) -> Image | None:
@@ -139,8 +145,9 @@ def estimate_film(graph: Graph, models, table: Calibration, paths: PathResolver,
             continue
         try:
             params = {p.name: p.coerce(node.params.get(p.name, p.default)) for p in schema.params}
-        except AiprodError:
-            continue  # the render reports the bad parameter itself
+        except AiprodError as exc:  # not counted, but said: a total without it would look complete
+            film.unestimated.append(f"{graph.display_name(node_id)}: {exc}")
+            continue
         links = graph.links_into(node_id, "keyframes")
         linked = {l.dst_port for l in graph.links_into(node_id)}
         count, _fps = graph.registry.get(node.type_id)().planned_frames(params, linked)

@@ -101,8 +101,8 @@ class EstimateDialog(QDialog):
         if any(not s.cost.measured for s in film.shots):
             lines.append("* from the shipped defaults until this machine is calibrated.")
         if not film.shots:
-            lines = ["No Scene feeds an output: nothing to estimate."]
-        self.total.setText(" ".join(lines))
+            lines = [] if film.unestimated else ["No Scene feeds an output: nothing to estimate."]
+        self.total.setText(" ".join(lines + film.unestimated_lines()))
 
     def _budget_changed(self) -> None:
         document = self.window_.document

@@ -156,3 +156,16 @@ def test_a_project_budget_that_is_not_one_is_a_validate_problem_and_a_render_war
     assert f"aiprod: problem: {said}" in capsys.readouterr().err
     assert main(["render", str(project), "--estimate"]) == 0
     assert f"aiprod: warning: {said}" in capsys.readouterr().err
+
+
+def test_a_shot_with_a_bad_parameter_is_named_by_the_estimate_not_left_out_of_it(tmp_path, data_dir, capsys):
+    """Left out silently, the shot would make the total look complete (or "no shots" look true)."""
+    from app.cli import main
+
+    graph = auto_graph(tmp_path, export=True)
+    graph.nodes["shot"].params["duration"] = 1e12  # as a hand edit leaves it
+    project = save_project(Project(graph, "Lake"), tmp_path / "lake.aiprod")
+    assert main(["render", str(project), "--estimate"]) == 0
+    out = capsys.readouterr().out
+    assert "No shots" not in out
+    assert "Not estimated, and its render will fail: Scene (shot): duration must be at most" in out
