@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from engine.errors import AiprodError
 
 from . import recovery
-from ..preferences import Preferences
 from ..nodes.planned_outputs import planned_outputs
+from ..preferences import Preferences
 from .models_dialog import ModelsDialog
 from .preferences import PreferencesDialog
 from .relink import MissingMediaDialog, find_missing, find_missing_models
