@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from engine.commands import AddNode, Connect, UndoStack
+from engine.errors import AiprodError
 from engine.graph import Graph
 from engine.media.image_io import READ_EXTENSIONS
 from engine.project import Project
@@ -175,4 +176,7 @@ def import_timeline(path: str | Path, registry: Registry, fps: Fraction | None =
     the rate of an EDL, which does not say (default: 29.97 for drop-frame timecode, else 24)."""
     timeline, base = read_otio(path, fps)
     plan = plan_edit(timeline, base, fps)
+    if not plan.shots and not plan.sounds:  # an empty project would look like a failed import
+        raise AiprodError(f"{Path(path).name} holds no clips (no picture or sound events): nothing to import; "
+                          "export the timeline again with its clips")
     return project_from_plan(plan, registry, Path(path).stem)

@@ -69,3 +69,19 @@ def test_an_edl_naming_only_its_clips_finds_the_files_beside_it_and_lists_the_ot
     assert [n.params["path"] for n in shots] == [str(tmp_path / "shot_a.mov"), str(tmp_path / "shot_b.mov")]
     assert result.missing == ["shot_b.mov"] and not any("names no media file" in w for w in result.warnings)
     assert sequence_params(result)["trims"][0] == {"shot": 1, "head": 1.0, "tail": 1.0, "gap": 0.0}
+
+
+def test_a_timeline_with_no_clips_is_refused_in_one_line_and_no_project_is_written(tmp_path, capsys):
+    """An empty project would look like an import that lost everything."""
+    import pytest
+
+    from app.cli import main
+    from engine.errors import AiprodError
+
+    empty = tmp_path / "empty.edl"
+    empty.write_text("TITLE: nothing yet\nFCM: NON-DROP FRAME\n")
+    with pytest.raises(AiprodError, match="empty.edl holds no clips"):
+        import_timeline(empty, build_registry())
+    assert main(["timeline", "import", str(empty), "-o", str(tmp_path / "film.aiprod")]) == 2
+    assert "empty.edl holds no clips" in capsys.readouterr().err
+    assert not (tmp_path / "film.aiprod").exists()
