@@ -22,6 +22,10 @@ from ..atomic import atomic_write
 from .half_float import float32_from_half
 
 READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx")
+# The largest picture read: where Pillow refuses to open one (its decompression-bomb limit, 179
+# megapixels, 2 GB as float32 RGB), under FFmpeg's own limit (~268). Past these both decoders fail
+# with messages that say nothing of the size ("damaged", "decompression bomb DOS attack").
+MAX_READ_PIXELS = 2 * PILImage.MAX_IMAGE_PIXELS
 # EXR scanlines per stored chunk, by compression code (OpenEXR file layout).
 _EXR_LINES_PER_CHUNK = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
 
@@ -35,6 +39,8 @@ def read_image(path: str | Path) -> np.ndarray:
                          f"use one of {', '.join(READ_EXTENSIONS)}")
     if not path.is_file():
         raise ValueError(f"image file {path} does not exist; check the path")
+    if suffix not in (".exr", ".dpx"):  # Pillow reads no EXR or DPX header (0.6 ms a frame to find out)
+        _refuse_oversized(path)
     try:
         if suffix in (".jpg", ".jpeg"):
             return _read_with_pillow(path)
@@ -44,6 +50,20 @@ def read_image(path: str | Path) -> np.ndarray:
     except (OSError, av.FFmpegError, struct.error, SyntaxError) as exc:
         raise ValueError(f"cannot read {path}: the file is damaged, truncated or not a {suffix[1:].upper()} "
                          f"image ({exc}). Export it again from the source.") from exc
+
+
+def _refuse_oversized(path: Path) -> None:
+    """A picture too large to read, told from its header (Pillow refuses past its bomb limit as it opens,
+    before decoding anything); a header Pillow cannot read (a damaged file) is left to the decoder, which
+    says what is wrong."""
+    try:
+        with PILImage.open(path):
+            pass
+    except PILImage.DecompressionBombError as exc:
+        raise ValueError(f"cannot read {path.name}: it is over the {MAX_READ_PIXELS / 1e6:.0f} megapixels AIPROD "
+                         "reads; scale it down (a 16K scan at 16384x8192 reads)") from exc
+    except Exception:  # noqa: BLE001 (any other reason Pillow cannot read the header: the decoder reports it)
+        return
 
 
 def _read_with_pillow(path: Path) -> np.ndarray:

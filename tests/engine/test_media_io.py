@@ -1,5 +1,6 @@
 """Media file I/O: fast transfer functions against colour-science, image files, and movie files read lazily."""
 
+import struct
 import time
 from fractions import Fraction
 
@@ -128,6 +129,36 @@ def test_truncated_image_is_refused_with_its_name(tmp_path, picture, name):
     write_png16(path, picture) if name.endswith("png") else write_exr(path, picture / 65535.0)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(ValueError, match=f"cannot read .*{name}: the file is damaged, truncated"):
+        read_image(path)
+
+
+def _header_claiming(path, width: int, height: int) -> None:
+    """Rewrite a small PNG's or JPEG's header to claim `width` x `height` (the pixels stay small: a
+    reader that decodes finds the file damaged, one that reads the header sees the size)."""
+    import zlib
+
+    data = bytearray(path.read_bytes())
+    if path.suffix == ".png":  # IHDR: width, height at bytes 16..24, then its CRC
+        data[16:24] = struct.pack(">II", width, height)
+        data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])) & 0xFFFFFFFF)
+    else:  # baseline JPEG: SOF0 = FF C0, length, precision, height, width
+        sof = data.index(b"\xff\xc0")
+        data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["huge.png", "huge.jpg"])
+def test_a_picture_too_large_to_read_is_named_for_its_size_not_called_damaged(tmp_path, name):
+    """A 30000x20000 picture (600 megapixels): FFmpeg called it damaged and Pillow a "decompression bomb
+    DOS attack", leaving the user to look for a fault in a good file."""
+    from PIL import Image as PILImage
+
+    path = tmp_path / name
+    PILImage.new("RGB", (16, 8), (200, 100, 50)).save(path)
+    assert read_image(path).shape == (8, 16, 3)  # a picture of a normal size reads
+    _header_claiming(path, 30000, 20000)
+    with pytest.raises(ValueError, match=f"cannot read {name}: it is over the 179 megapixels AIPROD reads; "
+                                         "scale it down"):
         read_image(path)
 
 
