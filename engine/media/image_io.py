@@ -34,6 +34,9 @@ def read_image(path: str | Path) -> np.ndarray:
     """H x W x 3 (or 4 with alpha) float32 values as stored in the file; ValueError if it cannot be read."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not an image; choose a picture in it (Import Image Sequence "
+                         "reads a folder of frames)")
     if suffix not in READ_EXTENSIONS:
         raise ValueError(f"cannot read {path.name}: {suffix or 'no extension'} is not a supported image type; "
                          f"use one of {', '.join(READ_EXTENSIONS)}")

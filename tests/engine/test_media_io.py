@@ -163,6 +163,8 @@ def test_a_picture_too_large_to_read_is_named_for_its_size_not_called_damaged(tm
 
 
 def test_missing_and_unsupported_images(tmp_path):
+    with pytest.raises(ValueError, match=f"{tmp_path} is a folder, not an image; choose a picture in it"):
+        read_image(tmp_path)
     with pytest.raises(ValueError, match="does not exist"):
         read_image(tmp_path / "gone.png")
     with pytest.raises(ValueError, match=r"\.gif is not a supported image type"):
