@@ -39,6 +39,10 @@ def open_window(project_path: str | None = None, interactive: bool = True):
     window = MainWindow()
     if not interactive:
         window.exec_dialog = lambda dialog: None
+        # The questions asked before a render get the answers nobody is there to give: no GPU time over
+        # the budget, and the rest rendered when an output cannot be written (it fails, saying why).
+        window.confirm_over_budget = lambda text: False
+        window.confirm_unwritable_outputs = lambda text: True
     # A crashed session's work comes first; the project asked for is opened only if none was restored.
     restored = interactive and window.offer_recovery()
     if project_path and not restored:

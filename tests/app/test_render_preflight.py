@@ -44,3 +44,18 @@ def test_writable_outputs_ask_nothing(window, qtbot, tmp_path):
     status = window.renderer.status("export")
     assert status.state == "done", status.message
     assert (tmp_path / "out" / "film.mp4").is_file()
+
+
+def test_a_screenshot_run_with_an_unwritable_output_renders_the_rest_and_asks_no_one(tmp_path):
+    """`aiprod PROJECT --screenshot PNG` has nobody to answer a modal question: it must not wait for one."""
+    import os
+    import subprocess
+    import sys
+
+    project = save_film_project(tmp_path / "p", str(tmp_path / "missing" / "film.mp4"), seconds=0.5)
+    shot = tmp_path / "window.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", "from app.cli import run; run()", str(project), "--screenshot",
+                           str(shot)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert shot.is_file() and not (tmp_path / "missing").exists()
