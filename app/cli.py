@@ -28,7 +28,7 @@ from .cli_timeline import add_timeline_parser
 from .cost_estimate import budget_problem
 from .nodes import build_registry
 from .nodes.export_qa import QA_FAILS_RENDER, cached_failures
-from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers
+from .nodes.planned_outputs import planned_outputs, sweep_output_leftovers, unwritable_problems
 
 
 def user_preferences():
@@ -168,7 +168,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"aiprod: warning: {line}", file=sys.stderr)
     outputs = planned_outputs(project.graph, project.folder, targets)
     # Said before the shots are made, not minutes later by the output node.
-    unwritable = [o.problem(project.graph) for o in outputs if o.unwritable]
+    unwritable = unwritable_problems(project.graph, outputs)
     if unwritable:
         return _fail("; ".join(unwritable))
     # Outputs served from the cache do not run, so their folders are swept of killed renders' leftovers here.

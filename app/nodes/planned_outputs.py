@@ -112,6 +112,11 @@ def planned_outputs(graph: Graph, project_dir: Path | None, targets: list[str] |
     return found
 
 
+def unwritable_problems(graph: Graph, outputs: list[PlannedOutput]) -> list[str]:
+    """A line for each of `outputs` that could not be written where it points (said before a render)."""
+    return [output.problem(graph) for output in outputs if output.unwritable]
+
+
 def sweep_output_leftovers(outputs: list[PlannedOutput]) -> None:
     """Remove what renders killed while writing these outputs left beside them (live writers' stay)."""
     for output in outputs:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from engine.errors import AiprodError
 
 from . import recovery
-from ..nodes.planned_outputs import planned_outputs
+from ..nodes.planned_outputs import planned_outputs, unwritable_problems
 from ..preferences import Preferences
 from .models_dialog import ModelsDialog
 from .preferences import PreferencesDialog
@@ -30,8 +30,7 @@ class WindowDialogs:
         that is gone) is said now, not when the shots before it are made; the rest may still render."""
         project = self.document.project
         try:
-            problems = [o.problem(project.graph) for o in planned_outputs(project.graph, project.folder, targets)
-                        if o.unwritable]
+            problems = unwritable_problems(project.graph, planned_outputs(project.graph, project.folder, targets))
         except AiprodError:  # a loop: the render itself says so
             return True
         if not problems or self.confirm_unwritable_outputs("\n".join(problems)):
