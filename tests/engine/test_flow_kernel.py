@@ -253,3 +253,40 @@ def test_the_weights_refuse_what_they_cannot_read():
         flow.KERNEL.weights(field, field.astype(np.float64), field, tolerance, 0.5, out)
     with pytest.raises(ValueError, match="out"):
         flow.KERNEL.weights(field, field, field, tolerance, 0.5, out[:1])
+
+
+# ---- the bits a cached shot was made with ----
+
+def arithmetic_inputs(height: int, width: int):
+    """Flows and pictures from IEEE arithmetic alone (no sin or exp, whose last bit can vary by maths
+    library): the same arrays on every machine. The flows reach ~10 pixels, past every edge."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+
+    def field(a, b, c):
+        return np.ascontiguousarray(np.stack([a * (xs - width / 2) * (ys - height / 3) / (width * height) * 40,
+                                              b * (ys - height / 2) / height * 10 + c], -1), np.float32)
+
+    def picture(k):
+        cells = (xs.astype(np.int64) * 7919 * k + ys.astype(np.int64) * 104729) % 1021
+        return np.ascontiguousarray(np.stack([cells / 1021.0, (cells * 3 % 1021) / 1021.0, xs / width], -1),
+                                    np.float32)
+
+    return field(6, 4, 1.5), field(-5, 3, -1.0), field(9, -7, 2.5), picture(1), picture(2)
+
+
+def test_the_kernels_give_the_bits_the_scene_revision_caches_hold():
+    """A shot cached by Scene revision 3 is served as it is, so the kernels must keep giving its bits to
+    the last one: a faster rewrite may reorder loops, not operations. (Changing the bits on purpose means
+    a new Scene and Interpolate revision, and new digests here.)"""
+    import hashlib
+
+    forward, backward, motion, first, second = arithmetic_inputs(61, 83)
+    reverse = np.ascontiguousarray(-backward)
+    tolerance = np.ascontiguousarray(1 + 0.1 * np.sqrt(motion[..., 0] ** 2 + motion[..., 1] ** 2), np.float32)
+    weights = np.empty((4, 61, 83), np.float32)
+    flow.KERNEL.weights(forward, backward, motion, tolerance, 0.3, weights[:2])
+    flow.KERNEL.weights(forward, backward, reverse, tolerance, 0.3, weights[2:])
+    out = np.empty_like(first)
+    flow.KERNEL.inbetween(first, second, motion, reverse, weights, -0.3, 0.7, out)
+    assert hashlib.sha256(weights.tobytes()).hexdigest()[:16] == "9d6d2ca2296c0476"
+    assert hashlib.sha256(out.tobytes()).hexdigest()[:16] == "0d8a4d789bd68361"
