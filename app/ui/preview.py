@@ -38,7 +38,7 @@ from .player.frame_sources import ClipFrames
 from .player.loading import SEQUENCE_TYPE, load_export_file, load_sound, ready_shots, trim_sequence, written_path
 from .player.picture import PictureView
 from .player.player import Player
-from .player.sources import is_export
+from .player.sources import is_export, timeline_picture
 from .player.transport import CacheBar, Transport
 from .player.window import FullScreenHost
 from .player.written_file import WrittenFileButtons
@@ -61,6 +61,7 @@ class Preview(QWidget):
         super().__init__(parent)
         self.document, self.renderer = document, renderer
         self.node_id: str | None = None
+        self._cut: str | None = None  # the Sequence a timeline play of node_id cuts (show_node)
         self.clip = None
         self.showing_output = False  # the node's output (or its before) is on show, not a line about it
         self._kept_frame: int | None = None  # the playhead to return to when the node's clip loads again
@@ -188,15 +189,17 @@ class Preview(QWidget):
         return lambda: Executor(cache, project_dir=folder, models=models)
 
     def show_timeline(self, sequence_id: str, frame: int | None = None, play: bool = False) -> None:
-        """Play a Sequence node's frames with the sound of the Mix that reaches the same Export (for
-        the timeline panel); a Sequence not rendered yet plays the shots that are ready. Once loaded
-        the player goes to `frame` (the timeline's playhead) and, with `play`, plays from there."""
-        if sequence_id == self.node_id:
+        """Play the film a Sequence cuts, through the grades that follow it (timeline_picture: as it is
+        exported), with the sound of the Mix that reaches the same Export (for the timeline panel); a
+        Sequence not rendered yet plays the shots that are ready. Once loaded the player goes to `frame`
+        (the timeline's playhead) and, with `play`, plays from there."""
+        picture = timeline_picture(self.document.graph, sequence_id)
+        if picture == self.node_id:
             self._on_load = (frame, play)
             if self.player.source is not None:
                 self._apply_on_load()
             return  # else it is loading: the position is applied when it is loaded
-        self.show_node(sequence_id)
+        self.show_node(picture, cut=sequence_id)
         self._on_load = (frame, play)  # applied when its frames are loaded (_play)
 
     def _apply_on_load(self) -> None:
@@ -207,10 +210,16 @@ class Preview(QWidget):
         if play:
             self.player.play()
 
-    def show_node(self, node_id: str | None, keep_before: bool = False, cached_only: bool = False) -> None:
+    def show_node(self, node_id: str | None, keep_before: bool = False, cached_only: bool = False,
+                  cut: str | None = None) -> None:
         """Show the node's output; `cached_only`: only if it can be read from the cache or made from
-        cached inputs without running a costly node (mid-render, or a node not rendered this session)."""
+        cached inputs without running a costly node (mid-render, or a node not rendered this session).
+        `cut`: the Sequence the node's frames come from (the timeline's, played through its grade):
+        while the node is not rendered, the shots of that Sequence that are ready play, as they do
+        when the Sequence itself is shown. It is kept for this node until another is shown."""
         self._on_load = (None, False)  # a position asked for by the timeline was for the node shown before
+        if node_id != self.node_id or cut is not None:
+            self._cut = cut
         if node_id != self.node_id and not keep_before:
             self.before.blockSignals(True)
             self.before.setChecked(False)  # a newly selected grade starts on its result
@@ -250,7 +259,8 @@ class Preview(QWidget):
         # Mid-render nothing is recomputed: the render itself is doing that.
         rendered = status.state in ("done", "cached")
         cached_only = cached_only or not rendered or self.renderer.is_running
-        partial = not rendered and graph.nodes[node_id].type_id == SEQUENCE_TYPE
+        cut = node_id if graph.nodes[node_id].type_id == SEQUENCE_TYPE else self._cut
+        partial = not rendered and cut in graph.nodes
         target, port = node_id, None
         if self.before.isVisible() and self.before.isChecked():
             source = before_source(graph, node_id)
@@ -266,11 +276,11 @@ class Preview(QWidget):
         def load():
             note = ""
             if partial:
-                ready, total, missing = ready_shots(make_executor, graph_copy, target)
+                ready, total, missing = ready_shots(make_executor, graph_copy, cut)
                 if ready == 0:
                     return ("text", f"{name}: not rendered, and its first shot ({missing}) needs a render to play")
                 if ready < total:
-                    trim_sequence(graph_copy, target, ready)
+                    trim_sequence(graph_copy, cut, ready)
                     note = f"not rendered: plays the first {ready} of {total} shots ({missing} is not rendered yet)"
             executor = make_executor()
             cancel = stop_at_costly(executor, CancelToken()) if cached_only and not partial else None

@@ -155,6 +155,31 @@ def test_five_seconds_of_the_sample_film_play_on_time(window, qtbot, monkeypatch
     assert frames[-1] >= due_at_end - 12 and len(frames) >= 24, f"{len(frames)} shown, {player.dropped} dropped"
 
 
+def test_play_timeline_shows_the_cut_through_its_grade_as_it_is_exported(window, qtbot):
+    """The sample's cut goes through the Warm look to the Export: the timeline plays the graded film,
+    the shots that are ready of a cut not rendered yet, and the playhead follows it."""
+    import numpy as np
+
+    assert window.open_project(ROOT / "resources" / "examples" / "sample.aiprod")
+    window.renderer.run_to("dawn")  # the title and the dawn shot are ready; the lake shot is not rendered
+    wait_render(qtbot, window, timeout_ms=60_000)
+    preview, panel = window.preview, window.timeline
+    preview.player._clock_factory = WallClock
+    assert panel.sequence_id == "cut"
+    panel.play_timeline()
+    qtbot.waitUntil(lambda: preview.player.source is not None, timeout=30_000)
+    preview.player.pause()
+    assert preview.node_id == "grade"
+    assert "Warm look" in preview.caption.text() and "plays the first 2 of 4 shots" in preview.caption.text()
+    assert preview.clip.frame_count > 130
+    graded, cut = preview.clip.frame(130), preview.clip.source.frame(130)  # the dawn shot, through the look
+    assert graded.shape == cut.shape and np.abs(graded - cut).mean() > 0.01
+    preview.player.seek(40)
+    qtbot.waitUntil(lambda: panel.view.playhead == 40, timeout=5_000)  # the playhead follows the graded film
+    panel.view.set_playhead(70)  # and the graded film follows the playhead
+    qtbot.waitUntil(lambda: preview.node_id == "grade" and preview.player.shown_frame == 70, timeout=10_000)
+
+
 def test_a_narrow_preview_drops_transport_buttons_instead_of_widening_its_dock(window, qtbot):
     """With a Grade selected (its Before toggle, the viewer controls and a clip's transport all shown), the
     Preview asked for ~520 px and the dock took that room from the canvas; it now fits in 360 px."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.nodes import build_registry
-from app.ui.player.sources import ExportFile, PortSound, exports_reached, sound_candidates
+from app.ui.player.sources import ExportFile, PortSound, exports_reached, sound_candidates, timeline_picture
 from engine.project import load_project
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "examples" / "sample.aiprod"
@@ -46,3 +46,26 @@ def test_an_export_plays_the_file_it_wrote(graph):
 def test_a_node_that_reaches_no_export_and_has_no_sound_has_none(graph):
     assert sound_candidates(graph, "dawn_still") == []  # an image: it feeds a scene's keyframes, not frames
     assert sound_candidates(graph, "no such node") == []
+
+
+def test_the_timeline_plays_the_cut_through_its_grade_as_it_is_exported(graph):
+    assert timeline_picture(graph, "cut") == "grade"  # cut -> Warm look -> export
+
+
+def test_the_timeline_plays_through_every_grade_and_stops_at_a_branch_or_another_node():
+    from engine.commands import AddNode, Connect, UndoStack
+
+    graph = load_project(SAMPLE, build_registry()).graph
+    stack = UndoStack(graph)
+    stack.push(AddNode("color.grade", (0, 0), {"saturation": 0.5}, label="Second look", node_id="look2"))
+    stack.push(Connect("grade", "frames", "look2", "frames"))
+    stack.push(Connect("look2", "frames", "export", "frames"))  # in place of the grade's link
+    assert timeline_picture(graph, "cut") == "look2"  # two looks in a row: both are the film
+    stack.push(AddNode("color.grade", (0, 0), {}, label="A trial look", node_id="trial"))
+    stack.push(Connect("cut", "frames", "trial", "frames"))
+    assert timeline_picture(graph, "cut") == "cut"  # the cut feeds two looks: which is the film is not known
+    stack.undo()
+    stack.push(AddNode("title.overlay", (0, 0), {"text": "End"}, node_id="end_card"))
+    stack.push(Connect("look2", "frames", "end_card", "frames"))
+    assert timeline_picture(graph, "cut") == "look2"  # the look now feeds the export and a title: a branch
+    assert timeline_picture(graph, "no such node") == "no such node"

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from engine.ports import AUDIO, FRAMES
 
 EXPORT_TYPE = "output.export"
+# Looks that keep every frame where it was: the timeline plays the film through them (timeline_picture).
+LOOK_TYPES = frozenset({"color.grade"})
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,24 @@ def exports_reached(graph, node_id: str) -> list[str]:
             else:
                 queue.append(link.dst_node)
     return found
+
+
+def timeline_picture(graph, sequence_id: str) -> str:
+    """The node whose frames the timeline plays: the Sequence, then on through the looks its frames go
+    to alone (Grade nodes, which move no frame), so Play timeline shows the film as it is exported and
+    not the cut before its grade. A branch (the frames feeding two nodes) or any other node ends it."""
+    node_id, seen = sequence_id, {sequence_id}
+    while node_id in graph.nodes:
+        frames_ports = _frames_outputs(graph, node_id)
+        links = [link for link in graph.links_from(node_id) if link.src_port in frames_ports]
+        if len(links) != 1:
+            break
+        look = graph.nodes.get(links[0].dst_node)
+        if look is None or look.id in seen or look.type_id not in LOOK_TYPES or links[0].dst_port != "frames":
+            break
+        seen.add(look.id)
+        node_id = look.id
+    return node_id
 
 
 def export_sound(graph, export_id: str) -> PortSound | None:

@@ -18,6 +18,7 @@ from engine.errors import AiprodError
 from engine.timeline.model import Timeline, build_timeline, sequences
 
 from ..captions import shrinkable
+from ..player.sources import timeline_picture
 from .media_probe import MediaProbe
 from .view import TimelineView
 
@@ -224,7 +225,7 @@ class TimelinePanel(QWidget):
             self.player = player
 
     def play_timeline(self) -> None:
-        """Play the Sequence in the preview from the playhead."""
+        """Play the Sequence in the preview from the playhead (through its grade: as it is exported)."""
         preview = getattr(self, "preview", None)
         if preview is None or self.sequence_id is None:
             return
@@ -232,7 +233,8 @@ class TimelinePanel(QWidget):
 
     def _player_moved(self, frame: int) -> None:
         preview = getattr(self, "preview", None)
-        if preview is not None and getattr(preview, "node_id", None) == self.sequence_id:
+        if preview is not None and self.sequence_id is not None and getattr(preview, "node_id", None) in (
+                self.sequence_id, timeline_picture(self.document.graph, self.sequence_id)):
             self.view.set_playhead(frame, announce=False)
             self._keep_playhead_visible()
 
