@@ -180,8 +180,8 @@ class FlowPair:
         self._kernel_fits = (KERNEL is not None and first.ndim == 3 and first.shape[2] == 3
                              and all(k.dtype == np.float32 and k.flags.c_contiguous for k in (first, second)))
         self._full_lock = threading.Lock()  # in-betweens of one pair are made on several threads at once
-        # The weights in one pass too (flow_kernel.c's weights(): ~16-20 ms a guess at 960 x 540 where
-        # the numpy and OpenCV passes below take ~25-30); a build from before it lacks the function.
+        # The weights in one pass too (flow_kernel.c's weights(): ~9-10 ms of CPU a guess at 960 x 540
+        # where the numpy and OpenCV passes below take ~25-30); a build from before it lacks the function.
         self._weights_in_kernel = KERNEL is not None and hasattr(KERNEL, "weights")
 
     def _full_size(self, motions: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
