@@ -89,7 +89,16 @@ def warm_up():
             if threading.main_thread().is_alive():
                 log.warning("could not import the render libraries ahead of time: %s", exc)
 
-    thread = threading.Thread(target=work, name="aiprod-warm-up", daemon=True)
+    def warm() -> None:
+        try:
+            work()
+        finally:
+            WARMING_IMPORTS.clear()
+
+    from engine.render_process import WARMING_IMPORTS
+
+    WARMING_IMPORTS.set()  # before the thread starts: a loader asking at once waits too
+    thread = threading.Thread(target=warm, name="aiprod-warm-up", daemon=True)
     thread.start()
     return thread
 

@@ -251,6 +251,13 @@ def shutdown() -> None:
 
 # ---- the child's side -----------------------------------------------------------------------------
 
+# Set while the editor's warm-up thread runs warm_imports (app.editor.warm_up). Background work that
+# would import the same libraries (thumbnails asked for on opening) waits for it instead: two threads
+# importing torch at once can each meet the other's half-initialised module ("partially initialized
+# module 'torch' has no attribute 'Tensor'"), and one of them fails.
+WARMING_IMPORTS = threading.Event()
+
+
 def warm_imports() -> None:
     """Import the libraries renders use, then take them out of the garbage collector's sight.
 

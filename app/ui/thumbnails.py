@@ -1,4 +1,4 @@
-"""Small pictures of each node's last output, drawn on the node after a render.
+"""Small pictures of each node's last output, drawn on the node after a render and on reopening.
 
 When a render finishes, every node that ran or came from the cache and has a picture output
 (an Image, or the middle frame of Frames) gets its value read back on a small worker pool,
@@ -9,7 +9,9 @@ grade, a title) are simply run again for that frame; a node that stores its outp
 thumbnails are a nicety and must never compete with a render or the preview for long. Loads run
 in the editor's process, so they would share its interpreter lock with the GUI while a render
 keeps the cores busy: a render starting (or another project opening) cancels the loads in flight,
-and a render's end asks again for every picture still missing. The workers run a little below
+and a render's end asks again for every picture still missing. A project opened shows what its
+cache holds: OPEN_DELAY_MS after it opens, every picture node is asked for the same way, so a film
+reopened tomorrow looks as it did when it was closed. The workers run a little below
 the GUI's priority (engine.priority). An edit that makes a node's result stale (its badge goes
 back to idle) clears its picture, and a stale load arriving late is dropped.
 
@@ -23,9 +25,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from engine import render_process
 from engine.context import CancelToken
 from engine.executor import Executor
 from engine.image import Image
@@ -37,6 +40,9 @@ from .render_controller import snapshot
 
 THUMB_WIDTH = 96
 WORKERS = 2
+# A project just opened asks for its pictures this long after: the editor's warm-up (imports) and the
+# user's first preview go first, and a render started meanwhile makes the asking unneeded.
+OPEN_DELAY_MS = 2000
 
 
 def picture_port(schema) -> str | None:
@@ -114,6 +120,9 @@ class ThumbnailLoader(QObject):
         self._loaded.connect(self._on_loaded, Qt.QueuedConnection)
         self.renderer.started.connect(self._stop_loads)
         self.document.replaced.connect(self._stop_loads)  # another project: its loads are of no use
+        self.document.replaced.connect(self._project_opened)
+        self._opened = 0  # counts projects opened: a delayed ask for an earlier one is dropped
+        self._closed = False
         self.renderer.finished.connect(self._render_finished)
         self.renderer.status_changed.connect(self._status_changed)
         self.renderer.preview.connect(self._on_preview)
@@ -127,9 +136,28 @@ class ThumbnailLoader(QObject):
     def _render_finished(self, _report) -> None:
         # After the render, not per finished node: then every result is surely in the cache.
         # A thumbnail still shown is still right: any edit that made it stale has cleared it.
+        self._request_missing(lambda node_id: self.renderer.status(node_id).state in ("done", "cached"))
+
+    def _project_opened(self) -> None:
+        """A project reopened shows what its cache still holds, as it looked when it was closed: every
+        picture node is asked for, each load reading the cache and re-running only cheap nodes (a
+        result evicted, or never rendered, stays blank: load_thumbnail never runs a costly node)."""
+        self._opened += 1
+        opened = self._opened
+        QTimer.singleShot(OPEN_DELAY_MS, self, lambda: self._ask_after_open(opened))
+
+    def _ask_after_open(self, opened: int) -> None:
+        if opened != self._opened or self.renderer.is_running:
+            return  # another project is open, or a render will ask when it ends
+        if render_process.WARMING_IMPORTS.is_set():  # the loads would import torch beside it: wait
+            QTimer.singleShot(OPEN_DELAY_MS // 4, self, lambda: self._ask_after_open(opened))
+            return
+        self._request_missing(lambda node_id: True)
+
+    def _request_missing(self, wanted_if) -> None:
+        """Loads for the nodes without a picture (or with a step preview) that `wanted_if` accepts."""
         wanted = [n for n, item in self.scene_.nodes.items() if n not in self.pending
-                  and (item.thumbnail is None or item.thumbnail_is_preview)
-                  and self.renderer.status(n).state in ("done", "cached")]
+                  and (item.thumbnail is None or item.thumbnail_is_preview) and wanted_if(n)]
         # One snapshot shared by every load (the workers only read it): copying a large graph per
         # node would stall the GUI at the end of a big render.
         graph_copy = snapshot(self.document.graph) if wanted else None
@@ -139,7 +167,7 @@ class ThumbnailLoader(QObject):
     def request(self, node_id: str, graph_copy=None) -> bool:
         graph = self.document.graph
         port = picture_port(graph.schema_of(node_id)) if node_id in graph.nodes else None
-        if port is None:
+        if port is None or self._closed:
             return False
         generation = self._generation.get(node_id, 0)
         graph_copy = snapshot(graph) if graph_copy is None else graph_copy
@@ -194,4 +222,5 @@ class ThumbnailLoader(QObject):
             item.set_thumbnail(None)  # the output cannot be read: a preview must not pass for it
 
     def shutdown(self) -> None:
+        self._closed = True  # asks after this (a render's end, the delay after opening) have no pool
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -142,3 +142,70 @@ def test_the_sample_films_nodes_do_not_overlap_once_they_have_thumbnails(window)
     rects = {n: item.sceneBoundingRect() for n, item in items.items()}
     overlaps = [(a, b) for a in rects for b in rects if a < b and rects[a].intersects(rects[b])]
     assert not overlaps, f"nodes drawn over each other in the sample: {overlaps}"
+
+
+def test_a_reopened_project_shows_what_its_cache_holds_and_a_render_first_makes_that_unneeded(
+        window, qtbot, sample_path, monkeypatch):
+    """Reopened tomorrow, the film looks as it did: the pictures come back from the cache without a
+    render. Asked for a moment after opening (the warm-up and the first preview go first), not at all
+    when a render is running by then (its end asks), and once for projects opened in quick succession."""
+    from app.ui import thumbnails
+
+    monkeypatch.setattr(thumbnails, "OPEN_DELAY_MS", 100)
+    assert window.open_project(sample_path)
+    window.render_all()
+    wait_render(qtbot, window)
+    qtbot.waitUntil(lambda: window.scene.nodes["title"].thumbnail is not None, timeout=15_000)
+    rendered = _colours(window.scene.nodes["title"].thumbnail)
+    assert window.open_project(sample_path)  # the same project again: new node items, no render
+    title, bars = window.scene.nodes["title"], window.scene.nodes["bars"]
+    assert title.thumbnail is None and window.renderer.status("title").state == "idle"
+    qtbot.waitUntil(lambda: title.thumbnail is not None and bars.thumbnail is not None, timeout=15_000)
+    assert _colours(title.thumbnail) == rendered  # the same picture as before it was closed
+    assert window.scene.nodes["title_text"].thumbnail is None  # text: nothing to picture
+
+    asked = []
+    monkeypatch.setattr(window.scene.thumbnails, "request", lambda node_id, graph_copy=None: asked.append(node_id))
+    running = [True]
+    monkeypatch.setattr(type(window.renderer), "is_running", property(lambda self: running[0]))
+    assert window.open_project(sample_path)
+    qtbot.wait(300)  # the delay is up while a render runs: its end will ask, so the opening does not
+    assert asked == []
+    running[0] = False
+    assert window.open_project(sample_path)
+    assert window.open_project(sample_path)  # opened twice in a row: asked for once, for the last
+    qtbot.waitUntil(lambda: "title" in asked, timeout=5_000)
+    qtbot.wait(300)
+    assert sorted(asked) == sorted(set(asked)) and {"title", "bars"} <= set(asked)
+
+
+def test_a_window_closed_just_after_opening_a_project_asks_for_nothing_later(window, qtbot, sample_path, monkeypatch):
+    """The ask after opening is delayed; a loader shut down meanwhile (the window closed) has no pool to
+    give the loads to, and must not try."""
+    from app.ui import thumbnails
+
+    monkeypatch.setattr(thumbnails, "OPEN_DELAY_MS", 50)
+    assert window.open_project(sample_path)
+    loader = window.scene.thumbnails
+    loader.shutdown()
+    qtbot.wait(200)  # the delayed ask fires here: an exception in it fails the test
+    assert not loader.pending
+
+
+def test_the_ask_after_opening_waits_for_the_editors_warm_up_imports(window, qtbot, sample_path, monkeypatch):
+    """Loads import torch where they read a cached clip; beside the warm-up thread importing it, one of
+    the two met a half-initialised torch ("partially initialized module 'torch'")."""
+    from app.ui import thumbnails
+    from engine import render_process
+
+    monkeypatch.setattr(thumbnails, "OPEN_DELAY_MS", 100)
+    asked = []
+    monkeypatch.setattr(window.scene.thumbnails, "request", lambda node_id, graph_copy=None: asked.append(node_id))
+    render_process.WARMING_IMPORTS.set()
+    try:
+        assert window.open_project(sample_path)
+        qtbot.wait(400)
+        assert asked == []  # still warming up: nothing asked
+    finally:
+        render_process.WARMING_IMPORTS.clear()
+    qtbot.waitUntil(lambda: "title" in asked, timeout=2_000)  # asked once the warm-up is over
