@@ -67,6 +67,8 @@ def warm_up():
     """
     import threading
 
+    from engine.render_process import WARMING_IMPORTS
+
     def work() -> None:
         import logging
 
@@ -94,8 +96,6 @@ def warm_up():
             work()
         finally:
             WARMING_IMPORTS.clear()
-
-    from engine.render_process import WARMING_IMPORTS
 
     WARMING_IMPORTS.set()  # before the thread starts: a loader asking at once waits too
     thread = threading.Thread(target=warm, name="aiprod-warm-up", daemon=True)

@@ -40,6 +40,7 @@ class TimelinePanel(QWidget):
         self.view = TimelineView(self.probe)
         self.sequence_id: str | None = None
         self._graph = None
+        self.picture_id: str | None = None  # the node Play timeline shows (refresh)
         self._fitted = True  # the whole timeline is shown: kept so on resizes and edits until the user zooms
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -141,6 +142,9 @@ class TimelinePanel(QWidget):
         self._fill_sequence_box(graph, found)
         if self.sequence_id not in found:
             self.sequence_id = found[0] if found else None
+        # What Play timeline shows (the cut through its grade): worked out here, on each edit, and not
+        # on each frame the player shows (_player_moved), a walk over the graph's links.
+        self.picture_id = timeline_picture(graph, self.sequence_id) if self.sequence_id is not None else None
         timeline = None
         if self.sequence_id is not None:
             try:
@@ -234,7 +238,7 @@ class TimelinePanel(QWidget):
     def _player_moved(self, frame: int) -> None:
         preview = getattr(self, "preview", None)
         if preview is not None and self.sequence_id is not None and getattr(preview, "node_id", None) in (
-                self.sequence_id, timeline_picture(self.document.graph, self.sequence_id)):
+                self.sequence_id, self.picture_id):
             self.view.set_playhead(frame, announce=False)
             self._keep_playhead_visible()
 
